@@ -1,0 +1,193 @@
+"""Reads of the public ledger shared by the API, the pages and the export command.
+
+Everything here is public, so there is no access check; proofs come from stored hashes only.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from onewindow.ledger import errors, keys, merkle
+from onewindow.ledger.models import Checkpoint, LedgerEntry, TreeHead, TreeNode
+
+MAX_RANGE = 1000
+
+
+def read_hashes(coordinates: Sequence[merkle.Coordinate]) -> Mapping[merkle.Coordinate, bytes]:
+    """The stored hashes at these coordinates; all must exist."""
+    wanted = set(coordinates)
+    if not wanted:
+        return {}
+    rows = TreeNode.objects.filter(pk__in=list(wanted)).values_list("level", "index", "hash")
+    found = {(level, index): bytes(value) for level, index, value in rows}
+    if len(found) != len(wanted):
+        raise errors.LedgerError(
+            "The stored tree is missing hashes.", code="ledger_tree_incomplete"
+        )
+    return found
+
+
+def tree_size() -> int:
+    head = TreeHead.objects.filter(pk=1).values_list("size", flat=True).first()
+    return head or 0
+
+
+def latest_checkpoint() -> Checkpoint | None:
+    return Checkpoint.objects.order_by("-size").first()
+
+
+def checkpoint_of_size(size: int) -> Checkpoint:
+    checkpoint = Checkpoint.objects.filter(size=size).first()
+    if checkpoint is None:
+        raise errors.UnknownEntry(
+            "No checkpoint was published for tree size %(size)s.",
+            field="tree_size",
+            params={"size": size},
+        )
+    return checkpoint
+
+
+def first_checkpoint_covering(index: int) -> Checkpoint | None:
+    return Checkpoint.objects.filter(size__gt=index).order_by("size").first()
+
+
+def entry_at(index: int) -> LedgerEntry:
+    entry = LedgerEntry.objects.filter(index=index).first()
+    if entry is None:
+        raise errors.UnknownEntry(errors.UNKNOWN_ENTRY, field="index")
+    return entry
+
+
+def entry_by_leaf_hash(leaf_hash: bytes) -> LedgerEntry:
+    entry = LedgerEntry.objects.filter(leaf_hash=leaf_hash).order_by("index").first()
+    if entry is None:
+        raise errors.UnknownEntry(errors.UNKNOWN_ENTRY, field="leaf_hash")
+    return entry
+
+
+def entries_for_ref(subject_ref: str, *, limit: int = 100) -> list[LedgerEntry]:
+    return list(LedgerEntry.objects.filter(subject_ref=subject_ref).order_by("index")[:limit])
+
+
+def entries_range(start: int, end: int) -> list[LedgerEntry]:
+    """Integrated entries with start <= index < end."""
+    size = tree_size()
+    if start < 0 or end <= start or end - start > MAX_RANGE:
+        raise errors.TreeSizeOutOfRange(
+            errors.RANGE_INVALID, field="end", params={"limit": MAX_RANGE}
+        )
+    if end > size:
+        raise errors.TreeSizeOutOfRange(
+            errors.SIZE_BEYOND_TREE, field="end", params={"size": end, "tree_size": size}
+        )
+    return list(LedgerEntry.objects.filter(index__gte=start, index__lt=end).order_by("index"))
+
+
+def _resolve_size(requested: int | None, field: str) -> int:
+    size = tree_size()
+    if requested is None:
+        return size
+    if requested < 0 or requested > size:
+        raise errors.TreeSizeOutOfRange(
+            errors.SIZE_BEYOND_TREE, field=field, params={"size": requested, "tree_size": size}
+        )
+    return requested
+
+
+def inclusion_proof(index: int, *, size: int | None = None) -> tuple[int, list[bytes]]:
+    """The audit path of entry `index` in the tree of `size` (default: the current tree)."""
+    tree = _resolve_size(size, "tree_size")
+    if not 0 <= index < tree:
+        raise errors.TreeSizeOutOfRange(
+            errors.INDEX_BEYOND_TREE, field="index", params={"index": index, "tree_size": tree}
+        )
+    return tree, merkle.inclusion_proof(index, tree, read_hashes)
+
+
+def consistency_proof(first: int, second: int) -> list[bytes]:
+    """The proof that the tree of size `first` is a prefix of that of size `second`."""
+    _resolve_size(first, "first")
+    _resolve_size(second, "second")
+    if first > second:
+        raise errors.TreeSizeOutOfRange(errors.SIZES_OUT_OF_ORDER, field="first")
+    return merkle.consistency_proof(first, second, read_hashes)
+
+
+def root_hash(size: int) -> bytes:
+    return merkle.root_hash(_resolve_size(size, "tree_size"), read_hashes)
+
+
+def receipt(index: int) -> dict[str, Any]:
+    """Everything `onewindow-verify receipt` needs, offline: entry, proof, signed checkpoint."""
+    entry = entry_at(index)
+    checkpoint = latest_checkpoint()
+    if checkpoint is None or checkpoint.size <= index:
+        raise errors.NotYetIntegrated(errors.NOT_INTEGRATED, params={"index": index})
+    _, proof = inclusion_proof(index, size=checkpoint.size)
+    cosignatures = "".join(c.signature_line for c in checkpoint.cosignatures.order_by("pk"))
+    return {
+        "index": entry.index,
+        "entry": entry.body,
+        "leaf_hash": bytes(entry.leaf_hash).hex(),
+        "tree_size": checkpoint.size,
+        "inclusion_proof": [base64.b64encode(h).decode() for h in proof],
+        "checkpoint": checkpoint.note + cosignatures,
+        "log_key": keys.verifier().encode(),
+    }
+
+
+@dataclass(frozen=True)
+class AuditFinding:
+    """The first place the stored log no longer matches what was signed."""
+
+    index: int
+    reason: str
+
+
+def audit(*, batch: int = 10_000) -> AuditFinding | None:
+    """Recompute every leaf from its stored body and every checkpoint root from those leaves.
+
+    Returns the first entry that no longer matches, or None when the log is intact.
+    """
+    size = tree_size()
+    tree = merkle.MemoryTree()
+    checkpoints = list(
+        Checkpoint.objects.filter(size__gt=0, size__lte=size)
+        .order_by("size")
+        .values_list("size", "root_hash")
+    )
+    verified_size = 0  # the largest checkpointed size whose root still recomputes
+    for start in range(0, size, batch):
+        end = min(size, start + batch)
+        bodies = dict(
+            LedgerEntry.objects.filter(index__gte=start, index__lt=end).values_list("index", "body")
+        )
+        stored = dict(
+            TreeNode.objects.filter(level=0, index__gte=start, index__lt=end).values_list(
+                "index", "hash"
+            )
+        )
+        leaves: list[bytes] = []
+        for index in range(start, end):
+            if index not in bodies:
+                return AuditFinding(index, "the entry is missing")
+            leaf = merkle.leaf_hash(bodies[index].encode("utf-8"))
+            if index not in stored or bytes(stored[index]) != leaf:
+                return AuditFinding(index, "the entry no longer hashes to its leaf in the tree")
+            leaves.append(leaf)
+        tree.append(leaves)
+        while checkpoints and checkpoints[0][0] <= tree.size:
+            checkpoint_size, checkpoint_root = checkpoints.pop(0)
+            if merkle.root_hash(checkpoint_size, tree.read) != bytes(checkpoint_root):
+                # Body, leaf and stored hashes were rewritten together: only the signed roots
+                # still tell, and they bound the rewritten entry between two checkpoints.
+                return AuditFinding(
+                    verified_size,
+                    f"an entry from index {verified_size} to {checkpoint_size - 1} was rewritten "
+                    f"with its stored hashes: the signed root at size {checkpoint_size} differs",
+                )
+            verified_size = checkpoint_size
+    return None

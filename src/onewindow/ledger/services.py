@@ -1,0 +1,240 @@
+"""Writes to the public ledger: record an event, integrate pending entries, add cosignatures."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from onewindow.ledger import errors, keys, merkle, note, selectors
+from onewindow.ledger.models import (
+    Checkpoint,
+    Cosignature,
+    LedgerEntry,
+    LogSequence,
+    TreeHead,
+    TreeNode,
+)
+
+BODY_VERSION = 1
+DEFAULT_BATCH = 50_000
+EVENT_TYPE = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
+# GB 11643 resident ID (18 characters, last may be X) and mainland mobile numbers.
+RESIDENT_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+MOBILE_NUMBER = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+PERSONAL_KEYS = frozenset(
+    {
+        "id_number",
+        "resident_id",
+        "mobile",
+        "phone",
+        "name",
+        "full_name",
+        "address",
+        "email",
+        "birth_date",
+        "date_of_birth",
+        "passport_number",
+    }
+)
+MAX_LABEL = 64
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no whitespace, UTF-8: the bytes that are hashed and published."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class PendingReceipt:
+    """What `record` hands back at once: the entry's index and leaf hash, before integration."""
+
+    index: int
+    leaf_hash: bytes
+    body: str
+
+
+def _refuse_personal_data(payload: Mapping[str, Any], path: str = "payload") -> None:
+    for key, value in payload.items():
+        if key.lower() in PERSONAL_KEYS:
+            raise errors.PersonalDataRefused(
+                errors.PERSONAL_DATA, field=f"{path}.{key}", params={"what": f"{path}.{key}"}
+            )
+        if isinstance(value, Mapping):
+            _refuse_personal_data(value, f"{path}.{key}")
+
+
+def _check_label(value: str, field: str) -> None:
+    if not value or len(value) > MAX_LABEL or any(ch.isspace() for ch in value):
+        raise errors.LedgerError(
+            "%(field)s must be 1 to 64 characters without spaces.",
+            code="ledger_bad_label",
+            field=field,
+            params={"field": field},
+        )
+
+
+def record(
+    event_type: str,
+    *,
+    subject_ref: str,
+    actor_role: str,
+    department: str,
+    payload: Mapping[str, Any],
+) -> PendingReceipt:
+    """Append an event to the ledger inside the caller's transaction; returns its index at once.
+
+    The payload itself is never published, only its SHA-256 over canonical JSON. The entry is
+    integrated into the tree and a checkpoint by `integrate_pending`; use `wait_for_inclusion`.
+    Raises `PersonalDataRefused` for payload keys or references that look like personal data,
+    `LedgerError` for malformed labels or a payload that is not JSON.
+    """
+    if not EVENT_TYPE.fullmatch(event_type):
+        raise errors.LedgerError(
+            "The event type must be lower-case letters, digits, '.', '_' or '-'.",
+            code="ledger_bad_event_type",
+            field="event_type",
+        )
+    for value, field in (
+        (subject_ref, "subject_ref"),
+        (actor_role, "actor_role"),
+        (department, "department"),
+    ):
+        _check_label(value, field)
+        if RESIDENT_ID.search(value) or MOBILE_NUMBER.search(value):
+            raise errors.PersonalDataRefused(
+                errors.PERSONAL_DATA, field=field, params={"what": field}
+            )
+    _refuse_personal_data(payload)
+    try:
+        payload_digest = hashlib.sha256(canonical_json(dict(payload))).hexdigest()
+    except (TypeError, ValueError) as error:
+        raise errors.LedgerError(
+            "The payload must be plain JSON.", code="ledger_bad_payload", field="payload"
+        ) from error
+    now = timezone.now().astimezone(UTC).replace(microsecond=0)
+    body_value = {
+        "v": BODY_VERSION,
+        "event": event_type,
+        "ref": subject_ref,
+        "role": actor_role,
+        "department": department,
+        "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "payload_sha256": payload_digest,
+    }
+    body = canonical_json(body_value)
+    leaf = merkle.leaf_hash(body)
+    with transaction.atomic():
+        sequence, _ = LogSequence.objects.select_for_update().get_or_create(pk=1)
+        index = sequence.next_index
+        LogSequence.objects.filter(pk=1).update(next_index=F("next_index") + 1)
+        LedgerEntry.objects.create(
+            index=index,
+            leaf_hash=leaf,
+            body=body.decode("utf-8"),
+            event_type=event_type,
+            subject_ref=subject_ref,
+            created=now,
+        )
+    return PendingReceipt(index=index, leaf_hash=leaf, body=body.decode("utf-8"))
+
+
+def _publish(size: int, root: bytes) -> Checkpoint:
+    text = note.Checkpoint(keys.origin(), size, root).text()
+    return Checkpoint.objects.create(
+        size=size, root_hash=root, note=note.sign_note(text, [keys.signer()])
+    )
+
+
+def integrate_pending(*, max_batch: int = DEFAULT_BATCH) -> Checkpoint:
+    """Integrate up to `max_batch` pending entries, store their subtree hashes, sign a checkpoint.
+
+    One transaction under a lock on the tree head, so two integrators never interleave.
+    Returns the new checkpoint, or the latest one when nothing is pending. Raises `LedgerError`
+    if a stored entry's body no longer hashes to its leaf hash.
+    """
+    with transaction.atomic():
+        head, _ = TreeHead.objects.select_for_update().get_or_create(
+            pk=1, defaults={"root_hash": merkle.EMPTY_ROOT}
+        )
+        rows = list(
+            LedgerEntry.objects.filter(index__gte=head.size)
+            .order_by("index")
+            .values_list("index", "body", "leaf_hash")[:max_batch]
+        )
+        leaves: list[bytes] = []
+        for offset, (index, body, stored_leaf) in enumerate(rows):
+            if index != head.size + offset:
+                break  # a gap cannot happen with LogSequence; stop short rather than skip
+            leaf = merkle.leaf_hash(body.encode("utf-8"))
+            if leaf != bytes(stored_leaf):
+                raise errors.LedgerError(
+                    "Entry %(index)s no longer matches its leaf hash.",
+                    code="ledger_entry_altered",
+                    params={"index": index},
+                )
+            leaves.append(leaf)
+        if not leaves:
+            latest = selectors.latest_checkpoint()
+            return latest if latest is not None else _publish(head.size, bytes(head.root_hash))
+        frontier_coordinates = merkle.frontier(head.size)
+        known = selectors.read_hashes(frontier_coordinates)
+        stored, root = merkle.append_leaves(
+            head.size, [known[coordinate] for coordinate in frontier_coordinates], leaves
+        )
+        TreeNode.objects.bulk_create(
+            [TreeNode(level=level, index=index, hash=value) for level, index, value in stored],
+            batch_size=5000,
+        )
+        head.size += len(leaves)
+        head.root_hash = root
+        head.save(update_fields=["size", "root_hash", "updated"])
+        return _publish(head.size, root)
+
+
+def wait_for_inclusion(
+    index: int, *, timeout: float = 5.0, poll_interval: float = 0.05, integrate: bool = False
+) -> Checkpoint:
+    """Wait until a checkpoint covers entry `index`; with `integrate`, integrate meanwhile.
+
+    Raises `NotYetIntegrated` after `timeout` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        if integrate:
+            integrate_pending()
+        checkpoint = selectors.first_checkpoint_covering(index)
+        if checkpoint is not None:
+            return checkpoint
+        if time.monotonic() >= deadline:
+            raise errors.NotYetIntegrated(errors.NOT_INTEGRATED, params={"index": index})
+        time.sleep(poll_interval)
+
+
+def add_cosignature(checkpoint: Checkpoint, signature: note.NoteSignature) -> Cosignature:
+    """Keep a witness's verified cosignature beside the checkpoint it signs."""
+    if signature.timestamp is None:
+        raise errors.LedgerError(
+            "A cosignature carries a timestamp.", code="ledger_bad_cosignature"
+        )
+    cosignature, _ = Cosignature.objects.get_or_create(
+        checkpoint=checkpoint,
+        witness_name=signature.name,
+        key_id=signature.key_id.hex(),
+        defaults={
+            "signature_line": signature.line,
+            "timestamp": signature.timestamp,
+        },
+    )
+    return cosignature

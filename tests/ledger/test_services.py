@@ -1,0 +1,236 @@
+"""Recording events, integrating them into signed checkpoints, and proving what was recorded."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+
+import pytest
+from django.db import connection
+
+from onewindow.ledger import errors, keys, merkle, note, selectors, services
+from onewindow.ledger.models import LedgerEntry, TreeNode
+
+pytestmark = pytest.mark.django_db
+
+
+def record_decision(number: int, **overrides: object) -> services.PendingReceipt:
+    arguments: dict[str, object] = {
+        "subject_ref": f"330106-20261123-{number:06d}",
+        "actor_role": "approver",
+        "department": "330106-market-regulation",
+        "payload": {"decision": "approved", "step": number},
+    }
+    arguments.update(overrides)
+    return services.record("application.decided", **arguments)  # type: ignore[arg-type]
+
+
+def open_latest() -> note.Checkpoint:
+    latest = selectors.latest_checkpoint()
+    assert latest is not None
+    checkpoint, _ = note.open_checkpoint(latest.note, keys.verifier())
+    return checkpoint
+
+
+def test_record_returns_consecutive_indexes_at_once() -> None:
+    first = record_decision(1)
+    second = record_decision(2)
+
+    assert (first.index, second.index) == (0, 1)
+    assert first.leaf_hash == merkle.leaf_hash(first.body.encode())
+    assert selectors.tree_size() == 0  # recorded, not yet integrated
+
+
+def test_the_body_is_canonical_json_with_only_a_digest_of_the_payload() -> None:
+    receipt = record_decision(1, payload={"b": "二", "a": 1})
+
+    body = json.loads(receipt.body)
+    assert receipt.body == json.dumps(body, sort_keys=True, separators=(",", ":"))
+    assert (
+        body["payload_sha256"] == services.hashlib.sha256(b'{"a":1,"b":"\xe4\xba\x8c"}').hexdigest()
+    )
+    assert set(body) == {"v", "event", "ref", "role", "department", "time", "payload_sha256"}
+    assert "二" not in receipt.body
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"payload": {"id_number": "x"}}, "payload.id_number"),
+        ({"payload": {"applicant": {"mobile": "x"}}}, "payload.applicant.mobile"),
+        ({"payload": {"Name": "x"}}, "payload.Name"),
+        ({"subject_ref": "33010619900101123X"}, "subject_ref"),
+        ({"subject_ref": "tel-13912345678"}, "subject_ref"),
+    ],
+)
+def test_personal_data_is_refused(overrides: dict[str, object], field: str) -> None:
+    with pytest.raises(errors.PersonalDataRefused) as refused:
+        record_decision(1, **overrides)
+
+    assert refused.value.code == "ledger_personal_data"
+    assert refused.value.field == field
+    assert not LedgerEntry.objects.exists()
+
+
+def test_a_payload_that_is_not_json_is_refused() -> None:
+    with pytest.raises(errors.LedgerError) as refused:
+        record_decision(1, payload={"when": object()})
+
+    assert refused.value.field == "payload"
+
+
+def test_integration_publishes_a_signed_checkpoint_over_the_rfc_root() -> None:
+    receipts = [record_decision(n) for n in range(5)]
+
+    checkpoint = services.integrate_pending()
+
+    opened = open_latest()
+    assert checkpoint.size == opened.size == 5
+    assert opened.origin == keys.origin() == "onewindow.example/ledger"
+    assert opened.root_hash == merkle.root_from_leaf_hashes([r.leaf_hash for r in receipts])
+
+
+def test_integration_in_batches_stores_hashes_so_proofs_never_rehash() -> None:
+    receipts = [record_decision(n) for n in range(11)]
+    services.integrate_pending(max_batch=4)
+    services.integrate_pending(max_batch=4)
+    old = open_latest()
+    services.integrate_pending(max_batch=4)
+    new = open_latest()
+
+    assert (old.size, new.size) == (8, 11)
+    assert TreeNode.objects.count() == 11 + 5 + 2 + 1  # every complete subtree of 11 leaves
+    for receipt in receipts:
+        size, proof = selectors.inclusion_proof(receipt.index)
+        assert merkle.verify_inclusion(receipt.index, size, receipt.leaf_hash, proof, new.root_hash)
+    proof = selectors.consistency_proof(old.size, new.size)
+    assert merkle.verify_consistency(old.size, new.size, old.root_hash, new.root_hash, proof)
+
+
+def test_integrating_with_nothing_pending_returns_the_latest_checkpoint() -> None:
+    empty = services.integrate_pending()
+    record_decision(1)
+    first = services.integrate_pending()
+
+    again = services.integrate_pending()
+
+    assert empty.size == 0
+    assert again.pk == first.pk
+
+
+def test_wait_for_inclusion_returns_the_covering_checkpoint() -> None:
+    receipt = record_decision(1)
+    with pytest.raises(errors.NotYetIntegrated):
+        services.wait_for_inclusion(receipt.index, timeout=0)
+
+    checkpoint = services.wait_for_inclusion(receipt.index, timeout=1, integrate=True)
+
+    assert checkpoint.size == 1
+
+
+def test_proofs_for_sizes_beyond_the_tree_name_the_field() -> None:
+    record_decision(1)
+    services.integrate_pending()
+
+    with pytest.raises(errors.TreeSizeOutOfRange) as beyond:
+        selectors.inclusion_proof(0, size=2)
+    assert beyond.value.field == "tree_size"
+    with pytest.raises(errors.TreeSizeOutOfRange) as index:
+        selectors.inclusion_proof(1)
+    assert index.value.field == "index"
+    with pytest.raises(errors.TreeSizeOutOfRange) as order:
+        selectors.consistency_proof(1, 0)
+    assert order.value.field == "first"
+
+
+def test_a_tampered_leaf_no_longer_verifies_against_the_signed_checkpoint() -> None:
+    receipts = [record_decision(n) for n in range(6)]
+    services.integrate_pending()
+    signed = open_latest()
+    # Someone with database access rewrites a decision after it was checkpointed.
+    entry = LedgerEntry.objects.get(index=3)
+    entry.body = entry.body.replace("approver", "clerk")
+    entry.save()
+
+    served = selectors.entry_at(3)
+    size, proof = selectors.inclusion_proof(3)
+    recomputed_leaf = merkle.leaf_hash(served.body.encode())
+
+    assert not merkle.verify_inclusion(3, size, recomputed_leaf, proof, signed.root_hash)
+    assert merkle.verify_inclusion(3, size, receipts[3].leaf_hash, proof, signed.root_hash)
+    finding = selectors.audit()
+    assert finding is not None
+    assert finding.index == 3
+
+
+def test_rewriting_a_leaf_with_its_stored_hashes_is_caught_by_the_signed_root() -> None:
+    for n in range(4):
+        record_decision(n)
+    services.integrate_pending()
+    for n in range(4, 8):
+        record_decision(n)
+    services.integrate_pending()
+    entry = LedgerEntry.objects.get(index=5)
+    entry.body = entry.body.replace("approver", "clerk")
+    entry.leaf_hash = merkle.leaf_hash(entry.body.encode())
+    entry.save()
+    TreeNode.objects.filter(level=0, index=5).update(hash=entry.leaf_hash)
+
+    finding = selectors.audit()
+
+    assert finding is not None
+    assert finding.index == 4
+    assert "size 8" in finding.reason
+
+
+def test_an_intact_log_passes_the_audit() -> None:
+    for n in range(9):
+        record_decision(n)
+        services.integrate_pending()
+
+    assert selectors.audit() is None
+
+
+def test_the_receipt_carries_everything_needed_to_verify_offline() -> None:
+    receipt = record_decision(1)
+    services.integrate_pending()
+
+    document = selectors.receipt(receipt.index)
+
+    checkpoint, _ = note.open_checkpoint(
+        document["checkpoint"], note.Verifier.parse(document["log_key"])
+    )
+    proof = [base64.b64decode(h) for h in document["inclusion_proof"]]
+    leaf = merkle.leaf_hash(document["entry"].encode())
+    assert merkle.verify_inclusion(
+        document["index"], checkpoint.size, leaf, proof, checkpoint.root_hash
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_integrators_at_once_publish_one_consistent_history() -> None:
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith("file:memory"):
+        pytest.skip("in-memory SQLite cannot share a database between threads")
+    for n in range(40):
+        record_decision(n)
+    failures: list[BaseException] = []
+
+    def integrate() -> None:
+        try:
+            for _ in range(5):
+                services.integrate_pending(max_batch=3)
+        except BaseException as error:  # pragma: no cover - reported below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=integrate) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not failures
+    assert selectors.tree_size() == 30
+    assert selectors.audit() is None
