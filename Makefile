@@ -1,0 +1,53 @@
+# OneWindow: `make demo` serves the demo city, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install lint typecheck contracts pytest serve messages bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "OneWindow needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+demo: install
+	$(BIN)/onewindow migrate --noinput
+	$(BIN)/onewindow collectstatic --noinput --verbosity 0
+	$(BIN)/onewindow seed-demo --seed 2026
+	@echo "Serving OneWindow at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers 2 --no-ws \
+		onewindow.config.wsgi:application
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+contracts: install
+	$(BIN)/lint-imports
+
+pytest: install
+	$(BIN)/pytest
+
+test: lint typecheck contracts
+	DJANGO_SETTINGS_MODULE=onewindow.config.settings_test $(BIN)/onewindow makemigrations --check --dry-run
+	$(BIN)/pytest
+
+# Refresh and recompile the catalogues (needs GNU gettext; the compiled .mo files are committed).
+messages: install
+	cd src/onewindow && ../../$(BIN)/onewindow makemessages -l zh_Hans --no-obsolete --ignore 'web/static/*'
+	cd src/onewindow && ../../$(BIN)/onewindow compilemessages
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

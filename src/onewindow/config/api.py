@@ -1,0 +1,76 @@
+"""The JSON API at /api/v1/: one NinjaAPI, RFC 9457 problem+json for every error."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from onewindow.core.api import router as core_router
+from onewindow.core.errors import DomainError, problem, problem_from_error
+from onewindow.identity.api import router as identity_router
+
+PROBLEM_JSON = "application/problem+json"
+
+api = NinjaAPI(
+    title="OneWindow API",
+    version="1",
+    description="Government services behind one window. Errors are RFC 9457 problem+json.",
+    urls_namespace="api",
+)
+api.add_router("/", core_router)
+api.add_router("/", identity_router)
+
+
+def problem_response(request: HttpRequest, document: dict[str, Any]) -> HttpResponse:
+    document.setdefault("instance", request.path)
+    return HttpResponse(
+        json.dumps(document, ensure_ascii=False),
+        status=document["status"],
+        content_type=PROBLEM_JSON,
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
+    return problem_response(request, problem_from_error(error))
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, error: NinjaValidationError) -> HttpResponse:
+    errors = [
+        {
+            "field": ".".join(str(part) for part in item.get("loc", ())[1:]) or "body",
+            "code": str(item.get("type", "invalid")),
+            "message": str(item.get("msg", "")),
+        }
+        for item in error.errors
+    ]
+    return problem_response(
+        request,
+        problem(status=422, code="validation", title=_("The request is not valid."), errors=errors),
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+    return problem_response(
+        request, problem(status=401, code="unauthenticated", title=_("Sign in first."))
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+    return problem_response(request, problem(status=404, code="not_found", title=_("Not found.")))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    return problem_response(
+        request, problem(status=error.status_code, code="http_error", title=str(error))
+    )

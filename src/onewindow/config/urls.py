@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from onewindow.config.api import api
+
+urlpatterns = [
+    path("", include("onewindow.web.urls")),
+    path("account/", include("onewindow.identity.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "onewindow.web.errors.bad_request"
+handler403 = "onewindow.web.errors.forbidden"
+handler404 = "onewindow.web.errors.not_found"
+handler500 = "onewindow.web.errors.server_error"

@@ -1,0 +1,91 @@
+"""Domain errors and their RFC 9457 problem+json form.
+
+Services raise `DomainError` subclasses with a stable `code` and a translatable message;
+the API edge turns them into problem documents, pages show the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.functional import Promise
+
+PROBLEM_TYPE_BASE = "https://onewindow.example/problems/"
+
+
+class DomainError(Exception):
+    """A use case refused: `code` is stable, `message` is shown to the person."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(
+        self,
+        message: str | Promise,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(str(message))
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.field = field
+        self.params = dict(params or {})
+
+    def __str__(self) -> str:
+        text = str(self.message)
+        return text % self.params if self.params else text
+
+
+class NotFound(DomainError):
+    """Missing or not yours: the two are indistinguishable on purpose."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+def problem(
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    instance: str | None = None,
+) -> dict[str, Any]:
+    """An RFC 9457 problem document; `errors` lists the fields that failed and why."""
+    document: dict[str, Any] = {"type": PROBLEM_TYPE_BASE + code, "title": title, "status": status}
+    if detail:
+        document["detail"] = detail
+    if instance:
+        document["instance"] = instance
+    if errors:
+        document["errors"] = errors
+    return document
+
+
+def problem_from_error(error: DomainError, *, instance: str | None = None) -> dict[str, Any]:
+    errors = (
+        [{"field": error.field, "code": error.code, "message": str(error)}] if error.field else None
+    )
+    return problem(
+        status=error.status,
+        code=error.code,
+        title=str(error),
+        detail=str(error),
+        errors=errors,
+        instance=instance,
+    )

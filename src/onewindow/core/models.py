@@ -1,0 +1,71 @@
+"""The administrative map: six levels of divisions, from the nation to the village."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core.divisions import EconomicRegion, Level, UrbanRural, code_matches_level
+
+
+class Division(models.Model):
+    """One division; `path` lists the codes from the nation down, for subtree queries."""
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=150)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    path = models.CharField(max_length=120, unique=True, editable=False)
+    urban_rural = models.CharField(
+        _("urban–rural class"), max_length=3, choices=UrbanRural.choices, blank=True
+    )
+    economic_region = models.CharField(
+        _("economic region"), max_length=12, choices=EconomicRegion.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("administrative division")
+        verbose_name_plural = _("administrative divisions")
+        indexes = [models.Index(fields=["level", "code"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        prefix = self.parent.path if self.parent is not None else "/"
+        self.path = f"{prefix}{self.code}/"
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def name(self) -> str:
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+    @property
+    def is_urban(self) -> bool | None:
+        return UrbanRural.is_urban(self.urban_rural) if self.urban_rural else None
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if not code_matches_level(self.code, self.level):
+            errors["code"] = str(_("The code does not have the format of its level."))
+        if self.parent is not None and self.parent.level >= self.level:
+            errors["parent"] = str(_("The parent must be at a higher level."))
+        if self.level >= Level.TOWNSHIP and not self.urban_rural:
+            errors["urban_rural"] = str(_("Townships and villages need an urban–rural class."))
+        if self.level == Level.PROVINCE and not self.economic_region:
+            errors["economic_region"] = str(_("Provinces need an economic region."))
+        if errors:
+            raise ValidationError(errors)
+
+    def ancestor_codes(self) -> list[str]:
+        return [code for code in self.path.strip("/").split("/") if code != self.code]
+
+    def is_within(self, other: Division) -> bool:
+        """True when this division is `other` or lies inside it."""
+        return self.path.startswith(other.path)

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core.divisions import Level
+from onewindow.core.errors import DomainError
+from onewindow.core.models import Division
+
+
+class UswdsMixin:
+    """Give every widget the USWDS class and link errors to inputs for screen readers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():  # type: ignore[attr-defined]
+            widget = field.widget
+            css = (
+                "usa-checkbox__input"
+                if isinstance(widget, forms.CheckboxInput)
+                else ("usa-select" if isinstance(widget, forms.Select) else "usa-input")
+            )
+            widget.attrs.setdefault("class", css)
+            if self.is_bound and name in self.errors:  # type: ignore[attr-defined]
+                widget.attrs["class"] += " usa-input--error"
+                widget.attrs["aria-invalid"] = "true"
+                widget.attrs["aria-describedby"] = f"id_{name}_error"
+
+    def add_domain_error(self, error: DomainError) -> None:
+        self.add_error(error.field if error.field in self.fields else None, str(error))  # type: ignore[attr-defined]
+
+
+class SignInForm(UswdsMixin, AuthenticationForm):
+    username = forms.CharField(
+        label=_("Account name, mobile number or resident ID number"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    error_messages = {
+        "invalid_login": _(
+            "The account or password is not right. After 5 failed attempts the account is "
+            "locked for 30 minutes."
+        ),
+        "inactive": _("This account is disabled."),
+    }
+
+
+class TokenForm(UswdsMixin, forms.Form):
+    token = forms.RegexField(
+        label=_("6-digit code from your authenticator app"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("Enter the 6 digits your authenticator app shows.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class CitizenRegistrationForm(UswdsMixin, forms.Form):
+    real_name = forms.CharField(
+        label=_("Real name"), max_length=60, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    id_number = forms.CharField(
+        label=_("Resident ID number"),
+        max_length=20,
+        help_text=_("18 characters; the last one may be X."),
+    )
+    mobile = forms.CharField(
+        label=_("Mobile number"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    division = forms.ModelChoiceField(
+        label=_("Registered township or street"),
+        queryset=Division.objects.filter(level=Level.TOWNSHIP).order_by("code"),
+        help_text=_("Where your household is registered."),
+    )
+    email = forms.EmailField(
+        label=_("Email (optional)"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    username = forms.RegexField(
+        label=_("Account name"),
+        max_length=40,
+        regex=r"^[A-Za-z0-9_.-]{3,40}$",
+        help_text=_("3 to 40 letters, digits, dots, dashes or underscores."),
+        error_messages={"invalid": _("Use 3 to 40 letters, digits, dots, dashes or underscores.")},
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters, not only digits."),
+    )
+    password_again = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        password, again = data.get("password"), data.get("password_again")
+        if password and again and password != again:
+            self.add_error("password_again", _("The two passwords are not the same."))
+        elif password:
+            try:
+                validate_password(password)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return data
+
+
+class BusinessRegistrationForm(UswdsMixin, forms.Form):
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=20,
+        help_text=_("18 characters, as printed on the business licence."),
+    )
+    name = forms.CharField(label=_("Business name"), max_length=200)
+    division = forms.ModelChoiceField(
+        label=_("Registered county or district"),
+        queryset=Division.objects.filter(level=Level.COUNTY).order_by("code"),
+    )
+
+
+class PreferencesForm(UswdsMixin, forms.Form):
+    preferred_language = forms.ChoiceField(
+        label=_("Language"), choices=[("zh-hans", "简体中文"), ("en", "English")]
+    )
+    prefers_elder_mode = forms.BooleanField(label=_("Use elder-friendly mode"), required=False)
+
+
+class UswdsPasswordResetForm(UswdsMixin, PasswordResetForm):
+    pass
+
+
+class UswdsSetPasswordForm(UswdsMixin, SetPasswordForm):  # type: ignore[type-arg]
+    pass

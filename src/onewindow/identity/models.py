@@ -1,0 +1,252 @@
+"""People and organisations: users of every kind, departments, roles, businesses, agents."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core import personal_data
+from onewindow.core.models import Division
+
+ID_NUMBER_CONTEXT = "identity.user.id_number"
+MOBILE_CONTEXT = "identity.user.mobile"
+
+
+class UserKind(models.TextChoices):
+    CITIZEN = "citizen", _("Citizen")
+    OFFICER = "officer", _("Officer")
+    STATION_AGENT = "station_agent", _("Village service-station agent")
+
+
+class Role(models.TextChoices):
+    WINDOW_CLERK = "window_clerk", _("Window clerk")
+    REVIEWER = "reviewer", _("Reviewer")
+    APPROVER = "approver", _("Approver")
+    DEPARTMENT_ADMIN = "department_admin", _("Department administrator")
+    HOTLINE_AGENT = "hotline_agent", _("Hotline agent")
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    INSPECTOR = "inspector", _("Inspector")
+    DATA_STEWARD = "data_steward", _("Data steward")
+    ANALYST = "analyst", _("Analyst")
+    PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
+
+
+class DepartmentKind(models.TextChoices):
+    GENERAL_OFFICE = "general_office", _("General office")
+    GOVERNMENT_SERVICES = "government_services", _("Government services administration")
+    PUBLIC_SECURITY = "public_security", _("Public security")
+    CIVIL_AFFAIRS = "civil_affairs", _("Civil affairs")
+    MARKET_SUPERVISION = "market_supervision", _("Market supervision")
+    HUMAN_RESOURCES = "human_resources", _("Human resources and social security")
+    TAXATION = "taxation", _("Taxation")
+    HEALTH = "health", _("Health")
+    NATURAL_RESOURCES = "natural_resources", _("Natural resources")
+    HOUSING = "housing", _("Housing and urban-rural development")
+    EDUCATION = "education", _("Education")
+    TRANSPORT = "transport", _("Transport")
+    ECOLOGY = "ecology", _("Ecology and environment")
+    EMERGENCY = "emergency", _("Emergency management")
+    AGRICULTURE = "agriculture", _("Agriculture and rural affairs")
+    HEALTHCARE_SECURITY = "healthcare_security", _("Healthcare security")
+    CITY_MANAGEMENT = "city_management", _("Urban management")
+    HOTLINE = "hotline", _("Citizen hotline centre")
+    DATA_BUREAU = "data_bureau", _("Data resources bureau")
+    TOWNSHIP_OFFICE = "township_office", _("Township office")
+
+
+class Department(models.Model):
+    """A government department at one division; branches hang under a parent department."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=32, choices=DepartmentKind.choices)
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="departments")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="branches"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+
+class User(AbstractUser):
+    """Every person who signs in. Personal data is kept encrypted with a keyed lookup hash."""
+
+    kind = models.CharField(
+        _("account type"), max_length=16, choices=UserKind.choices, default=UserKind.CITIZEN
+    )
+    real_name = models.CharField(_("real name"), max_length=60, blank=True)
+    id_number_encrypted = models.TextField(blank=True, editable=False)
+    id_number_hash = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
+    mobile_encrypted = models.TextField(blank=True, editable=False)
+    mobile_hash = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    division = models.ForeignKey(
+        Division,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="residents",
+        verbose_name=_("registered division"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="officers",
+        verbose_name=_("department"),
+    )
+    preferred_language = models.CharField(_("preferred language"), max_length=8, blank=True)
+    prefers_elder_mode = models.BooleanField(_("elder-friendly mode"), default=False)
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.real_name or self.username
+
+    @property
+    def is_officer(self) -> bool:
+        return self.kind == UserKind.OFFICER or self.is_superuser
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Officers, station agents and administrators must use TOTP."""
+        return self.kind != UserKind.CITIZEN or self.is_staff or self.is_superuser
+
+    def set_id_number(self, id_number: str) -> None:
+        self.id_number_encrypted = personal_data.encrypt(id_number, context=ID_NUMBER_CONTEXT)
+        self.id_number_hash = personal_data.lookup_hash(id_number, context=ID_NUMBER_CONTEXT)
+
+    def set_mobile(self, mobile: str) -> None:
+        self.mobile_encrypted = personal_data.encrypt(mobile, context=MOBILE_CONTEXT)
+        self.mobile_hash = personal_data.lookup_hash(mobile, context=MOBILE_CONTEXT)
+
+    @property
+    def masked_id_number(self) -> str:
+        if not self.id_number_encrypted:
+            return ""
+        plain = personal_data.decrypt(self.id_number_encrypted, context=ID_NUMBER_CONTEXT)
+        return personal_data.mask_resident_id(plain)
+
+    @property
+    def masked_mobile(self) -> str:
+        if not self.mobile_encrypted:
+            return ""
+        return personal_data.mask_mobile(
+            personal_data.decrypt(self.mobile_encrypted, context=MOBILE_CONTEXT)
+        )
+
+
+class OfficerRole(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="unique_officer_role")]
+        verbose_name = _("officer role")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"
+
+
+class Business(models.Model):
+    """A market entity identified by its unified social credit code."""
+
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    name = models.CharField(_("business name"), max_length=200)
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="businesses")
+    legal_representative = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="represented_businesses",
+        verbose_name=_("legal representative"),
+    )
+    registered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["credit_code"]
+        verbose_name = _("business")
+        verbose_name_plural = _("businesses")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BusinessAgent(models.Model):
+    """A person the legal representative authorised to act for the business."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="agents")
+    agent = models.ForeignKey(User, on_delete=models.CASCADE, related_name="agent_for")
+    # Service types the agent may handle; empty means every service of the business.
+    service_types = models.JSONField(default=list, blank=True)
+    granted_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "agent"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_active_authorisation_per_agent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} → {self.business}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class ConsentMethod(models.TextChoices):
+    ONE_TIME_CODE = "one_time_code", _("One-time code sent to the resident's phone")
+    SIGNED_FORM = "signed_form", _("Signed consent form, scanned")
+
+
+class AgentConsent(models.Model):
+    """A resident's recorded consent for a station agent to act on their behalf."""
+
+    agent = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents_received")
+    resident = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents_given")
+    method = models.CharField(
+        _("how consent was given"), max_length=16, choices=ConsentMethod.choices
+    )
+    evidence_digest = models.CharField(max_length=64, blank=True)
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.agent} for {self.resident}"
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None and self.granted_at <= timezone.now() < self.expires_at

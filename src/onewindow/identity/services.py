@@ -1,0 +1,271 @@
+"""Every write about people and organisations: registration, roles, agents and consent."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core import personal_data
+from onewindow.core.errors import DomainError, PermissionDenied
+from onewindow.core.models import Division
+from onewindow.core.validators import (
+    birth_date_from_resident_id,
+    normalise_mobile,
+    normalise_resident_id,
+    validate_credit_code,
+    validate_mobile,
+    validate_resident_id,
+)
+from onewindow.identity.errors import (
+    DUPLICATE_CREDIT_CODE,
+    DUPLICATE_ID_NUMBER,
+    DUPLICATE_MOBILE,
+    DuplicateRegistration,
+)
+from onewindow.identity.models import (
+    ID_NUMBER_CONTEXT,
+    MOBILE_CONTEXT,
+    AgentConsent,
+    Business,
+    BusinessAgent,
+    ConsentMethod,
+    Department,
+    OfficerRole,
+    Role,
+    User,
+    UserKind,
+)
+
+CONSENT_LIFETIME = timedelta(hours=4)
+
+
+def _invalid(error: ValidationError, field: str) -> DomainError:
+    return DomainError(error.messages[0], code=error.code or "invalid", field=field)
+
+
+@transaction.atomic
+def register_citizen(
+    *,
+    username: str,
+    password: str,
+    real_name: str,
+    id_number: str,
+    mobile: str,
+    division: Division | None = None,
+    email: str = "",
+    kind: str = UserKind.CITIZEN,
+) -> User:
+    """Create a citizen account. Raises DomainError on bad input, DuplicateRegistration on reuse."""
+    id_number = normalise_resident_id(id_number)
+    mobile = normalise_mobile(mobile)
+    for validate, value, field in (
+        (validate_resident_id, id_number, "id_number"),
+        (validate_mobile, mobile, "mobile"),
+    ):
+        try:
+            validate(value)
+        except ValidationError as error:
+            raise _invalid(error, field) from error
+    if User.objects.filter(
+        id_number_hash=personal_data.lookup_hash(id_number, context=ID_NUMBER_CONTEXT)
+    ).exists():
+        raise DuplicateRegistration(DUPLICATE_ID_NUMBER, field="id_number")
+    if User.objects.filter(
+        mobile_hash=personal_data.lookup_hash(mobile, context=MOBILE_CONTEXT)
+    ).exists():
+        raise DuplicateRegistration(DUPLICATE_MOBILE, field="mobile")
+    if User.objects.filter(username__iexact=username).exists():
+        raise DuplicateRegistration(_("This account name is taken."), field="username")
+    user = User(
+        username=username,
+        real_name=real_name.strip(),
+        email=email,
+        kind=kind,
+        division=division,
+        birth_year=birth_date_from_resident_id(id_number).year,
+    )
+    user.set_id_number(id_number)
+    user.set_mobile(mobile)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:  # a concurrent registration won the race
+        raise DuplicateRegistration(DUPLICATE_ID_NUMBER, field="id_number") from error
+    return user
+
+
+def find_user_by_identifier(identifier: str) -> User | None:
+    """Resolve what a person typed at sign-in: account name, mobile or resident ID number."""
+    identifier = identifier.strip()
+    user = User.objects.filter(username__iexact=identifier).first()
+    if user is not None:
+        return user
+    as_id = normalise_resident_id(identifier)
+    found = User.objects.filter(
+        id_number_hash=personal_data.lookup_hash(as_id, context=ID_NUMBER_CONTEXT)
+    ).first()
+    if found is not None:
+        return found
+    return User.objects.filter(
+        mobile_hash=personal_data.lookup_hash(normalise_mobile(identifier), context=MOBILE_CONTEXT)
+    ).first()
+
+
+@transaction.atomic
+def register_business(
+    representative: User, *, credit_code: str, name: str, division: Division
+) -> Business:
+    """Register a business whose legal representative is `representative` (a citizen)."""
+    credit_code = credit_code.strip().upper()
+    try:
+        validate_credit_code(credit_code)
+    except ValidationError as error:
+        raise _invalid(error, "credit_code") from error
+    if representative.kind != UserKind.CITIZEN:
+        raise DomainError(
+            _("The legal representative must be a citizen account."), field="legal_representative"
+        )
+    if Business.objects.filter(credit_code=credit_code).exists():
+        raise DuplicateRegistration(DUPLICATE_CREDIT_CODE, field="credit_code")
+    return Business.objects.create(
+        credit_code=credit_code,
+        name=name.strip(),
+        division=division,
+        legal_representative=representative,
+    )
+
+
+@transaction.atomic
+def create_officer(
+    *,
+    username: str,
+    password: str,
+    real_name: str,
+    department: Department,
+    roles: Iterable[str],
+    email: str = "",
+) -> User:
+    if User.objects.filter(username__iexact=username).exists():
+        raise DuplicateRegistration(_("This account name is taken."), field="username")
+    user = User(
+        username=username,
+        real_name=real_name,
+        email=email,
+        kind=UserKind.OFFICER,
+        department=department,
+        division=department.division,
+    )
+    user.set_password(password)
+    user.save()
+    for role in roles:
+        grant_role(user, role)
+    return user
+
+
+@transaction.atomic
+def grant_role(officer: User, role: str) -> OfficerRole:
+    if role not in Role.values:
+        raise DomainError(_("Unknown role."), field="role", code="unknown_role")
+    if officer.kind != UserKind.OFFICER:
+        raise DomainError(_("Only officers hold roles."), field="user", code="not_an_officer")
+    granted, _created = OfficerRole.objects.get_or_create(user=officer, role=role)
+    if role == Role.PLATFORM_ADMIN and not officer.is_staff:
+        officer.is_staff = True
+        officer.save(update_fields=["is_staff"])
+    return granted
+
+
+@transaction.atomic
+def revoke_role(officer: User, role: str) -> None:
+    OfficerRole.objects.filter(user=officer, role=role).delete()
+
+
+@transaction.atomic
+def authorise_agent(
+    business: Business, *, by: User, agent: User, service_types: Iterable[str] = ()
+) -> BusinessAgent:
+    """The legal representative authorises `agent` for some (or, if none given, all) services."""
+    if business.legal_representative_id != by.pk:
+        raise PermissionDenied(_("Only the legal representative can authorise agents."))
+    if agent.kind != UserKind.CITIZEN:
+        raise DomainError(_("An agent must be a citizen account."), field="agent")
+    BusinessAgent.objects.filter(business=business, agent=agent, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now()
+    )
+    return BusinessAgent.objects.create(
+        business=business, agent=agent, service_types=sorted(set(service_types))
+    )
+
+
+@transaction.atomic
+def withdraw_agent(authorisation: BusinessAgent, *, by: User) -> BusinessAgent:
+    if authorisation.business.legal_representative_id != by.pk:
+        raise PermissionDenied(_("Only the legal representative can withdraw an authorisation."))
+    if authorisation.withdrawn_at is None:
+        authorisation.withdrawn_at = timezone.now()
+        authorisation.save(update_fields=["withdrawn_at"])
+    return authorisation
+
+
+@transaction.atomic
+def record_agent_consent(
+    agent: User,
+    resident: User,
+    *,
+    method: str,
+    evidence: bytes,
+    lifetime: timedelta = CONSENT_LIFETIME,
+) -> AgentConsent:
+    """Record that `resident` consented, in person, to `agent` acting for them for a while.
+
+    The evidence (the one-time code exchange or the scanned form) is kept only as a digest.
+    """
+    if agent.kind != UserKind.STATION_AGENT:
+        raise PermissionDenied(_("Only village service-station agents act for residents."))
+    if method not in ConsentMethod.values:
+        raise DomainError(_("Unknown consent method."), field="method")
+    if not evidence:
+        raise DomainError(_("Consent needs its evidence."), field="evidence")
+    now = timezone.now()
+    return AgentConsent.objects.create(
+        agent=agent,
+        resident=resident,
+        method=method,
+        evidence_digest=hashlib.sha256(evidence).hexdigest(),
+        granted_at=now,
+        expires_at=now + lifetime,
+    )
+
+
+def valid_consent(agent: User, resident: User) -> AgentConsent | None:
+    now = timezone.now()
+    return AgentConsent.objects.filter(
+        agent=agent,
+        resident=resident,
+        revoked_at__isnull=True,
+        granted_at__lte=now,
+        expires_at__gt=now,
+    ).first()
+
+
+@transaction.atomic
+def set_preferences(
+    user: User, *, language: str | None = None, elder_mode: bool | None = None
+) -> User:
+    fields = []
+    if language is not None:
+        user.preferred_language = language
+        fields.append("preferred_language")
+    if elder_mode is not None:
+        user.prefers_elder_mode = elder_mode
+        fields.append("prefers_elder_mode")
+    if fields:
+        user.save(update_fields=fields)
+    return user

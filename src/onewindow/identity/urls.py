@@ -1,0 +1,50 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from onewindow.identity import views
+from onewindow.identity.forms import UswdsPasswordResetForm, UswdsSetPasswordForm
+
+app_name = "identity"
+
+urlpatterns = [
+    path("sign-in/", views.sign_in, name="sign-in"),
+    path("sign-in/verify/", views.verify, name="verify"),
+    path("sign-in/enrol/", views.enrol, name="enrol"),
+    path("sign-out/", views.sign_out, name="sign-out"),
+    path("register/", views.register_citizen, name="register-citizen"),
+    path("register/business/", views.register_business, name="register-business"),
+    path("profile/", views.profile, name="profile"),
+    path("officer/", views.officer_home, name="officer-home"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="identity/password_reset.html",
+            email_template_name="identity/password_reset_email.txt",
+            subject_template_name="identity/password_reset_subject.txt",
+            form_class=UswdsPasswordResetForm,
+            success_url=reverse_lazy("identity:password-reset-sent"),
+        ),
+        name="password-reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="identity/password_reset_sent.html"),
+        name="password-reset-sent",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="identity/password_reset_confirm.html",
+            form_class=UswdsSetPasswordForm,
+            success_url=reverse_lazy("identity:password-reset-complete"),
+        ),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="identity/password_reset_complete.html"
+        ),
+        name="password-reset-complete",
+    ),
+]

@@ -1,0 +1,232 @@
+"""Sign-in (password, then TOTP where required), registration, profile, officer home."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import urlencode
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from onewindow.core.errors import DomainError
+from onewindow.identity import selectors, services
+from onewindow.identity.decorators import officer_required
+from onewindow.identity.forms import (
+    BusinessRegistrationForm,
+    CitizenRegistrationForm,
+    PreferencesForm,
+    SignInForm,
+    TokenForm,
+)
+from onewindow.identity.models import User, UserKind
+
+ENROL_SESSION_KEY = "identity.enrolling_device"
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def locked_out(request: HttpRequest, response: Any, credentials: Any) -> HttpResponse:
+    """django-axes calls this when an account is locked: say so, and for how long."""
+    form = SignInForm(request)
+    return render(request, "identity/locked_out.html", {"form": form, "minutes": 30}, status=429)
+
+
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    next_url = _next_url(request, reverse(settings.LOGIN_REDIRECT_URL))
+    form = SignInForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        login(request, user, backend="onewindow.identity.backends.IdentifierBackend")
+        if user.preferred_language:
+            request.session["_language"] = user.preferred_language
+        if user.needs_second_factor:
+            return HttpResponseRedirect(
+                f"{reverse('identity:verify')}?{urlencode({'next': next_url})}"
+            )
+        return HttpResponseRedirect(next_url)
+    return render(request, "identity/sign_in.html", {"form": form, "next": next_url})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """Second step: the 6-digit TOTP code. Without a confirmed device, enrol one first."""
+    user = _user(request)
+    next_url = _next_url(request, reverse("identity:officer-home") if user.is_officer else "/")
+    device = selectors.confirmed_totp_device(user)
+    if device is None:
+        return HttpResponseRedirect(f"{reverse('identity:enrol')}?{urlencode({'next': next_url})}")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"].strip()):
+            otp_login(request, device)
+            return HttpResponseRedirect(next_url)
+        form.add_error("token", _("That code is not right or has expired. Enter the current code."))
+    return render(request, "identity/verify.html", {"form": form, "next": next_url})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enrol(request: HttpRequest) -> HttpResponse:
+    """First-time set-up of an authenticator app: scan the QR, confirm with one code."""
+    user = _user(request)
+    next_url = _next_url(request, "/")
+    if selectors.confirmed_totp_device(user) is not None:
+        return HttpResponseRedirect(f"{reverse('identity:verify')}?{urlencode({'next': next_url})}")
+    device = TOTPDevice.objects.filter(pk=request.session.get(ENROL_SESSION_KEY), user=user).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+        request.session[ENROL_SESSION_KEY] = device.pk
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"].strip()):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            request.session.pop(ENROL_SESSION_KEY, None)
+            otp_login(request, device)
+            messages.success(request, _("Two-factor sign-in is set up."))
+            return HttpResponseRedirect(next_url)
+        form.add_error(
+            "token", _("That code is not right. Check the time on your phone and try again.")
+        )
+    qr = segno.make(device.config_url, error="m")
+    return render(
+        request,
+        "identity/enrol.html",
+        {
+            "form": form,
+            "next": next_url,
+            "qr_data_uri": qr.svg_data_uri(scale=4, dark="#000"),
+            "secret": _base32(device.bin_key),
+        },
+    )
+
+
+def _base32(key: bytes) -> str:
+    return base64.b32encode(key).decode("ascii").rstrip("=")
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, _("You have signed out."))
+    return HttpResponseRedirect(reverse("web:home"))
+
+
+@sensitive_post_parameters("password", "password_again", "id_number")
+@require_http_methods(["GET", "POST"])
+def register_citizen(request: HttpRequest) -> HttpResponse:
+    form = CitizenRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.register_citizen(
+                username=data["username"],
+                password=data["password"],
+                real_name=data["real_name"],
+                id_number=data["id_number"],
+                mobile=data["mobile"],
+                division=data["division"],
+                email=data["email"],
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            login(request, user, backend="onewindow.identity.backends.IdentifierBackend")
+            messages.success(request, _("Your account is ready. Welcome to OneWindow."))
+            return HttpResponseRedirect(reverse("identity:profile"))
+    return render(request, "identity/register_citizen.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register_business(request: HttpRequest) -> HttpResponse:
+    """A citizen registers the business they legally represent."""
+    user = _user(request)
+    if user.kind != UserKind.CITIZEN:
+        messages.error(request, _("Only a citizen account can register a business."))
+        return HttpResponseRedirect(reverse("identity:profile"))
+    form = BusinessRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            business = services.register_business(
+                user, credit_code=data["credit_code"], name=data["name"], division=data["division"]
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("%(name)s is registered.") % {"name": business.name})
+            return HttpResponseRedirect(reverse("identity:profile"))
+    return render(request, "identity/register_business.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    initial = {
+        "preferred_language": user.preferred_language or request.LANGUAGE_CODE,
+        "prefers_elder_mode": user.prefers_elder_mode,
+    }
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.set_preferences(
+            user,
+            language=form.cleaned_data["preferred_language"],
+            elder_mode=form.cleaned_data["prefers_elder_mode"],
+        )
+        response = HttpResponseRedirect(reverse("identity:profile"))
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.preferred_language,
+            samesite="Lax",
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+        response.delete_cookie("onewindow_elder")
+        messages.success(request, _("Your preferences are saved."))
+        return response
+    return render(
+        request,
+        "identity/profile.html",
+        {"form": form, "profile_user": user, "businesses": selectors.businesses_of(user)},
+    )
+
+
+@officer_required
+def officer_home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    return render(
+        request,
+        "identity/officer_home.html",
+        {"officer": user, "roles": selectors.roles_of(user), "department": user.department},
+    )

@@ -1,0 +1,85 @@
+"""The shell's own pages: home, language and elder-mode switches, health checks."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.views.decorators.http import require_GET, require_POST
+
+from onewindow.identity import services as identity_services
+from onewindow.web.life_events import LIFE_EVENTS
+from onewindow.web.middleware import ELDER_COOKIE
+
+COOKIE_AGE = 365 * 24 * 3600
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return "/"
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/home.html", {"life_events": LIFE_EVENTS})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the language for this browser, and remember it on the account when signed in."""
+    response = HttpResponseRedirect(_safe_next(request))
+    language = request.POST.get("language", "")
+    if not check_for_language(language) or language not in dict(settings.LANGUAGES):
+        return response
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    if request.user.is_authenticated:
+        identity_services.set_preferences(request.user, language=language)
+    return response
+
+
+@require_POST
+def set_elder_mode(request: HttpRequest) -> HttpResponse:
+    """Turn elder-friendly mode on or off for this browser and, when signed in, the account."""
+    enabled = request.POST.get("enabled") == "1"
+    response = HttpResponseRedirect(_safe_next(request))
+    response.set_cookie(
+        ELDER_COOKIE,
+        "1" if enabled else "0",
+        max_age=COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    if request.user.is_authenticated:
+        identity_services.set_preferences(request.user, elder_mode=enabled)
+    return response
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process is up (no dependencies checked)."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Ready to serve: the database answers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
