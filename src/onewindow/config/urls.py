@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("onewindow.web.urls")),
     path("account/", include("onewindow.identity.urls")),
     path("api/v1/", api.urls),
+    path("ledger/", include("onewindow.ledger.urls")),
 ]
 
 handler400 = "onewindow.web.errors.bad_request"

@@ -1,0 +1,74 @@
+"""The C2SP checkpoint and tiles served as plain text and bytes, as a mirror would."""
+
+from __future__ import annotations
+
+import re
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from onewindow.ledger import errors, selectors, tiles
+
+TILE_INDEX = re.compile(r"((?:x[0-9]{3}/)*[0-9]{3})(?:\.p/([1-9][0-9]{0,2}))?")
+
+
+@require_GET
+def checkpoint(request: HttpRequest) -> HttpResponse:
+    """The latest signed checkpoint with its witness cosignatures (tlog-tiles `/checkpoint`)."""
+    latest = selectors.latest_checkpoint()
+    if latest is None:
+        raise Http404("no checkpoint yet")
+    cosignatures = "".join(c.signature_line for c in latest.cosignatures.order_by("pk"))
+    response = HttpResponse(latest.note + cosignatures, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=2"
+    return response
+
+
+def _decode_index(encoded: str) -> tuple[int, int]:
+    match = TILE_INDEX.fullmatch(encoded)
+    if match is None:
+        raise Http404("malformed tile path")
+    n = int(match.group(1).replace("x", "").replace("/", ""))
+    width = int(match.group(2)) if match.group(2) else tiles.TILE_WIDTH
+    if width > tiles.TILE_WIDTH:
+        raise Http404("malformed tile path")
+    return n, width
+
+
+def _tile_response(data: bytes, *, is_full: bool) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["Cache-Control"] = (
+        "public, max-age=31536000, immutable" if is_full else "public, max-age=60"
+    )
+    return response
+
+
+def _check_within_tree(level: int, n: int, width: int) -> None:
+    # Any tile whose hashes the tree already has; older, narrower partial tiles included.
+    hashes_at_level = selectors.tree_size() >> (tiles.TILE_HEIGHT * level)
+    if n * tiles.TILE_WIDTH + width > hashes_at_level:
+        raise Http404("no such tile")
+
+
+@require_GET
+def tile(request: HttpRequest, level: str, encoded: str) -> HttpResponse:
+    n, width = _decode_index(encoded)
+    if int(level) > 63 or level != str(int(level)):
+        raise Http404("no such level")
+    _check_within_tree(int(level), n, width)
+    try:
+        data = tiles.tile_bytes(int(level), n, width)
+    except errors.UnknownEntry as error:
+        raise Http404(str(error)) from error
+    return _tile_response(data, is_full=width == tiles.TILE_WIDTH)
+
+
+@require_GET
+def entry_bundle(request: HttpRequest, encoded: str) -> HttpResponse:
+    n, width = _decode_index(encoded)
+    _check_within_tree(0, n, width)
+    try:
+        data = tiles.entry_bundle(n, width)
+    except errors.UnknownEntry as error:
+        raise Http404(str(error)) from error
+    return _tile_response(data, is_full=width == tiles.TILE_WIDTH)
