@@ -17,7 +17,7 @@ axe = Axe()
 def serious_violations(page: Any) -> list[str]:
     results = axe.run(page)
     return [
-        f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
+        f"{violation['id']}: {violation['help']} at {[node['target'] for node in violation['nodes']]}"
         for violation in results.response["violations"]
         if violation["impact"] in {"serious", "critical"}
     ]
@@ -67,7 +67,9 @@ def test_citizen_signs_in_switches_language_and_elder_mode_and_pages_pass_axe(
     assert citizen.prefers_elder_mode
 
 
-def test_registration_errors_are_announced_and_accessible(page: Any, live_server: Any, divisions: dict) -> None:
+def test_registration_errors_are_announced_and_accessible(
+    page: Any, live_server: Any, divisions: dict
+) -> None:
     page.goto(f"{live_server.url}/account/register/")
     page.get_by_label("Resident ID number").fill("110105194912310021")
     page.get_by_role("button", name="Create my account").click()
