@@ -1,0 +1,57 @@
+"""`ledger integrate`, `ledger export-tiles DIR`, `ledger audit`, `ledger key`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from onewindow.ledger import keys, selectors, services, tiles
+
+
+class Command(BaseCommand):
+    help = "Operate the public ledger: integrate pending entries, export tiles, audit, show key."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        commands = parser.add_subparsers(dest="action", required=True)
+        integrate = commands.add_parser("integrate", help="integrate pending entries")
+        integrate.add_argument("--max-batch", type=int, default=services.DEFAULT_BATCH)
+        integrate.add_argument(
+            "--every", type=float, default=0.0, help="keep integrating every N seconds"
+        )
+        export = commands.add_parser("export-tiles", help="write C2SP tlog-tiles to DIR")
+        export.add_argument("directory", type=Path)
+        commands.add_parser("audit", help="recompute every leaf and signed root")
+        commands.add_parser("key", help="print the log's verifier key")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        if action == "integrate":
+            self._integrate(options["max_batch"], options["every"])
+        elif action == "export-tiles":
+            self._export(options["directory"])
+        elif action == "audit":
+            finding = selectors.audit()
+            if finding is not None:
+                raise CommandError(f"entry {finding.index}: {finding.reason}")
+            self.stdout.write(f"intact: {selectors.tree_size()} entries match their checkpoints")
+        else:
+            self.stdout.write(keys.verifier().encode())
+
+    def _integrate(self, max_batch: int, every: float) -> None:
+        while True:
+            checkpoint = services.integrate_pending(max_batch=max_batch)
+            self.stdout.write(f"checkpoint {checkpoint.size}")
+            if every <= 0:
+                return
+            time.sleep(every)
+
+    def _export(self, directory: Path) -> None:
+        checkpoint = selectors.latest_checkpoint()
+        if checkpoint is None:
+            raise CommandError("no checkpoint yet: run `ledger integrate` first")
+        directory.mkdir(parents=True, exist_ok=True)
+        written = tiles.export(directory, checkpoint)
+        self.stdout.write(f"wrote {written} files for tree size {checkpoint.size} to {directory}")
