@@ -1,0 +1,83 @@
+"""The architecture, checked: every page is either public by decision or needs sign-in,
+every API operation is documented, migrations match the models."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# Pages anyone may open, by decision. Everything else must send an anonymous visitor away.
+PUBLIC = {
+    "web:home",
+    "web:set-language",
+    "web:set-elder-mode",
+    "web:healthz",
+    "web:readyz",
+    "identity:sign-in",
+    "identity:sign-out",
+    "identity:register-citizen",
+    "identity:password-reset",
+    "identity:password-reset-sent",
+    "identity:password-reset-confirm",
+    "identity:password-reset-complete",
+}
+PUBLIC_PREFIXES = ("api:", "ledger")  # the API answers 401 itself; the ledger is public by design
+
+
+def named_routes(resolver: URLResolver | None = None, namespace: str = "") -> list[tuple[str, str]]:
+    found = []
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            found += [(f"{entry.pattern}{path}", name) for path, name in named_routes(entry, inner)]
+        elif isinstance(entry, URLPattern) and entry.name:
+            found.append((str(entry.pattern), f"{namespace}{entry.name}"))
+    return found
+
+
+def concrete(pattern: str) -> str:
+    """Fill path converters with plausible values so the URL can be requested."""
+    import re
+
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", "x", pattern).lstrip("^").rstrip("$")
+
+
+@pytest.mark.django_db
+def test_every_page_needs_sign_in_unless_it_is_public_by_decision() -> None:
+    client = Client()
+    unguarded = []
+    for pattern, name in named_routes():
+        if name in PUBLIC or name.startswith(PUBLIC_PREFIXES):
+            continue
+        response = client.get(concrete(pattern))
+        if response.status_code not in (302, 401, 403, 404, 405):
+            unguarded.append((name, response.status_code))
+        elif response.status_code == 302:
+            assert "/account/sign-in/" in response["Location"], name
+    assert unguarded == []
+
+
+@pytest.mark.django_db
+def test_migrations_match_the_models() -> None:
+    call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_every_api_route_is_in_the_openapi_document(client: Client) -> None:
+    import re
+
+    from onewindow.config.api import api
+
+    documented = set(client.get("/api/v1/openapi.json").json()["paths"])
+    routed = {
+        "/api/v1/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern.pattern))
+        for pattern in api.urls[0]
+        if isinstance(pattern, URLPattern)
+        and pattern.name not in {"openapi-json", "openapi-view", "api-root"}
+    }
+    assert routed
+    assert routed <= documented
