@@ -17,7 +17,7 @@ axe = Axe()
 def serious_violations(page: Any) -> list[str]:
     results = axe.run(page)
     return [
-        f"{violation['id']}: {violation['help']} at {[node['target'] for node in violation['nodes']]}"
+        f"{violation['id']}: {violation['help']} at {[n['target'] for n in violation['nodes']]}"
         for violation in results.response["violations"]
         if violation["impact"] in {"serious", "critical"}
     ]

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from onewindow.core.validators import validate_credit_code, validate_resident_id
+
+from onewindow.core import personal_data
+from onewindow.core.divisions import Level, UrbanRural
+from onewindow.core.models import Division
+from onewindow.identity.models import ID_NUMBER_CONTEXT, Business, Department, Role, User, UserKind
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(seed: int = 2026) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--seed", str(seed), stdout=out)
+    return out.getvalue()
+
+
+def test_demo_city_has_what_the_issue_asks_for() -> None:
+    output = seed()
+
+    counties = Division.objects.filter(level=Level.COUNTY)
+    villages = Division.objects.filter(level=Level.VILLAGE)
+    assert counties.count() >= 4
+    assert {UrbanRural.is_urban(v.urban_rural) for v in villages} == {True, False}
+    assert Department.objects.count() >= 25
+    assert {Role(r) for r in Role.values} == {
+        Role(role)
+        for role in User.objects.filter(kind=UserKind.OFFICER).values_list("roles__role", flat=True)
+    }
+    citizens = User.objects.filter(kind=UserKind.CITIZEN)
+    assert citizens.count() >= 1000
+    assert citizens.filter(birth_year__lte=2026 - 66).count() > 100
+    assert Business.objects.count() >= 100
+    assert "OneWindow-demo-2026" in output
+    for username in (
+        "resident-0001",
+        "resident-0003",
+        "village-agent",
+        "clerk",
+        "reviewer",
+        "admin",
+    ):
+        assert username in output
+
+
+def test_demo_identifiers_are_valid() -> None:
+    seed()
+
+    for user in User.objects.filter(kind=UserKind.CITIZEN)[:200]:
+        validate_resident_id(
+            personal_data.decrypt(user.id_number_encrypted, context=ID_NUMBER_CONTEXT)
+        )
+    for business in Business.objects.all():
+        validate_credit_code(business.credit_code)
+
+
+def test_seeding_twice_changes_nothing_and_prints_the_same_secrets() -> None:
+    first = seed()
+    counts = (
+        Division.objects.count(),
+        Department.objects.count(),
+        User.objects.count(),
+        Business.objects.count(),
+    )
+
+    second = seed()
+
+    assert counts == (
+        Division.objects.count(),
+        Department.objects.count(),
+        User.objects.count(),
+        Business.objects.count(),
+    )
+    assert first == second
+
+
+def test_demo_officers_sign_in_with_the_printed_totp_secret() -> None:
+    output = seed()
+    secret = next(line.split()[-1] for line in output.splitlines() if " reviewer " in line)
+
+    device = TOTPDevice.objects.get(user__username="reviewer", confirmed=True)
+
+    import base64
+
+    assert base64.b32encode(device.bin_key).decode() == secret
+    assert User.objects.get(username="reviewer").check_password("OneWindow-demo-2026")
