@@ -12,7 +12,7 @@ from onewindow.identity.services import find_user_by_identifier
 
 
 class IdentifierBackend(ModelBackend):
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,
