@@ -46,10 +46,10 @@ def flip(value: bytes, bit: int) -> bytes:
     return bytes(changed)
 
 
-def test_the_verifier_imports_no_django() -> None:
+def test_the_verifier_and_the_witness_import_no_django() -> None:
     source = Path(verify.__file__).resolve().parents[2]
     code = (
-        "import sys; import onewindow.ledger.verify; "
+        "import sys; import onewindow.ledger.verify, onewindow.ledger.witness; "
         "sys.exit(1 if any(m.startswith('django') for m in sys.modules) else 0)"
     )
     env = {**os.environ, "PYTHONPATH": str(source)}

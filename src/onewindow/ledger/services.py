@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
 import time
-from collections.abc import Mapping
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from onewindow.ledger import errors, keys, merkle, note, selectors
@@ -220,6 +224,98 @@ def wait_for_inclusion(
         if time.monotonic() >= deadline:
             raise errors.NotYetIntegrated(errors.NOT_INTEGRATED, params={"index": index})
         time.sleep(poll_interval)
+
+
+@dataclass(frozen=True)
+class WitnessConfig:
+    """A witness the log asks for cosignatures: where it listens and the key it cosigns with."""
+
+    url: str
+    key: note.Verifier
+
+
+@dataclass(frozen=True)
+class WitnessOutcome:
+    witness: str
+    status: int
+    detail: str
+    cosignature: Cosignature | None = None
+
+
+def configured_witnesses() -> list[WitnessConfig]:
+    """`settings.LEDGER_WITNESSES`: a list of {"url": ..., "key": "name+keyid+base64"}."""
+    return [
+        WitnessConfig(str(item["url"]), note.Verifier.parse(str(item["key"])))
+        for item in getattr(settings, "LEDGER_WITNESSES", [])
+    ]
+
+
+def _post(url: str, body: str, timeout: float) -> tuple[int, str, str]:
+    request = urllib.request.Request(  # noqa: S310 - witness URLs come from settings
+        url, data=body.encode("utf-8"), method="POST", headers={"Content-Type": "text/plain"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return response.status, response.headers.get_content_type(), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get_content_type(), error.read().decode()
+
+
+def _last_cosigned_size(witness: note.Verifier) -> int:
+    sizes = Cosignature.objects.filter(witness_name=witness.name, key_id=witness.key_id.hex())
+    return int(sizes.aggregate(size=Max("checkpoint__size"))["size"] or 0)
+
+
+def request_cosignatures(
+    checkpoint: Checkpoint | None = None,
+    *,
+    witnesses: Sequence[WitnessConfig] | None = None,
+    timeout: float = 5.0,
+) -> list[WitnessOutcome]:
+    """Ask each witness to cosign `checkpoint` (default: the latest), per C2SP tlog-witness.
+
+    Sends the consistency proof from the size the witness last cosigned; on a 409 that names
+    another size, retries once from that size. Keeps each verified cosignature. Never raises for
+    a witness's refusal: the outcomes say what each answered. Runs outside any transaction.
+    """
+    checkpoint = checkpoint or selectors.latest_checkpoint()
+    if checkpoint is None:
+        raise errors.NotYetIntegrated(errors.NOT_INTEGRATED, params={"index": 0})
+    outcomes = []
+    for witness in configured_witnesses() if witnesses is None else witnesses:
+        old_size = min(_last_cosigned_size(witness.key), checkpoint.size)
+        for _attempt in range(2):
+            proof = selectors.consistency_proof(old_size, checkpoint.size)
+            lines = "".join(base64.b64encode(element).decode() + "\n" for element in proof)
+            body = f"old {old_size}\n{lines}\n{checkpoint.note}"
+            try:
+                status, content_type, text = _post(
+                    witness.url.rstrip("/") + "/add-checkpoint", body, timeout
+                )
+            except OSError as error:
+                status, content_type, text = 0, "", str(error)
+                break
+            if status == 409 and content_type == "text/x.tlog.size" and text.strip().isdigit():
+                reported = int(text.strip())
+                if reported <= checkpoint.size and reported != old_size:
+                    old_size = reported
+                    continue
+            break
+        outcomes.append(_outcome(checkpoint, witness, status, text))
+    return outcomes
+
+
+def _outcome(
+    checkpoint: Checkpoint, witness: WitnessConfig, status: int, text: str
+) -> WitnessOutcome:
+    if status != 200:
+        return WitnessOutcome(witness.key.name, status, text.strip())
+    try:
+        _, verified = note.open_note(checkpoint.note + text, [witness.key])
+    except note.NoteError as error:
+        return WitnessOutcome(witness.key.name, status, f"bad cosignature: {error}")
+    cosignature = add_cosignature(checkpoint, verified[0])
+    return WitnessOutcome(witness.key.name, status, "cosigned", cosignature)
 
 
 def add_cosignature(checkpoint: Checkpoint, signature: note.NoteSignature) -> Cosignature:
