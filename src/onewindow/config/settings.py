@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "onewindow.core",
     "onewindow.identity",
     "onewindow.ledger",
+    "onewindow.catalog",
     "onewindow.web",
 ]
 
