@@ -75,3 +75,8 @@ def mask_resident_id(value: str) -> str:
 
 def mask_mobile(value: str) -> str:
     return mask(value, keep_start=3, keep_end=4)
+
+
+def mask_name(value: str) -> str:
+    """`王小明` → `王**`: the family name stays, enough for the person to recognise it."""
+    return value[:1] + "*" * (len(value) - 1) if value else ""

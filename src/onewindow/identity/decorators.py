@@ -1,4 +1,4 @@
-"""Access rules for pages: officer pages need an officer who has passed TOTP this session."""
+"""Access rules for pages: staff pages need the right kind of account, verified by TOTP."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from onewindow.identity.models import User, UserKind
+
 View = Callable[..., HttpResponse]
 
 
@@ -19,16 +21,23 @@ def second_factor_url(request: HttpRequest) -> str:
     return f"{reverse('identity:verify')}?{urlencode({'next': request.get_full_path()})}"
 
 
-def officer_required(view: View) -> View:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not user.is_officer:
-            raise PermissionDenied
-        if not user.is_verified():  # type: ignore[attr-defined]  # added by OTPMiddleware
-            return HttpResponseRedirect(second_factor_url(request))
-        return view(request, *args, **kwargs)
+def _verified_staff(allowed: Callable[[User], bool]) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not allowed(user):
+                raise PermissionDenied
+            if not user.is_verified():  # type: ignore[attr-defined]  # added by OTPMiddleware
+                return HttpResponseRedirect(second_factor_url(request))
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+officer_required = _verified_staff(lambda user: user.is_officer)
+station_agent_required = _verified_staff(lambda user: user.kind == UserKind.STATION_AGENT)

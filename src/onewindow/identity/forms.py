@@ -141,3 +141,20 @@ class UswdsPasswordResetForm(UswdsMixin, PasswordResetForm):
 
 class UswdsSetPasswordForm(UswdsMixin, SetPasswordForm):  # type: ignore[type-arg]
     pass
+
+
+class AssistStartForm(UswdsMixin, forms.Form):
+    id_number = forms.CharField(
+        label=_("Resident's ID number"),
+        max_length=20,
+        help_text=_("The resident must be here with you and have their phone."),
+    )
+
+
+class ConsentCodeForm(UswdsMixin, forms.Form):
+    code = forms.RegexField(
+        label=_("Code the resident received by SMS"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("The code has 6 digits.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )

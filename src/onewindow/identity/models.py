@@ -250,3 +250,18 @@ class AgentConsent(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.revoked_at is None and self.granted_at <= timezone.now() < self.expires_at
+
+
+class ConsentChallenge(models.Model):
+    """A one-time code sent to a resident's phone; read back to the agent, it proves consent."""
+
+    agent = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    resident = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"consent code for {self.resident_id} by {self.agent_id}"

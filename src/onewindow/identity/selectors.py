@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from onewindow.identity.models import Business, BusinessAgent, OfficerRole, User
+from onewindow.identity.models import (
+    AgentConsent,
+    Business,
+    BusinessAgent,
+    OfficerRole,
+    User,
+    UserKind,
+)
 
 
 def roles_of(officer: User) -> QuerySet[OfficerRole]:
@@ -29,3 +38,20 @@ def businesses_of(user: User) -> QuerySet[Business]:
 
 def confirmed_totp_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+ACTING_FOR_SESSION_KEY = "identity.acting_for_consent"
+
+
+def acting_for(request: HttpRequest) -> AgentConsent | None:
+    """The valid consent under which this signed-in station agent acts, if any."""
+    user = request.user
+    consent_pk = request.session.get(ACTING_FOR_SESSION_KEY)
+    if consent_pk is None or not user.is_authenticated or user.kind != UserKind.STATION_AGENT:
+        return None
+    now = timezone.now()
+    return (
+        AgentConsent.objects.select_related("resident", "agent")
+        .filter(pk=consent_pk, agent=user, revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -12,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import personal_data
-from onewindow.core.errors import DomainError, PermissionDenied
+from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.models import Division
 from onewindow.core.validators import (
     birth_date_from_resident_id,
@@ -22,6 +24,7 @@ from onewindow.core.validators import (
     validate_mobile,
     validate_resident_id,
 )
+from onewindow.identity import sms
 from onewindow.identity.errors import (
     DUPLICATE_CREDIT_CODE,
     DUPLICATE_ID_NUMBER,
@@ -34,6 +37,7 @@ from onewindow.identity.models import (
     AgentConsent,
     Business,
     BusinessAgent,
+    ConsentChallenge,
     ConsentMethod,
     Department,
     OfficerRole,
@@ -43,6 +47,8 @@ from onewindow.identity.models import (
 )
 
 CONSENT_LIFETIME = timedelta(hours=4)
+CONSENT_CODE_LIFETIME = timedelta(minutes=10)
+CONSENT_CODE_ATTEMPTS = 5
 
 
 def _invalid(error: ValidationError, field: str) -> DomainError:
@@ -269,3 +275,86 @@ def set_preferences(
     if fields:
         user.save(update_fields=fields)
     return user
+
+
+def _code_hash(challenge_salt: str, code: str) -> str:
+    return hashlib.sha256(f"{challenge_salt}:{code}".encode()).hexdigest()
+
+
+@transaction.atomic
+def send_consent_code(agent: User, *, resident_id_number: str) -> ConsentChallenge:
+    """A station agent asks a resident who is present for consent: a code goes to their phone.
+
+    Raises PermissionDenied for anyone but a station agent, NotFound when no account has
+    that ID number.
+    """
+    if agent.kind != UserKind.STATION_AGENT:
+        raise PermissionDenied(_("Only village service-station agents act for residents."))
+    resident = User.objects.filter(
+        kind=UserKind.CITIZEN,
+        id_number_hash=personal_data.lookup_hash(
+            normalise_resident_id(resident_id_number), context=ID_NUMBER_CONTEXT
+        ),
+    ).first()
+    if resident is None or not resident.mobile_encrypted:
+        raise NotFound(
+            _("No resident with a mobile number is registered under this ID number."),
+            field="id_number",
+        )
+    code = f"{secrets.randbelow(10**6):06d}"
+    now = timezone.now()
+    challenge = ConsentChallenge.objects.create(
+        agent=agent, resident=resident, code_hash="", expires_at=now + CONSENT_CODE_LIFETIME
+    )
+    challenge.code_hash = _code_hash(str(challenge.pk), code)
+    challenge.save(update_fields=["code_hash"])
+    mobile = personal_data.decrypt(resident.mobile_encrypted, context=MOBILE_CONTEXT)
+    text = str(
+        _(
+            "OneWindow: %(agent)s at your village service station asks to act for you. "
+            "If you agree, tell them this code: %(code)s. It works for 10 minutes."
+        )
+        % {"agent": agent.real_name or agent.username, "code": code}
+    )
+    transaction.on_commit(lambda: sms.send_sms(mobile, text))
+    return challenge
+
+
+def confirm_consent_code(agent: User, challenge: ConsentChallenge, *, code: str) -> AgentConsent:
+    """The resident read the code back: record their consent. Five wrong tries end it.
+
+    Raises Conflict when the code expired or was tried too often, DomainError when wrong
+    (the wrong try is counted even though the call fails).
+    """
+    with transaction.atomic():
+        locked = ConsentChallenge.objects.select_for_update().get(pk=challenge.pk, agent=agent)
+        if locked.used_at is not None or locked.expires_at <= timezone.now():
+            raise Conflict(
+                _("This code has expired. Send a new one."), field="code", code="expired"
+            )
+        if locked.attempts >= CONSENT_CODE_ATTEMPTS:
+            raise Conflict(
+                _("Too many wrong codes. Send a new one."), field="code", code="attempts"
+            )
+        is_right = hmac.compare_digest(locked.code_hash, _code_hash(str(locked.pk), code.strip()))
+        if is_right:
+            locked.used_at = timezone.now()
+            locked.save(update_fields=["used_at"])
+            return record_agent_consent(
+                agent,
+                locked.resident,
+                method=ConsentMethod.ONE_TIME_CODE,
+                evidence=f"challenge:{locked.pk}:{locked.code_hash}".encode(),
+            )
+        locked.attempts += 1
+        locked.save(update_fields=["attempts"])
+    raise DomainError(_("The code is not right."), field="code", code="wrong_code")
+
+
+@transaction.atomic
+def end_assistance(agent: User, consent: AgentConsent) -> None:
+    if consent.agent_id != agent.pk:
+        raise PermissionDenied(_("This is not your consent record."))
+    if consent.revoked_at is None:
+        consent.revoked_at = timezone.now()
+        consent.save(update_fields=["revoked_at"])

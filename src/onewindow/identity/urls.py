@@ -15,6 +15,9 @@ urlpatterns = [
     path("register/business/", views.register_business, name="register-business"),
     path("profile/", views.profile, name="profile"),
     path("officer/", views.officer_home, name="officer-home"),
+    path("assist/", views.assist_start, name="assist-start"),
+    path("assist/confirm/", views.assist_confirm, name="assist-confirm"),
+    path("assist/stop/", views.assist_stop, name="assist-stop"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(

@@ -23,15 +23,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.core.errors import DomainError
 from onewindow.identity import selectors, services
-from onewindow.identity.decorators import officer_required
+from onewindow.identity.decorators import officer_required, station_agent_required
 from onewindow.identity.forms import (
+    AssistStartForm,
     BusinessRegistrationForm,
     CitizenRegistrationForm,
+    ConsentCodeForm,
     PreferencesForm,
     SignInForm,
     TokenForm,
 )
-from onewindow.identity.models import User, UserKind
+from onewindow.identity.models import ConsentChallenge, User, UserKind
 
 ENROL_SESSION_KEY = "identity.enrolling_device"
 
@@ -230,3 +232,61 @@ def officer_home(request: HttpRequest) -> HttpResponse:
         "identity/officer_home.html",
         {"officer": user, "roles": selectors.roles_of(user), "department": user.department},
     )
+
+
+ACTING_FOR_SESSION_KEY = selectors.ACTING_FOR_SESSION_KEY
+CHALLENGE_SESSION_KEY = "identity.consent_challenge"
+
+
+@station_agent_required
+@require_http_methods(["GET", "POST"])
+def assist_start(request: HttpRequest) -> HttpResponse:
+    """A village agent starts acting for a resident who is present: a code goes to their phone."""
+    form = AssistStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            challenge = services.send_consent_code(
+                _user(request), resident_id_number=form.cleaned_data["id_number"]
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            request.session[CHALLENGE_SESSION_KEY] = challenge.pk
+            return HttpResponseRedirect(reverse("identity:assist-confirm"))
+    return render(request, "identity/assist_start.html", {"form": form})
+
+
+@station_agent_required
+@require_http_methods(["GET", "POST"])
+def assist_confirm(request: HttpRequest) -> HttpResponse:
+    agent = _user(request)
+    challenge = ConsentChallenge.objects.filter(
+        pk=request.session.get(CHALLENGE_SESSION_KEY), agent=agent
+    ).first()
+    if challenge is None:
+        return HttpResponseRedirect(reverse("identity:assist-start"))
+    form = ConsentCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent = services.confirm_consent_code(
+                agent, challenge, code=form.cleaned_data["code"]
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            request.session.pop(CHALLENGE_SESSION_KEY, None)
+            request.session[ACTING_FOR_SESSION_KEY] = consent.pk
+            messages.success(request, _("Consent recorded. You are now acting for this resident."))
+            return HttpResponseRedirect(reverse("web:home"))
+    return render(request, "identity/assist_confirm.html", {"form": form})
+
+
+@station_agent_required
+@require_POST
+def assist_stop(request: HttpRequest) -> HttpResponse:
+    consent = selectors.acting_for(request)
+    if consent is not None:
+        services.end_assistance(_user(request), consent)
+    request.session.pop(ACTING_FOR_SESSION_KEY, None)
+    messages.info(request, _("You are no longer acting for the resident."))
+    return HttpResponseRedirect(reverse("identity:assist-start"))

@@ -216,7 +216,9 @@ class Command(BaseCommand):
                     email=f"{officer.username}@demo.onewindow.example",
                 )
             accounts.append(
-                DemoAccount(str(Role(officer.roles[0]).label), officer.username, self._totp(user, seed))
+                DemoAccount(
+                    str(Role(officer.roles[0]).label), officer.username, self._totp(user, seed)
+                )
             )
         return accounts
 
