@@ -174,3 +174,14 @@ def test_sizes_out_of_range_are_refused() -> None:
     assert not merkle.verify_inclusion(5, 5, merkle.EMPTY_ROOT, [], tree.root)
     assert not merkle.verify_consistency(6, 5, tree.root, tree.root, [])
     assert merkle.verify_consistency(0, 5, merkle.EMPTY_ROOT, tree.root, [])
+
+
+def test_the_steps_shown_to_people_end_at_the_root() -> None:
+    leaves, tree = build(13)
+    proof = merkle.inclusion_proof(6, 13, tree.read)
+
+    steps = merkle.inclusion_steps(6, 13, merkle.leaf_hash(leaves[6]), proof)
+
+    assert [sibling for _, sibling, _ in steps] == proof
+    assert steps[-1][2] == tree.root
+    assert steps[0][0] == "right"  # leaf 6 is a left child: its sibling 7 is on the right

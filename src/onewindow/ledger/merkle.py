@@ -207,6 +207,33 @@ def verify_inclusion(
     return sn == 0 and result == root
 
 
+def inclusion_steps(
+    index: int, size: int, leaf: bytes, proof: Sequence[bytes]
+) -> list[tuple[str, bytes, bytes]]:
+    """The hashing `verify_inclusion` does, step by step: (side of the sibling, sibling, result).
+
+    For showing a proof to a person; the last result equals the root when the proof verifies.
+    """
+    steps: list[tuple[str, bytes, bytes]] = []
+    fn, sn, result = index, size - 1, leaf
+    for element in proof:
+        if sn == 0:
+            break
+        if fn & 1 or fn == sn:
+            result = node_hash(element, result)
+            steps.append(("left", element, result))
+            if not fn & 1:
+                while not (fn & 1 or fn == 0):
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            result = node_hash(result, element)
+            steps.append(("right", element, result))
+        fn >>= 1
+        sn >>= 1
+    return steps
+
+
 def verify_consistency(
     old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
 ) -> bool:

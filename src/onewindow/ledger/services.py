@@ -11,12 +11,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from onewindow.ledger import errors, keys, merkle, note, selectors
@@ -140,18 +140,42 @@ def record(
     body = canonical_json(body_value)
     leaf = merkle.leaf_hash(body)
     with transaction.atomic():
-        sequence, _ = LogSequence.objects.select_for_update().get_or_create(pk=1)
-        index = sequence.next_index
-        LogSequence.objects.filter(pk=1).update(next_index=F("next_index") + 1)
-        LedgerEntry.objects.create(
-            index=index,
-            leaf_hash=leaf,
-            body=body.decode("utf-8"),
-            event_type=event_type,
-            subject_ref=subject_ref,
-            created=now,
-        )
+        index = _take_next_index()
+        _insert_entry(index, leaf, body.decode("utf-8"), event_type, subject_ref, now)
     return PendingReceipt(index=index, leaf_hash=leaf, body=body.decode("utf-8"))
+
+
+# Plain SQL for the per-event path: the ORM spent ~80% of record() building three queries.
+def _take_next_index() -> int:
+    """Increment the sequence row, which stays locked until the caller's transaction ends."""
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(LogSequence._meta.db_table)} "  # noqa: S608 - identifiers only
+        f"SET {quote('next_index')} = {quote('next_index')} + 1 "
+        f"WHERE {quote('id')} = 1 RETURNING {quote('next_index')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    if row is None:  # the first event ever: create the row (get_or_create survives a race)
+        LogSequence.objects.get_or_create(pk=1)
+        return _take_next_index()
+    return int(row[0]) - 1
+
+
+def _insert_entry(
+    index: int, leaf: bytes, body: str, event_type: str, subject_ref: str, created: datetime
+) -> None:
+    quote = connection.ops.quote_name
+    fields = LedgerEntry._meta
+    columns = ["index", "leaf_hash", "body", "event_type", "subject_ref", "created"]
+    created_value = fields.get_field("created").get_db_prep_value(created, connection)
+    sql = (
+        f"INSERT INTO {quote(fields.db_table)} "  # noqa: S608 - identifiers only
+        f"({', '.join(quote(column) for column in columns)}) VALUES (%s, %s, %s, %s, %s, %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [index, leaf, body, event_type, subject_ref, created_value])
 
 
 def _publish(size: int, root: bytes) -> Checkpoint:
