@@ -164,3 +164,18 @@ def test_expired_reset_link_says_so(client: Client, divisions: dict) -> None:
         response = client.get(link.split("testserver", 1)[1], follow=True)
 
     assert "no longer works" in response.content.decode()
+
+
+def test_unverified_officer_can_open_nothing_but_the_second_factor_step(
+    client: Client, divisions: dict
+) -> None:
+    officer = factories.officer(factories.department(divisions["city"]))
+    sign_in(client, officer.username)
+
+    profile = client.get(reverse("identity:profile"))
+    api = client.get("/api/v1/me")
+
+    assert profile["Location"].startswith(reverse("identity:verify"))
+    assert api.status_code == 401
+    assert api["Content-Type"] == "application/problem+json"
+    assert client.get(reverse("identity:verify")).status_code == 200
