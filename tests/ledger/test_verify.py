@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -220,3 +221,25 @@ def test_two_checkpoints_of_one_size_with_different_roots_are_a_fork(
     assert run_cli("fork", str(tmp_path / "a"), str(tmp_path / "b")) == 1
     assert "two different trees of size 4" in capsys.readouterr().err
     assert Checkpoint.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_cli_verifies_every_record_about_a_reference_over_http(
+    live_server: Any, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings.ROOT_URLCONF = "tests.ledger.urls"
+    record(4)
+    record(1, 2)  # a second record about the same reference, still pending
+    services.integrate_pending(max_batch=4)
+    ref = "330106-20261123-000002"
+
+    assert run_cli("ref", ref, "--url", f"{live_server.url}/ledger") == 0
+    out = capsys.readouterr().out
+    assert "entry 2 OK: included in the signed tree of 4" in out
+    assert "entry 4: recorded, not yet in a checkpoint" in out
+
+    # Someone moves record 2 onto another reference, body and index column both.
+    moved = LedgerEntry.objects.get(index=3)
+    LedgerEntry.objects.filter(index=2).update(body=moved.body, subject_ref=moved.subject_ref)
+    assert run_cli("ref", "330106-20261123-000003", "--url", f"{live_server.url}/ledger") == 1
+    assert "FAILED entry 2: not included" in capsys.readouterr().err

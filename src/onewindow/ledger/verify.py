@@ -6,6 +6,7 @@ log's verifier key, obtained out of band (`name+keyid+base64key`).
     onewindow-verify checkpoint --log-key KEY NEW [--previous OLD --proof PROOF]
     onewindow-verify receipt --log-key KEY RECEIPT.json [--ref REF]
     onewindow-verify tiles --log-key KEY DIR
+    onewindow-verify ref --log-key KEY --url https://host/ledger REF
     onewindow-verify fork --log-key KEY A B
 
 Exit status 0 when everything verifies, 1 when something does not (the reason on stderr),
@@ -20,6 +21,9 @@ import binascii
 import json
 import struct
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,6 +151,39 @@ def check_tiles(directory: Path, trust: Trust) -> note.Checkpoint:
     return checkpoint
 
 
+def _get_json(url: str, timeout: float) -> Any:
+    if not url.startswith(("https://", "http://")):
+        raise VerificationError(f"not an http(s) URL: {url}")
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - checked above
+        return json.loads(response.read().decode("utf-8"))
+
+
+def check_reference(base_url: str, ref: str, trust: Trust, *, timeout: float = 10.0) -> list[str]:
+    """Fetch every record about `ref` from the ledger and verify each one's receipt.
+
+    The server is not trusted: each receipt is checked against the signed checkpoint.
+    """
+    base = base_url.rstrip("/")
+    entries = _get_json(f"{base}/api/search?{urllib.parse.urlencode({'ref': ref})}", timeout)
+    if not entries:
+        raise VerificationError(f"no records about {ref}")
+    report = []
+    for entry in entries:
+        index = int(entry["index"])
+        try:
+            receipt = _get_json(f"{base}/api/receipts/{index}", timeout)
+        except urllib.error.HTTPError as error:
+            if error.code == 409:
+                report.append(f"entry {index}: recorded, not yet in a checkpoint")
+                continue
+            raise VerificationError(f"entry {index}: the ledger answered {error.code}") from error
+        if int(receipt["index"]) != index or receipt["entry"] != entry["body"]:
+            raise VerificationError(f"entry {index}: the receipt is for another entry")
+        check_receipt(receipt, trust, ref=ref)
+        report.append(f"entry {index} OK: included in the signed tree of {receipt['tree_size']}")
+    return report
+
+
 def check_fork(first: str, second: str, trust: Trust) -> None:
     """Two validly signed checkpoints that cannot both be true are proof of a split view."""
     a, b = open_checkpoint(first, trust), open_checkpoint(second, trust)
@@ -183,6 +220,9 @@ def _parser() -> argparse.ArgumentParser:
     receipt.add_argument("--ref", help="the public reference the entry must be about")
     tiles = commands.add_parser("tiles", help="a whole exported log, entry by entry")
     tiles.add_argument("directory", type=Path)
+    reference = commands.add_parser("ref", help="every record about a public reference, online")
+    reference.add_argument("ref")
+    reference.add_argument("--url", required=True, help="the ledger's base URL, e.g. …/ledger")
     fork = commands.add_parser("fork", help="two checkpoints, e.g. from two witnesses")
     fork.add_argument("first", type=Path)
     fork.add_argument("second", type=Path)
@@ -204,6 +244,8 @@ def run(arguments: argparse.Namespace) -> str:
         document = json.loads(arguments.receipt.read_text(encoding="utf-8"))
         index = check_receipt(document, trust, ref=arguments.ref)
         return f"entry {index} OK: included in the signed tree of {document['tree_size']}"
+    if arguments.command == "ref":
+        return "\n".join(check_reference(arguments.url, arguments.ref, trust))
     if arguments.command == "tiles":
         checkpoint = check_tiles(arguments.directory, trust)
         return f"tiles OK: all {checkpoint.size} entries match the signed root"
