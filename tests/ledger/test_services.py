@@ -7,6 +7,7 @@ import json
 import threading
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from onewindow.ledger import errors, keys, merkle, note, selectors, services
@@ -234,3 +235,22 @@ def test_two_integrators_at_once_publish_one_consistent_history() -> None:
     assert not failures
     assert selectors.tree_size() == 30
     assert selectors.audit() is None
+
+
+def test_the_integrate_and_key_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    record_decision(1)
+    record_decision(2)
+
+    call_command("ledger", "integrate", "--max-batch", "1")
+    call_command("ledger", "integrate")
+    call_command("ledger", "key")
+
+    assert capsys.readouterr().out.splitlines() == [
+        "checkpoint 1",
+        "checkpoint 2",
+        keys.verifier().encode(),
+    ]
+
+
+def test_ledger_migrations_are_up_to_date() -> None:
+    call_command("makemigrations", "ledger", "--check", "--dry-run", skip_checks=True, verbosity=0)

@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.test import Client
 
 from onewindow.ledger import keys, merkle, note, selectors, services, verify, witness
 from onewindow.ledger.models import Checkpoint, Cosignature
@@ -184,3 +186,23 @@ def test_a_fork_shown_to_one_of_two_witnesses_is_detected(
     assert outcome[0].status == 422
     refused = list((region.witness.state / keys.origin().replace("/", "%2F") / "refused").iterdir())
     assert len(refused) == 1
+
+
+@pytest.mark.urls("tests.ledger.urls")
+def test_with_a_quorum_required_only_cosigned_checkpoints_are_published(
+    auditor: RunningWitness, settings: Any, client: Client
+) -> None:
+    settings.LEDGER_WITNESS_QUORUM = 1
+    grow(3, 0)
+    assert selectors.published_checkpoint() is None
+    assert client.get("/ledger/checkpoint").status_code == 404
+
+    services.request_cosignatures(witnesses=[auditor.config])
+    grow(2, 3)
+
+    published = client.get("/ledger/checkpoint").content.decode()
+    opened, cosigned = note.open_note(published, [auditor.witness.signer.verifier])
+    assert note.Checkpoint.parse(opened.text).size == 3
+    assert cosigned[0].name == "auditor.example/w1"
+    assert client.get("/ledger/api/receipts/4").status_code == 409
+    assert client.get("/ledger/api/receipts/2").json()["tree_size"] == 3

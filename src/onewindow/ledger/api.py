@@ -88,7 +88,7 @@ def _checkpoint_out(checkpoint: Checkpoint) -> dict[str, Any]:
 def get_checkpoint(request: HttpRequest, size: int | None = None) -> dict[str, Any]:
     if size is not None:
         return _checkpoint_out(selectors.checkpoint_of_size(size))
-    latest = selectors.latest_checkpoint()
+    latest = selectors.published_checkpoint()
     if latest is None:
         raise errors.UnknownEntry(_("No checkpoint has been published yet."))
     return _checkpoint_out(latest)

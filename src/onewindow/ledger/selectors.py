@@ -10,7 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
+from django.db.models import Count
 
 from onewindow.ledger import errors, keys, merkle
 from onewindow.ledger.models import Checkpoint, LedgerEntry, TreeHead, TreeNode
@@ -57,6 +59,24 @@ def tree_size() -> int:
 
 def latest_checkpoint() -> Checkpoint | None:
     return Checkpoint.objects.order_by("-size").first()
+
+
+def witness_quorum() -> int:
+    return int(getattr(settings, "LEDGER_WITNESS_QUORUM", 0))
+
+
+def published_checkpoint() -> Checkpoint | None:
+    """The checkpoint the public is shown: the latest one cosigned by the required quorum of
+    witnesses (`settings.LEDGER_WITNESS_QUORUM`, default 0: the latest one)."""
+    quorum = witness_quorum()
+    if quorum <= 0:
+        return latest_checkpoint()
+    return (
+        Checkpoint.objects.annotate(witnesses=Count("cosignatures__witness_name", distinct=True))
+        .filter(witnesses__gte=quorum)
+        .order_by("-size")
+        .first()
+    )
 
 
 def checkpoint_of_size(size: int) -> Checkpoint:
@@ -143,7 +163,7 @@ def root_hash(size: int) -> bytes:
 def receipt(index: int) -> dict[str, Any]:
     """Everything `onewindow-verify receipt` needs, offline: entry, proof, signed checkpoint."""
     entry = entry_at(index)
-    checkpoint = latest_checkpoint()
+    checkpoint = published_checkpoint()
     if checkpoint is None or checkpoint.size <= index:
         raise errors.NotYetIntegrated(errors.NOT_INTEGRATED, params={"index": index})
     _, proof = inclusion_proof(index, size=checkpoint.size)

@@ -1,13 +1,15 @@
-"""The C2SP checkpoint and tiles served as plain text and bytes, as a mirror would."""
+"""The public ledger page, and the C2SP checkpoint and tiles as plain text and bytes."""
 
 from __future__ import annotations
 
+import base64
 import re
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from onewindow.ledger import errors, selectors, tiles
+from onewindow.ledger import errors, keys, merkle, selectors, tiles
 
 TILE_INDEX = re.compile(r"((?:x[0-9]{3}/)*[0-9]{3})(?:\.p/([1-9][0-9]{0,2}))?")
 
@@ -15,7 +17,7 @@ TILE_INDEX = re.compile(r"((?:x[0-9]{3}/)*[0-9]{3})(?:\.p/([1-9][0-9]{0,2}))?")
 @require_GET
 def checkpoint(request: HttpRequest) -> HttpResponse:
     """The latest signed checkpoint with its witness cosignatures (tlog-tiles `/checkpoint`)."""
-    latest = selectors.latest_checkpoint()
+    latest = selectors.published_checkpoint()
     if latest is None:
         raise Http404("no checkpoint yet")
     cosignatures = "".join(c.signature_line for c in latest.cosignatures.order_by("pk"))
@@ -72,3 +74,45 @@ def entry_bundle(request: HttpRequest, encoded: str) -> HttpResponse:
     except errors.UnknownEntry as error:
         raise Http404(str(error)) from error
     return _tile_response(data, is_full=width == tiles.TILE_WIDTH)
+
+
+@require_GET
+def public_page(request: HttpRequest) -> HttpResponse:
+    """The public ledger page: latest checkpoint, search by reference, a proof step by step."""
+    latest = selectors.published_checkpoint()
+    subject_ref = request.GET.get("ref", "").strip()[:64]
+    entries = selectors.entries_for_ref(subject_ref, limit=50) if subject_ref else []
+    proof_view = None
+    raw_index = request.GET.get("index", "")
+    if raw_index.isdigit() and latest is not None and int(raw_index) < latest.size:
+        entry = selectors.entry_at(int(raw_index))
+        _, proof = selectors.inclusion_proof(entry.index, size=latest.size)
+        leaf = merkle.leaf_hash(entry.body.encode("utf-8"))
+        steps = merkle.inclusion_steps(entry.index, latest.size, leaf, proof)
+        root = bytes(latest.root_hash)
+        proof_view = {
+            "entry": entry,
+            "leaf_hash": base64.b64encode(leaf).decode(),
+            "steps": [
+                {
+                    "number": number,
+                    "side": side,
+                    "sibling": base64.b64encode(sibling).decode(),
+                    "result": base64.b64encode(result).decode(),
+                }
+                for number, (side, sibling, result) in enumerate(steps, start=1)
+            ],
+            "root": base64.b64encode(root).decode(),
+            "verifies": merkle.verify_inclusion(entry.index, latest.size, leaf, proof, root),
+        }
+    context = {
+        "checkpoint": latest,
+        "root_hash": base64.b64encode(bytes(latest.root_hash)).decode() if latest else "",
+        "cosignatures": list(latest.cosignatures.order_by("pk")) if latest else [],
+        "log_key": keys.verifier().encode(),
+        "subject_ref": subject_ref,
+        "entries": entries,
+        "proof": proof_view,
+        "receipt_url_prefix": request.build_absolute_uri("/ledger/api/receipts/"),
+    }
+    return render(request, "ledger/public.html", context)

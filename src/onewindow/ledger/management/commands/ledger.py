@@ -21,6 +21,9 @@ class Command(BaseCommand):
         integrate.add_argument(
             "--every", type=float, default=0.0, help="keep integrating every N seconds"
         )
+        integrate.add_argument(
+            "--cosign", action="store_true", help="ask LEDGER_WITNESSES to cosign each checkpoint"
+        )
         export = commands.add_parser("export-tiles", help="write C2SP tlog-tiles to DIR")
         export.add_argument("directory", type=Path)
         commands.add_parser("audit", help="recompute every leaf and signed root")
@@ -29,7 +32,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "integrate":
-            self._integrate(options["max_batch"], options["every"])
+            self._integrate(options["max_batch"], options["every"], cosign=options["cosign"])
         elif action == "export-tiles":
             self._export(options["directory"])
         elif action == "audit":
@@ -40,16 +43,19 @@ class Command(BaseCommand):
         else:
             self.stdout.write(keys.verifier().encode())
 
-    def _integrate(self, max_batch: int, every: float) -> None:
+    def _integrate(self, max_batch: int, every: float, *, cosign: bool) -> None:
         while True:
             checkpoint = services.integrate_pending(max_batch=max_batch)
             self.stdout.write(f"checkpoint {checkpoint.size}")
+            if cosign:
+                for outcome in services.request_cosignatures(checkpoint):
+                    self.stdout.write(f"  {outcome.witness}: {outcome.status} {outcome.detail}")
             if every <= 0:
                 return
             time.sleep(every)
 
     def _export(self, directory: Path) -> None:
-        checkpoint = selectors.latest_checkpoint()
+        checkpoint = selectors.published_checkpoint()
         if checkpoint is None:
             raise CommandError("no checkpoint yet: run `ledger integrate` first")
         directory.mkdir(parents=True, exist_ok=True)
