@@ -180,3 +180,28 @@ def test_only_the_legal_representative_authorises_agents(divisions: dict) -> Non
 
     with pytest.raises(DomainError):
         services.authorise_agent(business, by=stranger, agent=stranger)
+
+
+def test_permission_changes_are_recorded_in_the_public_ledger(divisions: dict) -> None:
+    from onewindow.ledger.models import LedgerEntry
+
+    founder = factories.citizen(divisions["street"])
+    agent = factories.citizen(divisions["street"])
+    business = services.register_business(
+        founder, credit_code="91350100M000100Y43", name="示例公司", division=divisions["district"]
+    )
+    officer = factories.officer(factories.department(divisions["city"]), roles=("reviewer",))
+
+    authorisation = services.authorise_agent(business, by=founder, agent=agent)
+    services.withdraw_agent(authorisation, by=founder)
+    services.revoke_role(officer, "reviewer")
+
+    events = list(LedgerEntry.objects.order_by("index").values_list("event_type", "subject_ref"))
+    assert events == [
+        ("identity.role_granted", "officer:reviewer"),
+        ("identity.agent_authorised", f"business:{business.pk}"),
+        ("identity.agent_withdrawn", f"business:{business.pk}"),
+        ("identity.role_revoked", "officer:reviewer"),
+    ]
+    bodies = " ".join(LedgerEntry.objects.values_list("body", flat=True))
+    assert founder.real_name not in bodies

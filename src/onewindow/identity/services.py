@@ -45,6 +45,7 @@ from onewindow.identity.models import (
     User,
     UserKind,
 )
+from onewindow.ledger import services as ledger
 
 CONSENT_LIFETIME = timedelta(hours=4)
 CONSENT_CODE_LIFETIME = timedelta(minutes=10)
@@ -157,6 +158,7 @@ def create_officer(
     department: Department,
     roles: Iterable[str],
     email: str = "",
+    by: User | None = None,
 ) -> User:
     if User.objects.filter(username__iexact=username).exists():
         raise DuplicateRegistration(_("This account name is taken."), field="username")
@@ -171,26 +173,54 @@ def create_officer(
     user.set_password(password)
     user.save()
     for role in roles:
-        grant_role(user, role)
+        grant_role(user, role, by=by)
     return user
 
 
+def _record_permission_change(
+    event: str, *, subject_ref: str, by: User | None, payload: dict[str, object]
+) -> None:
+    """Every permission change goes to the public ledger: references and a digest only."""
+    ledger.record(
+        event,
+        subject_ref=subject_ref,
+        actor_role="platform" if by is None else (by.kind if not by.is_superuser else "superuser"),
+        department=by.department.code if by is not None and by.department else "platform",
+        payload=payload,
+    )
+
+
 @transaction.atomic
-def grant_role(officer: User, role: str) -> OfficerRole:
+def grant_role(officer: User, role: str, *, by: User | None = None) -> OfficerRole:
+    """Give an officer a role; recorded in the ledger. Raises DomainError for unknown roles."""
     if role not in Role.values:
         raise DomainError(_("Unknown role."), field="role", code="unknown_role")
     if officer.kind != UserKind.OFFICER:
         raise DomainError(_("Only officers hold roles."), field="user", code="not_an_officer")
-    granted, _created = OfficerRole.objects.get_or_create(user=officer, role=role)
+    granted, created = OfficerRole.objects.get_or_create(user=officer, role=role)
     if role == Role.PLATFORM_ADMIN and not officer.is_staff:
         officer.is_staff = True
         officer.save(update_fields=["is_staff"])
+    if created:
+        _record_permission_change(
+            "identity.role_granted",
+            subject_ref=f"officer:{officer.username}",
+            by=by,
+            payload={"role": role, "officer": officer.username},
+        )
     return granted
 
 
 @transaction.atomic
-def revoke_role(officer: User, role: str) -> None:
-    OfficerRole.objects.filter(user=officer, role=role).delete()
+def revoke_role(officer: User, role: str, *, by: User | None = None) -> None:
+    deleted, _rows = OfficerRole.objects.filter(user=officer, role=role).delete()
+    if deleted:
+        _record_permission_change(
+            "identity.role_revoked",
+            subject_ref=f"officer:{officer.username}",
+            by=by,
+            payload={"role": role, "officer": officer.username},
+        )
 
 
 @transaction.atomic
@@ -205,9 +235,16 @@ def authorise_agent(
     BusinessAgent.objects.filter(business=business, agent=agent, withdrawn_at__isnull=True).update(
         withdrawn_at=timezone.now()
     )
-    return BusinessAgent.objects.create(
+    authorisation = BusinessAgent.objects.create(
         business=business, agent=agent, service_types=sorted(set(service_types))
     )
+    _record_permission_change(
+        "identity.agent_authorised",
+        subject_ref=f"business:{business.pk}",
+        by=by,
+        payload={"authorisation": authorisation.pk, "service_types": authorisation.service_types},
+    )
+    return authorisation
 
 
 @transaction.atomic
@@ -217,6 +254,12 @@ def withdraw_agent(authorisation: BusinessAgent, *, by: User) -> BusinessAgent:
     if authorisation.withdrawn_at is None:
         authorisation.withdrawn_at = timezone.now()
         authorisation.save(update_fields=["withdrawn_at"])
+        _record_permission_change(
+            "identity.agent_withdrawn",
+            subject_ref=f"business:{authorisation.business_id}",
+            by=by,
+            payload={"authorisation": authorisation.pk},
+        )
     return authorisation
 
 
@@ -240,7 +283,7 @@ def record_agent_consent(
     if not evidence:
         raise DomainError(_("Consent needs its evidence."), field="evidence")
     now = timezone.now()
-    return AgentConsent.objects.create(
+    consent = AgentConsent.objects.create(
         agent=agent,
         resident=resident,
         method=method,
@@ -248,6 +291,17 @@ def record_agent_consent(
         granted_at=now,
         expires_at=now + lifetime,
     )
+    _record_permission_change(
+        "identity.agent_consent",
+        subject_ref=f"consent:{consent.pk}",
+        by=agent,
+        payload={
+            "method": method,
+            "evidence_sha256": consent.evidence_digest,
+            "expires_at": consent.expires_at.isoformat(),
+        },
+    )
+    return consent
 
 
 def valid_consent(agent: User, resident: User) -> AgentConsent | None:
@@ -358,3 +412,9 @@ def end_assistance(agent: User, consent: AgentConsent) -> None:
     if consent.revoked_at is None:
         consent.revoked_at = timezone.now()
         consent.save(update_fields=["revoked_at"])
+        _record_permission_change(
+            "identity.agent_consent_ended",
+            subject_ref=f"consent:{consent.pk}",
+            by=agent,
+            payload={},
+        )
