@@ -206,3 +206,5 @@ def test_with_a_quorum_required_only_cosigned_checkpoints_are_published(
     assert cosigned[0].name == "auditor.example/w1"
     assert client.get("/ledger/api/receipts/4").status_code == 409
     assert client.get("/ledger/api/receipts/2").json()["tree_size"] == 3
+    proof = client.get("/ledger/api/proofs/inclusion", {"index": 2}).json()
+    assert proof["tree_size"] == 3  # against the published checkpoint, not the newer tree

@@ -139,6 +139,9 @@ def get_inclusion_proof(
     else:
         assert index is not None
         entry = selectors.entry_at(index)
+    if tree_size is None:  # by default, against the checkpoint the public is shown
+        published = selectors.published_checkpoint()
+        tree_size = published.size if published else 0
     size, proof = selectors.inclusion_proof(entry.index, size=tree_size)
     return {
         "index": entry.index,

@@ -20,41 +20,85 @@ from onewindow.ledger.models import Checkpoint, LedgerEntry, TreeHead, TreeNode
 MAX_RANGE = 1000
 
 
-def read_hashes(coordinates: Sequence[merkle.Coordinate]) -> Mapping[merkle.Coordinate, bytes]:
-    """The stored hashes at these coordinates; all must exist.
+def _hashes_and_tree_size(
+    coordinates: Sequence[merkle.Coordinate],
+) -> tuple[dict[merkle.Coordinate, bytes], int]:
+    """The stored hashes at these coordinates and the integrated tree size, in one round trip.
 
     Plain SQL: a proof reads up to ~2·log2(n) rows, and building the equivalent ORM query
     costs more than running it (measured in bench/ledger_append.py).
     """
     wanted = sorted(set(coordinates))
-    if not wanted:
-        return {}
     quote = connection.ops.quote_name
-    table = quote(TreeNode._meta.db_table)
-    condition = " OR ".join([f"({quote('level')} = %s AND {quote('index')} = %s)"] * len(wanted))
+    level, index, value = quote("level"), quote("index"), quote("hash")
     # Only quoted identifiers and placeholders go into the text; the values are parameters.
     sql = (
-        f"SELECT {quote('level')}, {quote('index')}, {quote('hash')} FROM {table} WHERE {condition}"  # noqa: S608
+        f"SELECT -1, {quote('size')}, NULL FROM {quote(TreeHead._meta.db_table)} "  # noqa: S608
+        f"WHERE {quote('id')} = 1"
     )
+    if wanted:
+        condition = " OR ".join([f"({level} = %s AND {index} = %s)"] * len(wanted))
+        sql += (
+            f" UNION ALL SELECT {level}, {index}, {value} "  # noqa: S608
+            f"FROM {quote(TreeNode._meta.db_table)} WHERE {condition}"
+        )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [value for coordinate in wanted for value in coordinate])
-        found = {(level, index): bytes(value) for level, index, value in cursor.fetchall()}
-    if len(found) != len(wanted):
+        cursor.execute(sql, [number for coordinate in wanted for number in coordinate])
+        rows = cursor.fetchall()
+    size = next((int(row[1]) for row in rows if row[0] == -1), 0)
+    return {(row[0], row[1]): bytes(row[2]) for row in rows if row[0] != -1}, size
+
+
+def _check_complete(
+    hashes: Mapping[merkle.Coordinate, bytes], coordinates: Sequence[merkle.Coordinate]
+) -> None:
+    if len(hashes) != len(set(coordinates)):
         raise errors.LedgerError(
             "The stored tree is missing hashes.", code="ledger_tree_incomplete"
         )
-    return found
+
+
+def read_hashes(coordinates: Sequence[merkle.Coordinate]) -> Mapping[merkle.Coordinate, bytes]:
+    """The stored hashes at these coordinates; all must exist."""
+    hashes, _ = _hashes_and_tree_size(coordinates)
+    _check_complete(hashes, coordinates)
+    return hashes
 
 
 def tree_size() -> int:
-    """The integrated size; plain SQL because every proof request starts here."""
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {quote('size')} FROM {quote(TreeHead._meta.db_table)} WHERE {quote('id')} = 1"  # noqa: S608
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
+    """The integrated size."""
+    return _hashes_and_tree_size([])[1]
+
+
+class _SizeCheckingReader:
+    """Reads proof hashes and, in the same query, checks the requested sizes are in the tree."""
+
+    def __init__(self, sizes: Mapping[str, int]) -> None:
+        self.sizes = sizes
+        self.has_checked = False
+
+    def _check(self, tree: int) -> None:
+        self.has_checked = True
+        for field, requested in self.sizes.items():
+            if requested > tree:
+                raise errors.TreeSizeOutOfRange(
+                    errors.SIZE_BEYOND_TREE,
+                    field=field,
+                    params={"size": requested, "tree_size": tree},
+                )
+
+    def __call__(
+        self, coordinates: Sequence[merkle.Coordinate]
+    ) -> Mapping[merkle.Coordinate, bytes]:
+        hashes, tree = _hashes_and_tree_size(coordinates)
+        self._check(tree)
+        _check_complete(hashes, coordinates)
+        return hashes
+
+    def ensure_checked(self) -> None:
+        """An empty proof reads nothing: check the sizes anyway."""
+        if not self.has_checked:
+            self._check(tree_size())
 
 
 def latest_checkpoint() -> Checkpoint | None:
@@ -139,21 +183,29 @@ def _resolve_size(requested: int | None, field: str) -> int:
 
 def inclusion_proof(index: int, *, size: int | None = None) -> tuple[int, list[bytes]]:
     """The audit path of entry `index` in the tree of `size` (default: the current tree)."""
-    tree = _resolve_size(size, "tree_size")
+    tree = tree_size() if size is None else size
+    if tree < 0:
+        raise errors.TreeSizeOutOfRange(
+            errors.SIZE_BEYOND_TREE, field="tree_size", params={"size": tree, "tree_size": 0}
+        )
     if not 0 <= index < tree:
         raise errors.TreeSizeOutOfRange(
             errors.INDEX_BEYOND_TREE, field="index", params={"index": index, "tree_size": tree}
         )
-    return tree, merkle.inclusion_proof(index, tree, read_hashes)
+    reader = _SizeCheckingReader({"tree_size": tree})
+    proof = merkle.inclusion_proof(index, tree, reader)
+    reader.ensure_checked()
+    return tree, proof
 
 
 def consistency_proof(first: int, second: int) -> list[bytes]:
     """The proof that the tree of size `first` is a prefix of that of size `second`."""
-    _resolve_size(first, "first")
-    _resolve_size(second, "second")
-    if first > second:
+    if first < 0 or first > second:
         raise errors.TreeSizeOutOfRange(errors.SIZES_OUT_OF_ORDER, field="first")
-    return merkle.consistency_proof(first, second, read_hashes)
+    reader = _SizeCheckingReader({"second": second})
+    proof = merkle.consistency_proof(first, second, reader)
+    reader.ensure_checked()
+    return proof
 
 
 def root_hash(size: int) -> bytes:

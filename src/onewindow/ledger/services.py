@@ -139,7 +139,8 @@ def record(
     }
     body = canonical_json(body_value)
     leaf = merkle.leaf_hash(body)
-    with transaction.atomic():
+    # No savepoint: if recording fails, the caller's whole use case must fail with it.
+    with transaction.atomic(savepoint=False):
         index = _take_next_index()
         _insert_entry(index, leaf, body.decode("utf-8"), event_type, subject_ref, now)
     return PendingReceipt(index=index, leaf_hash=leaf, body=body.decode("utf-8"))
@@ -185,14 +186,21 @@ def _publish(size: int, root: bytes) -> Checkpoint:
     )
 
 
-def _insert_nodes(nodes: Sequence[tuple[int, int, bytes]]) -> None:
-    """Insert new subtree hashes with executemany: ~2 rows per entry, where model instances
-    cost ten times the SQL itself (see bench/ledger_append.py)."""
+def _insert_nodes(
+    nodes: Sequence[tuple[int, int, bytes]], *, rows_per_statement: int = 500
+) -> None:
+    """Insert new subtree hashes, many rows per statement: ~2 rows per entry, where model
+    instances cost ten times the SQL itself (see bench/ledger_append.py)."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(name) for name in ("level", "index", "hash"))
-    sql = f"INSERT INTO {quote(TreeNode._meta.db_table)} ({columns}) VALUES (%s, %s, %s)"  # noqa: S608
+    prefix = f"INSERT INTO {quote(TreeNode._meta.db_table)} ({columns}) VALUES "  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.executemany(sql, list(nodes))
+        for start in range(0, len(nodes), rows_per_statement):
+            chunk = nodes[start : start + rows_per_statement]
+            cursor.execute(
+                prefix + ", ".join(["(%s, %s, %s)"] * len(chunk)),
+                [value for node in chunk for value in node],
+            )
 
 
 def integrate_pending(*, max_batch: int = DEFAULT_BATCH) -> Checkpoint:
