@@ -65,6 +65,7 @@ def on_not_found(request: HttpRequest, error: Http404) -> HttpResponse:
 app_name = "ledger"
 
 urlpatterns = [
+    path("", views.public_page, name="public"),
     path("api/", api.urls),
     path("checkpoint", views.checkpoint, name="checkpoint"),
     re_path(r"^tile/entries/(?P<encoded>[0-9x/.p]+)$", views.entry_bundle, name="entry-bundle"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import re
+import shlex
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -76,6 +78,18 @@ def entry_bundle(request: HttpRequest, encoded: str) -> HttpResponse:
     return _tile_response(data, is_full=width == tiles.TILE_WIDTH)
 
 
+def _verify_commands(
+    request: HttpRequest, proof_view: dict[str, Any] | None, subject_ref: str
+) -> str:
+    """The two shell lines that check a receipt, quoted so a reference cannot break them."""
+    index = str(proof_view["entry"].index) if proof_view else "INDEX"
+    receipt_url = request.build_absolute_uri(f"/ledger/api/receipts/{index}")
+    verify = ["onewindow-verify", "--log-key", keys.verifier().encode(), "receipt", "receipt.json"]
+    if subject_ref:
+        verify += ["--ref", subject_ref]
+    return f"curl -o receipt.json {shlex.quote(receipt_url)}\n{shlex.join(verify)}"
+
+
 @require_GET
 def public_page(request: HttpRequest) -> HttpResponse:
     """The public ledger page: latest checkpoint, search by reference, a proof step by step."""
@@ -113,6 +127,6 @@ def public_page(request: HttpRequest) -> HttpResponse:
         "subject_ref": subject_ref,
         "entries": entries,
         "proof": proof_view,
-        "receipt_url_prefix": request.build_absolute_uri("/ledger/api/receipts/"),
+        "verify_commands": _verify_commands(request, proof_view, subject_ref),
     }
     return render(request, "ledger/public.html", context)

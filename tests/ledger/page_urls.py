@@ -1,0 +1,40 @@
+"""The ledger's URLs plus stand-ins for the names the shared layout links to, so the page
+renders in `web/base.html` without importing every other app's views."""
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+
+def elsewhere(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("")
+
+
+web_patterns = (
+    [
+        path("", elsewhere, name="home"),
+        path("language/", elsewhere, name="set-language"),
+        path("elder-mode/", elsewhere, name="set-elder-mode"),
+    ],
+    "web",
+)
+identity_patterns = (
+    [
+        path(f"{name}/", elsewhere, name=name)
+        for name in (
+            "sign-in",
+            "sign-out",
+            "register-citizen",
+            "profile",
+            "officer-home",
+            "assist-start",
+            "assist-stop",
+        )
+    ],
+    "identity",
+)
+
+urlpatterns = [
+    path("", include(web_patterns)),
+    path("account/", include(identity_patterns)),
+    path("ledger/", include("onewindow.ledger.urls")),
+]
