@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from onewindow.ledger import errors, keys, merkle, note, selectors, services
 from onewindow.ledger.models import LedgerEntry, TreeNode
@@ -254,3 +254,16 @@ def test_the_integrate_and_key_commands(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_ledger_migrations_are_up_to_date() -> None:
     call_command("makemigrations", "ledger", "--check", "--dry-run", skip_checks=True, verbosity=0)
+
+
+def test_a_rolled_back_use_case_leaves_no_gap_in_the_indexes() -> None:
+    def refused_use_case() -> None:
+        with transaction.atomic():
+            record_decision(1)
+            raise errors.LedgerError("the decision is withdrawn")
+
+    with pytest.raises(errors.LedgerError):
+        refused_use_case()
+
+    assert record_decision(2).index == 0
+    assert services.integrate_pending().size == 1

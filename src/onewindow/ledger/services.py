@@ -141,42 +141,56 @@ def record(
     leaf = merkle.leaf_hash(body)
     # No savepoint: if recording fails, the caller's whole use case must fail with it.
     with transaction.atomic(savepoint=False):
-        index = _take_next_index()
-        _insert_entry(index, leaf, body.decode("utf-8"), event_type, subject_ref, now)
+        index = _append_entry(leaf, body.decode("utf-8"), event_type, subject_ref, now)
     return PendingReceipt(index=index, leaf_hash=leaf, body=body.decode("utf-8"))
 
 
 # Plain SQL for the per-event path: the ORM spent ~80% of record() building three queries.
-def _take_next_index() -> int:
-    """Increment the sequence row, which stays locked until the caller's transaction ends."""
+def _append_entry(
+    leaf: bytes, body: str, event_type: str, subject_ref: str, created: datetime
+) -> int:
+    """Take the next index and insert the entry. The sequence row stays locked until the
+    caller's transaction ends, which keeps indexes gapless and committed in order."""
     quote = connection.ops.quote_name
-    sql = (
+    entry = LedgerEntry._meta
+    columns = ", ".join(
+        quote(column)
+        for column in ("index", "leaf_hash", "body", "event_type", "subject_ref", "created")
+    )
+    values = [
+        leaf,
+        body,
+        event_type,
+        subject_ref,
+        entry.get_field("created").get_db_prep_value(created, connection),
+    ]
+    take = (
         f"UPDATE {quote(LogSequence._meta.db_table)} "  # noqa: S608 - identifiers only
         f"SET {quote('next_index')} = {quote('next_index')} + 1 "
-        f"WHERE {quote('id')} = 1 RETURNING {quote('next_index')}"
+        f"WHERE {quote('id')} = 1 RETURNING {quote('next_index')} - 1"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql)
-        row = cursor.fetchone()
+        if connection.vendor == "postgresql":  # one round trip: take the index and insert
+            cursor.execute(
+                f"WITH taken (position) AS ({take}) "  # noqa: S608 - identifiers only
+                f"INSERT INTO {quote(entry.db_table)} ({columns}) "
+                f"SELECT position, %s, %s, %s, %s, %s FROM taken RETURNING {quote('index')}",
+                values,
+            )
+            row = cursor.fetchone()
+        else:
+            cursor.execute(take)
+            row = cursor.fetchone()
+            if row is not None:
+                cursor.execute(
+                    f"INSERT INTO {quote(entry.db_table)} ({columns}) "  # noqa: S608
+                    "VALUES (%s, %s, %s, %s, %s, %s)",
+                    [row[0], *values],
+                )
     if row is None:  # the first event ever: create the row (get_or_create survives a race)
         LogSequence.objects.get_or_create(pk=1)
-        return _take_next_index()
-    return int(row[0]) - 1
-
-
-def _insert_entry(
-    index: int, leaf: bytes, body: str, event_type: str, subject_ref: str, created: datetime
-) -> None:
-    quote = connection.ops.quote_name
-    fields = LedgerEntry._meta
-    columns = ["index", "leaf_hash", "body", "event_type", "subject_ref", "created"]
-    created_value = fields.get_field("created").get_db_prep_value(created, connection)
-    sql = (
-        f"INSERT INTO {quote(fields.db_table)} "  # noqa: S608 - identifiers only
-        f"({', '.join(quote(column) for column in columns)}) VALUES (%s, %s, %s, %s, %s, %s)"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [index, leaf, body, event_type, subject_ref, created_value])
+        return _append_entry(leaf, body, event_type, subject_ref, created)
+    return int(row[0])
 
 
 def _publish(size: int, root: bytes) -> Checkpoint:
