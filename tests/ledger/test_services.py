@@ -61,6 +61,8 @@ def test_the_body_is_canonical_json_with_only_a_digest_of_the_payload() -> None:
         ({"payload": {"id_number": "x"}}, "payload.id_number"),
         ({"payload": {"applicant": {"mobile": "x"}}}, "payload.applicant.mobile"),
         ({"payload": {"Name": "x"}}, "payload.Name"),
+        ({"payload": {"applicant": "33010619900101123X"}}, "payload.applicant"),
+        ({"payload": {"contacts": ["tel 13912345678"]}}, "payload.contacts.0"),
         ({"subject_ref": "33010619900101123X"}, "subject_ref"),
         ({"subject_ref": "tel-13912345678"}, "subject_ref"),
     ],

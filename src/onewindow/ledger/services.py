@@ -69,14 +69,21 @@ class PendingReceipt:
     body: str
 
 
-def _refuse_personal_data(payload: Mapping[str, Any], path: str = "payload") -> None:
-    for key, value in payload.items():
-        if key.lower() in PERSONAL_KEYS:
-            raise errors.PersonalDataRefused(
-                errors.PERSONAL_DATA, field=f"{path}.{key}", params={"what": f"{path}.{key}"}
-            )
-        if isinstance(value, Mapping):
-            _refuse_personal_data(value, f"{path}.{key}")
+def _refuse_personal_data(value: Any, path: str = "payload") -> None:
+    """Refuse personal-data keys, and ID or mobile numbers anywhere in the payload: the digest of
+    so small a value space could be reversed by trying every number."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if str(key).lower() in PERSONAL_KEYS:
+                raise errors.PersonalDataRefused(
+                    errors.PERSONAL_DATA, field=f"{path}.{key}", params={"what": f"{path}.{key}"}
+                )
+            _refuse_personal_data(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for position, item in enumerate(value):
+            _refuse_personal_data(item, f"{path}.{position}")
+    elif isinstance(value, str) and (RESIDENT_ID.search(value) or MOBILE_NUMBER.search(value)):
+        raise errors.PersonalDataRefused(errors.PERSONAL_DATA, field=path, params={"what": path})
 
 
 def _check_label(value: str, field: str) -> None:
