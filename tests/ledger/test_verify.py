@@ -243,3 +243,25 @@ def test_the_cli_verifies_every_record_about_a_reference_over_http(
     LedgerEntry.objects.filter(index=2).update(body=moved.body, subject_ref=moved.subject_ref)
     assert run_cli("ref", "330106-20261123-000003", "--url", f"{live_server.url}/ledger") == 1
     assert "FAILED entry 2: not included" in capsys.readouterr().err
+
+
+def test_exporting_again_after_growth_completes_the_tiles(tmp_path: Path) -> None:
+    record(200)
+    services.integrate_pending()
+    call_command("ledger", "export-tiles", str(tmp_path / "log"))
+    record(100, 200)
+    services.integrate_pending()
+
+    call_command("ledger", "export-tiles", str(tmp_path / "log"))
+
+    assert (tmp_path / "log/tile/0/000").stat().st_size == 256 * 32
+    assert (tmp_path / "log/tile/0/001.p/44").stat().st_size == 44 * 32
+    assert (tmp_path / "log/tile/1/000.p/1").exists()
+    assert verify.check_tiles(tmp_path / "log", trust()).size == 300
+
+
+def test_a_malformed_log_key_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit) as usage:
+        verify.main(["--log-key", "not-a-key", "checkpoint", "x"])
+
+    assert usage.value.code == 2

@@ -208,3 +208,17 @@ def test_with_a_quorum_required_only_cosigned_checkpoints_are_published(
     assert client.get("/ledger/api/receipts/2").json()["tree_size"] == 3
     proof = client.get("/ledger/api/proofs/inclusion", {"index": 2}).json()
     assert proof["tree_size"] == 3  # against the published checkpoint, not the newer tree
+
+
+def test_the_witness_command_creates_its_key_and_prints_the_verifier_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key_file = tmp_path / "w1.key"
+
+    assert witness.main(["key", "--name", "auditor.example/w1", "--key-file", str(key_file)]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert witness.main(["key", "--name", "auditor.example/w1", "--key-file", str(key_file)]) == 0
+
+    assert capsys.readouterr().out.strip() == printed
+    assert note.Verifier.parse(printed).signature_type == note.COSIGNATURE_V1
+    assert key_file.stat().st_mode & 0o777 == 0o600
