@@ -171,3 +171,17 @@ def test_tile_paths_follow_the_c2sp_encoding() -> None:
     assert tiles.tile_path("entries", 0, 1) == "tile/entries/000.p/1"
     assert list(tiles.tiles_for_size(256)) == [(0, 0, 256), (1, 0, 1)]
     assert sum(1 for _ in tiles.tiles_for_size(70_000)) == 273 + 1 + 1 + 1 + 1
+
+
+def test_every_ledger_api_route_is_in_its_openapi_document(client: Client) -> None:
+    document = client.get("/ledger/api/openapi.json").json()
+
+    assert set(document["paths"]) == {
+        "/ledger/api/checkpoint",
+        "/ledger/api/entries",
+        "/ledger/api/entries/{index}",
+        "/ledger/api/search",
+        "/ledger/api/proofs/inclusion",
+        "/ledger/api/proofs/consistency",
+        "/ledger/api/receipts/{index}",
+    }

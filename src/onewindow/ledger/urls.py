@@ -62,12 +62,16 @@ def on_not_found(request: HttpRequest, error: Http404) -> HttpResponse:
     return _problem(request, problem(status=404, code="not_found", title="Not found."))
 
 
-app_name = "ledger"
-
+# No app namespace: ninja reverses its own "ledger_api:" namespace from the root, so the page
+# and file routes carry a "ledger-" prefix instead.
 urlpatterns = [
-    path("", views.public_page, name="public"),
+    path("", views.public_page, name="ledger-public"),
     path("api/", api.urls),
-    path("checkpoint", views.checkpoint, name="checkpoint"),
-    re_path(r"^tile/entries/(?P<encoded>[0-9x/.p]+)$", views.entry_bundle, name="entry-bundle"),
-    re_path(r"^tile/(?P<level>[0-9]{1,2})/(?P<encoded>[0-9x/.p]+)$", views.tile, name="tile"),
+    path("checkpoint", views.checkpoint, name="ledger-checkpoint"),
+    re_path(
+        r"^tile/entries/(?P<encoded>[0-9x/.p]+)$", views.entry_bundle, name="ledger-entry-bundle"
+    ),
+    re_path(
+        r"^tile/(?P<level>[0-9]{1,2})/(?P<encoded>[0-9x/.p]+)$", views.tile, name="ledger-tile"
+    ),
 ]
