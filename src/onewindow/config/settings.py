@@ -12,7 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.config.env import env_bool, env_list, env_str, secret_from_env_or_file
 
 SRC_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("ONEWINDOW_VAR_DIR", str(Path.cwd() / "var")))
+# A source checkout keeps its state in <checkout>/var; an installed package in ./var.
+_CHECKOUT = SRC_DIR.parent.parent
+_DEFAULT_VAR = _CHECKOUT / "var" if (_CHECKOUT / "pyproject.toml").exists() else Path.cwd() / "var"
+VAR_DIR = Path(env_str("ONEWINDOW_VAR_DIR", str(_DEFAULT_VAR)))
 
 DEBUG = env_bool("ONEWINDOW_DEBUG", default=False)
 SECRET_KEY = secret_from_env_or_file("ONEWINDOW_SECRET_KEY", VAR_DIR / "secret_key", nbytes=48)
