@@ -25,10 +25,27 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 PORT = 8765
 SERVERS = {
-    "granian": [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port",
-                str(PORT), "--workers", "2", "--no-ws", "onewindow.config.wsgi:application"],
-    "gunicorn": [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{PORT}", "--workers", "2",
-                 "onewindow.config.wsgi:application"],
+    "granian": [
+        str(BIN / "granian"),
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(PORT),
+        "--workers",
+        "2",
+        "--no-ws",
+        "onewindow.config.wsgi:application",
+    ],
+    "gunicorn": [
+        str(BIN / "gunicorn"),
+        "--bind",
+        f"127.0.0.1:{PORT}",
+        "--workers",
+        "2",
+        "onewindow.config.wsgi:application",
+    ],
 }
 
 
@@ -72,20 +89,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    }
     results: dict[str, dict[str, float]] = {}
     for name, command in SERVERS.items():
         if not Path(command[0]).exists():
             print(f"{name}: not installed, skipped", file=sys.stderr)
             continue
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             wait_ready()
             load("/", 1, args.concurrency)  # warm up
             results[name] = {
-                path: statistics.median(load(path, args.seconds, args.concurrency)
-                                        for _run in range(args.runs))
+                path: statistics.median(
+                    load(path, args.seconds, args.concurrency) for _run in range(args.runs)
+                )
                 for path in ("/healthz", "/")
             }
         finally:

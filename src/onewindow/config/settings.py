@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +194,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("ONEWINDOW_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# The public ledger: the origin line of its checkpoints (also its key name), the witnesses it
+# asks to cosign (JSON list of {"url", "key"}), and how many cosignatures a published
+# checkpoint needs. The Ed25519 key comes from ONEWINDOW_LEDGER_KEY or var/ledger_key.
+LEDGER_ORIGIN = env_str("ONEWINDOW_LEDGER_ORIGIN", "onewindow.example/ledger")
+LEDGER_WITNESSES = json.loads(env_str("ONEWINDOW_LEDGER_WITNESSES", "[]"))
+LEDGER_WITNESS_QUORUM = int(env_str("ONEWINDOW_LEDGER_WITNESS_QUORUM", "0"))

@@ -260,9 +260,12 @@ def assist_start(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assist_confirm(request: HttpRequest) -> HttpResponse:
     agent = _user(request)
-    challenge = ConsentChallenge.objects.filter(
-        pk=request.session.get(CHALLENGE_SESSION_KEY), agent=agent
-    ).first()
+    challenge_pk = request.session.get(CHALLENGE_SESSION_KEY)
+    challenge = (
+        ConsentChallenge.objects.filter(pk=challenge_pk, agent=agent).first()
+        if challenge_pk is not None
+        else None
+    )
     if challenge is None:
         return HttpResponseRedirect(reverse("identity:assist-start"))
     form = ConsentCodeForm(request.POST or None)
