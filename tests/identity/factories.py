@@ -6,9 +6,9 @@ import random
 from datetime import date
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from onewindow.core.validators import generate_resident_id
 
 from onewindow.core.models import Division
+from onewindow.core.validators import generate_resident_id
 from onewindow.identity import services
 from onewindow.identity.models import Department, DepartmentKind, User
 

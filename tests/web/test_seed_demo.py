@@ -5,11 +5,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from onewindow.core.validators import validate_credit_code, validate_resident_id
 
 from onewindow.core import personal_data
 from onewindow.core.divisions import Level, UrbanRural
 from onewindow.core.models import Division
+from onewindow.core.validators import validate_credit_code, validate_resident_id
 from onewindow.identity.models import ID_NUMBER_CONTEXT, Business, Department, Role, User, UserKind
 
 pytestmark = pytest.mark.django_db
