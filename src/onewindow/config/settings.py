@@ -8,6 +8,7 @@ from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.config.env import env_bool, env_list, env_str, secret_from_env_or_file
@@ -36,9 +37,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "onewindow.core",
     "onewindow.identity",
     "onewindow.ledger",
+    "onewindow.notify",
     "onewindow.catalog",
     "onewindow.web",
 ]
@@ -154,8 +158,36 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Email: printed to the console in the demo; SMTP in production
+# (ONEWINDOW_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
 EMAIL_BACKEND = env_str("ONEWINDOW_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("ONEWINDOW_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env_str("ONEWINDOW_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env_str("ONEWINDOW_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("ONEWINDOW_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("ONEWINDOW_EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = 10  # seconds: a stuck mail server must not hold a worker forever
 DEFAULT_FROM_EMAIL = env_str("ONEWINDOW_FROM_EMAIL", "noreply@onewindow.example")
+# Where links in emails and SMS point: the public address of this site.
+ONEWINDOW_SITE_URL = env_str("ONEWINDOW_SITE_URL", "http://127.0.0.1:8000")
+
+# Background tasks (django-tasks): in the database by default, run by `onewindow worker`;
+# on Redis (django-tasks-rq) when ONEWINDOW_TASKS_URL=redis://host:6379/0, for many machines.
+TASKS_URL = env_str("ONEWINDOW_TASKS_URL", "")
+if TASKS_URL.startswith(("redis://", "rediss://")):
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": TASKS_URL}}
+    TASKS: dict[str, dict[str, Any]] = {
+        "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+    }
+elif TASKS_URL:
+    raise ImproperlyConfigured("ONEWINDOW_TASKS_URL must be a redis:// or rediss:// URL")
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The worker's clock: every ONEWINDOW_TICK_SECONDS it enqueues each of these tasks (dotted
+# paths of django-tasks Task objects that take no arguments).
+ONEWINDOW_TICK_SECONDS = float(env_str("ONEWINDOW_TICK_SECONDS", "60"))
+ONEWINDOW_PERIODIC_TASKS: list[str] = []
 
 # Security: cookies are Secure whenever the site is served over HTTPS (ONEWINDOW_HTTPS=1).
 HTTPS = env_bool("ONEWINDOW_HTTPS", default=False)

@@ -1,0 +1,109 @@
+"""What each event says, in both languages.
+
+Subjects and bodies are gettext message ids with `%(name)s` placeholders; the Chinese text
+is in this app's catalogue (`locale/zh_Hans`), so translators work in the usual .po file.
+They are rendered under `translation.override(language)` at send time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
+from onewindow.notify.models import Event
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    subject: str
+    body: str
+    needs: frozenset[str]
+
+    def render(self, language: str, context: Mapping[str, object]) -> tuple[str, str]:
+        """Subject and body in `language`; raises ValueError when a context key is missing."""
+        missing = self.needs - context.keys()
+        if missing:
+            raise ValueError(f"missing context for this message: {', '.join(sorted(missing))}")
+        with translation.override(language):
+            values = {key: _display(key, value) for key, value in context.items()}
+            return gettext(self.subject) % values, gettext(self.body) % values
+
+
+def _display(key: str, value: object) -> str:
+    # Lists (the materials to supplement) read best one per line, in any language.
+    if key == "items" and isinstance(value, Iterable) and not isinstance(value, str):
+        return "\n".join(f"· {item}" for item in value)
+    return str(value)
+
+
+_APPLICANT = frozenset({"ref", "service_name"})
+_OFFICER = frozenset({"ref", "service_name", "due"})
+
+TEMPLATES: dict[str, MessageTemplate] = {
+    Event.APPLICATION_RECEIVED: MessageTemplate(
+        gettext_noop("Application %(ref)s received"),
+        gettext_noop(
+            "Your application %(ref)s (%(service_name)s) has been received and is now being "
+            "processed. We will tell you here when there is news."
+        ),
+        _APPLICANT,
+    ),
+    Event.SUPPLEMENT_REQUESTED: MessageTemplate(
+        gettext_noop("Application %(ref)s: more materials needed"),
+        gettext_noop(
+            "To continue with your application %(ref)s (%(service_name)s), please provide "
+            "the following by %(due)s:\n%(items)s\nThis is everything we need; we will not "
+            "ask again for anything else."
+        ),
+        _APPLICANT | {"items", "due"},
+    ),
+    Event.APPLICATION_APPROVED: MessageTemplate(
+        gettext_noop("Application %(ref)s approved"),
+        gettext_noop("Good news: your application %(ref)s (%(service_name)s) has been approved."),
+        _APPLICANT,
+    ),
+    Event.APPLICATION_REJECTED: MessageTemplate(
+        gettext_noop("Decision on application %(ref)s"),
+        gettext_noop(
+            "Your application %(ref)s (%(service_name)s) was not approved, for these "
+            "reasons: %(reasons)s\nIf you disagree, you may apply for administrative "
+            "reconsideration or bring an administrative lawsuit."
+        ),
+        _APPLICANT | {"reasons"},
+    ),
+    Event.READY_FOR_PICKUP: MessageTemplate(
+        gettext_noop("Application %(ref)s: your result is ready"),
+        gettext_noop(
+            "The result of your application %(ref)s (%(service_name)s) is ready. Please "
+            "collect it at the service hall with your ID card."
+        ),
+        _APPLICANT,
+    ),
+    Event.STEP_REMINDER: MessageTemplate(
+        gettext_noop("Reminder: %(ref)s is due %(due)s"),
+        gettext_noop(
+            "The step you hold on application %(ref)s (%(service_name)s) is due %(due)s. "
+            "Please handle it before the deadline."
+        ),
+        _OFFICER,
+    ),
+    Event.STEP_ESCALATED: MessageTemplate(
+        gettext_noop("Escalated: %(ref)s is overdue"),
+        gettext_noop(
+            "The step on application %(ref)s (%(service_name)s) passed its deadline of "
+            "%(due)s and has been escalated to you. Please handle it now."
+        ),
+        _OFFICER,
+    ),
+}
+
+
+def template_for(event: str) -> MessageTemplate:
+    """The template of `event`; raises ValueError for an event nobody wrote a message for."""
+    try:
+        return TEMPLATES[event]
+    except KeyError:
+        raise ValueError(f"no message template for event {event!r}") from None

@@ -1,0 +1,72 @@
+"""Inbox messages and the delivery state of their email and SMS copies."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Event(models.TextChoices):
+    APPLICATION_RECEIVED = "application_received", _("Application received")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+    APPLICATION_APPROVED = "application_approved", _("Application approved")
+    APPLICATION_REJECTED = "application_rejected", _("Application rejected")
+    READY_FOR_PICKUP = "ready_for_pickup", _("Ready for pickup")
+    STEP_REMINDER = "step_reminder", _("Step due soon")
+    STEP_ESCALATED = "step_escalated", _("Step escalated")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class Message(models.Model):
+    """One notification: always in the recipient's inbox, copied by email and SMS when the
+    recipient has an address and a number. Subject and body are rendered once, at send time,
+    in the recipient's language then."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("recipient"),
+    )
+    event = models.CharField(_("event"), max_length=40, choices=Event.choices)
+    language = models.CharField(_("language"), max_length=8)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    subject_ref = models.CharField(_("reference"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email_status = models.CharField(
+        _("email"), max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    sms_status = models.CharField(
+        _("SMS"), max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    last_error = models.TextField(_("last delivery error"), blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notify_inbox_idx")]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+    @property
+    def is_delivered(self) -> bool:
+        """Nothing left to send: every channel is sent or skipped."""
+        done = {DeliveryStatus.SENT, DeliveryStatus.SKIPPED}
+        return self.email_status in done and self.sms_status in done

@@ -1,0 +1,71 @@
+"""Writes of the notify app: send a message, mark it read."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core.errors import NotFound
+from onewindow.identity.models import User
+from onewindow.notify.message_templates import template_for
+from onewindow.notify.models import DeliveryStatus, Message
+from onewindow.notify.tasks import deliver_message
+
+# The platform serves residents of China: with no stated preference, write in Chinese.
+DEFAULT_LANGUAGE = "zh-hans"
+LANGUAGES = {"zh-hans", "en"}
+
+
+def language_for(recipient: User) -> str:
+    language = recipient.preferred_language.lower()
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def send(
+    recipient: User,
+    event: str,
+    *,
+    context: dict[str, object],
+    subject_ref: str = "",
+    link: str = "",
+) -> Message:
+    """Put a message for `event` in the recipient's inbox, in their language, and deliver its
+    email and SMS copies in the background once the caller's transaction commits.
+
+    Raises ValueError for an unknown event or a context missing what its template needs.
+    """
+    subject, body = template_for(event).render(language_for(recipient), context)
+    with transaction.atomic():
+        message = Message.objects.create(
+            recipient=recipient,
+            event=event,
+            language=language_for(recipient),
+            subject=subject,
+            body=body,
+            link=link or str(context.get("link", "")),
+            subject_ref=subject_ref,
+            email_status=DeliveryStatus.PENDING if recipient.email else DeliveryStatus.SKIPPED,
+            sms_status=(
+                DeliveryStatus.PENDING if recipient.mobile_encrypted else DeliveryStatus.SKIPPED
+            ),
+        )
+        if not message.is_delivered:
+            # On commit: a worker must never look for a row the request has not committed.
+            transaction.on_commit(partial(deliver_message.enqueue, message.pk))
+    return message
+
+
+def mark_read(user: User, message: Message) -> Message:
+    """Mark the user's own message read (reading twice keeps the first time).
+
+    Raises NotFound when the message is someone else's.
+    """
+    if message.recipient_id != user.pk:
+        raise NotFound(_("No such message."))
+    if message.read_at is None:
+        message.read_at = timezone.now()
+        message.save(update_fields=["read_at"])
+    return message
