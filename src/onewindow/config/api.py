@@ -14,6 +14,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from onewindow.core.api import router as core_router
 from onewindow.core.errors import DomainError, problem, problem_from_error
 from onewindow.identity.api import router as identity_router
+from onewindow.notify.api import router as notify_router
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -25,6 +26,7 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/", identity_router)
+api.add_router("/", notify_router)
 
 
 def problem_response(request: HttpRequest, document: dict[str, Any]) -> HttpResponse:

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("onewindow.web.urls")),
     path("account/", include("onewindow.identity.urls")),
     path("api/v1/", api.urls),
+    path("inbox/", include("onewindow.notify.urls")),
     path("ledger/", include("onewindow.ledger.urls")),
 ]
 

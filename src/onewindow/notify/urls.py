@@ -1,0 +1,10 @@
+from django.urls import path
+
+from onewindow.notify import views
+
+app_name = "notify"
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:pk>/read/", views.mark_read, name="mark-read"),
+]
