@@ -1,0 +1,152 @@
+"""`onewindow worker`: run background tasks, and the periodic tick beside them.
+
+It runs the worker of the configured task backend (django-tasks-db's database worker, or an
+RQ worker for django-tasks-rq) and, in a thread, enqueues every task named in
+`ONEWINDOW_PERIODIC_TASKS` every `ONEWINDOW_TICK_SECONDS`. Run the tick in exactly one worker
+(`--no-tick` on the others), or each tick is enqueued once per worker.
+SIGINT and SIGTERM finish the running task, stop the tick and exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from argparse import ArgumentParser
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
+from django.utils.crypto import get_random_string
+from django.utils.module_loading import import_string
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django_tasks.backends.base import BaseTaskBackend
+from django_tasks.base import Task
+
+logger = logging.getLogger("onewindow.worker")
+
+
+def periodic_tasks() -> list[Task[Any, Any]]:
+    """The tasks named in ONEWINDOW_PERIODIC_TASKS; raises CommandError for anything else."""
+    found: list[Task[Any, Any]] = []
+    for path in settings.ONEWINDOW_PERIODIC_TASKS:
+        try:
+            candidate = import_string(path)
+        except ImportError as error:
+            raise CommandError(f"ONEWINDOW_PERIODIC_TASKS: cannot import {path}: {error}") from None
+        if not isinstance(candidate, Task):
+            raise CommandError(f"ONEWINDOW_PERIODIC_TASKS: {path} is not a django-tasks task")
+        found.append(candidate)
+    return found
+
+
+def tick(tasks: list[Task[Any, Any]]) -> None:
+    for periodic in tasks:
+        try:
+            periodic.enqueue()
+        except Exception:  # one broken task or a queue hiccup must not stop the clock
+            logger.exception("tick: could not enqueue %s", periodic.module_path)
+
+
+def tick_until(stop: threading.Event, tasks: list[Task[Any, Any]], seconds: float) -> None:
+    """Tick now and every `seconds` until `stop` is set (runs in its own thread)."""
+    try:
+        while True:
+            tick(tasks)
+            close_old_connections()
+            if stop.wait(seconds):
+                return
+    finally:
+        close_old_connections()
+
+
+class Command(BaseCommand):
+    help = "Run background tasks and the periodic tick until SIGINT or SIGTERM."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--once",
+            action="store_true",
+            help="Tick once, run every task that is ready, then exit.",
+        )
+        parser.add_argument(
+            "--no-tick",
+            action="store_true",
+            help="Run tasks only: for every worker but one when several run.",
+        )
+
+    def handle(self, *args: Any, once: bool, no_tick: bool, **options: Any) -> None:
+        tasks = [] if no_tick else periodic_tasks()
+        backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+        if once:
+            tick(tasks)
+            self.run_tasks(backend, burst=True, stop=None)
+            return
+        stop = threading.Event()
+        ticker = threading.Thread(
+            target=tick_until,
+            args=(stop, tasks, settings.ONEWINDOW_TICK_SECONDS),
+            name="onewindow-tick",
+            daemon=True,
+        )
+        ticker.start()
+        try:
+            self.run_tasks(backend, burst=False, stop=stop)
+        finally:
+            stop.set()
+            ticker.join(timeout=30)
+
+    def run_tasks(
+        self, backend: BaseTaskBackend, *, burst: bool, stop: threading.Event | None
+    ) -> None:
+        """Run the backend's worker; with `burst`, until no task is ready."""
+        backend_path = f"{type(backend).__module__}.{type(backend).__qualname__}"
+        if backend_path.startswith("django_tasks_db."):
+            self.run_database_worker(backend, burst=burst)
+        elif backend_path.startswith("django_tasks_rq."):
+            self.run_rq_worker(backend, burst=burst)
+        elif stop is not None:
+            # Backends that run tasks as they are enqueued (immediate, dummy): only tick.
+            self.on_stop_signal(lambda: stop.set())
+            stop.wait()
+
+    def run_database_worker(self, backend: BaseTaskBackend, *, burst: bool) -> None:
+        from django_tasks_db.management.commands.db_worker import Worker
+
+        worker = Worker(
+            queue_names=sorted(backend.queues) or ["default"],
+            interval=1,
+            batch=burst,
+            backend_name=backend.alias,
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
+        )
+
+        def finish() -> None:
+            # The loop ends after the running task, or within `interval` when idle.
+            worker.running = False
+
+        if not burst:
+            self.on_stop_signal(finish)
+        worker.run()
+
+    def run_rq_worker(self, backend: BaseTaskBackend, *, burst: bool) -> None:
+        import django_rq
+        from django_tasks_rq import Job
+
+        # RQ installs its own SIGINT/SIGTERM handlers: a warm stop after the running job.
+        worker = django_rq.get_worker(*sorted(backend.queues), job_class=Job)
+        worker.work(burst=burst, with_scheduler=True)
+
+    def on_stop_signal(self, finish: Callable[[], None]) -> None:
+        def handler(signum: int, frame: FrameType | None) -> None:
+            logger.info("%s: stopping after the running task", signal.strsignal(signum))
+            finish()
+
+        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)
