@@ -24,6 +24,9 @@ demo: install
 	$(BIN)/onewindow collectstatic --noinput --verbosity 0
 	$(BIN)/onewindow seed-demo --seed 2026
 	@echo "Serving OneWindow at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@# The background worker (notifications, periodic work) runs beside the server and stops with it.
+	$(BIN)/onewindow worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers 2 --no-ws \
 		onewindow.config.wsgi:application
 
@@ -45,8 +48,14 @@ test: lint typecheck contracts
 	$(BIN)/pytest
 
 # Refresh and recompile the catalogues (needs GNU gettext; the compiled .mo files are committed).
+# Apps with their own locale/ keep their own catalogue; the project one holds the rest.
+APP_CATALOGUES := ledger notify
 messages: install
-	cd src/onewindow && ../../$(BIN)/onewindow makemessages -l zh_Hans --no-obsolete --ignore 'web/static/*'
+	cd src/onewindow && ../../$(BIN)/onewindow makemessages -l zh_Hans --no-obsolete --ignore 'web/static/*' \
+		$(foreach app,$(APP_CATALOGUES),--ignore '$(app)/*')
+	for app in $(APP_CATALOGUES); do \
+		(cd src/onewindow/$$app && ../../../$(BIN)/onewindow makemessages -l zh_Hans --no-obsolete) || exit 1; \
+	done
 	cd src/onewindow && ../../$(BIN)/onewindow compilemessages
 
 clean:

@@ -168,6 +168,8 @@ EMAIL_HOST_PASSWORD = env_str("ONEWINDOW_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("ONEWINDOW_EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = 10  # seconds: a stuck mail server must not hold a worker forever
 DEFAULT_FROM_EMAIL = env_str("ONEWINDOW_FROM_EMAIL", "noreply@onewindow.example")
+# The SMS gateway: a send(mobile, text) function (see onewindow.identity.sms).
+ONEWINDOW_SMS_BACKEND = env_str("ONEWINDOW_SMS_BACKEND", "onewindow.identity.sms.console_backend")
 # Where links in emails and SMS point: the public address of this site.
 ONEWINDOW_SITE_URL = env_str("ONEWINDOW_SITE_URL", "http://127.0.0.1:8000")
 
