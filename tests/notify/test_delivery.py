@@ -106,3 +106,21 @@ def test_on_a_backend_that_can_defer_a_failure_schedules_a_later_retry(
     [retry] = DBTaskResult.objects.filter(run_after__gt=timezone.now())
     assert retry.args_kwargs == {"args": [message.pk], "kwargs": {}}
     assert retry.task_path == "onewindow.notify.tasks.deliver_message"
+
+
+def test_an_address_removed_after_sending_is_skipped_not_retried_forever(
+    chinese_reader: User, sms_outbox: list[tuple[str, str]], django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks() as callbacks:
+        message = services.send(chinese_reader, "application_received", context=CONTEXT)
+    chinese_reader.email = ""
+    chinese_reader.save(update_fields=["email"])
+
+    callbacks[0]()
+
+    message.refresh_from_db()
+    assert (message.email_status, message.sms_status) == (
+        DeliveryStatus.SKIPPED,
+        DeliveryStatus.SENT,
+    )
+    assert message.last_error == ""

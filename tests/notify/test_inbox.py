@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -9,6 +11,7 @@ from onewindow.identity.models import User
 from onewindow.notify import services
 from onewindow.notify.models import Message
 from tests.identity import factories
+from tests.identity.test_assisted_filing import verified_client
 
 CONTEXT = {"ref": "330106-20260105-0007", "service_name": "个体工商户登记"}
 
@@ -125,5 +128,27 @@ def test_api_answers_not_found_for_someone_elses_message(
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["type"].endswith("/not_found")
+    others_message.refresh_from_db()
+    assert others_message.read_at is None
+
+
+def test_an_officer_sees_their_own_reminders_but_not_a_citizens_messages(
+    divisions: dict[str, Any], others_message: Message
+) -> None:
+    officer = factories.officer(factories.department(divisions["city"]))
+    reminder = services.send(
+        officer, "step_reminder", context={**CONTEXT, "due": "2026-01-12 17:00"}
+    )
+    client = verified_client(officer)
+
+    page = client.get("/inbox/").content.decode()
+    listed = client.get("/api/v1/inbox").json()
+    page_mark = client.post(f"/inbox/{others_message.pk}/read/")
+    api_mark = client.post(f"/api/v1/inbox/{others_message.pk}/read")
+
+    assert reminder.subject in page
+    assert others_message.subject not in page
+    assert [item["id"] for item in listed["items"]] == [reminder.pk]
+    assert (page_mark.status_code, api_mark.status_code) == (404, 404)
     others_message.refresh_from_db()
     assert others_message.read_at is None

@@ -84,7 +84,9 @@ def test_worker_stops_cleanly_on_a_signal(tmp_path: Path, signum: signal.Signals
         "ONEWINDOW_VAR_DIR": str(tmp_path),
         "ONEWINDOW_TICK_SECONDS": "0.2",
     }
+    # SQLite under tmp_path and the database backend, whatever this run's environment says.
     env.pop("ONEWINDOW_TASKS_URL", None)
+    env.pop("DATABASE_URL", None)
     cli = [sys.executable, "-m", "onewindow.config.cli"]
     # Our own interpreter and CLI, fixed arguments: nothing untrusted reaches these calls.
     subprocess.run(  # noqa: S603

@@ -34,13 +34,19 @@ def deliver(message_pk: int) -> Message:
     Message.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1)
     message.attempts += 1
     errors: list[str] = []
+    recipient = message.recipient
+    # The person may have removed the address or number since the message was sent.
+    if message.email_status in TO_SEND and not recipient.email:
+        _set(message, email_status=DeliveryStatus.SKIPPED)
+    if message.sms_status in TO_SEND and not recipient.mobile_encrypted:
+        _set(message, sms_status=DeliveryStatus.SKIPPED)
     if message.email_status in TO_SEND:
         try:
             send_mail(
                 message.subject,
                 _with_link(message.body, message.link),
                 None,
-                [message.recipient.email],
+                [recipient.email],
             )
         except Exception as error:  # any gateway failure is recorded and retried
             errors.append(f"email: {type(error).__name__}: {error}")
@@ -48,7 +54,7 @@ def deliver(message_pk: int) -> Message:
         else:
             _set(message, email_status=DeliveryStatus.SENT)
     if message.sms_status in TO_SEND:
-        mobile = personal_data.decrypt(message.recipient.mobile_encrypted, context=MOBILE_CONTEXT)
+        mobile = personal_data.decrypt(recipient.mobile_encrypted, context=MOBILE_CONTEXT)
         try:
             sms.send_sms(mobile, _with_link(message.subject, message.link))
         except Exception as error:  # any gateway failure is recorded and retried

@@ -37,12 +37,13 @@ def send(
 
     Raises ValueError for an unknown event or a context missing what its template needs.
     """
-    subject, body = template_for(event).render(language_for(recipient), context)
+    language = language_for(recipient)
+    subject, body = template_for(event).render(language, context)
     with transaction.atomic():
         message = Message.objects.create(
             recipient=recipient,
             event=event,
-            language=language_for(recipient),
+            language=language,
             subject=subject,
             body=body,
             link=link or str(context.get("link", "")),
