@@ -24,6 +24,8 @@ PUBLIC = {
     "identity:password-reset-sent",
     "identity:password-reset-confirm",
     "identity:password-reset-complete",
+    "catalog:search",  # the catalogue and its guides are for everyone
+    "catalog:guide",
 }
 PUBLIC_PREFIXES = ("api:", "ledger")  # the API answers 401 itself; the ledger is public by design
 

@@ -110,3 +110,24 @@ class ServiceItemVersion(models.Model):
     @property
     def guide(self) -> str:
         return self.guide_zh if (get_language() or "").startswith("zh") else self.guide_en
+
+
+class SearchTerm(models.Model):
+    """One segmented term of an item's current version, with its weight (the search index).
+
+    A plain table rather than a full-text engine, so ranking and facets work the same on
+    SQLite and PostgreSQL; rebuilt for an item whenever a version is published.
+    """
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="search_terms")
+    term = models.CharField(max_length=64)
+    weight = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["term"], name="catalog_search_term")]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "term"], name="unique_item_search_term")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.item_id} ({self.weight})"

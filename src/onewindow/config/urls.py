@@ -5,6 +5,8 @@ from onewindow.config.api import api
 urlpatterns = [
     path("", include("onewindow.web.urls")),
     path("account/", include("onewindow.identity.urls")),
+    path("services/", include("onewindow.catalog.urls")),
+    path("", include("onewindow.applications.urls")),
     path("api/v1/", api.urls),
     path("inbox/", include("onewindow.notify.urls")),
     path("ledger/", include("onewindow.ledger.urls")),

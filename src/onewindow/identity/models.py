@@ -54,6 +54,8 @@ class DepartmentKind(models.TextChoices):
     HOTLINE = "hotline", _("Citizen hotline centre")
     DATA_BUREAU = "data_bureau", _("Data resources bureau")
     TOWNSHIP_OFFICE = "township_office", _("Township office")
+    DEVELOPMENT_REFORM = "development_reform", _("Development and reform")
+    PEOPLES_BANK = "peoples_bank", _("People's Bank branch (account services)")
 
 
 class Department(models.Model):

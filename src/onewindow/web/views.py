@@ -10,8 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_GET, require_POST
 
+from onewindow.catalog.life_events import LIFE_EVENTS
 from onewindow.identity import services as identity_services
-from onewindow.web.life_events import LIFE_EVENTS
 from onewindow.web.middleware import ELDER_COOKIE
 
 COOKIE_AGE = 365 * 24 * 3600

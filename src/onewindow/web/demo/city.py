@@ -129,6 +129,20 @@ CITY_DEPARTMENTS = (
         "Hangzhou Urban Management Bureau",
     ),
     ("EMERG", DepartmentKind.EMERGENCY, "杭州市应急管理局", "Hangzhou Emergency Management Bureau"),
+    ("TRANS", DepartmentKind.TRANSPORT, "杭州市交通运输局", "Hangzhou Transport Bureau"),
+    ("ECO", DepartmentKind.ECOLOGY, "杭州市生态环境局", "Hangzhou Ecology and Environment Bureau"),
+    (
+        "DRC",
+        DepartmentKind.DEVELOPMENT_REFORM,
+        "杭州市发展和改革委员会",
+        "Hangzhou Development and Reform Commission",
+    ),
+    (
+        "PBC",
+        DepartmentKind.PEOPLES_BANK,
+        "中国人民银行杭州市分行",
+        "People's Bank of China Hangzhou",
+    ),
     (
         "HOTLINE",
         DepartmentKind.HOTLINE,

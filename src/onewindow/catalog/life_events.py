@@ -45,3 +45,5 @@ LIFE_EVENTS = (
         "elderly", _("Elderly care"), _("Old-age allowances, care services, pension certification")
     ),
 )
+
+LIFE_EVENTS_BY_SLUG = {event.slug: event for event in LIFE_EVENTS}

@@ -1,0 +1,125 @@
+"""Forms around the schema-driven application form: filing details, officer decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.catalog.models import Delivery, MaterialSource, ServiceItemVersion
+from onewindow.identity.forms import UswdsMixin
+from onewindow.identity.models import Business
+
+ACCEPTED_FILES = "application/pdf,image/png,image/jpeg"
+
+
+class FilingForm(UswdsMixin, forms.Form):
+    """Who the application is for, how the result is delivered, and the material files.
+    Built per service by `filing_form_class`, since its fields depend on the version."""
+
+    material_names: dict[str, str] = {}
+
+    def material_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.material_names.values()]
+
+
+def filing_form_class(
+    version: ServiceItemVersion, *, businesses: list[Business], have: set[str]
+) -> type[FilingForm]:
+    labels = dict(Delivery.choices)
+    fields: dict[str, Any] = {
+        "delivery": forms.ChoiceField(
+            label=_("How to receive the result"),
+            choices=[(d, labels[d]) for d in version.delivery_options],
+        )
+    }
+    if version.audience != "citizen" and businesses:
+        fields["business"] = forms.ModelChoiceField(
+            queryset=Business.objects.filter(pk__in=[b.pk for b in businesses]),
+            label=_("Apply for"),
+            required=version.audience == "business",
+            empty_label=_("Myself"),
+        )
+    material_names = {}
+    for material in version.materials:
+        if material["source"] != MaterialSource.UPLOAD:
+            continue
+        name = f"file_{material['key']}"
+        material_names[material["key"]] = name
+        fields[name] = forms.FileField(
+            label=material["name_zh"] if _is_zh() else material["name_en"],
+            required=False,
+            help_text=(
+                _("Already uploaded; choose a file only to replace it.")
+                if material["key"] in have
+                else _("PDF, PNG or JPEG, up to 10 MB.")
+            ),
+            widget=forms.ClearableFileInput(
+                attrs={"class": "usa-file-input", "accept": ACCEPTED_FILES}
+            ),
+        )
+    fields["material_names"] = material_names
+    return type("ServiceFilingForm", (FilingForm,), fields)
+
+
+def _is_zh() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "").startswith("zh")
+
+
+class DecisionForm(UswdsMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Note (kept in the record)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "usa-textarea"}),
+    )
+
+
+class RejectForm(UswdsMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reasons = forms.CharField(
+        label=_("Reasons for the rejection (shown to the applicant)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "usa-textarea"}),
+    )
+
+
+class SupplementForm(UswdsMixin, forms.Form):
+    """Every missing item at once: say what is wrong with each material, and anything else.
+    Built per service by `supplement_form_class`."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    other = forms.CharField(
+        label=_("Anything else missing or wrong"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "usa-textarea"}),
+    )
+
+    def items(self) -> list[dict[str, str]]:
+        data = self.cleaned_data if self.is_valid() else {}
+        found = [
+            {"key": name.removeprefix("reason_"), "reason": value}
+            for name, value in data.items()
+            if name.startswith("reason_") and value.strip()
+        ]
+        if data.get("other", "").strip():
+            found.append({"key": "", "reason": data["other"]})
+        return found
+
+
+def supplement_form_class(version: ServiceItemVersion) -> type[SupplementForm]:
+    fields = {
+        f"reason_{material['key']}": forms.CharField(
+            label=material["name_zh"] if _is_zh() else material["name_en"],
+            required=False,
+            max_length=500,
+            help_text=_("Leave empty if this material is fine."),
+        )
+        for material in version.materials
+    }
+    return type("ServiceSupplementForm", (SupplementForm,), fields)

@@ -1,0 +1,268 @@
+"""Applications, the steps departments work on, supplements, uploads and the transition log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.catalog.models import ServiceItemVersion
+from onewindow.core.models import Division
+from onewindow.identity.models import Business, Department
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Online")
+    HALL = "hall", _("Service hall")
+    VILLAGE_AGENT = "village_agent", _("Village service station")
+    PARTNER_APP = "partner_app", _("Partner app")
+
+
+class ApplicationStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("Being handled")
+    AWAITING_SUPPLEMENTS = "awaiting_supplements", _("Waiting for your supplements")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+TERMINAL_APPLICATION_STATUSES = frozenset(
+    {ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN}
+)
+
+
+class StepStatus(models.TextChoices):
+    OPEN = "open", _("Being handled")
+    AWAITING_SUPPLEMENTS = "awaiting_supplements", _("Waiting for supplements")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SKIPPED = "skipped", _("Not needed")
+    CANCELLED = "cancelled", _("Stopped")
+
+
+ACTIVE_STEP_STATUSES = frozenset({StepStatus.OPEN, StepStatus.AWAITING_SUPPLEMENTS})
+DONE_STEP_STATUSES = frozenset({StepStatus.APPROVED, StepStatus.SKIPPED})
+
+
+class Application(models.Model):
+    """One filing of one service version, by or for one applicant (and their business)."""
+
+    ref = models.CharField(_("reference"), max_length=24, unique=True)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
+    )
+    business = models.ForeignKey(
+        Business, on_delete=models.PROTECT, null=True, blank=True, related_name="applications"
+    )
+    item_version = models.ForeignKey(
+        ServiceItemVersion, on_delete=models.PROTECT, related_name="applications"
+    )
+    # Where the competent authority is (the applicant's registered division or the business's).
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    # Where it was filed: the hall's or the station's division; the same as `division` online.
+    receiving_division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications_filed"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=24,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.IN_PROGRESS,
+    )
+    form_data = models.JSONField(_("form"), default=dict)
+    delivery = models.CharField(_("delivery"), max_length=16)
+    idempotency_key = models.CharField(max_length=64)
+    request_digest = models.CharField(max_length=64)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(_("promised by"))
+    finished_at = models.DateTimeField(null=True, blank=True)
+    visits_promised = models.PositiveSmallIntegerField(default=0)
+    visits_made = models.PositiveSmallIntegerField(default=0)
+    days_promised = models.PositiveSmallIntegerField(default=0)
+    days_taken = models.PositiveSmallIntegerField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "idempotency_key"], name="one_application_per_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["applicant", "-submitted_at"], name="application_mine"),
+            models.Index(fields=["receiving_division", "status"], name="application_received"),
+        ]
+        verbose_name = _("application")
+
+    def __str__(self) -> str:
+        return self.ref
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_APPLICATION_STATUSES
+
+
+class Step(models.Model):
+    """One step of an application's workflow, held by a role in one department."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="steps")
+    key = models.CharField(max_length=32)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="steps")
+    role = models.CharField(max_length=32)
+    status = models.CharField(max_length=24, choices=StepStatus.choices, default=StepStatus.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_steps",
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    # Working days left when supplements were requested; the clock resumes with them.
+    days_left_when_paused = models.PositiveSmallIntegerField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    is_supplement_used = models.BooleanField(default=False)
+    days_taken = models.PositiveSmallIntegerField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["opened_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "key"], name="one_step_per_key")
+        ]
+        indexes = [
+            models.Index(fields=["department", "role", "status", "due_at"], name="step_queue"),
+            models.Index(fields=["status", "due_at"], name="step_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application.ref}/{self.key}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STEP_STATUSES
+
+
+class SupplementRequest(models.Model):
+    """Everything missing for one step, asked at once; the applicant answers once."""
+
+    step = models.OneToOneField(Step, on_delete=models.CASCADE, related_name="supplement_request")
+    items = models.JSONField(default=list)  # [{"key": material key or "", "reason": text}]
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer_note = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"supplements for {self.step_id}"
+
+
+class Draft(models.Model):
+    """A form saved part-way; uploads hang on it until it is submitted."""
+
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts"
+    )
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, null=True, blank=True)
+    item_version = models.ForeignKey(ServiceItemVersion, on_delete=models.CASCADE)
+    form_data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"draft {self.pk} of {self.applicant_id}"
+
+
+class ScanStatus(models.TextChoices):
+    CLEAN = "clean", _("Checked, no threat found")
+    NOT_SCANNED = "not_scanned", _("No scanner configured")
+
+
+class Upload(models.Model):
+    """A material file: checked by content type and size before it is stored."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    draft = models.ForeignKey(
+        Draft, on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads"
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, null=True, blank=True, related_name="uploads"
+    )
+    material_key = models.CharField(max_length=32)
+    file = models.FileField(upload_to="uploads/%Y/%m/")
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    scan_status = models.CharField(max_length=16, choices=ScanStatus.choices)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.material_key}: {self.original_name}"
+
+
+class Transition(models.Model):
+    """Every move of an application or step: who, when, from what to what, and why."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="transitions"
+    )
+    step = models.ForeignKey(
+        Step, on_delete=models.CASCADE, null=True, blank=True, related_name="transitions"
+    )
+    action = models.CharField(max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_role = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24)
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    ledger_index = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.action} → {self.to_status}"
+
+
+class MaterialView(models.Model):
+    """An officer opened an applicant's materials: the applicant can see who and when."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="views")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} viewed {self.application_id}"
+
+
+class ReferenceCounter(models.Model):
+    """The last sequence number handed out per county and day, for gapless readable refs."""
+
+    prefix = models.CharField(max_length=16, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.last}"

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from onewindow.applications import views
+
+app_name = "applications"
+
+urlpatterns = [
+    path("applications/", views.mine, name="mine"),
+    path("applications/new/<str:code>/", views.new, name="new"),
+    path("applications/<str:ref>/", views.detail, name="detail"),
+    path("applications/<str:ref>/supplements/", views.supplement, name="supplement"),
+    path("applications/<str:ref>/withdraw/", views.withdraw, name="withdraw"),
+    path("work/", views.queue, name="queue"),
+    path("work/bulk/", views.bulk, name="bulk"),
+    path("work/steps/<int:pk>/", views.work, name="work"),
+]

@@ -1,0 +1,343 @@
+"""Pages: apply (form, drafts, uploads), follow an application, and the officer workbench."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from onewindow.applications import selectors, services
+from onewindow.applications.forms import (
+    DecisionForm,
+    RejectForm,
+    filing_form_class,
+    supplement_form_class,
+)
+from onewindow.applications.models import Draft, Step, StepStatus
+from onewindow.catalog import selectors as catalog
+from onewindow.catalog.form_schema import cleaned_to_json, display_value, form_class_for
+from onewindow.core import personal_data
+from onewindow.core.errors import Conflict, DomainError, NotFound
+from onewindow.core.errors import PermissionDenied as DomainForbidden
+from onewindow.identity.decorators import officer_required
+from onewindow.identity.models import Role, User
+from onewindow.identity.selectors import acting_for, businesses_of
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _applicant(request: HttpRequest) -> User:
+    """The person applying: the signed-in citizen, or the resident a station agent assists."""
+    consent = acting_for(request)
+    return consent.resident if consent is not None else _user(request)
+
+
+def _show_domain_error(form: Any, error: DomainError) -> None:
+    for name, message in dict(error.params.get("errors", {})).items():
+        form.add_error(name if name in form.fields else None, message)
+    if not error.params.get("errors"):
+        form.add_error(error.field if error.field in form.fields else None, str(error))
+
+
+@login_required
+def new(request: HttpRequest, code: str) -> HttpResponse:
+    """The application form, with drafts kept across visits and uploads checked on arrival."""
+    try:
+        version = catalog.current_version(code)
+    except NotFound:
+        raise Http404 from None
+    applicant, filer = _applicant(request), _user(request)
+    draft = Draft.objects.filter(applicant=applicant, item_version=version).first()
+    have = {u.material_key for u in draft.uploads.all()} if draft else set()
+    businesses = list(businesses_of(applicant))
+    form_class = form_class_for(version.form_schema)
+    filing_class = filing_form_class(version, businesses=businesses, have=have)
+    if request.method == "POST":
+        form = form_class(request.POST)
+        filing = filing_class(request.POST, request.FILES)
+        is_submit = request.POST.get("action") == "submit"
+        if is_submit:
+            form_ok, filing_ok = form.is_valid(), filing.is_valid()
+        else:  # a draft may be incomplete: keep whatever parses
+            form.is_valid()
+            filing_ok = filing.is_valid()
+            form_ok = True
+        data = cleaned_to_json(version.form_schema, getattr(form, "cleaned_data", {}))
+        business = filing.cleaned_data.get("business") if filing_ok else None
+        try:
+            draft = services.save_draft(applicant, version, data, business=business, draft=draft)
+            for key, name in filing.material_names.items():
+                upload = request.FILES.get(name)
+                if upload is not None:
+                    services.add_upload(
+                        applicant,
+                        draft,
+                        material_key=key,
+                        name=upload.name or key,
+                        content=upload.read(),
+                    )
+            if is_submit and form_ok and filing_ok:
+                application = services.submit_application(
+                    applicant,
+                    version,
+                    data,
+                    idempotency_key=request.POST.get("request_key", "")[:64],
+                    delivery=filing.cleaned_data["delivery"],
+                    business=business,
+                    filed_by=filer,
+                    draft=draft,
+                )
+                messages.success(
+                    request, _("Application %(ref)s submitted.") % {"ref": application.ref}
+                )
+                return HttpResponseRedirect(reverse("applications:detail", args=[application.ref]))
+            if not is_submit:
+                messages.success(request, _("Draft saved. You can come back to it at any time."))
+                return HttpResponseRedirect(request.path)
+        except DomainError as error:
+            target = filing if error.field and error.field in filing.fields else form
+            _show_domain_error(target, error)
+    else:
+        form = form_class(initial=draft.form_data if draft else None)
+        filing = filing_class()
+    return render(
+        request,
+        "applications/new.html",
+        {
+            "version": version,
+            "item": version.item,
+            "form": form,
+            "filing": filing,
+            "request_key": request.POST.get("request_key") or uuid.uuid4().hex,
+            "draft": draft,
+            "applicant": applicant,
+            "acting_for": applicant.pk != filer.pk,
+        },
+    )
+
+
+@login_required
+@require_GET
+def mine(request: HttpRequest) -> HttpResponse:
+    applicant = _applicant(request)
+    return render(
+        request,
+        "applications/mine.html",
+        {
+            "applications": selectors.applications_of(applicant)[:100],
+            "drafts": Draft.objects.filter(applicant=applicant).select_related("item_version"),
+        },
+    )
+
+
+def _detail_context(application: Any) -> dict[str, Any]:
+    schema = application.item_version.form_schema
+    from onewindow.catalog.form_schema import label_of
+
+    answers = [
+        (label_of(schema, name), display_value(schema, name, value))
+        for name, value in application.form_data.items()
+    ]
+    supplements = [
+        step.supplement_request
+        for step in application.steps.filter(status=StepStatus.AWAITING_SUPPLEMENTS).select_related(
+            "supplement_request"
+        )
+    ]
+    return {
+        "application": application,
+        "timeline": selectors.timeline(application),
+        "history": selectors.history(application),
+        "answers": answers,
+        "uploads": application.uploads.all(),
+        "supplements": supplements,
+        "views": selectors.material_views(application),
+    }
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, ref: str) -> HttpResponse:
+    try:
+        application = selectors.access_application(_applicant(request), ref)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "applications/detail.html", _detail_context(application))
+
+
+@login_required
+@require_POST
+def supplement(request: HttpRequest, ref: str) -> HttpResponse:
+    applicant = _applicant(request)
+    try:
+        application = selectors.access_application(applicant, ref)
+    except NotFound:
+        raise Http404 from None
+    files: dict[str, tuple[str, bytes]] = {}
+    for name in request.FILES:
+        upload = request.FILES.get(name)
+        if name.startswith("file_") and upload is not None:
+            files[name.removeprefix("file_")] = (upload.name or name, upload.read())
+    try:
+        services.provide_supplements(
+            applicant,
+            application,
+            version=int(request.POST.get("version", 0)),
+            note=request.POST.get("note", "")[:1000],
+            files=files,
+        )
+        messages.success(request, _("Thank you: the departments have your supplements."))
+    except DomainError as error:
+        messages.error(request, str(error))
+    return HttpResponseRedirect(reverse("applications:detail", args=[ref]))
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, ref: str) -> HttpResponse:
+    try:
+        application = selectors.access_application(_applicant(request), ref)
+        services.withdraw_application(
+            _user(request),
+            application,
+            version=int(request.POST.get("version", 0)),
+            reason=request.POST.get("reason", "")[:500],
+        )
+        messages.success(request, _("The application was withdrawn."))
+    except NotFound:
+        raise Http404 from None
+    except DomainError as error:
+        messages.error(request, str(error))
+    return HttpResponseRedirect(reverse("applications:detail", args=[ref]))
+
+
+# ----- officer workbench --------------------------------------------------------------------
+
+
+@officer_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    officer = _user(request)
+    view = request.GET.get("view", "all")
+    if view not in selectors.QUEUE_FILTERS:
+        view = "all"
+    service = request.GET.get("service", "")[:32]
+    steps = list(selectors.work_queue(officer, view=view, service=service)[:200])
+    rows = [(step, selectors.working_days_left(step.due_at)) for step in steps]
+    rows.sort(key=lambda row: (row[1] >= 0, row[0].due_at))  # overdue first
+    roles = selectors.roles_for(officer)
+    return render(
+        request,
+        "applications/queue.html",
+        {
+            "rows": rows,
+            "view": view,
+            "views": selectors.QUEUE_FILTERS,
+            "service": service,
+            "services": catalog.published_items(),
+            "is_clerk": Role.WINDOW_CLERK in roles or Role.DEPARTMENT_ADMIN in roles,
+            "received": selectors.received_here(officer)[:20] if Role.WINDOW_CLERK in roles else [],
+        },
+    )
+
+
+def _act(request: HttpRequest, officer: User, step: Step) -> str:
+    """Run the decision the officer posted; returns the message to show."""
+    action = request.POST.get("action", "")
+    version = int(request.POST.get("version", 0))
+    if action == "claim":
+        services.claim_step(officer, step, version=version)
+        return _("You now hold this step.")
+    if action == "approve":
+        services.approve_step(officer, step, version=version, note=request.POST.get("note", ""))
+        return _("Approved.")
+    if action == "reject":
+        services.reject_step(
+            officer, step, version=version, reasons=request.POST.get("reasons", "")
+        )
+        return _("Rejected; the applicant has the reasons.")
+    if action == "supplements":
+        form = supplement_form_class(step.application.item_version)(request.POST)
+        services.request_supplements(officer, step, version=version, items=form.items())
+        return _("Supplements requested; the applicant has the full list.")
+    if action == "forward":
+        colleague = User.objects.filter(username=request.POST.get("to", "")).first()
+        if colleague is None:
+            raise DomainError(_("Choose a colleague to forward to."), field="to")
+        services.forward_step(officer, step, version=version, to=colleague)
+        return _("Forwarded.")
+    raise DomainError(_("Unknown action."), field="action")
+
+
+@officer_required
+def work(request: HttpRequest, pk: int) -> HttpResponse:
+    officer = _user(request)
+    try:
+        step = selectors.access_step(officer, pk)
+    except NotFound:
+        raise Http404 from None
+    if request.method == "POST":
+        try:
+            messages.success(request, _act(request, officer, step))
+        except Conflict as error:
+            messages.error(request, str(error))
+        except DomainForbidden as error:
+            raise HttpForbidden(str(error)) from None
+        except DomainError as error:
+            messages.error(request, str(error))
+        return HttpResponseRedirect(request.path)
+    application = step.application
+    services.record_material_view(officer, application, purpose=f"step:{step.key}")
+    colleagues = User.objects.filter(department=step.department, roles__role=step.role).exclude(
+        pk=officer.pk
+    )
+    context = _detail_context(application)
+    context.update(
+        {
+            "step": step,
+            "days_left": selectors.working_days_left(step.due_at),
+            "decision": DecisionForm(initial={"version": step.version}),
+            "reject": RejectForm(initial={"version": step.version}),
+            "supplement_form": supplement_form_class(application.item_version)(
+                initial={"version": step.version}
+            ),
+            "colleagues": colleagues,
+            "is_holder": step.assignee_id == officer.pk,
+            "applicant_name": personal_data.mask_name(application.applicant.real_name),
+        }
+    )
+    return render(request, "applications/work.html", context)
+
+
+@officer_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Window clerks accept many routine steps at once: claim and approve each selected one."""
+    officer = _user(request)
+    done, refused = 0, 0
+    for value in request.POST.getlist("step")[:100]:
+        pk, _sep, version = value.partition(":")
+        try:
+            step = selectors.access_step(officer, int(pk))
+            step = services.claim_step(officer, step, version=int(version))
+            services.approve_step(officer, step, version=step.version, note=_("bulk approval"))
+            done += 1
+        except (DomainError, ValueError):
+            refused += 1
+    messages.info(
+        request,
+        _("%(done)s approved, %(refused)s left as they were (changed meanwhile or not yours).")
+        % {"done": done, "refused": refused},
+    )
+    return HttpResponseRedirect(reverse("applications:queue"))

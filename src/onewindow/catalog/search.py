@@ -1,0 +1,117 @@
+"""Segmenting catalogue text into search terms, in Chinese (rjieba) and English.
+
+The same function segments what is indexed and what is asked, so a query matches an item
+exactly when they share terms. Synonyms map what people type ("开公司", "start a business")
+onto the words the catalogue uses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import rjieba
+
+# What people say → what the catalogue says. Keys and values are segmented like any text.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "开公司": ("公司", "设立", "企业开办"),
+    "办公司": ("公司", "设立", "企业开办"),
+    "注册公司": ("公司", "设立", "企业开办"),
+    "开店": ("个体工商户", "登记"),
+    "生孩子": ("出生", "登记"),
+    "上户口": ("户口", "出生", "登记"),
+    "结婚": ("婚姻", "登记"),
+    "领证": ("婚姻", "登记"),
+    "社保卡": ("社会保障卡",),
+    "居住证": ("居住", "证"),
+    "start": ("establishment",),
+    "startup": ("company", "establishment"),
+    "incorporate": ("company", "establishment"),
+    "baby": ("birth",),
+    "newborn": ("birth",),
+    "married": ("marriage",),
+    "wedding": ("marriage",),
+    "shop": ("individual", "business"),
+    "project": ("investment", "project"),
+}
+STOP_WORDS = frozenset(
+    [
+        "的",
+        "和",
+        "与",
+        "及",
+        "或",
+        "我",
+        "我要",
+        "要",
+        "想",
+        "怎么",
+        "如何",
+        "办理",
+        "办",
+        "申请",
+        "a",
+        "an",
+        "and",
+        "the",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "my",
+        "i",
+        "how",
+        "do",
+        "apply",
+        "application",
+        "want",
+    ]
+)
+_ENGLISH_WORD = re.compile(r"[a-z0-9]+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+MAX_TERM_LENGTH = 64
+
+
+def _stem(word: str) -> str:
+    """Just enough English stemming for catalogue words: registrations → registration."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def segment(text: str) -> list[str]:
+    """Terms of `text`: Chinese words by rjieba's search mode, English words stemmed."""
+    terms: list[str] = []
+    lowered = text.lower()
+    for word in _ENGLISH_WORD.findall(lowered):
+        terms.append(_stem(word))
+    if _CJK.search(lowered):
+        for word in rjieba.cut_for_search(lowered):
+            word = word.strip()
+            if word and _CJK.search(word):
+                terms.append(word)
+    return [term[:MAX_TERM_LENGTH] for term in terms if term not in STOP_WORDS]
+
+
+def query_terms(query: str) -> set[str]:
+    """The terms to look up for a query, synonyms included."""
+    words = segment(query)
+    expanded = set(words)
+    lowered = query.lower()
+    for phrase, meanings in SYNONYMS.items():
+        if phrase in lowered or phrase in words:
+            for meaning in meanings:
+                expanded.update(segment(meaning) or [meaning])
+    return expanded
+
+
+def weighted_terms(fields: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Term → weight for an item: each field's weight, summed over the fields it appears in."""
+    weights: dict[str, int] = {}
+    for text, weight in fields:
+        for term in set(segment(text)):
+            weights[term] = min(weights.get(term, 0) + weight, 32767)
+    return weights

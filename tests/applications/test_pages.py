@@ -1,0 +1,179 @@
+"""The pages a citizen and an officer use, driven through the test client."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from onewindow.applications.models import Application, ApplicationStatus, MaterialView
+from tests.applications import factories
+from tests.identity.factories import citizen
+from tests.identity.test_assisted_filing import verified_client
+
+
+def _world(divisions):  # type: ignore[no-untyped-def]
+    return factories.departments(divisions), factories.catalogue()
+
+
+def test_search_finds_company_establishment_from_colloquial_chinese(
+    client: Client, divisions
+) -> None:  # type: ignore[no-untyped-def]
+    _world(divisions)
+    page = client.get(
+        reverse("catalog:search"), {"q": "我想开公司"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert (
+        html.index("企业开办") < html.index("个体工商户")
+        if "个体工商户" in html
+        else "企业开办" in html
+    )
+    english = client.get(
+        reverse("catalog:search"), {"q": "start a company"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "Company establishment" in english.content.decode()
+
+
+def test_guide_page_lists_materials_fees_time_and_visits(client: Client, divisions) -> None:  # type: ignore[no-untyped-def]
+    _world(divisions)
+    page = client.get(reverse("catalog:guide", args=[factories.BIRTH]), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert "Birth medical certificate" in html
+    assert "Fetched from another department" in html
+    assert "3 working days promised (10 by law)" in html
+    assert "None: fully online" in html
+    assert "Regulations on Household Registration" in html
+
+
+def test_citizen_saves_a_draft_then_submits_and_follows_the_timeline(divisions) -> None:  # type: ignore[no-untyped-def]
+    _world(divisions)
+    applicant = citizen(divisions["community"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(applicant)
+    url = reverse("applications:new", args=[factories.BIRTH])
+
+    saved = client.post(
+        url,
+        {"action": "save", "baby_name": "王小宝", "delivery": "electronic", "request_key": "k1"},
+    )
+    assert saved.status_code == 302
+    form = client.get(url).content.decode()
+    assert 'value="王小宝"' in form
+
+    wrong_type = client.post(
+        url,
+        {
+            **factories.BIRTH_FORM,
+            "action": "submit",
+            "delivery": "electronic",
+            "request_key": "k1",
+            "file_household_register": SimpleUploadedFile("register.pdf", b"MZ not a pdf"),
+        },
+    )
+    assert "Only PDF, PNG or JPEG" in wrong_type.content.decode()
+    assert not Application.objects.exists()
+
+    submitted = client.post(
+        url,
+        {
+            **factories.BIRTH_FORM,
+            "action": "submit",
+            "delivery": "electronic",
+            "request_key": "k1",
+            "file_household_register": SimpleUploadedFile("register.pdf", factories.PDF),
+        },
+    )
+    application = Application.objects.get()
+    assert submitted["Location"] == reverse("applications:detail", args=[application.ref])
+    again = client.post(
+        url,
+        {**factories.BIRTH_FORM, "action": "submit", "delivery": "electronic", "request_key": "k1"},
+    )
+    assert again.status_code in (200, 302)
+    assert Application.objects.count() == 1
+    track = client.get(submitted["Location"]).content.decode()
+    assert "Household registration officer" in track
+    assert "working days left" in track
+    assert application.uploads.get().material_key == "household_register"
+
+
+def test_form_errors_name_each_field_in_the_visitors_language(divisions) -> None:  # type: ignore[no-untyped-def]
+    _world(divisions)
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(citizen(divisions["community"]))
+    page = client.post(
+        reverse("applications:new", args=[factories.BIRTH]),
+        {
+            "action": "submit",
+            "delivery": "electronic",
+            "request_key": "k",
+            "birth_certificate_number": "12",
+        },
+    )
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "新生儿姓名" in html
+    assert not Application.objects.exists()
+
+
+def test_officer_claims_and_approves_from_the_workbench_and_the_view_is_logged(divisions) -> None:  # type: ignore[no-untyped-def]
+    departments, versions = _world(divisions)
+    applicant = citizen(divisions["community"])
+    application = factories.file(applicant, versions[factories.BIRTH], factories.BIRTH_FORM)
+    step = application.steps.get()
+    officer = factories.officer(step.department)
+    client = verified_client(officer)
+
+    queue = client.get(reverse("applications:queue")).content.decode()
+    assert application.ref in queue
+    work_url = reverse("applications:work", args=[step.pk])
+    assert client.get(work_url).status_code == 200
+    assert MaterialView.objects.filter(officer=officer, application=application).exists()
+    client.post(work_url, {"action": "claim", "version": step.version})
+    step.refresh_from_db()
+    client.post(work_url, {"action": "approve", "version": step.version, "note": "ok"})
+    approver = factories.officer(step.department, "approver")
+    final = application.steps.get(key="approve")
+    approver_client = verified_client(approver)
+    approver_client.post(
+        reverse("applications:work", args=[final.pk]), {"action": "claim", "version": final.version}
+    )
+    final.refresh_from_db()
+    approver_client.post(
+        reverse("applications:work", args=[final.pk]),
+        {"action": "approve", "version": final.version},
+    )
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.APPROVED
+    owner = Client(HTTP_ACCEPT_LANGUAGE="en")
+    owner.force_login(applicant)
+    html = owner.get(reverse("applications:detail", args=[application.ref])).content.decode()
+    assert "recorded in the ledger at index" in html
+    assert departments["330106-public_security"].name_en in html  # who viewed the materials
+
+
+def test_acting_on_a_step_someone_else_holds_is_403_and_other_departments_see_404(
+    divisions,
+) -> None:  # type: ignore[no-untyped-def]
+    departments, versions = _world(divisions)
+    application = factories.file(
+        citizen(divisions["community"]), versions[factories.BIRTH], factories.BIRTH_FORM
+    )
+    step = application.steps.get()
+    holder = factories.officer(step.department)
+    colleague = factories.officer(step.department)
+    stranger = factories.officer(departments["330127-public_security"])
+    work_url = reverse("applications:work", args=[step.pk])
+    verified_client(holder).post(work_url, {"action": "claim", "version": step.version})
+    step.refresh_from_db()
+
+    refused = verified_client(colleague).post(
+        work_url, {"action": "approve", "version": step.version}
+    )
+    assert refused.status_code == 403
+    assert verified_client(stranger).get(work_url).status_code == 404
+    someone = Client()
+    someone.force_login(citizen(divisions["community"]))
+    assert someone.get(reverse("applications:detail", args=[application.ref])).status_code == 404
