@@ -56,7 +56,7 @@ def filing_form_class(
                 else _("PDF, PNG or JPEG, up to 10 MB.")
             ),
             widget=forms.ClearableFileInput(
-                attrs={"class": "usa-file-input", "accept": ACCEPTED_FILES}
+                attrs={"class": "ow-file-input", "accept": ACCEPTED_FILES}
             ),
         )
     fields["material_names"] = material_names

@@ -11,6 +11,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from onewindow.applications.api import router as applications_router
+from onewindow.catalog.api import router as catalog_router
 from onewindow.core.api import router as core_router
 from onewindow.core.errors import DomainError, problem, problem_from_error
 from onewindow.identity.api import router as identity_router
@@ -26,6 +28,8 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/", identity_router)
+api.add_router("/", catalog_router)
+api.add_router("/", applications_router)
 api.add_router("/", notify_router)
 
 

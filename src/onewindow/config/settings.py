@@ -190,7 +190,7 @@ else:
 # The worker's clock: every ONEWINDOW_TICK_SECONDS it enqueues each of these tasks (dotted
 # paths of django-tasks Task objects that take no arguments).
 ONEWINDOW_TICK_SECONDS = float(env_str("ONEWINDOW_TICK_SECONDS", "60"))
-ONEWINDOW_PERIODIC_TASKS: list[str] = []
+ONEWINDOW_PERIODIC_TASKS: list[str] = ["onewindow.applications.tasks.tick"]
 
 # Security: cookies are Secure whenever the site is served over HTTPS (ONEWINDOW_HTTPS=1).
 HTTPS = env_bool("ONEWINDOW_HTTPS", default=False)

@@ -78,10 +78,19 @@ def problem(
 
 
 def problem_from_error(error: DomainError, *, instance: str | None = None) -> dict[str, Any]:
-    errors = (
-        [{"field": error.field, "code": error.code, "message": str(error)}] if error.field else None
-    )
-    return problem(
+    """The problem document of a domain error: per-field `errors` when the error carries
+    them (a form breaking its schema), and the `current` state of what a 409 refers to."""
+    per_field = error.params.get("errors")
+    if isinstance(per_field, Mapping):
+        errors = [
+            {"field": str(field), "code": error.code, "message": str(message)}
+            for field, message in per_field.items()
+        ]
+    elif error.field:
+        errors = [{"field": error.field, "code": error.code, "message": str(error)}]
+    else:
+        errors = None
+    document = problem(
         status=error.status,
         code=error.code,
         title=str(error),
@@ -89,3 +98,6 @@ def problem_from_error(error: DomainError, *, instance: str | None = None) -> di
         errors=errors,
         instance=instance,
     )
+    if "current" in error.params:
+        document["current"] = error.params["current"]
+    return document

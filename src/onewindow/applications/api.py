@@ -1,0 +1,416 @@
+"""Applications, drafts, uploads and the officer's tasks over JSON.
+
+POST /applications needs an `Idempotency-Key` header: a retry with the same key returns the
+first application (200) instead of filing again (201). Officer endpoints need a session
+confirmed with the second factor. Decisions carry the step `version` the officer saw; a
+stale one is a 409 whose problem document holds the `current` state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+from ninja.security import django_auth
+
+from onewindow.applications import selectors, services
+from onewindow.applications.models import Application, Draft, Step, Upload
+from onewindow.catalog import selectors as catalog
+from onewindow.core.errors import DomainError, NotFound, PermissionDenied
+from onewindow.identity.models import Business, User
+from onewindow.identity.selectors import businesses_of
+
+router = Router(tags=["applications"], auth=django_auth)
+PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _officer(request: HttpRequest) -> User:
+    user = _user(request)
+    if not user.is_officer or not user.is_verified():  # type: ignore[attr-defined]
+        raise PermissionDenied("Officer endpoints need a session confirmed with the second factor.")
+    return user
+
+
+class StepOut(Schema):
+    id: int
+    key: str
+    department: str
+    role: str
+    status: str
+    due_at: datetime
+    finished_at: datetime | None
+    is_held: bool
+    escalation_level: int
+    version: int
+
+    @staticmethod
+    def resolve_department(step: Step) -> str:
+        return step.department.code
+
+    @staticmethod
+    def resolve_is_held(step: Step) -> bool:
+        return step.assignee_id is not None
+
+
+class TransitionOut(Schema):
+    action: str
+    step: str | None
+    from_status: str
+    to_status: str
+    actor_role: str
+    reason: str
+    at: datetime
+    ledger_index: int | None
+
+    @staticmethod
+    def resolve_step(transition: Any) -> str | None:
+        return transition.step.key if transition.step_id else None
+
+
+class ApplicationOut(Schema):
+    ref: str
+    service_code: str
+    service_version: int
+    status: str
+    channel: str
+    division: str
+    receiving_division: str
+    business: str | None
+    form: dict[str, Any]
+    delivery: str
+    submitted_at: datetime
+    due_at: datetime
+    finished_at: datetime | None
+    days_promised: int
+    days_taken: int | None
+    visits_promised: int
+    visits_made: int
+    version: int
+    steps: list[StepOut]
+
+    @staticmethod
+    def resolve_service_code(application: Application) -> str:
+        return application.item_version.item.code
+
+    @staticmethod
+    def resolve_service_version(application: Application) -> int:
+        return application.item_version.number
+
+    @staticmethod
+    def resolve_division(application: Application) -> str:
+        return application.division.code
+
+    @staticmethod
+    def resolve_receiving_division(application: Application) -> str:
+        return application.receiving_division.code
+
+    @staticmethod
+    def resolve_business(application: Application) -> str | None:
+        return application.business.credit_code if application.business else None
+
+    @staticmethod
+    def resolve_form(application: Application) -> dict[str, Any]:
+        return dict(application.form_data)
+
+    @staticmethod
+    def resolve_steps(application: Application) -> list[Step]:
+        return list(application.steps.select_related("department"))
+
+
+class ApplicationDetailOut(ApplicationOut):
+    history: list[TransitionOut]
+
+    @staticmethod
+    def resolve_history(application: Application) -> list[Any]:
+        return list(selectors.history(application))
+
+
+class ApplicationPage(Schema):
+    items: list[ApplicationOut]
+    next_cursor: int | None
+
+
+class SubmitIn(Schema):
+    service_code: str
+    form: dict[str, Any]
+    delivery: str
+    business: str | None = None  # unified social credit code
+    draft: int | None = None
+
+
+def _business(user: User, credit_code: str | None) -> Business | None:
+    if not credit_code:
+        return None
+    found = businesses_of(user).filter(credit_code=credit_code).first()
+    if found is None:
+        raise NotFound("No business of yours has this credit code.", field="business")
+    return found
+
+
+@router.post(
+    "/applications",
+    response={200: ApplicationOut, 201: ApplicationOut},
+    summary="File an application (send an Idempotency-Key header)",
+)
+def submit(request: HttpRequest, payload: SubmitIn) -> tuple[int, Application]:
+    user = _user(request)
+    key = request.headers.get("Idempotency-Key", "")
+    if not key:
+        raise DomainError(
+            "Send an Idempotency-Key header so a retry cannot file twice.",
+            code="idempotency_key_missing",
+            field="Idempotency-Key",
+        )
+    existed = Application.objects.filter(applicant=user, idempotency_key=key[:64]).exists()
+    version = catalog.current_version(payload.service_code)
+    application = services.submit_application(
+        user,
+        version,
+        payload.form,
+        idempotency_key=key[:64],
+        delivery=payload.delivery,
+        business=_business(user, payload.business),
+        draft=selectors.access_draft(user, payload.draft) if payload.draft else None,
+    )
+    return (200 if existed else 201), application
+
+
+@router.get("/applications", response=ApplicationPage, summary="My applications, newest first")
+def mine(request: HttpRequest, cursor: int | None = None) -> dict[str, Any]:
+    found = (
+        selectors.applications_of(_user(request))
+        .select_related("division", "receiving_division", "item_version__item")
+        .order_by("-pk")
+    )
+    if cursor is not None:
+        found = found.filter(pk__lt=cursor)
+    page = list(found[: PAGE_SIZE + 1])
+    return {
+        "items": page[:PAGE_SIZE],
+        "next_cursor": page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None,
+    }
+
+
+@router.get("/applications/{ref}", response=ApplicationDetailOut, summary="One application")
+def detail(request: HttpRequest, ref: str) -> Application:
+    return selectors.access_application(_user(request), ref)
+
+
+class VersionIn(Schema):
+    version: int
+    reason: str = ""
+
+
+@router.post("/applications/{ref}/withdraw", response=ApplicationOut, summary="Withdraw")
+def withdraw(request: HttpRequest, ref: str, payload: VersionIn) -> Application:
+    user = _user(request)
+    application = selectors.access_application(user, ref)
+    return services.withdraw_application(
+        user, application, version=payload.version, reason=payload.reason
+    )
+
+
+class SupplementsIn(Schema):
+    version: int
+    note: str = ""
+    form: dict[str, Any] | None = None
+
+
+@router.post(
+    "/applications/{ref}/supplements",
+    response=ApplicationOut,
+    summary="Answer the open supplement requests (files: upload them to a draft first)",
+)
+def supplements(request: HttpRequest, ref: str, payload: SupplementsIn) -> Application:
+    user = _user(request)
+    application = selectors.access_application(user, ref)
+    return services.provide_supplements(
+        user, application, version=payload.version, note=payload.note, form_data=payload.form
+    )
+
+
+# ----- drafts and uploads ---------------------------------------------------------------------
+
+
+class DraftIn(Schema):
+    service_code: str
+    form: dict[str, Any] = {}
+    business: str | None = None
+
+
+class UploadOut(Schema):
+    id: int
+    material_key: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    scan_status: str
+
+
+class DraftOut(Schema):
+    id: int
+    service_code: str
+    form: dict[str, Any]
+    updated_at: datetime
+    uploads: list[UploadOut]
+
+    @staticmethod
+    def resolve_service_code(draft: Draft) -> str:
+        return draft.item_version.item.code
+
+    @staticmethod
+    def resolve_form(draft: Draft) -> dict[str, Any]:
+        return dict(draft.form_data)
+
+    @staticmethod
+    def resolve_uploads(draft: Draft) -> list[Upload]:
+        return list(draft.uploads.all())
+
+
+@router.post("/drafts", response={201: DraftOut}, summary="Start a draft")
+def new_draft(request: HttpRequest, payload: DraftIn) -> tuple[int, Draft]:
+    user = _user(request)
+    version = catalog.current_version(payload.service_code)
+    business = _business(user, payload.business)
+    return 201, services.save_draft(user, version, payload.form, business=business)
+
+
+@router.get("/drafts/{pk}", response=DraftOut, summary="One of my drafts")
+def get_draft(request: HttpRequest, pk: int) -> Draft:
+    return selectors.access_draft(_user(request), pk)
+
+
+@router.put("/drafts/{pk}", response=DraftOut, summary="Save a draft's form")
+def save_draft(request: HttpRequest, pk: int, payload: DraftIn) -> Draft:
+    user = _user(request)
+    draft = selectors.access_draft(user, pk)
+    return services.save_draft(user, draft.item_version, payload.form, draft=draft)
+
+
+@router.post("/drafts/{pk}/uploads", response={201: UploadOut}, summary="Upload a material")
+def upload(
+    request: HttpRequest,
+    pk: int,
+    material_key: Form[str],
+    file: File[UploadedFile],
+) -> tuple[int, Upload]:
+    """PDF, PNG or JPEG (recognised by content), up to 10 MB; refused before anything is
+    stored otherwise."""
+    user = _user(request)
+    draft = selectors.access_draft(user, pk)
+    if file.size is not None and file.size > 10 * 1024 * 1024 + 1:
+        raise DomainError("The file is larger than 10 MB.", code="upload_too_large", field="file")
+    return 201, services.add_upload(
+        user, draft, material_key=material_key, name=file.name or material_key, content=file.read()
+    )
+
+
+# ----- the officer's tasks --------------------------------------------------------------------
+
+
+class TaskOut(StepOut):
+    application: str
+    service_code: str
+    working_days_left: int
+
+    @staticmethod
+    def resolve_application(step: Step) -> str:
+        return step.application.ref
+
+    @staticmethod
+    def resolve_service_code(step: Step) -> str:
+        return step.application.item_version.item.code
+
+    @staticmethod
+    def resolve_working_days_left(step: Step) -> int:
+        return selectors.working_days_left(step.due_at)
+
+
+@router.get("/tasks", response=list[TaskOut], summary="My department's open steps, by deadline")
+def tasks(request: HttpRequest, view: str = "all", service: str = "") -> list[Step]:
+    officer = _officer(request)
+    if view not in selectors.QUEUE_FILTERS:
+        raise DomainError("Unknown queue view.", field="view")
+    return list(
+        selectors.work_queue(officer, view=view, service=service).select_related(
+            "application__item_version__item"
+        )[:200]
+    )
+
+
+class DecisionIn(Schema):
+    version: int
+    note: str = ""
+
+
+class RejectIn(Schema):
+    version: int
+    reasons: str
+
+
+class SupplementItem(Schema):
+    key: str = ""
+    reason: str
+
+
+class SupplementRequestIn(Schema):
+    version: int
+    items: list[SupplementItem]
+
+
+class ForwardIn(Schema):
+    version: int
+    to: str
+
+
+def _task(request: HttpRequest, pk: int) -> tuple[User, Step]:
+    officer = _officer(request)
+    return officer, selectors.access_step(officer, pk)
+
+
+@router.post("/tasks/{pk}/claim", response=TaskOut, summary="Claim a step")
+def claim(request: HttpRequest, pk: int, payload: DecisionIn) -> Step:
+    officer, step = _task(request, pk)
+    return services.claim_step(officer, step, version=payload.version)
+
+
+@router.post("/tasks/{pk}/approve", response=TaskOut, summary="Approve a step you hold")
+def approve(request: HttpRequest, pk: int, payload: DecisionIn) -> Step:
+    officer, step = _task(request, pk)
+    return services.approve_step(officer, step, version=payload.version, note=payload.note)
+
+
+@router.post("/tasks/{pk}/reject", response=TaskOut, summary="Reject, with reasons")
+def reject(request: HttpRequest, pk: int, payload: RejectIn) -> Step:
+    officer, step = _task(request, pk)
+    return services.reject_step(officer, step, version=payload.version, reasons=payload.reasons)
+
+
+@router.post(
+    "/tasks/{pk}/supplements", response=TaskOut, summary="Request supplements, all at once"
+)
+def request_supplements(request: HttpRequest, pk: int, payload: SupplementRequestIn) -> Step:
+    officer, step = _task(request, pk)
+    services.request_supplements(
+        officer, step, version=payload.version, items=[item.dict() for item in payload.items]
+    )
+    step.refresh_from_db()
+    return step
+
+
+@router.post("/tasks/{pk}/forward", response=TaskOut, summary="Forward to a colleague")
+def forward(request: HttpRequest, pk: int, payload: ForwardIn) -> Step:
+    officer, step = _task(request, pk)
+    colleague = User.objects.filter(username=payload.to).first()
+    if colleague is None:
+        raise NotFound("No officer has this account name.", field="to")
+    return services.forward_step(officer, step, version=payload.version, to=colleague)

@@ -1,0 +1,19 @@
+"""Background work of the applications app: the worker's tick runs `tick` every minute."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from onewindow.applications import services
+from onewindow.ledger import services as ledger
+
+
+@task()
+def tick() -> dict[str, int]:
+    """Remind before deadlines, escalate what is overdue, and integrate the ledger's pending
+    entries into a new checkpoint. Each part works out from the database what is due, so a
+    late, missed or doubled tick does no harm."""
+    reminded = services.send_reminders()
+    escalated = services.escalate_overdue()
+    checkpoint = ledger.integrate_pending()
+    return {"reminded": reminded, "escalated": escalated, "ledger_size": checkpoint.size}
