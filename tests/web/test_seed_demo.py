@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def seed(seed: int = 2026) -> str:
     out = StringIO()
-    call_command("seed_demo", "--seed", str(seed), stdout=out)
+    call_command("seed_demo", "--seed", str(seed), "--applications", "80", stdout=out)
     return out.getvalue()
 
 
@@ -90,3 +90,27 @@ def test_demo_officers_sign_in_with_the_printed_totp_secret() -> None:
 
     assert base64.b32encode(device.bin_key).decode() == secret
     assert User.objects.get(username="reviewer").check_password("OneWindow-demo-2026")
+
+
+def test_demo_applications_are_in_every_state_with_working_day_deadlines() -> None:
+    from django.utils import timezone
+
+    from onewindow.applications.models import Application, ApplicationStatus, Step
+    from onewindow.applications.selectors import work_queue
+    from onewindow.core import calendar
+
+    seed()
+
+    statuses = set(Application.objects.values_list("status", flat=True))
+    assert statuses >= {
+        ApplicationStatus.IN_PROGRESS,
+        ApplicationStatus.APPROVED,
+        ApplicationStatus.AWAITING_SUPPLEMENTS,
+    }
+    assert Application.objects.values("division__parent__parent").distinct().count() >= 2
+    for step in Step.objects.all():
+        assert calendar.is_working_day(timezone.localtime(step.due_at).date())
+    assert all(a.submitted_at <= timezone.now() for a in Application.objects.all())
+    reviewers = User.objects.filter(username__endswith="-reviewer")
+    assert any(work_queue(reviewer).exists() for reviewer in reviewers)
+    assert set(Application.objects.values_list("channel", flat=True)) >= {"online", "hall"}

@@ -166,6 +166,8 @@ def submit_application(
     channel, receiving = _filing_channel(applicant, filed_by)
     home = business.division if business is not None else applicant.division
     assert home is not None
+    if channel == Channel.ONLINE:
+        receiving = home  # online, the handling side is the receiving side
     check_may_file_here(
         home=home, receiving=receiving, is_apply_anywhere=version.item.is_apply_anywhere
     )
@@ -309,6 +311,7 @@ def _transition(
         from_status=from_status,
         to_status=to_status,
         reason=reason,
+        at=timezone.now(),
         ledger_index=ledger_index,
     )
 
@@ -655,7 +658,9 @@ def request_supplements(
         is_supplement_used=True,
         days_left_when_paused=calendar.working_days_between(now, step.due_at),
     )
-    supplement = SupplementRequest.objects.create(step=step, items=cleaned, requested_by=officer)
+    supplement = SupplementRequest.objects.create(
+        step=step, items=cleaned, requested_by=officer, requested_at=now
+    )
     _transition(
         application,
         step,

@@ -180,9 +180,9 @@ class DemoOfficer:
 
 DEMO_OFFICERS = (
     DemoOfficer("clerk", "王晓燕", "330106-AMR", (Role.WINDOW_CLERK,)),
-    DemoOfficer("reviewer", "李明", "330100-AMR", (Role.REVIEWER,)),
-    DemoOfficer("approver", "张伟", "330100-AMR", (Role.APPROVER,)),
-    DemoOfficer("dept-admin", "陈静", "330100-AMR", (Role.DEPARTMENT_ADMIN,)),
+    DemoOfficer("reviewer", "李明", "330106-AMR", (Role.REVIEWER,)),
+    DemoOfficer("approver", "张伟", "330106-PSB", (Role.APPROVER,)),
+    DemoOfficer("dept-admin", "陈静", "330106-AMR", (Role.DEPARTMENT_ADMIN,)),
     DemoOfficer("hotline", "刘洋", "330100-HOTLINE", (Role.HOTLINE_AGENT,)),
     DemoOfficer("dispatcher", "赵磊", "330100-HOTLINE", (Role.DISPATCHER,)),
     DemoOfficer("inspector", "孙丽", "330102-AMR", (Role.INSPECTOR,)),

@@ -15,6 +15,8 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
+from onewindow.applications.models import Application
+from onewindow.catalog.seed import seed_catalog
 from onewindow.core.divisions import EconomicRegion, Level, UrbanRural
 from onewindow.core.models import Division
 from onewindow.core.services import define_division
@@ -29,8 +31,10 @@ from onewindow.identity.models import (
     UserKind,
 )
 from onewindow.web.demo import city
+from onewindow.web.demo.applications import handling_officers, seed_applications
 
 CITIZENS = 1000
+APPLICATIONS = 2000
 BUSINESSES = 100
 TODAY = date(2026, 11, 1)  # fixed, so that ages are the same on every run
 
@@ -47,8 +51,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+        parser.add_argument(
+            "--applications",
+            type=int,
+            default=APPLICATIONS,
+            help=f"demo applications to file on first load (default {APPLICATIONS})",
+        )
 
-    def handle(self, *args: Any, seed: int, **options: Any) -> None:
+    def handle(self, *args: Any, seed: int, applications: int, **options: Any) -> None:
         rng = random.Random(seed)
         fake = Faker("zh_CN")
         fake.seed_instance(seed)
@@ -57,6 +67,11 @@ class Command(BaseCommand):
             departments = self._departments()
             accounts = self._officers(departments, seed)
             accounts += self._people(villages, rng, fake, seed)
+            seed_catalog()
+            handling_officers(
+                make_password(city.DEMO_PASSWORD), lambda user: self._totp(user, seed)
+            )
+        seed_applications(rng, applications)
         self._print(accounts)
 
     # --- the map ---------------------------------------------------------------------------
@@ -330,7 +345,8 @@ class Command(BaseCommand):
             f"Demo city loaded: {Division.objects.count()} divisions, "
             f"{Department.objects.count()} departments, "
             f"{User.objects.filter(kind=UserKind.CITIZEN).count()} citizens, "
-            f"{Business.objects.count()} businesses."
+            f"{Business.objects.count()} businesses, "
+            f"{Application.objects.count()} applications in every state."
         )
         write(f"Every demo account's password: {city.DEMO_PASSWORD}")
         write("Officer and agent accounts also need a TOTP code: add the secret to an")
