@@ -43,6 +43,10 @@ contracts: install
 pytest: install
 	$(BIN)/pytest
 
+# Applications under load on SQLite and PostgreSQL (PostgreSQL on 127.0.0.1:5432, trust auth).
+bench: install
+	$(BIN)/python bench/applications_load.py
+
 test: lint typecheck contracts
 	DJANGO_SETTINGS_MODULE=onewindow.config.settings_test $(BIN)/onewindow makemigrations --check --dry-run
 	$(BIN)/pytest

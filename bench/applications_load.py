@@ -1,0 +1,650 @@
+"""Applications under load: submissions, status reads and the officer queue, against ceilings.
+
+    .venv/bin/python bench/applications_load.py [--db sqlite|postgres|both] [--seconds 20]
+        [--concurrency 16]            (or `make bench`)
+
+For each database (a fresh SQLite file in a temp dir; a fresh PostgreSQL database on
+127.0.0.1:5432, created and dropped here) this migrates, builds the map, departments and
+catalogue as the tests do, registers citizens through `identity.services`, and serves the app
+with granian exactly as `make demo` does (2 workers, no background worker). Clients are
+keep-alive HTTP/1.1 threads in this process, on the same 2 cores as the server.
+
+Phases: GET /healthz (ceiling); POST /api/v1/applications for the social security card (its
+photo is uploaded to a draft before the timed loop: one draft per request); GET
+/api/v1/applications/{ref} by the owners; GET /work/ for a reviewer whose department has
+100,000 open steps, inserted with `bulk_create` (not through the services: no transitions,
+no notices, no ledger); and the database ceiling (pgbench tpcb-like, or raw SQLite commits).
+Results go to stdout and bench/applications_results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+SERVICE = "330000-HRSS-SB-001"  # social security card: one required upload (a photo)
+PDF = b"%PDF-1.7\n%%EOF\n"
+QUEUE_SIZE = 100_000
+PASSWORD = "bench-password-2026"  # noqa: S105  (never signed in with: sessions are made)
+
+
+@dataclass
+class Phase:
+    name: str
+    requests: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    samples: list[str] = field(default_factory=list)  # first few error answers
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
+
+
+# ----- helpers run as subprocesses, with django.setup() -----------------------------------
+
+
+def _session(user: Any, device: Any = None) -> str:
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "onewindow.identity.backends.IdentifierBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    if device is not None:
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        store[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    store.save()
+    return str(store.session_key)
+
+
+def helper_setup(citizens: int, drafts: int) -> dict[str, Any]:
+    """Map, departments, catalogue, citizens with sessions, drafts each holding the photo."""
+    import random
+    from datetime import date
+
+    from tests.applications.factories import departments
+
+    from onewindow.applications import services
+    from onewindow.applications.models import Draft, Upload
+    from onewindow.catalog.seed import seed_catalog
+    from onewindow.identity.services import register_citizen
+
+    made = define_map()
+    departments(made)
+    versions = {item.code: item.current_version for item in seed_catalog()}
+    rng = random.Random(2026)
+    people = []
+    for n in range(citizens):
+        birth = date(1960 + n % 40, 1 + n % 12, 1 + n % 28)
+        user = register_citizen(
+            username=f"bench{n}",
+            password=PASSWORD,
+            real_name="王芳",
+            id_number=generate_id(rng, birth, n),
+            mobile=f"139{n:08d}",
+            division=made["community"],
+        )
+        first = services.save_draft(user, versions[SERVICE], {})
+        upload = services.add_upload(user, first, material_key="photo", name="p.pdf", content=PDF)
+        # The rest are copies of the first draft and its stored photo (setup speed only).
+        clones = Draft.objects.bulk_create(
+            Draft(applicant=user, item_version=versions[SERVICE], form_data={})
+            for _ in range(drafts // citizens - 1)
+        )
+        fields = {
+            f.attname: getattr(upload, f.attname)
+            for f in Upload._meta.concrete_fields
+            if f.attname not in ("id", "draft_id")
+        }
+        Upload.objects.bulk_create(Upload(**fields, draft=d) for d in clones)
+        people.append({"session": _session(user), "drafts": [first.pk] + [d.pk for d in clones]})
+    return {"people": people}
+
+
+def generate_id(rng: Any, birth: Any, n: int) -> str:
+    from onewindow.core.validators import generate_resident_id
+
+    return generate_resident_id(rng, division_code="330106", birth=birth)
+
+
+def define_map() -> dict[str, Any]:
+    """The `divisions` fixture of tests/conftest.py, through `core.services.define_division`."""
+    from onewindow.core.divisions import EconomicRegion, Level, UrbanRural
+    from onewindow.core.services import define_division
+
+    rows = [  # key, code, level, name_zh, name_en, parent key, extra
+        ("nation", "000000", Level.NATION, "中华人民共和国", "PRC", None, {}),
+        ("province", "330000", Level.PROVINCE, "浙江省", "Zhejiang", "nation",
+         {"economic_region": EconomicRegion.EAST}),
+        ("city", "330100", Level.CITY, "杭州市", "Hangzhou", "province", {}),
+        ("district", "330106", Level.COUNTY, "西湖区", "Xihu District", "city", {}),
+        ("street", "330106001", Level.TOWNSHIP, "北山街道", "Beishan Subdistrict", "district",
+         {"urban_rural": UrbanRural.MAIN_URBAN}),
+        ("community", "330106001001", Level.VILLAGE, "北山第1社区", "Beishan Community 1",
+         "street", {"urban_rural": UrbanRural.MAIN_URBAN}),
+        ("county", "330127", Level.COUNTY, "淳安县", "Chun'an County", "city", {}),
+    ]  # fmt: skip
+    made: dict[str, Any] = {}
+    for key, code, level, name_zh, name_en, parent, extra in rows:
+        made[key] = define_division(
+            code=code,
+            level=level,
+            name_zh=name_zh,
+            name_en=name_en,
+            parent=made[parent] if parent else None,
+            **extra,
+        )
+    return made
+
+
+def helper_queue() -> dict[str, Any]:
+    """100,000 open review steps for Hangzhou's human resources bureau, and its reviewer."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from onewindow.applications.models import Application, Step
+    from onewindow.catalog.models import ServiceItem
+    from onewindow.identity.models import Department, User
+    from onewindow.identity.services import create_officer
+
+    department = Department.objects.get(code="330100-human_resources")
+    applicant = User.objects.get(username="bench0")
+    version = ServiceItem.objects.get(code=SERVICE).current_version
+    now = timezone.now()
+    for start in range(0, QUEUE_SIZE, 5000):
+        applications = Application.objects.bulk_create(
+            Application(
+                ref=f"330106-BENCH-{i:07d}",
+                applicant=applicant,
+                item_version=version,
+                division=applicant.division,
+                receiving_division=applicant.division,
+                channel="online",
+                filed_by=applicant,
+                form_data={"bank": "icbc"},
+                delivery="electronic",
+                idempotency_key=f"bulk-{i}",
+                request_digest="0" * 64,
+                submitted_at=now - timedelta(minutes=i),
+                due_at=now + timedelta(days=5 - i % 10),
+                days_promised=5,
+            )
+            for i in range(start, start + 5000)
+        )
+        Step.objects.bulk_create(
+            Step(
+                application=a,
+                key="review",
+                department=department,
+                role="reviewer",
+                opened_at=a.submitted_at,
+                due_at=a.due_at,
+            )
+            for a in applications
+        )
+    officer = create_officer(
+        username="benchofficer",
+        password=PASSWORD,
+        real_name="李明",
+        department=department,
+        roles=("reviewer",),
+    )
+    device = TOTPDevice.objects.create(user=officer, name="phone", confirmed=True)
+    return {"session": _session(officer, device)}
+
+
+def helper_profile() -> str:
+    """cProfile of one submission, in-process through the test client (top functions)."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.test import Client
+
+    from onewindow.applications.models import Draft
+
+    draft = Draft.objects.filter(applicant__username="bench1").last()
+    assert draft is not None
+    client = Client()
+    client.force_login(draft.applicant)
+    body = json.dumps({"service_code": SERVICE, "form": {"bank": "icbc"}, "delivery": "electronic"})
+
+    def post(draft_pk: int) -> int:
+        payload = json.loads(body) | {"draft": draft_pk}
+        response = client.post(
+            "/api/v1/applications",
+            json.dumps(payload),
+            content_type="application/json",
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+        )
+        return response.status_code
+
+    others = list(Draft.objects.filter(applicant=draft.applicant).values_list("pk", flat=True))
+    post(others[0])  # warm caches
+    profile = cProfile.Profile()
+    profile.enable()
+    statuses = [post(pk) for pk in others[1:21]]
+    profile.disable()
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(25)
+    return f"statuses {statuses}\n{out.getvalue()}"
+
+
+def run_helper(env: dict[str, str], name: str, *extra: str) -> Any:
+    done = subprocess.run(
+        [sys.executable, __file__, "_helper", name, *extra],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ----- the load generator -----------------------------------------------------------------
+
+
+Request = Callable[[int, int], tuple[str, str, bytes | None, dict[str, str], int]]
+
+
+def load(
+    port: int,
+    phase: Phase,
+    concurrency: int,
+    seconds: float,
+    make: Request,
+    on_ok: Callable[[int, bytes], None] | None = None,
+) -> Phase:
+    """`make(slot, n)` gives (method, path, body, headers, expected status); an empty method
+    ends the slot early (it ran out of work). `on_ok(slot, body)` sees each expected answer."""
+    lock = threading.Lock()
+    results: list[tuple[list[float], int, int]] = []
+    stop = time.monotonic() + seconds
+
+    def worker(slot: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        latencies: list[float] = []
+        errors = n = 0
+        while time.monotonic() < stop:
+            method, path, body, headers, expected = make(slot, n)
+            if not method:
+                break
+            n += 1
+            began = time.perf_counter()
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                content = response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException) as error:
+                status, content = 0, repr(error).encode()
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            if status == expected:
+                latencies.append(time.perf_counter() - began)
+                if on_ok is not None:
+                    on_ok(slot, content)
+            else:
+                errors += 1
+                with lock:
+                    if len(phase.samples) < 3:
+                        phase.samples.append(f"{status} {content[:300]!r}")
+        connection.close()
+        with lock:
+            results.append((latencies, errors, 0))
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    phase.seconds = time.monotonic() - began
+    for latencies, errors, _ in results:
+        phase.latencies += latencies
+        phase.errors += errors
+    phase.requests = len(phase.latencies)
+    return phase
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
+    for _attempt in range(300):
+        if server.poll() is not None:
+            raise RuntimeError("granian exited during start-up")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def worker_peak_rss_mb(master: int) -> list[float]:
+    """VmHWM of each child of the granian master (its worker processes)."""
+    peaks = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if ppid != master:
+                continue
+            status = (stat.parent / "status").read_text()
+        except (OSError, IndexError, ValueError):
+            continue
+        found = re.search(r"VmHWM:\s+(\d+) kB", status)
+        if found:
+            peaks.append(int(found.group(1)) / 1024)
+    return sorted(peaks)
+
+
+# ----- database ceilings ------------------------------------------------------------------
+
+
+def pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
+        connection.execute(sql)  # type: ignore[arg-type]
+
+
+def pgbench(concurrency: int, seconds: float) -> Phase:
+    phase = Phase("ceiling: pgbench tpcb-like")
+    if shutil.which("pgbench") is None:
+        phase.note = "pgbench not installed"
+        return phase
+    name = f"onewindow_pgbench_{secrets.token_hex(4)}"
+    pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        common = ["-h", "127.0.0.1", "-U", "postgres"]
+        subprocess.run(
+            ["pgbench", *common, "-i", "-q", "-s", "10", name], check=True, capture_output=True
+        )
+        out = subprocess.run(
+            [
+                "pgbench",
+                *common,
+                "-c",
+                str(concurrency),
+                "-j",
+                "2",
+                "-T",
+                str(int(seconds)),
+                "-b",
+                "tpcb-like",
+                name,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    finally:
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    tps = re.search(r"tps = ([\d.]+) \(without initial", out)
+    average = re.search(r"latency average = ([\d.]+) ms", out)
+    phase.seconds = seconds
+    phase.requests = int(float(tps.group(1)) * seconds) if tps else 0
+    phase.note = f"latency average {average.group(1) if average else '?'} ms; no percentiles"
+    return phase
+
+
+def sqlite_ceiling(directory: Path, seconds: float) -> Phase:
+    """One row of application size per transaction, with the app's pragmas, one writer."""
+    phase = Phase("ceiling: SQLite insert+commit")
+    connection = sqlite3.connect(directory / "raw.sqlite3", isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(
+        "CREATE TABLE application (id INTEGER PRIMARY KEY, ref TEXT UNIQUE, applicant INT,"
+        " form TEXT, key TEXT, digest TEXT, at TEXT, UNIQUE (applicant, key))"
+    )
+    form = json.dumps({"bank": "icbc"})
+    stop = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < stop:
+        began = time.perf_counter()
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute(
+            "INSERT INTO application (ref, applicant, form, key, digest, at) VALUES (?,?,?,?,?,?)",
+            (f"330106-{n:09d}", n % 16, form, uuid.uuid4().hex, "0" * 64, time.time()),
+        )
+        connection.execute("COMMIT")
+        phase.latencies.append(time.perf_counter() - began)
+        n += 1
+    connection.close()
+    phase.seconds, phase.requests = seconds, n
+    phase.note = "in-process sqlite3, WAL, synchronous=NORMAL, BEGIN IMMEDIATE"
+    return phase
+
+
+# ----- one database, end to end -----------------------------------------------------------
+
+
+def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[str, Any]:
+    temp = Path(tempfile.mkdtemp(prefix=f"onewindow-bench-{kind}-"))
+    database = f"onewindow_bench_{secrets.token_hex(4)}"
+    url = f"sqlite:///{temp / 'app.sqlite3'}"
+    if kind == "postgres":
+        url = f"postgresql://postgres@127.0.0.1:5432/{database}"
+        pg_admin(f'CREATE DATABASE "{database}"')
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        "DJANGO_SETTINGS_MODULE": "onewindow.config.settings",
+        "DATABASE_URL": url,
+        "ONEWINDOW_VAR_DIR": str(temp / "var"),
+        "ONEWINDOW_SECRET_KEY": secrets.token_urlsafe(48),
+        "ONEWINDOW_DATA_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "ONEWINDOW_ALLOWED_HOSTS": "127.0.0.1",
+        "ONEWINDOW_DEBUG": "0",
+    }
+    server: subprocess.Popen[bytes] | None = None
+    phases: list[Phase] = []
+    try:
+        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+            subprocess.run([BIN / "onewindow", *command], env=env, check=True, capture_output=True)
+        drafts = max(concurrency * 50, int(seconds * 600))  # more than the server can file
+        people = run_helper(env, "setup", str(concurrency), str(drafts))["people"]
+        port = free_port()
+        log = (temp / "granian.log").open("wb")
+        server = subprocess.Popen(
+            [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port",
+             str(port), "--workers", "2", "--no-ws", "onewindow.config.wsgi:application"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        wait_ready(port, server)
+        csrf = secrets.token_hex(16)  # 32 characters: an unmasked secret, in cookie and header
+
+        def headers(session: str) -> dict[str, str]:
+            return {
+                "Cookie": f"sessionid={session}; csrftoken={csrf}",
+                "X-CSRFToken": csrf,
+                "Content-Type": "application/json",
+                "Accept-Language": "zh-CN",
+            }
+
+        citizen = [headers(p["session"]) for p in people]
+        refs: list[list[str]] = [[] for _ in people]
+
+        def bare(slot: int, n: int) -> tuple[str, str, bytes | None, dict[str, str], int]:
+            return "GET", "/healthz", None, {}, 200
+
+        def submit(slot: int, n: int) -> tuple[str, str, bytes | None, dict[str, str], int]:
+            mine = people[slot]["drafts"]
+            if n >= len(mine):
+                return "", "", None, {}, 0
+            body = {"service_code": SERVICE, "form": {"bank": "icbc"}, "delivery": "electronic",
+                    "draft": mine[n]}  # fmt: skip
+            key = {"Idempotency-Key": str(uuid.uuid4())}
+            return (
+                "POST",
+                "/api/v1/applications",
+                json.dumps(body).encode(),
+                citizen[slot] | key,
+                201,
+            )
+
+        def status(slot: int, n: int) -> tuple[str, str, bytes | None, dict[str, str], int]:
+            ref = refs[slot][n % len(refs[slot])]
+            return "GET", f"/api/v1/applications/{ref}", None, citizen[slot], 200
+
+        load(port, Phase("warm-up"), concurrency, 1, bare)
+        phases.append(load(port, Phase("ceiling: GET /healthz"), concurrency, seconds, bare))
+        before = [len(p["drafts"]) for p in people]
+        submissions = Phase("POST /api/v1/applications")
+        load(
+            port,
+            submissions,
+            concurrency,
+            seconds,
+            submit,
+            lambda slot, body: refs[slot].append(json.loads(body)["ref"]),
+        )
+        phases.append(submissions)
+        if min(len(r) for r in refs) == 0:
+            raise RuntimeError(f"no application filed: {submissions.samples}")
+        submissions.note = f"{sum(before)} drafts prepared"
+        phases.append(
+            load(port, Phase("GET /api/v1/applications/{ref}"), concurrency, seconds, status)
+        )
+        officer = headers(run_helper(env, "queue")["session"])
+        queue = Phase(f"GET /work/ ({QUEUE_SIZE:,} open steps)")
+        queue.note = "2 clients, one per worker"
+        load(port, Phase("warm-up"), 2, 1, lambda s, n: ("GET", "/work/", None, officer, 200))
+        phases.append(
+            load(port, queue, 2, seconds, lambda s, n: ("GET", "/work/", None, officer, 200))
+        )
+        rss = worker_peak_rss_mb(server.pid)
+        server.terminate()
+        server.wait(timeout=30)
+        server = None
+        if kind == "postgres":
+            phases.append(pgbench(concurrency, seconds))
+        else:
+            phases.append(sqlite_ceiling(temp, seconds))
+        profiled = run_helper(env, "profile") if profile else ""
+        return {"kind": kind, "phases": phases, "rss": rss, "profile": profiled}
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if (temp / "granian.log").exists() and any(p.errors for p in phases):
+            tail = (temp / "granian.log").read_text(errors="replace")[-3000:]
+            print(f"--- {kind}: end of the server's log ---\n{tail}", file=sys.stderr)
+        if kind == "postgres":
+            pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def report(runs: list[dict[str, Any]], seconds: float, concurrency: int) -> str:
+    lines = [
+        f"{seconds:.0f} s per phase, {concurrency} client threads (queue: 2), granian 2 workers,"
+        f" {os.cpu_count()} cores shared by server, clients and database.",
+        "",
+        "| database | phase | req/s | p50 ms | p95 ms | p99 ms | errors | note |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for run in runs:
+        for phase in run["phases"]:
+            lines.append(
+                f"| {run['kind']} | {phase.name} | {phase.rate:,.0f} | {phase.pct(0.5):.1f} |"
+                f" {phase.pct(0.95):.1f} | {phase.pct(0.99):.1f} | {phase.errors} | {phase.note} |"
+            )
+    lines += [
+        "",
+        "| database | submissions ÷ /healthz | submissions ÷ DB ceiling | peak RSS/worker MB |",
+        "| --- | ---: | ---: | --- |",
+    ]
+    for run in runs:
+        bare, submissions = run["phases"][0], run["phases"][1]
+        ceiling = run["phases"][-1]
+        lines.append(
+            f"| {run['kind']} | {submissions.rate / bare.rate:.1%} |"
+            f" {submissions.rate / ceiling.rate if ceiling.rate else 0:.1%} |"
+            f" {', '.join(f'{mb:.0f}' for mb in run['rss'])} |"
+        )
+    for run in runs:
+        for phase in run["phases"]:
+            for sample in phase.samples:
+                lines.append(f"\n{run['kind']} {phase.name} error: `{sample}`")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "_helper":
+        import django
+
+        django.setup()
+        name, extra = sys.argv[2], [int(a) for a in sys.argv[3:]]
+        result = {"setup": helper_setup, "queue": helper_queue, "profile": helper_profile}[name](
+            *extra
+        )
+        print(json.dumps(result))
+        return
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--profile", action="store_true", help="cProfile 20 submissions")
+    args = parser.parse_args()
+    kinds = ["postgres", "sqlite"] if args.db == "both" else [args.db]
+    runs = [run_db(kind, args.seconds, args.concurrency, args.profile) for kind in kinds]
+    table = report(runs, args.seconds, args.concurrency)
+    print(table)
+    for run in runs:
+        if run["profile"]:
+            print(f"--- {run['kind']}: cProfile of 20 submissions in-process ---\n{run['profile']}")
+    stamp = time.strftime("%Y-%m-%d")
+    (ROOT / "bench" / "applications_results.md").write_text(
+        f"# Applications under load ({stamp})\n\n`.venv/bin/python bench/applications_load.py"
+        f" --seconds {args.seconds:.0f} --concurrency {args.concurrency}`\n\n{table}"
+    )
+
+
+if __name__ == "__main__":
+    main()
