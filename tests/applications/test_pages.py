@@ -177,3 +177,28 @@ def test_acting_on_a_step_someone_else_holds_is_403_and_other_departments_see_40
     someone = Client()
     someone.force_login(citizen(divisions["community"]))
     assert someone.get(reverse("applications:detail", args=[application.ref])).status_code == 404
+
+
+def test_department_admin_assigns_and_the_officer_opens_the_file_on_record(divisions) -> None:  # type: ignore[no-untyped-def]
+    _departments, versions = _world(divisions)
+    application = factories.file(
+        citizen(divisions["community"]), versions[factories.BIRTH], factories.BIRTH_FORM
+    )
+    step = application.steps.get()
+    admin = factories.officer(step.department, "department_admin")
+    reviewer = factories.officer(step.department)
+    work_url = reverse("applications:work", args=[step.pk])
+
+    verified_client(admin).post(
+        work_url, {"action": "assign", "version": step.version, "to": reviewer.username}
+    )
+    step.refresh_from_db()
+    assert step.assignee == reviewer
+
+    upload = application.uploads.get()
+    opened = verified_client(reviewer).get(
+        reverse("applications:material", args=[step.pk, upload.pk])
+    )
+    assert opened.status_code == 200
+    assert b"".join(opened.streaming_content).startswith(b"%PDF")
+    assert MaterialView.objects.filter(officer=reviewer, purpose="file:household_register").exists()

@@ -13,4 +13,5 @@ urlpatterns = [
     path("work/", views.queue, name="queue"),
     path("work/bulk/", views.bulk, name="bulk"),
     path("work/steps/<int:pk>/", views.work, name="work"),
+    path("work/steps/<int:pk>/materials/<int:upload_pk>/", views.material, name="material"),
 ]

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -271,6 +271,12 @@ def _act(request: HttpRequest, officer: User, step: Step) -> str:
         form = supplement_form_class(step.application.item_version)(request.POST)
         services.request_supplements(officer, step, version=version, items=form.items())
         return _("Supplements requested; the applicant has the full list.")
+    if action == "assign":
+        assignee = User.objects.filter(username=request.POST.get("to", "")).first()
+        if assignee is None:
+            raise DomainError(_("Choose an officer to assign."), field="to")
+        services.assign_step(officer, step, version=version, assignee=assignee)
+        return _("Assigned.")
     if action == "forward":
         colleague = User.objects.filter(username=request.POST.get("to", "")).first()
         if colleague is None:
@@ -314,6 +320,7 @@ def work(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "colleagues": colleagues,
             "is_holder": step.assignee_id == officer.pk,
+            "is_admin": Role.DEPARTMENT_ADMIN in selectors.roles_for(officer),
             "applicant_name": personal_data.mask_name(application.applicant.real_name),
         }
     )
@@ -341,3 +348,23 @@ def bulk(request: HttpRequest) -> HttpResponse:
         % {"done": done, "refused": refused},
     )
     return HttpResponseRedirect(reverse("applications:queue"))
+
+
+@officer_required
+@require_GET
+def material(request: HttpRequest, pk: int, upload_pk: int) -> FileResponse:
+    """An uploaded material, opened by an officer handling the step; the opening is recorded
+    for the applicant to see."""
+    officer = _user(request)
+    try:
+        step = selectors.access_step(officer, pk)
+    except NotFound:
+        raise Http404 from None
+    upload = step.application.uploads.filter(pk=upload_pk).first()
+    if upload is None:
+        raise Http404
+    services.record_material_view(officer, step.application, purpose=f"file:{upload.material_key}")
+    response = FileResponse(upload.file.open("rb"), content_type=upload.content_type)
+    response["Content-Disposition"] = f'inline; filename="{upload.material_key}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
