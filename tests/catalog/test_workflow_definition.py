@@ -102,3 +102,9 @@ def test_breaking_any_step_line_is_reported_at_that_line(text: str, data: st.Dat
         parse_workflow("\n".join(lines))
 
     assert refused.value.line == target
+
+
+def test_reminders_cannot_start_more_than_five_working_days_ahead() -> None:
+    with pytest.raises(WorkflowDefinitionError) as refused:
+        parse_workflow("workflow remind_before=9\n" + GOOD.split("\n", 3)[3])
+    assert refused.value.line == 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -52,6 +52,7 @@ from onewindow.identity import services as identity_services
 from onewindow.identity.models import Business, OfficerRole, Role, User, UserKind
 from onewindow.ledger import services as ledger
 
+REMINDER_HORIZON = timedelta(days=21)
 RESOLVED_STEP_STATUSES = frozenset({StepStatus.APPROVED, StepStatus.SKIPPED, StepStatus.CANCELLED})
 
 
@@ -820,11 +821,20 @@ def send_reminders(now: datetime | None = None) -> int:
     `remind_before` working days. Each step is reminded once per deadline; returns how many."""
     now = now or timezone.now()
     sent = 0
+    # No workflow reminds more than MAX_REMIND_BEFORE_DAYS working days ahead, and so many
+    # working days never span more than REMINDER_HORIZON of calendar (Spring Festival included).
     candidates = Step.objects.filter(
-        status=StepStatus.OPEN, reminded_at__isnull=True, due_at__gt=now
+        status=StepStatus.OPEN,
+        reminded_at__isnull=True,
+        due_at__gt=now,
+        due_at__lte=now + REMINDER_HORIZON,
     ).select_related("application__item_version", "assignee", "department")
+    remind_before_of: dict[int, int] = {}
     for step in candidates.iterator():
-        remind_before = parse_workflow(step.application.item_version.workflow).remind_before_days
+        version = step.application.item_version
+        if version.pk not in remind_before_of:
+            remind_before_of[version.pk] = parse_workflow(version.workflow).remind_before_days
+        remind_before = remind_before_of[version.pk]
         if calendar.working_days_between(now, step.due_at) > remind_before:
             continue
         with transaction.atomic():

@@ -30,6 +30,7 @@ from onewindow.core.divisions import Level
 from onewindow.identity.models import DepartmentKind, Role
 
 MAX_SLA_DAYS = 60
+MAX_REMIND_BEFORE_DAYS = 5
 LEVELS_BY_NAME = {level.name.lower(): Level(level.value) for level in Level}
 STEP_OPTIONS = {"name_zh", "name_en", "role", "department", "level", "sla", "after", "join", "when"}
 REQUIRED_STEP_OPTIONS = {"name_zh", "name_en", "role", "department", "level", "sla"}
@@ -204,6 +205,10 @@ def parse_workflow(text: str) -> WorkflowDefinition:
                 if name != "remind_before" or not value.isdigit():
                     raise WorkflowDefinitionError(
                         number, f"{word!r}: the header takes remind_before=DAYS"
+                    )
+                if int(value) > MAX_REMIND_BEFORE_DAYS:
+                    raise WorkflowDefinitionError(
+                        number, f"remind_before can be at most {MAX_REMIND_BEFORE_DAYS} days"
                     )
                 remind_before = int(value)
         elif words[0] == "step":
