@@ -340,11 +340,7 @@ def tasks(request: HttpRequest, view: str = "all", service: str = "") -> list[St
     officer = _officer(request)
     if view not in selectors.QUEUE_FILTERS:
         raise DomainError("Unknown queue view.", field="view")
-    return list(
-        selectors.work_queue(officer, view=view, service=service).select_related(
-            "application__item_version__item"
-        )[:200]
-    )
+    return selectors.work_queue(officer, view=view, service=service)
 
 
 class DecisionIn(Schema):

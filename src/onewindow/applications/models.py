@@ -142,7 +142,17 @@ class Step(models.Model):
             models.UniqueConstraint(fields=["application", "key"], name="one_step_per_key")
         ]
         indexes = [
-            models.Index(fields=["department", "role", "status", "due_at"], name="step_queue"),
+            # The work queue walks these in deadline order; only active steps are indexed.
+            models.Index(
+                fields=["department", "due_at"],
+                condition=models.Q(status__in=["open", "awaiting_supplements"]),
+                name="step_queue",
+            ),
+            models.Index(
+                fields=["escalated_to", "due_at"],
+                condition=models.Q(status__in=["open", "awaiting_supplements"]),
+                name="step_escalated_queue",
+            ),
             models.Index(fields=["status", "due_at"], name="step_deadline"),
         ]
 

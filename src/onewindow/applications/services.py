@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -187,7 +188,9 @@ def submit_application(
     try:
         with transaction.atomic():
             application = Application.objects.create(
-                ref=_next_ref(county_of(home), now),
+                # The readable ref comes last, so the county's counter row stays locked only
+                # for the end of the transaction, not for all of it.
+                ref=f"pending-{uuid.uuid4().hex[:16]}",
                 applicant=applicant,
                 business=business,
                 item_version=version,
@@ -214,6 +217,8 @@ def submit_application(
             _transition(application, None, "submitted", filed_by, "", ApplicationStatus.IN_PROGRESS)
             for step_definition in definition.initial_steps():
                 _open_step(application, step_definition, now)
+            application.ref = _next_ref(county_of(home), now)
+            application.save(update_fields=["ref"])
             _advance(application, now)
             notices.announce(application, "application_received")
     except IntegrityError:

@@ -233,9 +233,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     if view not in selectors.QUEUE_FILTERS:
         view = "all"
     service = request.GET.get("service", "")[:32]
-    steps = list(selectors.work_queue(officer, view=view, service=service)[:200])
+    steps = selectors.work_queue(officer, view=view, service=service)
     rows = [(step, selectors.working_days_left(step.due_at)) for step in steps]
-    rows.sort(key=lambda row: (row[1] >= 0, row[0].due_at))  # overdue first
     roles = selectors.roles_for(officer)
     return render(
         request,

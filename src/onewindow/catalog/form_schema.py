@@ -11,6 +11,8 @@ The same `validate_form_data` serves the API and the pages, so both refuse the s
 from __future__ import annotations
 
 import datetime
+import functools
+import json
 from typing import Any
 
 from django import forms
@@ -97,9 +99,14 @@ def _message(error: Any, schema: dict[str, Any]) -> tuple[str, str]:
     return name, text % {"field": label, "limit": value}
 
 
+@functools.lru_cache(maxsize=256)
+def _validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_json), format_checker=FORMAT_CHECKER)
+
+
 def validate_form_data(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
     """Field name → localised message for every rule `data` breaks (empty when valid)."""
-    validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+    validator = _validator(json.dumps(schema, sort_keys=True))
     errors: dict[str, str] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
         name, message = _message(error, schema)

@@ -19,6 +19,7 @@ skipped. `after` may only name steps defined above it, so a definition can never
 
 from __future__ import annotations
 
+import functools
 import json
 import shlex
 from dataclasses import dataclass, field
@@ -184,8 +185,12 @@ def _parse_step(words: list[str], line: int, known: dict[str, StepDefinition]) -
     )
 
 
+@functools.lru_cache(maxsize=512)
 def parse_workflow(text: str) -> WorkflowDefinition:
-    """Parse and check a definition. Raises WorkflowDefinitionError naming the wrong line."""
+    """Parse and check a definition. Raises WorkflowDefinitionError naming the wrong line.
+
+    Cached by text: versions are immutable, so the engine parses each workflow once per
+    process rather than on every transition."""
     steps: dict[str, StepDefinition] = {}
     remind_before = 1
     seen_header = False
