@@ -264,14 +264,10 @@ def helper_profile() -> str:
 
 
 def run_helper(env: dict[str, str], name: str, *extra: str) -> Any:
-    done = subprocess.run(
-        [sys.executable, __file__, "_helper", name, *extra],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    command = [sys.executable, __file__, "_helper", name, *extra]
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"helper {name} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -363,9 +359,9 @@ def wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("server did not start")
 
 
-def worker_peak_rss_mb(master: int) -> list[float]:
-    """VmHWM of each child of the granian master (its worker processes)."""
-    peaks = []
+def worker_stats(master: int) -> list[tuple[float, int]]:
+    """Peak RSS (VmHWM, MB) and threads of each child of the granian master: its workers."""
+    peaks: list[tuple[float, int]] = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
@@ -375,8 +371,9 @@ def worker_peak_rss_mb(master: int) -> list[float]:
         except (OSError, IndexError, ValueError):
             continue
         found = re.search(r"VmHWM:\s+(\d+) kB", status)
-        if found:
-            peaks.append(int(found.group(1)) / 1024)
+        threads = re.search(r"Threads:\s+(\d+)", status)
+        if found and threads:
+            peaks.append((int(found.group(1)) / 1024, int(threads.group(1))))
     return sorted(peaks)
 
 
@@ -482,6 +479,41 @@ def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[s
     }
     server: subprocess.Popen[bytes] | None = None
     phases: list[Phase] = []
+    admin = None  # one connection held from the start: the server may exhaust max_connections
+    if kind == "postgres":
+        import psycopg
+
+        admin = psycopg.connect(PG_ADMIN, autocommit=True)
+    rss: list[float] = []
+
+    def observe(phase: Phase) -> Phase:
+        assert server is not None
+        found = worker_stats(server.pid)
+        phase.note += f" worker threads {'/'.join(str(t) for _mb, t in found)}"
+        if admin is not None:
+            sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
+            row = admin.execute(sql, (database,)).fetchone()  # type: ignore[arg-type]
+            phase.note += f"; {row[0] if row else '?'} connections to the app's database"
+        return phase
+
+    def serve() -> subprocess.Popen[bytes]:
+        started = subprocess.Popen(
+            [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port",
+             str(port), "--workers", "2", "--no-ws", "onewindow.config.wsgi:application"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        wait_ready(port, started)
+        return started
+
+    def stop(running: subprocess.Popen[bytes]) -> None:
+        rss.extend(mb for mb, _threads in worker_stats(running.pid))
+        running.terminate()
+        try:
+            running.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            running.kill()
+            running.wait()
+
     try:
         for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
             subprocess.run([BIN / "onewindow", *command], env=env, check=True, capture_output=True)
@@ -489,12 +521,7 @@ def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[s
         people = run_helper(env, "setup", str(concurrency), str(drafts))["people"]
         port = free_port()
         log = (temp / "granian.log").open("wb")
-        server = subprocess.Popen(
-            [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port",
-             str(port), "--workers", "2", "--no-ws", "onewindow.config.wsgi:application"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        wait_ready(port, server)
+        server = serve()
         csrf = secrets.token_hex(16)  # 32 characters: an unmasked secret, in cookie and header
 
         def headers(session: str) -> dict[str, str]:
@@ -531,7 +558,9 @@ def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[s
             return "GET", f"/api/v1/applications/{ref}", None, citizen[slot], 200
 
         load(port, Phase("warm-up"), concurrency, 1, bare)
-        phases.append(load(port, Phase("ceiling: GET /healthz"), concurrency, seconds, bare))
+        phases.append(
+            observe(load(port, Phase("ceiling: GET /healthz"), concurrency, seconds, bare))
+        )
         before = [len(p["drafts"]) for p in people]
         submissions = Phase("POST /api/v1/applications")
         load(
@@ -542,23 +571,29 @@ def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[s
             submit,
             lambda slot, body: refs[slot].append(json.loads(body)["ref"]),
         )
-        phases.append(submissions)
+        phases.append(observe(submissions))
         if min(len(r) for r in refs) == 0:
             raise RuntimeError(f"no application filed: {submissions.samples}")
-        submissions.note = f"{sum(before)} drafts prepared"
+        submissions.note = f"{sum(before)} drafts prepared;" + submissions.note
         phases.append(
-            load(port, Phase("GET /api/v1/applications/{ref}"), concurrency, seconds, status)
+            observe(
+                load(port, Phase("GET /api/v1/applications/{ref}"), concurrency, seconds, status)
+            )
         )
+        # A fresh server for the queue: it lets go of the connections its threads hold.
+        stop(server)
+        server = None
         officer = headers(run_helper(env, "queue")["session"])
+        server = serve()
         queue = Phase(f"GET /work/ ({QUEUE_SIZE:,} open steps)")
-        queue.note = "2 clients, one per worker"
+        queue.note = "2 clients, one per worker;"
         load(port, Phase("warm-up"), 2, 1, lambda s, n: ("GET", "/work/", None, officer, 200))
         phases.append(
-            load(port, queue, 2, seconds, lambda s, n: ("GET", "/work/", None, officer, 200))
+            observe(
+                load(port, queue, 2, seconds, lambda s, n: ("GET", "/work/", None, officer, 200))
+            )
         )
-        rss = worker_peak_rss_mb(server.pid)
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
         server = None
         if kind == "postgres":
             phases.append(pgbench(concurrency, seconds))
@@ -568,11 +603,9 @@ def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[s
         return {"kind": kind, "phases": phases, "rss": rss, "profile": profiled}
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server)
+        if admin is not None:
+            admin.close()
         if (temp / "granian.log").exists() and any(p.errors for p in phases):
             tail = (temp / "granian.log").read_text(errors="replace")[-3000:]
             print(f"--- {kind}: end of the server's log ---\n{tail}", file=sys.stderr)
