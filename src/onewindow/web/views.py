@@ -10,8 +10,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_GET, require_POST
 
+from onewindow.applications.models import TERMINAL_APPLICATION_STATUSES
+from onewindow.applications.selectors import applications_of
 from onewindow.catalog.life_events import LIFE_EVENTS
 from onewindow.identity import services as identity_services
+from onewindow.identity.models import User
 from onewindow.web.middleware import ELDER_COOKIE
 
 COOKIE_AGE = 365 * 24 * 3600
@@ -28,7 +31,16 @@ def _safe_next(request: HttpRequest) -> str:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {"life_events": LIFE_EVENTS})
+    open_applications = None
+    if isinstance(request.user, User):
+        mine = applications_of(request.user)
+        if mine.exists():
+            open_applications = mine.exclude(status__in=TERMINAL_APPLICATION_STATUSES).count()
+    return render(
+        request,
+        "web/home.html",
+        {"life_events": LIFE_EVENTS, "open_applications": open_applications},
+    )
 
 
 @require_POST
