@@ -172,6 +172,7 @@ def helper_queue() -> dict[str, Any]:
     """100,000 open review steps for Hangzhou's human resources bureau, and its reviewer."""
     from datetime import timedelta
 
+    from django.db import connection
     from django.utils import timezone
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -215,6 +216,8 @@ def helper_queue() -> dict[str, Any]:
             )
             for a in applications
         )
+    with connection.cursor() as cursor:  # as autovacuum would soon: plans need the new counts
+        cursor.execute("ANALYZE")
     officer = create_officer(
         username="benchofficer",
         password=PASSWORD,
@@ -238,7 +241,7 @@ def helper_profile() -> str:
 
     draft = Draft.objects.filter(applicant__username="bench1").last()
     assert draft is not None
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(draft.applicant)
     body = json.dumps({"service_code": SERVICE, "form": {"bank": "icbc"}, "delivery": "electronic"})
 
@@ -666,13 +669,16 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile 20 submissions")
     args = parser.parse_args()
     kinds = ["postgres", "sqlite"] if args.db == "both" else [args.db]
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     runs = [run_db(kind, args.seconds, args.concurrency, args.profile) for kind in kinds]
     table = report(runs, args.seconds, args.concurrency)
-    print(table)
+    print(f"commit {commit}\n{table}")
     for run in runs:
         if run["profile"]:
             print(f"--- {run['kind']}: cProfile of 20 submissions in-process ---\n{run['profile']}")
-    stamp = time.strftime("%Y-%m-%d")
+    stamp = f"{time.strftime('%Y-%m-%d %H:%M')}, commit {commit}"
     (ROOT / "bench" / "applications_results.md").write_text(
         f"# Applications under load ({stamp})\n\n`.venv/bin/python bench/applications_load.py"
         f" --seconds {args.seconds:.0f} --concurrency {args.concurrency}`\n\n{table}"
