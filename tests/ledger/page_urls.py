@@ -33,7 +33,15 @@ identity_patterns = (
     "identity",
 )
 
+catalog_patterns = ([path("services/", elsewhere, name="search")], "catalog")
+applications_patterns = (
+    [path(f"{name}/", elsewhere, name=name) for name in ("mine", "queue")],
+    "applications",
+)
+
 urlpatterns = [
+    path("", include(catalog_patterns)),
+    path("", include(applications_patterns)),
     path("", include(web_patterns)),
     path("account/", include(identity_patterns)),
     path("ledger/", include("onewindow.ledger.urls")),
