@@ -385,3 +385,37 @@ def test_a_hall_clerk_files_apply_anywhere_services_for_other_counties(world) ->
             draft=factories.draft_with_uploads(rural, birth),
         )
     assert refused.value.code == "not_apply_anywhere"
+
+
+def test_changing_a_decision_row_afterwards_is_named_by_the_audit(world) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import CommandError, call_command
+
+    from onewindow.applications.models import Transition
+    from onewindow.applications.selectors import audit_decisions
+
+    applicant = citizen(world["divisions"]["community"])
+    application = factories.file(
+        applicant, world["versions"][factories.COMPANY], factories.COMPANY_FORM
+    )
+    step = application.steps.get(key="registration")
+    holder = factories.officer(step.department)
+    step = services.claim_step(holder, step, version=step.version)
+    services.reject_step(holder, step, version=step.version, reasons="The name is taken.")
+    assert audit_decisions() is None
+    call_command("audit_decisions")
+
+    rejection = Transition.objects.get(step=step, action="rejected")
+    Transition.objects.filter(pk=rejection.pk).update(reason="Approved after all.")
+
+    finding = audit_decisions()
+    assert finding is not None
+    assert finding.ledger_index == rejection.ledger_index
+    assert finding.ref == application.ref
+    with pytest.raises(CommandError, match=f"ledger entry {rejection.ledger_index}"):
+        call_command("audit_decisions")
+
+    Transition.objects.filter(pk=rejection.pk).update(reason="The name is taken.")
+    Application.objects.filter(pk=application.pk).update(status=ApplicationStatus.APPROVED)
+    finding = audit_decisions()
+    assert finding is not None
+    assert "status" in finding.reason

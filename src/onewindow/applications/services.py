@@ -280,6 +280,20 @@ def add_upload(
 # ----- the engine ---------------------------------------------------------------------------
 
 
+def decision_payload(
+    ref: str, step_key: str, action: str, to_status: str, reason: str
+) -> dict[str, str]:
+    """What the ledger digests for a decision; `selectors.audit_decisions` rebuilds it from
+    the stored Transition row to prove the row was not changed afterwards."""
+    return {
+        "ref": ref,
+        "step": step_key,
+        "action": action,
+        "to": to_status,
+        "reason_sha256": hashlib.sha256(reason.encode()).hexdigest(),
+    }
+
+
 def _transition(
     application: Application,
     step: Step | None,
@@ -299,13 +313,9 @@ def _transition(
             subject_ref=application.ref if step is None else f"{application.ref}/{step.key}",
             actor_role=actor_role or "system",
             department=step.department.code if step is not None else "platform",
-            payload={
-                "ref": application.ref,
-                "step": step.key if step is not None else "",
-                "action": action,
-                "to": to_status,
-                "reason_sha256": hashlib.sha256(reason.encode()).hexdigest(),
-            },
+            payload=decision_payload(
+                application.ref, step.key if step is not None else "", action, to_status, reason
+            ),
         )
         ledger_index = receipt.index
     return Transition.objects.create(
