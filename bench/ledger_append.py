@@ -8,6 +8,10 @@ done in memory by `merkle.MemoryTree` (SHA-256 of each body, then the tree's nod
 no database and no signature; beside it, the bare SHA-256 rate over the same bodies.
 `record()` is measured separately: it runs in the callers' own transactions (here 1,000 events
 per transaction), not in integration.
+
+In the same run, on the same bodies, `pymerkle`'s `SqliteTree` appends, roots and proves
+(see `bench/ledger_vs_pymerkle.py`; skipped with a hint if pymerkle is not installed). It has
+no PostgreSQL backend: its column is always SQLite. Ratios are to the raw SHA-256 rate.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ledger_vs_pymerkle
+
 os.environ.setdefault("ONEWINDOW_SECRET_KEY", "bench-secret-key-not-for-production-0123456789")
 os.environ.setdefault("ONEWINDOW_DATA_KEY", "YmVuY2gtZGF0YS1rZXktMzItYnl0ZXMtbG9uZy1vayE=")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onewindow.config.settings")
@@ -55,6 +62,8 @@ def main() -> None:
 
     call_command("migrate", "ledger", verbosity=0)
     n = arguments.entries
+    if not ledger_vs_pymerkle.available():
+        print(ledger_vs_pymerkle.INSTALL_HINT)
 
     def reset() -> None:
         with transaction.atomic():
@@ -81,6 +90,12 @@ def main() -> None:
         "integrate: entries/s (durable, checkpoint signed)": [],
         "ceiling: in-memory hashing entries/s": [],
         "raw SHA-256 of the bodies entries/s": [],
+        "inclusion proofs/s": [],
+        "consistency proofs/s": [],
+    }
+    # pymerkle SqliteTree doing the same work, keyed by the row it sits beside.
+    theirs: dict[str, list[float]] = {
+        "integrate: entries/s (durable, checkpoint signed)": [],
         "inclusion proofs/s": [],
         "consistency proofs/s": [],
     }
@@ -123,17 +138,42 @@ def main() -> None:
             selectors.consistency_proof(rng.randrange(1, n), n)
         results["consistency proofs/s"].append(arguments.proofs / (time.perf_counter() - started))
 
-    ceiling = statistics.median(results["ceiling: in-memory hashing entries/s"])
+        if ledger_vs_pymerkle.available():
+            rates, root = ledger_vs_pymerkle.measure(
+                bodies, batch=arguments.batch, proofs=arguments.proofs
+            )
+            if root != selectors.root_hash(n):
+                raise SystemExit("pymerkle's root differs from ours: not the same tree")
+            theirs["integrate: entries/s (durable, checkpoint signed)"].append(rates["append"])
+            theirs["inclusion proofs/s"].append(rates["inclusion"])
+            theirs["consistency proofs/s"].append(rates["consistency"])
+
+    sha256 = statistics.median(results["raw SHA-256 of the bodies entries/s"])
     print(
         f"database: {connection.vendor}; entries: {n}; batch: {arguments.batch}; "
-        f"median of {arguments.repeat}"
+        f"proofs: {arguments.proofs}; median of {arguments.repeat}; "
+        f"pymerkle {ledger_vs_pymerkle.version()} (SqliteTree, SQLite)"
     )
-    print(f"| {'measure':52} | {'median':>10} | {'vs ceiling':>10} |")
-    print(f"| {'-' * 52} | {'-' * 10}:| {'-' * 10}:|")
+    ours = f"ours ({connection.vendor})"
+    print(
+        f"| {'measure':52} | {ours:>17} | {'pymerkle':>10} | {'ours ÷ SHA':>10} "
+        f"| {'pym ÷ SHA':>10} | {'ours ÷ pym':>10} |"
+    )
+    print(f"| {'-' * 52} | {'-' * 17}:| {'-' * 10}:| {'-' * 10}:| {'-' * 10}:| {'-' * 10}:|")
     for name, values in results.items():
         median = statistics.median(values)
-        ratio = f"{median / ceiling:.3f}" if "entries/s" in name else ""
-        print(f"| {name:52} | {median:10,.0f} | {ratio:>10} |")
+        other = statistics.median(theirs[name]) if theirs.get(name) else None
+        per_entry = "entries/s" in name
+        cells = [
+            f"{other:,.0f}" if other else "",
+            f"{median / sha256:.3f}" if per_entry else "",
+            f"{other / sha256:.3f}" if per_entry and other else "",
+            f"{median / other:.2f}" if other else "",
+        ]
+        print(
+            f"| {name:52} | {median:17,.0f} | {cells[0]:>10} | {cells[1]:>10} "
+            f"| {cells[2]:>10} | {cells[3]:>10} |"
+        )
 
 
 if __name__ == "__main__":
