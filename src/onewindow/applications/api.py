@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
@@ -160,7 +160,7 @@ def _business(user: User, credit_code: str | None) -> Business | None:
     response={200: ApplicationOut, 201: ApplicationOut},
     summary="File an application (send an Idempotency-Key header)",
 )
-def submit(request: HttpRequest, payload: SubmitIn) -> tuple[int, Application]:
+def submit(request: HttpRequest, payload: SubmitIn) -> Status[Application]:
     user = _user(request)
     key = request.headers.get("Idempotency-Key", "")
     if not key:
@@ -180,7 +180,7 @@ def submit(request: HttpRequest, payload: SubmitIn) -> tuple[int, Application]:
         business=_business(user, payload.business),
         draft=selectors.access_draft(user, payload.draft) if payload.draft else None,
     )
-    return (200 if existed else 201), application
+    return Status(200 if existed else 201, application)
 
 
 @router.get("/applications", response=ApplicationPage, summary="My applications, newest first")
@@ -277,11 +277,11 @@ class DraftOut(Schema):
 
 
 @router.post("/drafts", response={201: DraftOut}, summary="Start a draft")
-def new_draft(request: HttpRequest, payload: DraftIn) -> tuple[int, Draft]:
+def new_draft(request: HttpRequest, payload: DraftIn) -> Status[Draft]:
     user = _user(request)
     version = catalog.current_version(payload.service_code)
     business = _business(user, payload.business)
-    return 201, services.save_draft(user, version, payload.form, business=business)
+    return Status(201, services.save_draft(user, version, payload.form, business=business))
 
 
 @router.get("/drafts/{pk}", response=DraftOut, summary="One of my drafts")
@@ -302,15 +302,22 @@ def upload(
     pk: int,
     material_key: Form[str],
     file: File[UploadedFile],
-) -> tuple[int, Upload]:
+) -> Status[Upload]:
     """PDF, PNG or JPEG (recognised by content), up to 10 MB; refused before anything is
     stored otherwise."""
     user = _user(request)
     draft = selectors.access_draft(user, pk)
     if file.size is not None and file.size > 10 * 1024 * 1024 + 1:
         raise DomainError("The file is larger than 10 MB.", code="upload_too_large", field="file")
-    return 201, services.add_upload(
-        user, draft, material_key=material_key, name=file.name or material_key, content=file.read()
+    return Status(
+        201,
+        services.add_upload(
+            user,
+            draft,
+            material_key=material_key,
+            name=file.name or material_key,
+            content=file.read(),
+        ),
     )
 
 

@@ -224,6 +224,8 @@ def withdraw(request: HttpRequest, ref: str) -> HttpResponse:
 
 # ----- officer workbench --------------------------------------------------------------------
 
+QUEUE_PAGE = 50  # the most urgent; filters narrow the rest
+
 
 @officer_required
 @require_GET
@@ -233,7 +235,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if view not in selectors.QUEUE_FILTERS:
         view = "all"
     service = request.GET.get("service", "")[:32]
-    steps = selectors.work_queue(officer, view=view, service=service)
+    steps = selectors.work_queue(officer, view=view, service=service, limit=QUEUE_PAGE)
     rows = [(step, selectors.working_days_left(step.due_at)) for step in steps]
     roles = selectors.roles_for(officer)
     return render(
