@@ -98,6 +98,15 @@ def _database(url: str) -> dict[str, Any]:
             "timeout": 20,
         }
         config["CONN_MAX_AGE"] = 0
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # A pool per server process: granian runs many threads per worker, and a persistent
+        # connection per thread exhausted PostgreSQL's connections under load (see bench/).
+        config["CONN_MAX_AGE"] = 0
+        config.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": int(env_str("ONEWINDOW_DB_POOL_SIZE", "8")),
+            "timeout": 10,
+        }
     return config
 
 
