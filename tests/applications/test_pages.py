@@ -202,3 +202,46 @@ def test_department_admin_assigns_and_the_officer_opens_the_file_on_record(divis
     assert opened.status_code == 200
     assert b"".join(opened.streaming_content).startswith(b"%PDF")
     assert MaterialView.objects.filter(officer=reviewer, purpose="file:household_register").exists()
+
+
+def test_window_clerk_files_for_a_citizen_from_another_county_at_the_counter(divisions) -> None:  # type: ignore[no-untyped-def]
+    from onewindow.identity.models import User
+    from onewindow.ledger.models import LedgerEntry
+    from tests.identity.factories import resident_id
+
+    departments, _versions = _world(divisions)
+    id_number = resident_id(division_code="330127")
+    rural = citizen(divisions["village"], id_number=id_number)
+    clerk = factories.officer(departments["330106-market_supervision"], "window_clerk")
+    client = verified_client(clerk)
+
+    missing = client.post(reverse("applications:hall-filing"), {"id_number": "110101199001011237"})
+    assert "No registered citizen" in missing.content.decode()
+    started = client.post(reverse("applications:hall-filing"), {"id_number": id_number})
+    assert started["Location"] == reverse("catalog:search")
+    assert LedgerEntry.objects.filter(
+        event_type="data.access", subject_ref=f"user:{rural.pk}"
+    ).exists()
+    client.post(
+        reverse("applications:new", args=[factories.SOCIAL_SECURITY_CARD]),
+        {
+            "action": "submit",
+            "bank": "icbc",
+            "delivery": "pickup",
+            "request_key": "hall-1",
+            "file_photo": SimpleUploadedFile("photo.png", factories.PNG),
+        },
+    )
+    application = Application.objects.get(applicant=rural)
+    assert application.channel == "hall"
+    assert application.filed_by == clerk
+    assert application.receiving_division.code == "330106"
+    assert application.steps.get().department.code == "330100-human_resources"
+    client.post(reverse("applications:hall-filing"), {"action": "stop"})
+    assert client.session.get("applications.hall_filing_for") is None
+
+    citizen_client = Client()
+    citizen_client.force_login(User.objects.get(pk=rural.pk))
+    assert citizen_client.post(
+        reverse("applications:hall-filing"), {"id_number": id_number}
+    ).status_code in (302, 403)

@@ -47,7 +47,7 @@ from onewindow.catalog.form_schema import validate_form_data
 from onewindow.catalog.models import Audience, MaterialSource, ServiceItemVersion
 from onewindow.catalog.workflow_definition import StepDefinition, parse_workflow
 from onewindow.core import calendar
-from onewindow.core.errors import Conflict, DomainError, PermissionDenied
+from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.models import Division
 from onewindow.identity import services as identity_services
 from onewindow.identity.models import Business, OfficerRole, Role, User, UserKind
@@ -230,6 +230,29 @@ def submit_application(
             raise
         return existing
     return application
+
+
+def begin_hall_filing(clerk: User, *, resident_id_number: str) -> User:
+    """A window clerk, with the citizen present and their ID card checked, looks them up to
+    file for them. Raises PermissionDenied (not a window clerk), NotFound (no such citizen).
+    The lookup of someone else's personal data is recorded in the ledger."""
+    if not (
+        clerk.is_officer
+        and clerk.department is not None
+        and OfficerRole.objects.filter(user=clerk, role=Role.WINDOW_CLERK).exists()
+    ):
+        raise PermissionDenied(_("Only window clerks file for citizens at a service hall."))
+    citizen = identity_services.find_user_by_identifier(resident_id_number)
+    if citizen is None or citizen.kind != UserKind.CITIZEN or len(resident_id_number.strip()) < 15:
+        raise NotFound(_("No registered citizen has this resident ID number."), field="id_number")
+    ledger.record(
+        "data.access",
+        subject_ref=f"user:{citizen.pk}",
+        actor_role=Role.WINDOW_CLERK,
+        department=clerk.department.code,
+        payload={"purpose": "hall_filing", "clerk": clerk.username},
+    )
+    return citizen
 
 
 def save_draft(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("applications/<str:ref>/supplements/", views.supplement, name="supplement"),
     path("applications/<str:ref>/withdraw/", views.withdraw, name="withdraw"),
     path("work/", views.queue, name="queue"),
+    path("work/hall-filing/", views.hall_filing, name="hall-filing"),
     path("work/bulk/", views.bulk, name="bulk"),
     path("work/steps/<int:pk>/", views.work, name="work"),
     path("work/steps/<int:pk>/materials/<int:upload_pk>/", views.material, name="material"),

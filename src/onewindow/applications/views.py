@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.applications import selectors, services
 from onewindow.applications.forms import (
@@ -37,10 +37,22 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
+HALL_FILING_SESSION_KEY = "applications.hall_filing_for"
+
+
 def _applicant(request: HttpRequest) -> User:
-    """The person applying: the signed-in citizen, or the resident a station agent assists."""
+    """The person applying: the signed-in citizen, the resident a station agent assists, or
+    the citizen a window clerk is filing for at the counter."""
     consent = acting_for(request)
-    return consent.resident if consent is not None else _user(request)
+    if consent is not None:
+        return consent.resident
+    user = _user(request)
+    filing_for = request.session.get(HALL_FILING_SESSION_KEY)
+    if filing_for is not None and user.is_officer:
+        found = User.objects.filter(pk=filing_for).first()
+        if found is not None:
+            return found
+    return user
 
 
 def _show_domain_error(form: Any, error: DomainError) -> None:
@@ -123,6 +135,7 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
             "draft": draft,
             "applicant": applicant,
             "acting_for": applicant.pk != filer.pk,
+            "applicant_name": personal_data.mask_name(applicant.real_name),
         },
     )
 
@@ -224,6 +237,46 @@ def withdraw(request: HttpRequest, ref: str) -> HttpResponse:
 
 # ----- officer workbench --------------------------------------------------------------------
 
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def hall_filing(request: HttpRequest) -> HttpResponse:
+    """A window clerk starts (or stops) filing for a citizen standing at the counter."""
+    clerk = _user(request)
+    error = ""
+    if request.method == "POST" and request.POST.get("action") == "stop":
+        request.session.pop(HALL_FILING_SESSION_KEY, None)
+        messages.info(request, _("You are no longer filing for a citizen."))
+        return HttpResponseRedirect(reverse("applications:hall-filing"))
+    if request.method == "POST":
+        try:
+            citizen = services.begin_hall_filing(
+                clerk, resident_id_number=request.POST.get("id_number", "")[:20]
+            )
+        except DomainForbidden as refused:
+            raise HttpForbidden(str(refused)) from None
+        except DomainError as refused:
+            error = str(refused)
+        else:
+            request.session[HALL_FILING_SESSION_KEY] = citizen.pk
+            messages.success(
+                request,
+                _("Filing for %(name)s. Choose the service.")
+                % {"name": personal_data.mask_name(citizen.real_name)},
+            )
+            return HttpResponseRedirect(reverse("catalog:search"))
+    filing_for_pk = request.session.get(HALL_FILING_SESSION_KEY)
+    filing_for = User.objects.filter(pk=filing_for_pk).first() if filing_for_pk else None
+    return render(
+        request,
+        "applications/hall_filing.html",
+        {
+            "error": error,
+            "filing_for": personal_data.mask_name(filing_for.real_name) if filing_for else "",
+        },
+    )
+
+
 QUEUE_PAGE = 50  # the most urgent; filters narrow the rest
 
 
@@ -248,6 +301,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "service": service,
             "services": catalog.published_items(),
             "is_clerk": Role.WINDOW_CLERK in roles or Role.DEPARTMENT_ADMIN in roles,
+            "is_window_clerk": Role.WINDOW_CLERK in roles,
             "received": selectors.received_here(officer)[:20] if Role.WINDOW_CLERK in roles else [],
         },
     )
