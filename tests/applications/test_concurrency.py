@@ -1,0 +1,92 @@
+"""Real concurrency on PostgreSQL: threads with their own connections act at the same time."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from onewindow.applications import services
+from onewindow.applications.models import ApplicationStatus, Step
+from onewindow.core.errors import Conflict
+from tests.applications import factories
+from tests.identity.factories import citizen
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _at_once(actions: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException]]:
+    barrier = threading.Barrier(len(actions))
+    results: list[Any] = []
+    failures: list[BaseException] = []
+
+    def run(action: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            results.append(action())
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, failures
+
+
+def test_two_officers_claiming_one_step_at_once_exactly_one_wins(
+    postgres_only: None, divisions: dict
+) -> None:
+    factories.departments(divisions)
+    versions = factories.catalogue()
+    application = factories.file(
+        citizen(divisions["community"]), versions[factories.BIRTH], factories.BIRTH_FORM
+    )
+    step = application.steps.get()
+    first, second = factories.officer(step.department), factories.officer(step.department)
+
+    won, lost = _at_once(
+        [
+            lambda: services.claim_step(first, step, version=step.version),
+            lambda: services.claim_step(second, step, version=step.version),
+        ]
+    )
+
+    assert len(won) == 1
+    assert len(lost) == 1
+    assert isinstance(lost[0], Conflict)
+    assert Step.objects.get(pk=step.pk).assignee_id == won[0].assignee_id
+
+
+def test_five_parallel_approvals_at_once_complete_the_application_once(
+    postgres_only: None, divisions: dict
+) -> None:
+    factories.departments(divisions)
+    versions = factories.catalogue()
+    application = factories.file(
+        citizen(divisions["community"]), versions[factories.COMPANY], factories.COMPANY_FORM
+    )
+    held = []
+    for step in application.steps.all():
+        officer = factories.officer(step.department)
+        held.append((officer, services.claim_step(officer, step, version=step.version)))
+
+    done, failures = _at_once(
+        [
+            (lambda o=officer, s=step: services.approve_step(o, s, version=s.version))
+            for officer, step in held
+        ]
+    )
+
+    assert failures == []
+    assert len(done) == 5
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.APPROVED
+    endings = application.transitions.filter(step__isnull=True, to_status="approved")
+    assert endings.count() == 1
