@@ -26,6 +26,8 @@ PUBLIC = {
     "identity:password-reset-complete",
     "catalog:search",  # the catalogue and its guides are for everyone
     "catalog:guide",
+    "exchange:jwks",  # the public key registry
+    "exchange:call",  # authenticated by the request's signature, not a session
 }
 PUBLIC_PREFIXES = ("api:", "ledger")  # the API answers 401 itself; the ledger is public by design
 

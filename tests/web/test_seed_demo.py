@@ -114,3 +114,24 @@ def test_demo_applications_are_in_every_state_with_working_day_deadlines() -> No
     reviewers = User.objects.filter(username__endswith="-reviewer")
     assert any(work_queue(reviewer) for reviewer in reviewers)
     assert set(Application.objects.values_list("channel", flat=True)) >= {"online", "hall"}
+
+
+def test_demo_departments_publish_data_services_with_records_and_a_grant() -> None:
+    from onewindow.exchange import services as exchange
+    from onewindow.exchange.models import AccessGrant, DataService
+    from onewindow.identity.models import ID_NUMBER_CONTEXT
+
+    seed()
+
+    assert DataService.objects.count() >= 4
+    grant = AccessGrant.objects.get(purpose="330000-CA-HY-001")
+    assert grant.status == "approved"
+    person = User.objects.get(username="resident-0001")
+    answer = exchange.call(
+        grant.consumer,
+        "public_security.household_registration",
+        subject=personal_data.decrypt(person.id_number_encrypted, context=ID_NUMBER_CONTEXT),
+        purpose="330000-CA-HY-001",
+    )
+    assert answer["found"] is True
+    assert set(answer["data"]) == {"name", "household_division"}

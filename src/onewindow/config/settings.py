@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "onewindow.ledger",
     "onewindow.notify",
     "onewindow.catalog",
+    "onewindow.exchange",
     "onewindow.applications",
     "onewindow.web",
 ]

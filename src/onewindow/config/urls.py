@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("inbox/", include("onewindow.notify.urls")),
     path("ledger/", include("onewindow.ledger.urls")),
+    path("exchange/v1/", include("onewindow.exchange.urls")),
 ]
 
 handler400 = "onewindow.web.errors.bad_request"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -10,9 +11,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_GET, require_POST
 
-from onewindow.applications.models import TERMINAL_APPLICATION_STATUSES
+from onewindow.applications.models import TERMINAL_APPLICATION_STATUSES, MaterialView
 from onewindow.applications.selectors import applications_of
 from onewindow.catalog.life_events import LIFE_EVENTS
+from onewindow.exchange import selectors as exchange_selectors
 from onewindow.identity import services as identity_services
 from onewindow.identity.models import User
 from onewindow.web.middleware import ELDER_COOKIE
@@ -95,3 +97,18 @@ def readyz(request: HttpRequest) -> HttpResponse:
     except Exception:
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@login_required
+@require_GET
+def who_read_my_data(request: HttpRequest) -> HttpResponse:
+    """Every department that read the person's data: through the exchange (which service,
+    for what purpose, under which case) and by opening their application materials."""
+    assert isinstance(request.user, User)
+    exchanges = list(exchange_selectors.accesses_about(request.user)[:200])
+    views = list(
+        MaterialView.objects.filter(application__applicant=request.user)
+        .select_related("department", "application")
+        .order_by("-at")[:200]
+    )
+    return render(request, "web/who_read_my_data.html", {"exchanges": exchanges, "views": views})

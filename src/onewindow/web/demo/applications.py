@@ -273,3 +273,70 @@ def seed_applications(rng: random.Random, count: int) -> int:
                 )
                 _drive(application, rng, clock, real_now)
     return count
+
+
+def seed_exchange(rng: random.Random) -> None:
+    """The departments' data services, their records for the demo's people and businesses,
+    and a grant for civil affairs to look up household registrations for marriages."""
+    from datetime import timedelta as _timedelta
+
+    from onewindow.core import personal_data
+    from onewindow.exchange import services as exchange
+    from onewindow.exchange.models import AccessGrant, DataService
+    from onewindow.exchange.seed import seed_data_services
+    from onewindow.identity.models import ID_NUMBER_CONTEXT
+
+    if DataService.objects.exists():
+        return
+    services_by_code = {service.code: service for service in seed_data_services()}
+    household = services_by_code["public_security.household_registration"]
+    people = User.objects.filter(kind=UserKind.CITIZEN).exclude(id_number_encrypted="")
+    rows = []
+    for person in people.select_related("division"):
+        number = personal_data.decrypt(person.id_number_encrypted, context=ID_NUMBER_CONTEXT)
+        rows.append(
+            (
+                number,
+                {
+                    "name": person.real_name,
+                    "sex": "male" if int(number[16]) % 2 else "female",
+                    "birth_date": f"{number[6:10]}-{number[10:12]}-{number[12:14]}",
+                    "household_division": person.division.code if person.division else "",
+                    "household_head": person.real_name,
+                },
+            )
+        )
+    exchange.load_records(household, rows)
+    registrations = services_by_code["market_supervision.business_registration"]
+    exchange.load_records(
+        registrations,
+        [
+            (
+                business.credit_code,
+                {
+                    "name": business.name,
+                    "legal_representative": business.legal_representative.real_name,
+                    "registered_on": business.registered_at.date().isoformat(),
+                    "status": "存续",
+                },
+            )
+            for business in Business.objects.select_related("legal_representative")
+        ],
+    )
+    civil_affairs = Department.objects.get(code="330106-CA")
+    steward = User.objects.get(username="steward")
+    grant = AccessGrant.objects.create(
+        service=household,
+        consumer=civil_affairs,
+        purpose="330000-CA-HY-001",
+        fields=["name", "household_division"],
+        status="requested",
+        requested_by=User.objects.get(username="330106-ca-reviewer"),
+    )
+    if steward.department_id == household.provider_id:
+        exchange.approve_grant(
+            steward,
+            grant,
+            fields=["name", "household_division"],
+            expires_at=timezone.now() + _timedelta(days=365),
+        )

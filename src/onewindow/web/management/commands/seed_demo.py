@@ -31,7 +31,11 @@ from onewindow.identity.models import (
     UserKind,
 )
 from onewindow.web.demo import city
-from onewindow.web.demo.applications import handling_officers, seed_applications
+from onewindow.web.demo.applications import (
+    handling_officers,
+    seed_applications,
+    seed_exchange,
+)
 
 CITIZENS = 1000
 APPLICATIONS = 2000
@@ -72,6 +76,7 @@ class Command(BaseCommand):
                 make_password(city.DEMO_PASSWORD), lambda user: self._totp(user, seed)
             )
         seed_applications(rng, applications)
+        seed_exchange(rng)
         self._print(accounts)
 
     # --- the map ---------------------------------------------------------------------------

@@ -1,0 +1,371 @@
+"""Writes of the exchange: data services, grants, and answering signed requests.
+
+A call is two signed messages. The consumer department signs a request naming the service,
+the subject, the purpose and the case; the provider verifies the signature against the key
+registry, refuses stale timestamps and reused nonces, checks the grant (approved, not
+expired, not revoked, for this purpose), answers with the granted fields only, and signs the
+answer. Every call, answered or refused, is logged encrypted and its digest recorded in the
+ledger; the subject sees it in "who read my data".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core import personal_data
+from onewindow.core.errors import DomainError, NotFound, PermissionDenied
+from onewindow.core.validators import normalise_resident_id
+from onewindow.exchange import signing
+from onewindow.exchange.models import (
+    AccessGrant,
+    DataService,
+    ExchangeMessage,
+    GrantStatus,
+    MessageStatus,
+    ProviderRecord,
+    SharingClass,
+)
+from onewindow.identity.models import (
+    ID_NUMBER_CONTEXT,
+    Business,
+    Department,
+    OfficerRole,
+    Role,
+    User,
+)
+from onewindow.ledger import services as ledger
+
+REPLAY_WINDOW = timedelta(minutes=5)
+SUBJECT_CONTEXT = "exchange.subject"
+RECORD_CONTEXT = "exchange.record"
+MESSAGE_CONTEXT = "exchange.message"
+
+
+class GrantRefused(PermissionDenied):
+    code = "grant_refused"
+
+
+def _is_steward(user: User, department: Department) -> bool:
+    return (
+        user.department_id == department.pk
+        and OfficerRole.objects.filter(user=user, role=Role.DATA_STEWARD).exists()
+    )
+
+
+def _normalise_subject(service: DataService, subject: str) -> str:
+    return normalise_resident_id(subject) if service.subject_kind == "person" else subject.strip()
+
+
+def subject_hash(service: DataService, subject: str) -> str:
+    return personal_data.lookup_hash(_normalise_subject(service, subject), context=SUBJECT_CONTEXT)
+
+
+def load_records(service: DataService, rows: Iterable[tuple[str, dict[str, Any]]]) -> int:
+    """Put (subject, data) rows into the provider's records (the demo's department tables)."""
+    count = 0
+    for subject, data in rows:
+        ProviderRecord.objects.update_or_create(
+            service=service,
+            subject_hash=subject_hash(service, subject),
+            defaults={
+                "data_encrypted": personal_data.encrypt(
+                    json.dumps(data, ensure_ascii=False), context=RECORD_CONTEXT
+                )
+            },
+        )
+        count += 1
+    return count
+
+
+# ----- grants ---------------------------------------------------------------------------------
+
+
+def request_grant(
+    requester: User, service: DataService, *, purpose: str, fields: list[str]
+) -> AccessGrant:
+    """An officer asks, for their department and one purpose, for some fields of a service."""
+    if not requester.is_officer or requester.department is None:
+        raise PermissionDenied(_("Only officers request data on behalf of their department."))
+    if service.sharing_class == SharingClass.NOT_SHARED:
+        raise GrantRefused(_("This data service is not shared."), field="service")
+    unknown = set(fields) - set(service.field_names)
+    if not fields or unknown:
+        raise DomainError(_("Ask for fields the service has."), field="fields")
+    if not purpose.strip():
+        raise DomainError(_("Name the purpose: a service item or a case type."), field="purpose")
+    return AccessGrant.objects.create(
+        service=service,
+        consumer=requester.department,
+        purpose=purpose.strip(),
+        fields=sorted(set(fields)),
+        status=GrantStatus.REQUESTED,
+        requested_by=requester,
+    )
+
+
+def _record_grant(grant: AccessGrant, steward: User, action: str) -> None:
+    ledger.record(
+        f"exchange.grant_{action}",
+        subject_ref=f"grant:{grant.pk}",
+        actor_role=Role.DATA_STEWARD,
+        department=grant.service.provider.code,
+        payload={
+            "service": grant.service.code,
+            "consumer": grant.consumer.code,
+            "purpose": grant.purpose,
+            "fields": grant.fields,
+            "expires_at": grant.expires_at.isoformat() if grant.expires_at else "",
+            "steward": steward.username,
+        },
+    )
+
+
+@transaction.atomic
+def approve_grant(
+    steward: User, grant: AccessGrant, *, fields: list[str], expires_at: datetime
+) -> AccessGrant:
+    """The provider's steward approves some of the requested fields until `expires_at`."""
+    if not _is_steward(steward, grant.service.provider):
+        raise PermissionDenied(_("Only the providing department's data steward decides."))
+    if grant.status != GrantStatus.REQUESTED:
+        raise DomainError(_("Only a pending request can be approved."), field="status")
+    if not fields or not set(fields) <= set(grant.fields):
+        raise DomainError(_("Approve some of the requested fields, no others."), field="fields")
+    if expires_at <= timezone.now():
+        raise DomainError(_("The expiry must be in the future."), field="expires_at")
+    grant.fields = sorted(set(fields))
+    grant.status = GrantStatus.APPROVED
+    grant.expires_at = expires_at
+    grant.decided_by = steward
+    grant.decided_at = timezone.now()
+    grant.save()
+    _record_grant(grant, steward, "approved")
+    return grant
+
+
+@transaction.atomic
+def revoke_grant(steward: User, grant: AccessGrant) -> AccessGrant:
+    """Revoke at once: the next call under this grant is refused."""
+    if not _is_steward(steward, grant.service.provider):
+        raise PermissionDenied(_("Only the providing department's data steward decides."))
+    grant.status = GrantStatus.REVOKED
+    grant.revoked_at = timezone.now()
+    grant.save(update_fields=["status", "revoked_at"])
+    _record_grant(grant, steward, "revoked")
+    return grant
+
+
+# ----- calls ----------------------------------------------------------------------------------
+
+
+def build_request(
+    consumer: Department,
+    service: DataService,
+    *,
+    subject: str,
+    purpose: str,
+    case_ref: str = "",
+    actor: str = "system",
+) -> str:
+    """The consumer's signed request (what travels to the provider)."""
+    claims = {
+        "iss": consumer.code,
+        "aud": service.provider.code,
+        "svc": service.code,
+        "sub": subject,
+        "purpose": purpose,
+        "ref": case_ref,
+        "actor": actor,
+        "nonce": secrets.token_hex(16),
+        "iat": int(timezone.now().timestamp()),
+    }
+    return signing.sign(consumer, claims)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    token: str  # the provider's signed answer, or "" when refused before answering
+    problem: DomainError | None = None
+
+
+def _active_grant(service: DataService, consumer: Department, purpose: str) -> AccessGrant:
+    grant = (
+        AccessGrant.objects.filter(service=service, consumer=consumer, purpose=purpose)
+        .order_by("-requested_at")
+        .first()
+    )
+    if grant is None:
+        raise GrantRefused(
+            _("No grant lets %(consumer)s use %(service)s for %(purpose)s."),
+            params={"consumer": consumer.code, "service": service.code, "purpose": purpose},
+        )
+    if grant.status == GrantStatus.REVOKED:
+        raise GrantRefused(_("The grant was revoked."), params={"grant": grant.pk})
+    if grant.status != GrantStatus.APPROVED:
+        raise GrantRefused(_("The grant is not approved."), params={"grant": grant.pk})
+    if grant.expires_at is not None and grant.expires_at <= timezone.now():
+        raise GrantRefused(_("The grant has expired."), params={"grant": grant.pk})
+    return grant
+
+
+def _subjects(service: DataService, subject: str) -> tuple[User | None, Business | None]:
+    if service.subject_kind == "business":
+        return None, Business.objects.filter(credit_code=subject.strip()).first()
+    user = User.objects.filter(
+        id_number_hash=personal_data.lookup_hash(
+            normalise_resident_id(subject), context=ID_NUMBER_CONTEXT
+        )
+    ).first()
+    return user, None
+
+
+def _log(
+    service: DataService,
+    claims: dict[str, Any],
+    consumer: Department | None,
+    status: str,
+    *,
+    request: str,
+    response: str = "",
+    reason: str = "",
+    replayed: bool = False,
+) -> ExchangeMessage:
+    subject_user, subject_business = (
+        _subjects(service, str(claims.get("sub", ""))) if consumer is not None else (None, None)
+    )
+    nonce = str(claims.get("nonce", ""))[:32] or secrets.token_hex(8)
+    if replayed or not claims:
+        nonce = f"x:{secrets.token_hex(12)}:{nonce[:16]}"  # refused copies keep their own row
+    digest = hashlib.sha256(request.encode()).hexdigest()
+    receipt = ledger.record(
+        "data.exchange",
+        subject_ref=f"exchange:{nonce[:48]}",
+        actor_role="department",
+        department=consumer.code if consumer is not None else "unknown",
+        payload={
+            "service": service.code,
+            "purpose": str(claims.get("purpose", "")),
+            "ref": str(claims.get("ref", "")),
+            "status": status,
+            "request_sha256": digest,
+            "response_sha256": hashlib.sha256(response.encode()).hexdigest(),
+        },
+    )
+    return ExchangeMessage.objects.create(
+        nonce=nonce,
+        service=service,
+        consumer=consumer,
+        purpose=str(claims.get("purpose", ""))[:64],
+        case_ref=str(claims.get("ref", ""))[:64],
+        actor=str(claims.get("actor", ""))[:150],
+        subject_user=subject_user,
+        subject_business=subject_business,
+        status=status,
+        reason=reason[:200],
+        request_encrypted=personal_data.encrypt(request, context=MESSAGE_CONTEXT),
+        response_encrypted=personal_data.encrypt(response, context=MESSAGE_CONTEXT)
+        if response
+        else "",
+        ledger_index=receipt.index,
+    )
+
+
+def answer(service: DataService, token: str) -> Answer:
+    """The provider's side of a call. Refusals are answered and logged too."""
+    try:
+        key, claims = signing.verify(token)
+    except signing.SignatureRefused as refused:
+        with transaction.atomic():
+            _log(service, {}, None, MessageStatus.REFUSED, request=token, reason=str(refused))
+        return Answer(401, "", refused)
+    consumer = key.department
+    now = timezone.now()
+    try:
+        if claims.get("iss") != consumer.code or claims.get("aud") != service.provider.code:
+            raise signing.SignatureRefused("The request names another sender or provider.")
+        if claims.get("svc") != service.code:
+            raise signing.SignatureRefused("The request is for another data service.")
+        issued = float(claims.get("iat", 0))
+        if abs(now.timestamp() - issued) > REPLAY_WINDOW.total_seconds():
+            raise signing.SignatureRefused("The request is stale: its timestamp is out of window.")
+        grant = _active_grant(service, consumer, str(claims.get("purpose", "")))
+    except DomainError as refused:
+        with transaction.atomic():
+            _log(
+                service, claims, consumer, MessageStatus.REFUSED, request=token, reason=str(refused)
+            )
+        return Answer(refused.status, "", refused)
+    record = ProviderRecord.objects.filter(
+        service=service, subject_hash=subject_hash(service, str(claims.get("sub", "")))
+    ).first()
+    data: dict[str, Any] = {}
+    if record is not None:
+        full = json.loads(personal_data.decrypt(record.data_encrypted, context=RECORD_CONTEXT))
+        data = {name: full.get(name) for name in grant.fields}  # only granted fields leave
+    response = signing.sign(
+        service.provider,
+        {
+            "iss": service.provider.code,
+            "aud": consumer.code,
+            "in_reply_to": claims.get("nonce"),
+            "found": record is not None,
+            "data": data,
+            "iat": int(now.timestamp()),
+        },
+    )
+    status = MessageStatus.ANSWERED if record is not None else MessageStatus.NOT_FOUND
+    try:
+        with transaction.atomic():
+            _log(service, claims, consumer, status, request=token, response=response)
+    except IntegrityError:
+        with transaction.atomic():
+            _log(
+                service,
+                claims,
+                consumer,
+                MessageStatus.REFUSED,
+                request=token,
+                reason="replayed nonce",
+                replayed=True,
+            )
+        return Answer(
+            409, "", signing.SignatureRefused("The request was already answered: replay refused.")
+        )
+    return Answer(200, response)
+
+
+def call(
+    consumer: Department,
+    service_code: str,
+    *,
+    subject: str,
+    purpose: str,
+    case_ref: str = "",
+    actor: str = "system",
+) -> dict[str, Any]:
+    """Ask a data service in-process and return the verified answer's claims
+    ({"found": bool, "data": {...}}). Raises the refusal as a DomainError."""
+    service = DataService.objects.select_related("provider").filter(code=service_code).first()
+    if service is None:
+        raise NotFound(_("No data service has this code."), field="service")
+    token = build_request(
+        consumer, service, subject=subject, purpose=purpose, case_ref=case_ref, actor=actor
+    )
+    result = answer(service, token)
+    if result.problem is not None:
+        raise result.problem
+    key, claims = signing.verify(result.token)
+    if key.department_id != service.provider_id or claims.get("aud") != consumer.code:
+        raise signing.SignatureRefused("The answer is not from the provider or not for us.")
+    return claims
