@@ -125,12 +125,58 @@ class ApplicationOut(Schema):
         return list(application.steps.select_related("department"))
 
 
+class FetchedOut(Schema):
+    """A material fetched from the department that holds it (once-only)."""
+
+    material: str
+    data_service: str
+    provider: str
+    consumer: str
+    status: str
+    data: dict[str, str]
+    ledger_index: int | None
+
+    @staticmethod
+    def resolve_material(view: selectors.FetchedView) -> str:
+        return view.fetched.material_key
+
+    @staticmethod
+    def resolve_data_service(view: selectors.FetchedView) -> str:
+        return view.fetched.service.code
+
+    @staticmethod
+    def resolve_provider(view: selectors.FetchedView) -> str:
+        return view.fetched.service.provider.code
+
+    @staticmethod
+    def resolve_consumer(view: selectors.FetchedView) -> str:
+        return view.fetched.consumer.code
+
+    @staticmethod
+    def resolve_status(view: selectors.FetchedView) -> str:
+        return view.fetched.status
+
+    @staticmethod
+    def resolve_data(view: selectors.FetchedView) -> dict[str, str]:
+        return dict(view.rows)
+
+    @staticmethod
+    def resolve_ledger_index(view: selectors.FetchedView) -> int | None:
+        message = view.fetched.message
+        return message.ledger_index if message is not None else None
+
+
 class ApplicationDetailOut(ApplicationOut):
     history: list[TransitionOut]
+    fetched_materials: list[FetchedOut]
 
     @staticmethod
     def resolve_history(application: Application) -> list[Any]:
         return list(selectors.history(application))
+
+    @staticmethod
+    def resolve_fetched_materials(application: Application) -> list[selectors.FetchedView]:
+        return selectors.fetched_materials(application)
 
 
 class ApplicationPage(Schema):
@@ -144,6 +190,9 @@ class SubmitIn(Schema):
     delivery: str
     business: str | None = None  # unified social credit code
     draft: int | None = None
+    # The applicant agrees that the materials the service fetches are asked from the
+    # departments that hold them (see the service's guide); without it, upload them.
+    fetch_consent: bool = False
 
 
 def _business(user: User, credit_code: str | None) -> Business | None:
@@ -179,6 +228,7 @@ def submit(request: HttpRequest, payload: SubmitIn) -> Status[Application]:
         delivery=payload.delivery,
         business=_business(user, payload.business),
         draft=selectors.access_draft(user, payload.draft) if payload.draft else None,
+        fetch_consent=payload.fetch_consent,
     )
     return Status(200 if existed else 201, application)
 

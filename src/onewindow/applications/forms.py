@@ -19,9 +19,18 @@ class FilingForm(UswdsMixin, forms.Form):
     Built per service by `filing_form_class`, since its fields depend on the version."""
 
     material_names: dict[str, str] = {}
+    instead_names: dict[str, str] = {}
 
     def material_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.material_names.values()]
+
+    def instead_fields(self) -> list[forms.BoundField]:
+        """Files for materials the platform would fetch, uploaded by the applicant instead."""
+        return [self[name] for name in self.instead_names.values()]
+
+    @property
+    def file_names(self) -> dict[str, str]:
+        return {**self.material_names, **self.instead_names}
 
 
 def filing_form_class(
@@ -41,12 +50,15 @@ def filing_form_class(
             required=version.audience == "business",
             empty_label=_("Myself"),
         )
-    material_names = {}
+    material_names: dict[str, str] = {}
+    instead_names: dict[str, str] = {}
     for material in version.materials:
-        if material["source"] != MaterialSource.UPLOAD:
+        if material["source"] not in (MaterialSource.UPLOAD, MaterialSource.EXCHANGE):
             continue
         name = f"file_{material['key']}"
-        material_names[material["key"]] = name
+        (material_names if material["source"] == MaterialSource.UPLOAD else instead_names)[
+            material["key"]
+        ] = name
         fields[name] = forms.FileField(
             label=material["name_zh"] if _is_zh() else material["name_en"],
             required=False,
@@ -59,7 +71,13 @@ def filing_form_class(
                 attrs={"class": "ow-file-input", "accept": ACCEPTED_FILES}
             ),
         )
+    if instead_names:
+        fields["fetch_consent"] = forms.BooleanField(
+            label=_("I agree that the platform fetches these records for this application."),
+            required=False,
+        )
     fields["material_names"] = material_names
+    fields["instead_names"] = instead_names
     return type("ServiceFilingForm", (FilingForm,), fields)
 
 

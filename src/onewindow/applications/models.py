@@ -276,3 +276,68 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}: {self.last}"
+
+
+class FetchStatus(models.TextChoices):
+    PENDING = "pending", _("Being fetched")
+    FETCHED = "fetched", _("Verified at the source")
+    NOT_FOUND = "not_found", _("No record at the source")
+    UNAVAILABLE = "unavailable", _("Source unavailable; the platform will try again")
+    REFUSED = "refused", _("The source did not permit this request")
+    UPLOADED = "uploaded", _("Uploaded by the applicant instead")
+
+
+# Statuses where the applicant is asked to upload the document (or to let the platform retry).
+FETCH_NEEDS_APPLICANT = frozenset(
+    {FetchStatus.NOT_FOUND, FetchStatus.UNAVAILABLE, FetchStatus.REFUSED}
+)
+
+
+class FetchedMaterial(models.Model):
+    """A material the platform fetched for the applicant from another department's data
+    ("once-only"), with the consent given on the form. The granted fields are kept encrypted;
+    the exchange message says who answered, and its ledger entry proves it."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="fetched_materials"
+    )
+    material_key = models.CharField(max_length=32)
+    service = models.ForeignKey("exchange.DataService", on_delete=models.PROTECT, related_name="+")
+    consumer = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=16, choices=FetchStatus.choices, default=FetchStatus.PENDING
+    )
+    data_encrypted = models.TextField(blank=True)
+    message = models.ForeignKey(
+        "exchange.ExchangeMessage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "material_key"], name="one_fetch_per_material"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status__in=["pending", "unavailable"]),
+                name="fetch_retry_queue",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}:{self.material_key} {self.status}"
+
+    @property
+    def needs_applicant(self) -> bool:
+        return self.status in FETCH_NEEDS_APPLICANT

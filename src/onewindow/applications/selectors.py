@@ -10,19 +10,24 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
+from onewindow.applications import fetching
 from onewindow.applications.models import (
     ACTIVE_STEP_STATUSES,
     Application,
     Draft,
+    FetchedMaterial,
     MaterialView,
     Step,
     StepStatus,
     Transition,
 )
+from onewindow.catalog.models import ServiceItemVersion
 from onewindow.catalog.workflow_definition import StepDefinition, parse_workflow
 from onewindow.core import calendar
 from onewindow.core.errors import NotFound
+from onewindow.core.models import Division
 from onewindow.identity.models import OfficerRole, Role, User
 from onewindow.identity.selectors import businesses_of
 
@@ -248,3 +253,34 @@ def audit_decisions(*, batch: int = 2_000) -> DecisionFinding | None:
                 return DecisionFinding(
                     row.ledger_index, ref, "the application's status differs from its decision"
                 )
+
+
+def planned_fetches(
+    version: ServiceItemVersion, home: Division | None, *, has_business: bool
+) -> list[fetching.PlannedFetch]:
+    """What the form asks the applicant to confirm: which data, from whom, for whom."""
+    return fetching.plan(version, home, has_business=has_business)
+
+
+@dataclass(frozen=True)
+class FetchedView:
+    """A fetched material as pages show it: name, source, status and the verified fields."""
+
+    fetched: FetchedMaterial
+    name: str
+    rows: list[tuple[str, str]]
+
+
+def fetched_materials(application: Application) -> list[FetchedView]:
+    """The materials the platform fetched (or tried to) for this application."""
+    names = {m["key"]: (m["name_zh"], m["name_en"]) for m in application.item_version.materials}
+    zh = (get_language() or "").startswith("zh")
+    found = application.fetched_materials.select_related("service__provider", "consumer", "message")
+    return [
+        FetchedView(
+            fetched=fetched,
+            name=names.get(fetched.material_key, (fetched.material_key,) * 2)[0 if zh else 1],
+            rows=fetching.data_of(fetched),
+        )
+        for fetched in found
+    ]

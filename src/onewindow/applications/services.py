@@ -21,12 +21,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.applications import notices
+from onewindow.applications import fetching, notices
 from onewindow.applications.models import (
     Application,
     ApplicationStatus,
     Channel,
     Draft,
+    FetchedMaterial,
+    FetchStatus,
     MaterialView,
     ReferenceCounter,
     Step,
@@ -42,7 +44,7 @@ from onewindow.applications.routing import (
     supervising_department,
 )
 from onewindow.applications.signals import application_completed
-from onewindow.applications.uploads import check_upload
+from onewindow.applications.uploads import CheckedFile, check_upload
 from onewindow.catalog.form_schema import validate_form_data
 from onewindow.catalog.models import Audience, MaterialSource, ServiceItemVersion
 from onewindow.catalog.workflow_definition import StepDefinition, parse_workflow
@@ -134,10 +136,15 @@ def submit_application(
     business: Business | None = None,
     filed_by: User | None = None,
     draft: Draft | None = None,
+    fetch_consent: bool = False,
 ) -> Application:
     """File an application once. The same idempotency key returns the first application;
     the same key with different content is a Conflict. Raises DomainError with per-field
-    `params["errors"]` for a form that breaks its schema, and stores nothing then."""
+    `params["errors"]` for a form that breaks its schema, and stores nothing then.
+
+    Materials the catalogue declares as fetched are asked from their departments right
+    after the application is stored, once the applicant has confirmed (`fetch_consent`);
+    a material the applicant uploaded anyway is not fetched."""
     filed_by = filed_by or applicant
     if not idempotency_key or len(idempotency_key) > 64:
         raise DomainError(
@@ -183,6 +190,21 @@ def submit_application(
             field="materials",
             params={"names": ", ".join(names), "missing": missing},
         )
+    uploaded = {upload.material_key for upload in uploads}
+    planned = [
+        fetch
+        for fetch in fetching.plan(version, home, has_business=business is not None)
+        if fetch.key not in uploaded
+    ]
+    if not fetch_consent and any(fetch.is_possible for fetch in planned):
+        raise DomainError(
+            _(
+                "Confirm that the platform may fetch the listed records for you, "
+                "or upload those documents yourself."
+            ),
+            code="fetch_consent_missing",
+            field="fetch_consent",
+        )
     definition = parse_workflow(version.workflow)
     now = timezone.now()
     try:
@@ -220,6 +242,7 @@ def submit_application(
             application.ref = _next_ref(county_of(home), now)
             application.save(update_fields=["ref"])
             _advance(application, now)
+            fetching.open_fetches(application, planned)
             notices.announce(application, "application_received")
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer with its application.
@@ -229,6 +252,7 @@ def submit_application(
         if existing is None or existing.request_digest != digest:
             raise
         return existing
+    fetching.run_due(application)
     return application
 
 
@@ -274,20 +298,20 @@ def save_draft(
     return draft
 
 
-def add_upload(
-    owner: User, draft: Draft, *, material_key: str, name: str, content: bytes
+def _store_upload(
+    owner: User,
+    *,
+    material_key: str,
+    name: str,
+    content: bytes,
+    checked: CheckedFile,
+    draft: Draft | None = None,
+    application: Application | None = None,
 ) -> Upload:
-    """Attach a material file to a draft after checking its type, size and scan."""
-    if draft.applicant_id != owner.pk:
-        raise PermissionDenied(_("This draft is not yours."))
-    keys = {m["key"] for m in draft.item_version.materials if m["source"] == MaterialSource.UPLOAD}
-    if material_key not in keys:
-        raise DomainError(_("This service asks for no such material."), field="material_key")
-    checked = check_upload(content, field=f"file_{material_key}")
-    draft.uploads.filter(material_key=material_key).delete()  # a new file replaces the old
     upload = Upload(
         owner=owner,
         draft=draft,
+        application=application,
         material_key=material_key,
         original_name=name[:200],
         content_type=checked.content_type,
@@ -298,6 +322,26 @@ def add_upload(
     upload.file.save(f"{checked.sha256[:16]}.bin", ContentFile(content), save=False)
     upload.save()
     return upload
+
+
+UPLOADABLE_SOURCES = (MaterialSource.UPLOAD, MaterialSource.EXCHANGE)
+
+
+def add_upload(
+    owner: User, draft: Draft, *, material_key: str, name: str, content: bytes
+) -> Upload:
+    """Attach a material file to a draft after checking its type, size and scan. A material
+    the platform would fetch may be uploaded instead; then it is not fetched."""
+    if draft.applicant_id != owner.pk:
+        raise PermissionDenied(_("This draft is not yours."))
+    keys = {m["key"] for m in draft.item_version.materials if m["source"] in UPLOADABLE_SOURCES}
+    if material_key not in keys:
+        raise DomainError(_("This service asks for no such material."), field="material_key")
+    checked = check_upload(content, field=f"file_{material_key}")
+    draft.uploads.filter(material_key=material_key).delete()  # a new file replaces the old
+    return _store_upload(
+        owner, material_key=material_key, name=name, content=content, checked=checked, draft=draft
+    )
 
 
 # ----- the engine ---------------------------------------------------------------------------
@@ -760,19 +804,14 @@ def provide_supplements(
     for key, (name, content) in (files or {}).items():
         if key not in uploads_by_key:
             raise DomainError(_("This service asks for no such material."), field=key)
-        checked = check_upload(content, field=key)
-        upload = Upload(
-            owner=applicant,
-            application=locked,
+        _store_upload(
+            applicant,
             material_key=key,
-            original_name=name[:200],
-            content_type=checked.content_type,
-            size=checked.size,
-            sha256=checked.sha256,
-            scan_status=checked.scan_status,
+            name=name,
+            content=content,
+            checked=check_upload(content, field=key),
+            application=locked,
         )
-        upload.file.save(f"{checked.sha256[:16]}.bin", ContentFile(content), save=False)
-        upload.save()
     now = timezone.now()
     for step in locked.steps.select_for_update().filter(status=StepStatus.AWAITING_SUPPLEMENTS):
         SupplementRequest.objects.filter(step=step).update(answered_at=now, answer_note=note)
@@ -924,3 +963,73 @@ def escalate_overdue(now: datetime | None = None) -> int:
             notices.escalated(step)
             moved += 1
     return moved
+
+
+# ----- once-only: materials fetched from the departments ----------------------------------
+
+
+def _fetch_for_applicant(applicant: User, application: Application, material_key: str):  # type: ignore[no-untyped-def]
+    if application.applicant_id != applicant.pk:
+        raise PermissionDenied(_("This application is not yours."))
+    if application.is_terminal:
+        raise Conflict(_("This application is closed."), code="application_closed")
+    fetched = (
+        FetchedMaterial.objects.select_for_update()
+        .filter(application=application, material_key=material_key)
+        .first()
+    )
+    if fetched is None:
+        raise NotFound(_("No material of this application is fetched."), field="material_key")
+    return fetched
+
+
+@transaction.atomic
+def provide_instead(
+    applicant: User, application: Application, *, material_key: str, name: str, content: bytes
+) -> Upload:
+    """The applicant uploads a material the platform could not fetch (or chose not to wait
+    for); the officer then works from the file."""
+    fetched = _fetch_for_applicant(applicant, application, material_key)
+    if fetched.status == FetchStatus.FETCHED:
+        raise Conflict(_("This material was already fetched and verified."), code="fetched")
+    upload = _store_upload(
+        applicant,
+        material_key=material_key,
+        name=name,
+        content=content,
+        checked=check_upload(content, field=f"file_{material_key}"),
+        application=application,
+    )
+    fetched.status = FetchStatus.UPLOADED
+    fetched.next_attempt_at = None
+    fetched.updated_at = timezone.now()
+    fetched.save(update_fields=["status", "next_attempt_at", "updated_at"])
+    _transition(
+        application,
+        None,
+        "material_uploaded",
+        applicant,
+        application.status,
+        application.status,
+        reason=material_key,
+    )
+    return upload
+
+
+def retry_fetch(applicant: User, application: Application, *, material_key: str) -> FetchStatus:
+    """The applicant asks the platform to try a failed fetch again now."""
+    with transaction.atomic():
+        fetched = _fetch_for_applicant(applicant, application, material_key)
+        if fetched.status not in (FetchStatus.UNAVAILABLE, FetchStatus.NOT_FOUND):
+            raise Conflict(_("This material is not waiting for another try."), code="not_retryable")
+        fetched.status = FetchStatus.PENDING
+        fetched.next_attempt_at = timezone.now()
+        fetched.save(update_fields=["status", "next_attempt_at"])
+    fetching.run_due(application)
+    fetched.refresh_from_db()
+    return FetchStatus(fetched.status)
+
+
+def retry_fetches(now: datetime | None = None) -> int:
+    """The worker's tick: fetches whose provider was unavailable, tried again when due."""
+    return fetching.run_due(now=now)

@@ -10,10 +10,17 @@ from onewindow.ledger import services as ledger
 
 @task()
 def tick() -> dict[str, int]:
-    """Remind before deadlines, escalate what is overdue, and integrate the ledger's pending
-    entries into a new checkpoint. Each part works out from the database what is due, so a
-    late, missed or doubled tick does no harm."""
+    """Remind before deadlines, escalate what is overdue, try again the fetches whose provider
+    was unavailable, and integrate the ledger's pending entries into a new checkpoint. Each
+    part works out from the database what is due, so a late, missed or doubled tick does no
+    harm."""
     reminded = services.send_reminders()
     escalated = services.escalate_overdue()
+    fetched = services.retry_fetches()
     checkpoint = ledger.integrate_pending()
-    return {"reminded": reminded, "escalated": escalated, "ledger_size": checkpoint.size}
+    return {
+        "reminded": reminded,
+        "escalated": escalated,
+        "fetched": fetched,
+        "ledger_size": checkpoint.size,
+    }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("applications/<str:ref>/", views.detail, name="detail"),
     path("applications/<str:ref>/supplements/", views.supplement, name="supplement"),
     path("applications/<str:ref>/withdraw/", views.withdraw, name="withdraw"),
+    path("applications/<str:ref>/fetched/<str:key>/", views.fetched, name="fetched"),
     path("work/", views.queue, name="queue"),
     path("work/hall-filing/", views.hall_filing, name="hall-filing"),
     path("work/bulk/", views.bulk, name="bulk"),

@@ -21,7 +21,7 @@ from onewindow.applications.forms import (
     filing_form_class,
     supplement_form_class,
 )
-from onewindow.applications.models import Draft, Step, StepStatus
+from onewindow.applications.models import Draft, FetchStatus, Step, StepStatus
 from onewindow.catalog import selectors as catalog
 from onewindow.catalog.form_schema import cleaned_to_json, display_value, form_class_for
 from onewindow.core import personal_data
@@ -89,7 +89,7 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
         business = filing.cleaned_data.get("business") if filing_ok else None
         try:
             draft = services.save_draft(applicant, version, data, business=business, draft=draft)
-            for key, name in filing.material_names.items():
+            for key, name in filing.file_names.items():
                 upload = request.FILES.get(name)
                 if upload is not None:
                     services.add_upload(
@@ -109,6 +109,7 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
                     business=business,
                     filed_by=filer,
                     draft=draft,
+                    fetch_consent=bool(filing.cleaned_data.get("fetch_consent")),
                 )
                 messages.success(
                     request, _("Application %(ref)s submitted.") % {"ref": application.ref}
@@ -136,6 +137,11 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
             "applicant": applicant,
             "acting_for": applicant.pk != filer.pk,
             "applicant_name": personal_data.mask_name(applicant.real_name),
+            "planned_fetches": selectors.planned_fetches(
+                version,
+                applicant.division,
+                has_business=bool(businesses) and version.audience != "citizen",
+            ),
         },
     )
 
@@ -176,6 +182,7 @@ def _detail_context(application: Any) -> dict[str, Any]:
         "uploads": application.uploads.all(),
         "supplements": supplements,
         "views": selectors.material_views(application),
+        "fetched": selectors.fetched_materials(application),
     }
 
 
@@ -186,7 +193,9 @@ def detail(request: HttpRequest, ref: str) -> HttpResponse:
         application = selectors.access_application(_applicant(request), ref)
     except NotFound:
         raise Http404 from None
-    return render(request, "applications/detail.html", _detail_context(application))
+    context = _detail_context(application)
+    context["fetch_actions"] = True
+    return render(request, "applications/detail.html", context)
 
 
 @login_required
@@ -214,6 +223,43 @@ def supplement(request: HttpRequest, ref: str) -> HttpResponse:
     except DomainError as error:
         messages.error(request, str(error))
     return HttpResponseRedirect(reverse("applications:detail", args=[ref]))
+
+
+@login_required
+@require_POST
+def fetched(request: HttpRequest, ref: str, key: str) -> HttpResponse:
+    """A material the platform could not fetch: the applicant uploads it, or asks for
+    another try now."""
+    applicant = _applicant(request)
+    try:
+        application = selectors.access_application(applicant, ref)
+    except NotFound:
+        raise Http404 from None
+    try:
+        if request.POST.get("action") == "retry":
+            status = services.retry_fetch(applicant, application, material_key=key)
+            if status == FetchStatus.FETCHED:
+                messages.success(request, _("Fetched and verified at the source."))
+            else:
+                messages.warning(
+                    request,
+                    _("Still not fetched: %(status)s.") % {"status": FetchStatus(status).label},
+                )
+        else:
+            upload = request.FILES.get(f"file_{key}")
+            if upload is None:
+                raise DomainError(_("Choose a file to upload."), field=f"file_{key}")
+            services.provide_instead(
+                applicant,
+                application,
+                material_key=key,
+                name=upload.name or key,
+                content=upload.read(),
+            )
+            messages.success(request, _("Uploaded. The department will work from your file."))
+    except DomainError as error:
+        messages.error(request, str(error))
+    return HttpResponseRedirect(reverse("applications:detail", args=[application.ref]))
 
 
 @login_required

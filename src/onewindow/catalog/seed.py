@@ -96,7 +96,7 @@ BIRTH_REGISTRATION = dict(
                 "父母居民身份证信息",
                 "Parents' resident identity records",
                 MaterialSource.EXCHANGE,
-                exchange="public_security.resident_identity",
+                exchange="public_security.household_registration",
             ),
             _material(
                 "marriage_record",
@@ -196,7 +196,7 @@ MARRIAGE_REGISTRATION = dict(
                 "双方居民身份证信息",
                 "Both parties' identity records",
                 MaterialSource.EXCHANGE,
-                exchange="public_security.resident_identity",
+                exchange="public_security.household_registration",
             ),
             _material(
                 "marital_status",
@@ -276,7 +276,7 @@ INDIVIDUAL_BUSINESS = dict(
                 "经营者身份信息",
                 "Operator's identity",
                 MaterialSource.EXCHANGE,
-                exchange="public_security.resident_identity",
+                exchange="public_security.household_registration",
             ),
             _material(
                 "premises",
@@ -363,7 +363,7 @@ COMPANY_ESTABLISHMENT = dict(
                 "股东、法定代表人身份信息",
                 "Shareholders' and legal representative's identity",
                 MaterialSource.EXCHANGE,
-                exchange="public_security.resident_identity",
+                exchange="public_security.household_registration",
             ),
             _material(
                 "business_licence",
@@ -577,7 +577,7 @@ SOCIAL_SECURITY_CARD = dict(
                 "居民身份证信息",
                 "Identity record",
                 MaterialSource.EXCHANGE,
-                exchange="public_security.resident_identity",
+                exchange="public_security.household_registration",
             ),
             _material(
                 "photo", "近期免冠证件照", "Recent passport-style photo", MaterialSource.UPLOAD
@@ -645,7 +645,7 @@ RESIDENCE_PERMIT = dict(
                 "居民身份证信息",
                 "Identity record",
                 MaterialSource.EXCHANGE,
-                exchange="public_security.resident_identity",
+                exchange="public_security.household_registration",
             ),
             _material(
                 "residence_proof",
