@@ -20,10 +20,15 @@ from django.utils import timezone
 
 from onewindow.applications import services
 from onewindow.applications.models import Application, Step, StepStatus
-from onewindow.catalog.models import MaterialSource
+from onewindow.catalog.models import MaterialSource, ServiceItem
 from onewindow.catalog.seed import seed_catalog
+from onewindow.core import personal_data
+from onewindow.exchange import services as exchange
+from onewindow.exchange.models import DataService
+from onewindow.exchange.seed import seed_data_services
 from onewindow.identity import services as identity_services
 from onewindow.identity.models import (
+    ID_NUMBER_CONTEXT,
     Business,
     ConsentMethod,
     Department,
@@ -270,6 +275,7 @@ def seed_applications(rng: random.Random, count: int) -> int:
                     business=business,
                     draft=draft,
                     filed_by=_filer(rng, applicant, version, business, filers),
+                    fetch_consent=True,
                 )
                 _drive(application, rng, clock, real_now)
     return count
@@ -277,15 +283,7 @@ def seed_applications(rng: random.Random, count: int) -> int:
 
 def seed_exchange(rng: random.Random) -> None:
     """The departments' data services, their records for the demo's people and businesses,
-    and a grant for civil affairs to look up household registrations for marriages."""
-    from datetime import timedelta as _timedelta
-
-    from onewindow.core import personal_data
-    from onewindow.exchange import services as exchange
-    from onewindow.exchange.models import AccessGrant, DataService
-    from onewindow.exchange.seed import seed_data_services
-    from onewindow.identity.models import ID_NUMBER_CONTEXT
-
+    and the grants the services' once-only materials need."""
     if DataService.objects.exists():
         return
     services_by_code = {service.code: service for service in seed_data_services()}
@@ -323,20 +321,57 @@ def seed_exchange(rng: random.Random) -> None:
             for business in Business.objects.select_related("legal_representative")
         ],
     )
-    civil_affairs = Department.objects.get(code="330106-CA")
-    steward = User.objects.get(username="steward")
-    grant = AccessGrant.objects.create(
-        service=household,
-        consumer=civil_affairs,
-        purpose="330000-CA-HY-001",
-        fields=["name", "household_division"],
-        status="requested",
-        requested_by=User.objects.get(username="330106-ca-reviewer"),
+    once_only_grants(services_by_code)
+
+
+# What each handling department may fetch for its services: the fields its decision needs.
+ONCE_ONLY_FIELDS = {
+    "public_security.household_registration": ["name", "sex", "birth_date", "household_division"],
+    "civil_affairs.marriage_record": ["status", "registered_on"],
+    "health.birth_certificate": ["certificate_number", "baby_name", "birth_date", "hospital"],
+    "market_supervision.business_registration": ["name", "legal_representative", "status"],
+}
+
+
+def _steward_of(department: Department) -> User:
+    """The department's data steward: the demo's `steward` where it works, else one made."""
+    found = User.objects.filter(department=department, roles__role=Role.DATA_STEWARD).first()
+    if found is not None:
+        return found
+    steward = User.objects.create(
+        username=f"{department.code.lower()}-steward",
+        password=User.objects.get(username="steward").password,
+        real_name=f"{department.name_zh[:10]}数据管理员",
+        kind=UserKind.OFFICER,
+        department=department,
     )
-    if steward.department_id == household.provider_id:
-        exchange.approve_grant(
-            steward,
-            grant,
-            fields=["name", "household_division"],
-            expires_at=timezone.now() + _timedelta(days=365),
-        )
+    OfficerRole.objects.create(user=steward, role=Role.DATA_STEWARD)
+    return steward
+
+
+def once_only_grants(services_by_code: dict[str, Any]) -> int:
+    """For every published service that fetches a material, a grant to every department of
+    its competent kind, approved by the provider's steward for a year: so the demo's
+    applications fetch instead of asking the applicant."""
+    made = 0
+    for item in ServiceItem.objects.exclude(current_version=None).select_related("current_version"):
+        assert item.current_version is not None
+        for material in item.current_version.materials:
+            service = services_by_code.get(material.get("exchange_service", ""))
+            if material["source"] != MaterialSource.EXCHANGE or service is None:
+                continue
+            fields = ONCE_ONLY_FIELDS.get(service.code, service.field_names)
+            steward = _steward_of(service.provider)
+            for consumer in Department.objects.filter(kind=item.department_kind):
+                requester = User.objects.filter(department=consumer, kind=UserKind.OFFICER).first()
+                if requester is None:
+                    continue
+                grant = exchange.request_grant(requester, service, purpose=item.code, fields=fields)
+                exchange.approve_grant(
+                    steward,
+                    grant,
+                    fields=fields,
+                    expires_at=timezone.now() + timedelta(days=365),
+                )
+                made += 1
+    return made

@@ -75,8 +75,8 @@ class Command(BaseCommand):
             handling_officers(
                 make_password(city.DEMO_PASSWORD), lambda user: self._totp(user, seed)
             )
+        seed_exchange(rng)  # first, so the demo's applications fetch what the departments hold
         seed_applications(rng, applications)
-        seed_exchange(rng)
         self._print(accounts)
 
     # --- the map ---------------------------------------------------------------------------
