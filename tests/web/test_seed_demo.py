@@ -116,7 +116,8 @@ def test_demo_applications_are_in_every_state_with_working_day_deadlines() -> No
     assert set(Application.objects.values_list("channel", flat=True)) >= {"online", "hall"}
 
 
-def test_demo_departments_publish_data_services_with_records_and_a_grant() -> None:
+def test_demo_departments_publish_data_services_with_records_and_grants() -> None:
+    from onewindow.applications.models import FetchedMaterial
     from onewindow.exchange import services as exchange
     from onewindow.exchange.models import AccessGrant, DataService
     from onewindow.identity.models import ID_NUMBER_CONTEXT
@@ -124,7 +125,11 @@ def test_demo_departments_publish_data_services_with_records_and_a_grant() -> No
     seed()
 
     assert DataService.objects.count() >= 4
-    grant = AccessGrant.objects.get(purpose="330000-CA-HY-001")
+    grant = AccessGrant.objects.get(
+        purpose="330000-CA-HY-001",
+        consumer__code="330106-CA",
+        service__code="public_security.household_registration",
+    )
     assert grant.status == "approved"
     person = User.objects.get(username="resident-0001")
     answer = exchange.call(
@@ -134,4 +139,6 @@ def test_demo_departments_publish_data_services_with_records_and_a_grant() -> No
         purpose="330000-CA-HY-001",
     )
     assert answer["found"] is True
-    assert set(answer["data"]) == {"name", "household_division"}
+    assert set(answer["data"]) == {"name", "sex", "birth_date", "household_division"}
+    # The demo's applications fetched their identity records instead of asking for them.
+    assert FetchedMaterial.objects.filter(status="fetched").exists()
