@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import threading
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from onewindow.ledger import errors, keys, merkle, note, selectors, services
 from onewindow.ledger.models import LedgerEntry, TreeNode
@@ -74,6 +77,17 @@ def test_personal_data_is_refused(overrides: dict[str, object], field: str) -> N
     assert refused.value.code == "ledger_personal_data"
     assert refused.value.field == field
     assert not LedgerEntry.objects.exists()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(min_size=1, max_size=64))
+@example(b"150")  # its SHA-256 holds "16925115707": shaped like a mobile number, but chance
+def test_digests_and_nonces_are_never_mistaken_for_personal_data(data: bytes) -> None:
+    digest = hashlib.sha256(data).hexdigest()
+    # One digest in a few hundred holds a digit run shaped like a mobile number: not a number.
+    services._refuse_personal_data({"request_sha256": digest, "ref": f"exchange:{digest[:32]}"})
+    with pytest.raises(errors.PersonalDataRefused):
+        services._refuse_personal_data({"note": f"{digest[:8]} tel 13912345678"})
 
 
 def test_a_payload_that_is_not_json_is_refused() -> None:

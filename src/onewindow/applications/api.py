@@ -19,7 +19,8 @@ from ninja.security import django_auth
 from onewindow.applications import selectors, services
 from onewindow.applications.models import Application, Draft, Step, Upload
 from onewindow.catalog import selectors as catalog
-from onewindow.core.errors import DomainError, NotFound, PermissionDenied
+from onewindow.core.errors import DomainError, NotFound
+from onewindow.identity.decorators import verified_officer
 from onewindow.identity.models import Business, User
 from onewindow.identity.selectors import businesses_of
 
@@ -33,10 +34,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _officer(request: HttpRequest) -> User:
-    user = _user(request)
-    if not user.is_officer or not user.is_verified():  # type: ignore[attr-defined]
-        raise PermissionDenied("Officer endpoints need a session confirmed with the second factor.")
-    return user
+    return verified_officer(request)
 
 
 class StepOut(Schema):

@@ -78,6 +78,7 @@ class AccessGrant(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.CharField(_("reason for refusal"), max_length=500, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["service", "consumer", "purpose", "status"])]
@@ -168,3 +169,49 @@ class ExchangeMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consumer_id} asked {self.service_id}: {self.status}"
+
+
+class MisuseStatus(models.TextChoices):
+    OPEN = "open", _("Being looked into")
+    UPHELD = "upheld", _("Upheld: the access was improper")
+    DISMISSED = "dismissed", _("Dismissed: the access was proper")
+
+
+class MisuseReport(models.Model):
+    """A person's report that a department read their data without a proper reason: a case
+    for the supervisor of the department that asked."""
+
+    case = models.CharField(_("case"), max_length=32, unique=True)
+    message = models.ForeignKey(
+        ExchangeMessage, on_delete=models.PROTECT, related_name="misuse_reports"
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("what seems wrong"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=MisuseStatus.choices, default=MisuseStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    finding = models.TextField(_("finding"), blank=True)
+    ledger_index = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "reporter"],
+                condition=models.Q(status="open"),
+                name="one_open_report_per_access",
+            )
+        ]
+        indexes = [models.Index(fields=["department", "status"], name="misuse_queue")]
+
+    def __str__(self) -> str:
+        return self.case

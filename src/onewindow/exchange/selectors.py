@@ -6,22 +6,41 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from onewindow.exchange.models import AccessGrant, DataService, ExchangeMessage, GrantStatus
-from onewindow.identity.models import Department, User
+from onewindow.core.errors import NotFound
+from onewindow.exchange.models import (
+    AccessGrant,
+    DataService,
+    ExchangeMessage,
+    GrantStatus,
+    MisuseReport,
+)
+from onewindow.identity.models import Business, Department, User
 
 
-def accesses_about(user: User) -> QuerySet[ExchangeMessage]:
-    """Every exchange that asked about this person, newest first. Calls under a secrecy order
-    stay hidden until their disclosure date; refusals that never reached the data are left
-    out (nothing was read)."""
+def _visible(messages: QuerySet[ExchangeMessage]) -> QuerySet[ExchangeMessage]:
+    """Calls that reached the data, past any secrecy order's disclosure date, newest first.
+    Refusals that never reached the data are left out (nothing was read)."""
     now = timezone.now()
     return (
-        ExchangeMessage.objects.filter(subject_user=user, consumer__isnull=False)
+        messages.filter(consumer__isnull=False)
         .exclude(status="refused")
         .filter(Q(disclose_after__isnull=True) | Q(disclose_after__lte=now))
         .select_related("service__provider", "consumer")
+        .order_by("-created_at", "-pk")
     )
+
+
+def accesses_about(user: User) -> QuerySet[ExchangeMessage]:
+    """Every exchange that asked about this person. Calls under a secrecy order stay hidden
+    until their disclosure date."""
+    return _visible(ExchangeMessage.objects.filter(subject_user=user))
+
+
+def accesses_about_businesses(businesses: Iterable[Business]) -> QuerySet[ExchangeMessage]:
+    """The same for the businesses a person represents."""
+    return _visible(ExchangeMessage.objects.filter(subject_business__in=list(businesses)))
 
 
 def usable_grant(service: DataService, consumer: Department, purpose: str) -> AccessGrant | None:
@@ -43,3 +62,56 @@ def data_services_by_code(codes: Iterable[str]) -> dict[str, DataService]:
         service.code: service
         for service in DataService.objects.filter(code__in=set(codes)).select_related("provider")
     }
+
+
+def data_services() -> QuerySet[DataService]:
+    return DataService.objects.select_related("provider").order_by("provider__code", "code")
+
+
+def grants_to_decide(steward_department: Department) -> QuerySet[AccessGrant]:
+    """Grants on the department's own data services, pending first."""
+    return (
+        AccessGrant.objects.filter(service__provider=steward_department)
+        .select_related("service", "consumer")
+        .order_by("status", "-requested_at")
+    )
+
+
+def grants_held(department: Department) -> QuerySet[AccessGrant]:
+    """What the department asked for and may use, newest first."""
+    return (
+        AccessGrant.objects.filter(consumer=department)
+        .select_related("service__provider")
+        .order_by("-requested_at")
+    )
+
+
+def message_log(department: Department, *, status: str = "") -> QuerySet[ExchangeMessage]:
+    """The exchange calls a department made or answered, for its auditors: who asked what,
+    why, under which case, and the outcome (the encrypted contents stay encrypted)."""
+    found = ExchangeMessage.objects.filter(
+        Q(consumer=department) | Q(service__provider=department)
+    ).select_related("service__provider", "consumer")
+    if status:
+        found = found.filter(status=status)
+    return found.order_by("-created_at", "-pk")
+
+
+def misuse_cases(department: Department) -> QuerySet[MisuseReport]:
+    return (
+        MisuseReport.objects.filter(department=department)
+        .select_related("message__service__provider", "reporter")
+        .order_by("status", "due_at")
+    )
+
+
+def misuse_case(department: Department, case: str) -> MisuseReport:
+    """A case of the supervisor's department. Raises NotFound for others' cases too."""
+    found = misuse_cases(department).filter(case=case).first()
+    if found is None:
+        raise NotFound(_("No case of your department has this number."), field="case")
+    return found
+
+
+def reports_by(user: User) -> QuerySet[MisuseReport]:
+    return MisuseReport.objects.filter(reporter=user).select_related("message")

@@ -19,22 +19,26 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.core import personal_data
-from onewindow.core.errors import DomainError, NotFound, PermissionDenied
+from onewindow.core import calendar, personal_data
+from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.validators import normalise_resident_id
-from onewindow.exchange import signing
+from onewindow.exchange import selectors, signing
 from onewindow.exchange.models import (
     AccessGrant,
     DataService,
     ExchangeMessage,
     GrantStatus,
     MessageStatus,
+    MisuseReport,
+    MisuseStatus,
     ProviderRecord,
     SharingClass,
 )
+from onewindow.identity import selectors as identity_selectors
 from onewindow.identity.models import (
     ID_NUMBER_CONTEXT,
     Business,
@@ -44,6 +48,7 @@ from onewindow.identity.models import (
     User,
 )
 from onewindow.ledger import services as ledger
+from onewindow.notify import services as notify
 
 REPLAY_WINDOW = timedelta(minutes=5)
 SUBJECT_CONTEXT = "exchange.subject"
@@ -158,10 +163,30 @@ def revoke_grant(steward: User, grant: AccessGrant) -> AccessGrant:
     """Revoke at once: the next call under this grant is refused."""
     if not _is_steward(steward, grant.service.provider):
         raise PermissionDenied(_("Only the providing department's data steward decides."))
+    if grant.status != GrantStatus.APPROVED:
+        raise DomainError(_("Only an approved grant can be revoked."), field="status")
     grant.status = GrantStatus.REVOKED
     grant.revoked_at = timezone.now()
     grant.save(update_fields=["status", "revoked_at"])
     _record_grant(grant, steward, "revoked")
+    return grant
+
+
+@transaction.atomic
+def refuse_grant(steward: User, grant: AccessGrant, *, reason: str) -> AccessGrant:
+    """The provider's steward turns a request down, saying why."""
+    if not _is_steward(steward, grant.service.provider):
+        raise PermissionDenied(_("Only the providing department's data steward decides."))
+    if grant.status != GrantStatus.REQUESTED:
+        raise DomainError(_("Only a pending request can be refused."), field="status")
+    if not reason.strip():
+        raise DomainError(_("Say why the request is refused."), field="reason")
+    grant.status = GrantStatus.REFUSED
+    grant.decided_by = steward
+    grant.decided_at = timezone.now()
+    grant.refusal_reason = reason.strip()[:500]
+    grant.save(update_fields=["status", "decided_by", "decided_at", "refusal_reason"])
+    _record_grant(grant, steward, "refused")
     return grant
 
 
@@ -369,3 +394,141 @@ def call(
     if key.department_id != service.provider_id or claims.get("aud") != consumer.code:
         raise signing.SignatureRefused("The answer is not from the provider or not for us.")
     return claims
+
+
+# ----- the data tracker: reports of suspected misuse -----------------------------------------
+
+MISUSE_DECISION_DAYS = 10
+
+
+def _may_report(reporter: User, message: ExchangeMessage) -> bool:
+    if message.subject_user_id is not None:
+        return bool(message.subject_user_id == reporter.pk)
+    return (
+        message.subject_business_id is not None
+        and identity_selectors.businesses_of(reporter)
+        .filter(pk=message.subject_business_id)
+        .exists()
+    )
+
+
+def _supervisors(department: Department) -> list[User]:
+    """Who looks into a department's accesses: its supervisors, else its administrators."""
+    for role in (Role.SUPERVISOR, Role.DEPARTMENT_ADMIN):
+        found = [
+            held.user
+            for held in OfficerRole.objects.filter(
+                role=role, user__department=department
+            ).select_related("user")
+        ]
+        if found:
+            return found
+    return []
+
+
+@transaction.atomic
+def report_misuse(reporter: User, message: ExchangeMessage, *, reason: str) -> MisuseReport:
+    """The person whose data was read says the access looks wrong: a case opens for the
+    supervisor of the department that asked, due in MISUSE_DECISION_DAYS working days."""
+    visible = selectors.accesses_about(reporter) | selectors.accesses_about_businesses(
+        identity_selectors.businesses_of(reporter)
+    )
+    if not _may_report(reporter, message) or not visible.filter(pk=message.pk).exists():
+        raise NotFound(_("No access to your data has this number."), field="message")
+    reason = reason.strip()
+    if not 10 <= len(reason) <= 2000:
+        raise DomainError(
+            _("Say in 10 to 2,000 characters what seems wrong about this access."),
+            field="reason",
+        )
+    if MisuseReport.objects.filter(
+        message=message, reporter=reporter, status=MisuseStatus.OPEN
+    ).exists():
+        raise Conflict(
+            _("You already reported this access; the case is being looked into."),
+            code="already_reported",
+        )
+    assert message.consumer is not None  # visible accesses always name who asked
+    now = timezone.now()
+    report = MisuseReport.objects.create(
+        case=f"pending-{secrets.token_hex(8)}",
+        message=message,
+        reporter=reporter,
+        department=message.consumer,
+        reason=reason,
+        created_at=now,
+        due_at=calendar.add_working_days(now, MISUSE_DECISION_DAYS),
+    )
+    report.case = f"{message.consumer.division.code[:6]}-MU-{now:%Y%m%d}-{report.pk:05d}"
+    receipt = ledger.record(
+        "exchange.misuse_reported",
+        subject_ref=f"misuse:{report.case}",
+        actor_role="data_subject",
+        department=message.consumer.code,
+        payload={
+            "case": report.case,
+            "exchange": message.nonce,
+            "reason_sha256": hashlib.sha256(reason.encode()).hexdigest(),
+        },
+    )
+    report.ledger_index = receipt.index
+    report.save(update_fields=["case", "ledger_index"])
+    link = reverse("data:misuse-case", args=[report.case])
+    for supervisor in _supervisors(message.consumer):
+        with translation.override(notify.language_for(supervisor)):
+            context: dict[str, object] = {
+                "case": report.case,
+                "department": message.consumer.name,
+                "service": message.service.name,
+                "purpose": message.purpose,
+                "days": MISUSE_DECISION_DAYS,
+            }
+        notify.send(
+            supervisor, "misuse_reported", context=context, subject_ref=report.case, link=link
+        )
+    return report
+
+
+@transaction.atomic
+def decide_misuse(
+    supervisor: User, report: MisuseReport, *, upheld: bool, finding: str
+) -> MisuseReport:
+    """The supervisor records whether the access was improper, and why; the reporter is told."""
+    locked = MisuseReport.objects.select_for_update().get(pk=report.pk)
+    if supervisor not in _supervisors(locked.department):
+        raise PermissionDenied(_("Only the department's supervisor decides this case."))
+    if locked.status != MisuseStatus.OPEN:
+        raise Conflict(_("This case is already decided."), code="already_decided")
+    finding = finding.strip()
+    if not 5 <= len(finding) <= 4000:
+        raise DomainError(_("Write the finding (5 to 4,000 characters)."), field="finding")
+    locked.status = MisuseStatus.UPHELD if upheld else MisuseStatus.DISMISSED
+    locked.finding = finding
+    locked.decided_by = supervisor
+    locked.decided_at = timezone.now()
+    locked.save()
+    ledger.record(
+        "exchange.misuse_decided",
+        subject_ref=f"misuse:{locked.case}",
+        actor_role=Role.SUPERVISOR,
+        department=locked.department.code,
+        payload={
+            "case": locked.case,
+            "outcome": locked.status,
+            "finding_sha256": hashlib.sha256(finding.encode()).hexdigest(),
+        },
+    )
+    with translation.override(notify.language_for(locked.reporter)):
+        context: dict[str, object] = {
+            "case": locked.case,
+            "outcome": str(MisuseStatus(locked.status).label),
+            "finding": finding,
+        }
+    notify.send(
+        locked.reporter,
+        "misuse_decided",
+        context=context,
+        subject_ref=locked.case,
+        link=reverse("web:who-read-my-data"),
+    )
+    return locked

@@ -42,3 +42,14 @@ def _verified_staff(allowed: Callable[[User], bool]) -> Callable[[View], View]:
 
 officer_required = _verified_staff(lambda user: user.is_officer)
 station_agent_required = _verified_staff(lambda user: user.kind == UserKind.STATION_AGENT)
+
+
+def verified_officer(request: HttpRequest) -> User:
+    """For JSON endpoints: the signed-in officer whose session passed the second factor, or
+    the domain's PermissionDenied (a 403 problem document)."""
+    from onewindow.core.errors import PermissionDenied as Forbidden
+
+    user = request.user
+    if not isinstance(user, User) or not user.is_officer or not user.is_verified():  # type: ignore[attr-defined]
+        raise Forbidden("Officer endpoints need a session confirmed with the second factor.")
+    return user

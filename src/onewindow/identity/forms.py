@@ -17,7 +17,7 @@ class UswdsMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():  # type: ignore[attr-defined]
+        for field in self.fields.values():  # type: ignore[attr-defined]
             widget = field.widget
             css = (
                 "usa-checkbox__input"
@@ -25,10 +25,17 @@ class UswdsMixin:
                 else ("usa-select" if isinstance(widget, forms.Select) else "usa-input")
             )
             widget.attrs.setdefault("class", css)
-            if self.is_bound and name in self.errors:  # type: ignore[attr-defined]
-                widget.attrs["class"] += " usa-input--error"
-                widget.attrs["aria-invalid"] = "true"
-                widget.attrs["aria-describedby"] = f"id_{name}_error"
+
+    def full_clean(self) -> None:
+        # After cleaning, not in __init__: subclasses may still set choices after super().
+        super().full_clean()  # type: ignore[misc]
+        for name in self._errors or {}:  # type: ignore[attr-defined]
+            field = self.fields.get(name)  # type: ignore[attr-defined]
+            if field is None:
+                continue
+            field.widget.attrs["class"] = field.widget.attrs.get("class", "") + " usa-input--error"
+            field.widget.attrs["aria-invalid"] = "true"
+            field.widget.attrs["aria-describedby"] = f"id_{name}_error"
 
     def add_domain_error(self, error: DomainError) -> None:
         self.add_error(error.field if error.field in self.fields else None, str(error))  # type: ignore[attr-defined]

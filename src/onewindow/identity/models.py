@@ -29,6 +29,7 @@ class Role(models.TextChoices):
     DISPATCHER = "dispatcher", _("Dispatcher")
     INSPECTOR = "inspector", _("Inspector")
     DATA_STEWARD = "data_steward", _("Data steward")
+    SUPERVISOR = "supervisor", _("Supervisor")
     ANALYST = "analyst", _("Analyst")
     PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
 

@@ -35,6 +35,9 @@ EVENT_TYPE = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
 # GB 11643 resident ID (18 characters, last may be X) and mainland mobile numbers.
 RESIDENT_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 MOBILE_NUMBER = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+# Digests and nonces (32+ lowercase hex characters) are not numbers: a run of digits inside
+# one is chance (about one SHA-256 digest in 300 holds something shaped like a mobile number).
+HEX_TOKEN = re.compile(r"(?<![0-9a-z])[0-9a-f]{32,}(?![0-9a-z])")
 PERSONAL_KEYS = frozenset(
     {
         "id_number",
@@ -82,8 +85,14 @@ def _refuse_personal_data(value: Any, path: str = "payload") -> None:
     elif isinstance(value, list | tuple):
         for position, item in enumerate(value):
             _refuse_personal_data(item, f"{path}.{position}")
-    elif isinstance(value, str) and (RESIDENT_ID.search(value) or MOBILE_NUMBER.search(value)):
+    elif isinstance(value, str) and _looks_personal(value):
         raise errors.PersonalDataRefused(errors.PERSONAL_DATA, field=path, params={"what": path})
+
+
+def _looks_personal(value: str) -> bool:
+    """An ID or mobile number anywhere in the text, outside hex digests and nonces."""
+    text = HEX_TOKEN.sub("-", value)
+    return bool(RESIDENT_ID.search(text) or MOBILE_NUMBER.search(text))
 
 
 def _check_label(value: str, field: str) -> None:
@@ -123,7 +132,7 @@ def record(
         (department, "department"),
     ):
         _check_label(value, field)
-        if RESIDENT_ID.search(value) or MOBILE_NUMBER.search(value):
+        if _looks_personal(value):
             raise errors.PersonalDataRefused(
                 errors.PERSONAL_DATA, field=field, params={"what": field}
             )

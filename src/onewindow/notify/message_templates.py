@@ -98,6 +98,23 @@ TEMPLATES: dict[str, MessageTemplate] = {
         ),
         _OFFICER,
     ),
+    Event.MISUSE_REPORTED: MessageTemplate(
+        gettext_noop("Case %(case)s: suspected misuse of data"),
+        gettext_noop(
+            "A person reports that %(department)s read their data (%(service)s, purpose "
+            "%(purpose)s) without a proper reason. Please look into case %(case)s and record "
+            "your finding within %(days)s working days."
+        ),
+        frozenset({"case", "department", "service", "purpose", "days"}),
+    ),
+    Event.MISUSE_DECIDED: MessageTemplate(
+        gettext_noop("Case %(case)s: your report has been looked into"),
+        gettext_noop(
+            "Your report of a suspected misuse of your data (case %(case)s) has been looked "
+            "into. Outcome: %(outcome)s. Finding: %(finding)s"
+        ),
+        frozenset({"case", "outcome", "finding"}),
+    ),
 }
 
 

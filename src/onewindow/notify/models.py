@@ -16,6 +16,8 @@ class Event(models.TextChoices):
     READY_FOR_PICKUP = "ready_for_pickup", _("Ready for pickup")
     STEP_REMINDER = "step_reminder", _("Step due soon")
     STEP_ESCALATED = "step_escalated", _("Step escalated")
+    MISUSE_REPORTED = "misuse_reported", _("Suspected misuse of data reported")
+    MISUSE_DECIDED = "misuse_decided", _("Report of misuse decided")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -13,10 +13,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onewindow.applications.models import TERMINAL_APPLICATION_STATUSES, MaterialView
 from onewindow.applications.selectors import applications_of
+from onewindow.catalog import selectors as catalog_selectors
 from onewindow.catalog.life_events import LIFE_EVENTS
 from onewindow.exchange import selectors as exchange_selectors
 from onewindow.identity import services as identity_services
 from onewindow.identity.models import User
+from onewindow.identity.selectors import businesses_of
 from onewindow.web.middleware import ELDER_COOKIE
 
 COOKIE_AGE = 365 * 24 * 3600
@@ -102,13 +104,35 @@ def readyz(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def who_read_my_data(request: HttpRequest) -> HttpResponse:
-    """Every department that read the person's data: through the exchange (which service,
-    for what purpose, under which case) and by opening their application materials."""
+    """Every department that read the person's data, or their businesses' data: through the
+    exchange (which service, for what purpose, under which case) and by opening their
+    application materials."""
     assert isinstance(request.user, User)
     exchanges = list(exchange_selectors.accesses_about(request.user)[:200])
+    business_exchanges = list(
+        exchange_selectors.accesses_about_businesses(businesses_of(request.user))[:200]
+    )
+    purposes = {
+        item.code: item.current_version.name
+        for item in catalog_selectors.published_items().filter(
+            code__in={m.purpose for m in exchanges + business_exchanges}
+        )
+        if item.current_version is not None
+    }
     views = list(
         MaterialView.objects.filter(application__applicant=request.user)
         .select_related("department", "application")
         .order_by("-at")[:200]
     )
-    return render(request, "web/who_read_my_data.html", {"exchanges": exchanges, "views": views})
+    return render(
+        request,
+        "web/who_read_my_data.html",
+        {
+            "exchanges": [(m, purposes.get(m.purpose, m.purpose)) for m in exchanges],
+            "business_exchanges": [
+                (m, purposes.get(m.purpose, m.purpose)) for m in business_exchanges
+            ],
+            "views": views,
+            "reports": list(exchange_selectors.reports_by(request.user)[:50]),
+        },
+    )

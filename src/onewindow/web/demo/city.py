@@ -187,6 +187,7 @@ DEMO_OFFICERS = (
     DemoOfficer("dispatcher", "赵磊", "330100-HOTLINE", (Role.DISPATCHER,)),
     DemoOfficer("inspector", "孙丽", "330102-AMR", (Role.INSPECTOR,)),
     DemoOfficer("steward", "周強", "330100-PSB", (Role.DATA_STEWARD,)),
+    DemoOfficer("supervisor", "何芳", "330100-HRSS", (Role.SUPERVISOR,)),
     DemoOfficer("analyst", "吴敏", "330100-DATA", (Role.ANALYST,)),
     DemoOfficer("admin", "郑国华", "330100-DATA", (Role.PLATFORM_ADMIN,)),
 )
