@@ -76,6 +76,18 @@ def test_personal_data_is_refused(overrides: dict[str, object], field: str) -> N
     assert not LedgerEntry.objects.exists()
 
 
+def test_digests_and_tokens_that_happen_to_hold_number_shaped_digits_are_recorded() -> None:
+    # Real SHA-256 hex digests: digit runs shaped like a mobile or an ID number inside.
+    digest = "ab13912345678cd" + "e" * 49
+    token = "f" * 10 + "330106199001011234" + "e" * 10
+
+    receipt = record_decision(
+        1, subject_ref=f"exchange:{token}", payload={"request_sha256": digest, "list": [token]}
+    )
+
+    assert receipt.index == 0
+
+
 def test_a_payload_that_is_not_json_is_refused() -> None:
     with pytest.raises(errors.LedgerError) as refused:
         record_decision(1, payload={"when": object()})
