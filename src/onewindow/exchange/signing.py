@@ -3,16 +3,24 @@
 
 Private keys are kept encrypted under the platform's data key. Rotating a key retires the old
 one: it still verifies for a grace period, so messages in flight are not lost.
+
+Decrypted private keys and imported public keys are kept in memory per process for
+KEY_CACHE_SECONDS (a call used to spend four database reads, two decryptions and four key
+imports on them). Only committed rows are cached; rotating a key forgets the department's
+entries at once, and another process sees the rotation within KEY_CACHE_SECONDS, far inside
+RETIRED_KEY_GRACE, so no message is accepted or refused differently.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from joserfc import jws
 from joserfc.errors import JoseError
@@ -27,6 +35,43 @@ ALGORITHM = "Ed25519"
 TYPE = "onewindow-exchange+jws"
 KEY_CONTEXT = "exchange.department_key"
 RETIRED_KEY_GRACE = timedelta(hours=1)
+KEY_CACHE_SECONDS = 30.0  # must stay far below RETIRED_KEY_GRACE
+
+
+@dataclass(frozen=True)
+class _Signer:
+    kid: str
+    private: OKPKey
+    fetched: float
+
+
+@dataclass(frozen=True)
+class _Verifier:
+    stored: DepartmentKey  # with its department loaded
+    public: OKPKey
+    fetched: float
+
+
+# Per process; plain dict reads and writes are atomic, and a lost race only costs a re-read.
+_signers: dict[int, _Signer] = {}  # department pk → its active key
+_verifiers: dict[str, _Verifier] = {}  # kid → the registered key
+
+
+def _cacheable() -> bool:
+    """Rows read inside an open transaction may yet roll back: cache only outside one."""
+    return not connection.in_atomic_block
+
+
+def forget_keys(department: Department | None = None) -> None:
+    """Drop cached keys: one department's (after a rotation), or all of them."""
+    if department is None:
+        _signers.clear()
+        _verifiers.clear()
+        return
+    _signers.pop(department.pk, None)
+    for kid, verifier in list(_verifiers.items()):
+        if verifier.stored.department_id == department.pk:
+            _verifiers.pop(kid, None)
 
 
 class SignatureRefused(DomainError):
@@ -59,17 +104,49 @@ def rotate_key(department: Department) -> DepartmentKey:
     DepartmentKey.objects.filter(department=department, retired_at__isnull=True).update(
         retired_at=timezone.now()
     )
+    forget_keys(department)
+    # Again after commit: another thread may have cached the old key in between.
+    transaction.on_commit(lambda: forget_keys(department))
     return _new_key(department)
 
 
-def sign(department: Department, claims: dict[str, Any]) -> str:
+def _signer(department: Department) -> _Signer:
+    cached = _signers.get(department.pk)
+    now = time.monotonic()
+    if cached is not None and now - cached.fetched < KEY_CACHE_SECONDS:
+        return cached
     stored = active_key(department)
-    private = OKPKey.import_key(
-        json.loads(personal_data.decrypt(stored.private_jwk_encrypted, context=KEY_CONTEXT))
+    signer = _Signer(
+        stored.kid,
+        OKPKey.import_key(
+            json.loads(personal_data.decrypt(stored.private_jwk_encrypted, context=KEY_CONTEXT))
+        ),
+        now,
     )
+    if _cacheable():
+        _signers[department.pk] = signer
+    return signer
+
+
+def _verifier(kid: str) -> _Verifier | None:
+    cached = _verifiers.get(kid)
+    now = time.monotonic()
+    if cached is not None and now - cached.fetched < KEY_CACHE_SECONDS:
+        return cached
+    stored = DepartmentKey.objects.select_related("department").filter(kid=kid).first()
+    if stored is None:
+        return None
+    verifier = _Verifier(stored, OKPKey.import_key(stored.public_jwk), now)
+    if _cacheable():
+        _verifiers[kid] = verifier
+    return verifier
+
+
+def sign(department: Department, claims: dict[str, Any]) -> str:
+    signer = _signer(department)
     payload = json.dumps(claims, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    header = {"alg": ALGORITHM, "kid": stored.kid, "typ": TYPE}
-    return jws.serialize_compact(header, payload.encode(), private, algorithms=[ALGORITHM])
+    header = {"alg": ALGORITHM, "kid": signer.kid, "typ": TYPE}
+    return jws.serialize_compact(header, payload.encode(), signer.private, algorithms=[ALGORITHM])
 
 
 def verify(token: str) -> tuple[DepartmentKey, dict[str, Any]]:
@@ -81,17 +158,14 @@ def verify(token: str) -> tuple[DepartmentKey, dict[str, Any]]:
         raise SignatureRefused("The message is not a compact JWS.") from None
     if header.get("alg") != ALGORITHM or header.get("typ") != TYPE:
         raise SignatureRefused("The message must be signed with Ed25519 as an exchange JWS.")
-    stored = (
-        DepartmentKey.objects.select_related("department").filter(kid=header.get("kid")).first()
-    )
-    if stored is None:
+    verifier = _verifier(str(header.get("kid", "")))
+    if verifier is None:
         raise SignatureRefused("The signing key is not in the registry.")
+    stored = verifier.stored
     if stored.retired_at is not None and stored.retired_at + RETIRED_KEY_GRACE < timezone.now():
         raise SignatureRefused("The signing key was retired.")
     try:
-        verified = jws.deserialize_compact(
-            token, OKPKey.import_key(stored.public_jwk), algorithms=[ALGORITHM]
-        )
+        verified = jws.deserialize_compact(token, verifier.public, algorithms=[ALGORITHM])
         claims = json.loads(verified.payload)
     except (JoseError, ValueError):
         raise SignatureRefused("The signature does not verify.") from None

@@ -1,0 +1,135 @@
+"""The fast call path keeps its guarantees: cached keys follow rotation, a batched log still
+logs every call with its own ledger entry, and revocation takes effect on the next call."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection, transaction
+
+from onewindow.core.errors import PermissionDenied
+from onewindow.exchange import services, signing
+from onewindow.exchange.models import ExchangeMessage, MessageStatus
+from onewindow.ledger.models import LedgerEntry
+from tests.exchange import test_exchange
+from tests.exchange.test_exchange import _call, _granted
+
+world = test_exchange.world  # the same fixture
+
+# Outside any transaction, as a server runs: only there are keys cached and calls batched.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_keys() -> Iterator[None]:
+    signing.forget_keys()
+    yield
+    signing.forget_keys()
+
+
+def _row(world, nonce: str, **claims: str) -> services._LogRow:  # type: ignore[no-untyped-def]
+    claims = {"nonce": nonce, "purpose": "marriage_registration", "sub": world["number"]} | claims
+    return services._LogRow(
+        world["service"], claims, world["consumer"], MessageStatus.ANSWERED, f"request-{nonce}"
+    )
+
+
+def test_keys_are_cached_outside_transactions_and_rotation_forgets_them(world) -> None:  # type: ignore[no-untyped-def]
+    department = world["consumer"]
+    first = signing.sign(department, {"n": 1})
+    assert department.pk in signing._signers
+    signing.verify(first)
+    kid = signing.jws.extract_compact(first.encode()).protected["kid"]
+    assert kid in signing._verifiers
+
+    new = signing.rotate_key(department)
+
+    assert department.pk not in signing._signers
+    assert kid not in signing._verifiers
+    second = signing.sign(department, {"n": 2})
+    assert signing.jws.extract_compact(second.encode()).protected["kid"] == new.kid
+    assert signing.verify(first)[0].retired_at is not None  # still verifies in its grace period
+
+
+def test_keys_read_inside_a_transaction_are_not_cached(world) -> None:  # type: ignore[no-untyped-def]
+    with transaction.atomic():
+        token = signing.sign(world["consumer"], {"n": 1})
+        signing.verify(token)
+        assert signing._signers == {}
+        assert signing._verifiers == {}
+
+
+def test_a_batched_flush_logs_every_call_with_its_own_ledger_entry(world) -> None:  # type: ignore[no-untyped-def]
+    rows = [_row(world, f"nonce{n}") for n in range(5)] + [_row(world, "nonce0")]
+
+    services._flush(rows)
+
+    assert [row.error for row in rows] == [None] * 6
+    assert ExchangeMessage.objects.count() == 6
+    indexes = [row.message.ledger_index for row in rows if row.message]
+    assert len(set(indexes)) == 6
+    assert LedgerEntry.objects.filter(index__in=indexes, event_type="data.exchange").count() == 6
+    assert [row.replayed for row in rows] == [False] * 5 + [True]  # the same nonce again
+    assert ExchangeMessage.objects.get(pk=rows[-1].message.pk).status == MessageStatus.REFUSED  # type: ignore[union-attr]
+
+
+def test_one_bad_call_in_a_batch_does_not_fail_the_others(world) -> None:  # type: ignore[no-untyped-def]
+    logged = _row(world, "nonce-a")
+    services._flush([logged])
+    replay = _row(world, "nonce-a")  # already in the log: the batch insert fails on it
+    refused = _row(world, "nonce-b", ref="330106199001011234")  # the ledger refuses an ID
+    fine = _row(world, "nonce-c")
+
+    services._flush([replay, refused, fine])
+
+    assert replay.replayed
+    assert replay.message is not None
+    assert refused.error is not None
+    assert refused.message is None
+    assert fine.error is None
+    assert fine.message is not None
+    assert ExchangeMessage.objects.count() == 3
+
+
+def test_a_revoked_grant_is_refused_on_the_very_next_call(world) -> None:  # type: ignore[no-untyped-def]
+    grant = _granted(world)
+    assert _call(world)["found"] is True
+
+    services.revoke_grant(world["steward"], grant)
+
+    with pytest.raises(PermissionDenied, match="revoked"):
+        _call(world)
+    statuses = list(ExchangeMessage.objects.order_by("pk").values_list("status", flat=True))
+    assert statuses == ["answered", "refused"]
+
+
+def test_concurrent_calls_are_each_logged_once_with_distinct_ledger_indexes(
+    world,  # type: ignore[no-untyped-def]
+    postgres_only: None,
+) -> None:
+    _granted(world)
+    errors: list[BaseException] = []
+
+    def calls() -> None:
+        try:
+            for _ in range(5):
+                _call(world)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=calls) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    messages = ExchangeMessage.objects.all()
+    assert messages.count() == 40
+    assert {m.status for m in messages} == {MessageStatus.ANSWERED}
+    assert len({m.ledger_index for m in messages}) == 40
+    assert LedgerEntry.objects.filter(event_type="data.exchange").count() == 40
