@@ -237,7 +237,7 @@ def _record_peer(peer: PeerRegion, action: str, actor: str) -> None:
         department=settings.ONEWINDOW_REGION_CODE or "platform",
         payload={
             "peer": peer.code,
-            "name": peer.name,
+            "region_name": peer.name,
             "base_url": peer.base_url,
             "status": peer.status,
             "kids": sorted(str(key.get("kid")) for key in peer.keys),
