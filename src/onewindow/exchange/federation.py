@@ -319,23 +319,27 @@ def set_peer_status(peer: PeerRegion, status: str, *, actor: str) -> PeerRegion:
 def refresh_for_unknown_key(token: str) -> None:
     """Before answering: a request signed by a key we do not know, in a registered peer's
     namespace, may come from a key the peer made since we last fetched. Fetch again, at most
-    once per REFRESH_ON_UNKNOWN_KEY_EVERY per peer. Never raises: the answer then refuses."""
+    once per REFRESH_ON_UNKNOWN_KEY_EVERY per peer. Never raises: the answer then refuses.
+    Our own departments' calls cost no query here."""
     try:
         kid = str(signing.jws_header(token).get("kid", ""))
     except signing.SignatureRefused:
         return
     match = KID_PATTERN.match(kid)
-    if match is None or signing.is_known_kid(kid):
+    own = settings.ONEWINDOW_REGION_CODE
+    if match is None or (own and match["department"].startswith(division_prefix(own))):
         return
     cutoff = timezone.now() - REFRESH_ON_UNKNOWN_KEY_EVERY
     for peer in PeerRegion.objects.filter(status=PeerStatus.ACTIVE):
-        stale = peer.fetched_at is None or peer.fetched_at < cutoff
-        if peer.owns_department(match["department"]) and stale:
+        if not peer.owns_department(match["department"]):
+            continue
+        known = any(key.get("kid") == kid for key in peer.keys)
+        if not known and (peer.fetched_at is None or peer.fetched_at < cutoff):
             try:
                 refresh_peer_keys(peer)
             except PeerInvalid as error:
                 logger.warning("peer %s: keys not refreshed: %s", peer.code, error)
-            return
+        return
 
 
 # ----- grants to peer regions' departments -----------------------------------------------------

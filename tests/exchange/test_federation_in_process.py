@@ -1,5 +1,6 @@
 """Federation in one process: a provider that is down, slow or lying; peers' keys kept to
-their own namespace; a peer region's department answered under its own grant only.
+their own namespace and fetched again when a new one signs; a peer region's department
+answered under its own grant only.
 
 Peer servers here are small stand-ins on loopback (threads in this process); the real
 two-instance exchange is in test_federation.py.
@@ -410,3 +411,24 @@ def test_a_peer_regions_department_gets_its_granted_fields_only(world) -> None: 
     )
     assert message.subject_user == person
     assert message.consumer_name == f"{REMOTE_CONSUMER} · Jiangsu"
+
+
+def test_a_peers_new_key_is_fetched_when_a_request_signed_with_it_arrives(world, http_peer) -> None:  # type: ignore[no-untyped-def]
+    old = OKPKey.generate_key("Ed25519", parameters={"kid": f"{REMOTE_CONSUMER}:20261124:00000001"})
+    new = OKPKey.generate_key("Ed25519", parameters={"kid": f"{REMOTE_CONSUMER}:20261125:00000002"})
+    published = json.dumps(
+        {"region": "320000", "keys": [old.as_dict(private=False), new.as_dict(private=False)]}
+    ).encode()
+    port = http_peer(lambda method, path: (200, "application/json", published))
+    peer = _peer(port, keys=[old.as_dict(private=False)], fetched_at=timezone.now())
+    token = _signed_by(new, {"iss": REMOTE_CONSUMER})
+
+    federation.refresh_for_unknown_key(token)  # fetched a moment ago: not again yet
+    with pytest.raises(signing.SignatureRefused):
+        signing.verify_signer(token)
+    PeerRegion.objects.filter(pk=peer.pk).update(fetched_at=timezone.now() - timedelta(minutes=1))
+    federation.refresh_for_unknown_key(token)
+
+    signer, claims = signing.verify_signer(token)
+    assert (signer.peer, signer.code, claims["iss"]) == (peer, REMOTE_CONSUMER, REMOTE_CONSUMER)
+    assert LedgerEntry.objects.filter(event_type="exchange.peer_keys_changed").exists()
