@@ -19,9 +19,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -30,6 +30,14 @@ GRANIAN = Path(sys.executable).with_name("granian")
 CONSUMER = "330100-civil_affairs"
 PROVIDER = "320100-public_security"
 PURPOSE = "marriage_registration"
+NOT_INHERITED = {
+    "DATABASE_URL",
+    "DJANGO_SETTINGS_MODULE",
+    "ONEWINDOW_TASKS_URL",
+    "ONEWINDOW_SECRET_KEY",
+    "ONEWINDOW_DATA_KEY",
+    "ONEWINDOW_LEDGER_KEY",
+}
 
 pytestmark = pytest.mark.skipif(not GRANIAN.exists(), reason="granian is not installed")
 
@@ -47,6 +55,12 @@ class Region:
     folder: Path
     port: int
     driver: subprocess.Popen[str] | None = None
+    logs: list[IO[bytes]] = field(default_factory=list)
+
+    def _log(self, name: str) -> IO[bytes]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.logs.append((self.folder / name).open("wb"))
+        return self.logs[-1]
 
     @property
     def url(self) -> str:
@@ -57,7 +71,9 @@ class Region:
         env = {
             key: value
             for key, value in os.environ.items()
-            if key not in {"DATABASE_URL", "ONEWINDOW_TASKS_URL", "DJANGO_SETTINGS_MODULE"}
+            # Each region its own SQLite file and keys (generated into its folder), whatever
+            # this run's database and the test settings' fixed keys are.
+            if key not in NOT_INHERITED
         }
         return {
             **env,
@@ -78,7 +94,7 @@ class Region:
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=(self.folder / "driver.log").open("w"),
+            stderr=self._log("driver.log"),
             text=True,
         )
 
@@ -124,7 +140,7 @@ class Region:
             ],
             env=self.env,
             cwd=ROOT,
-            stdout=(self.folder / "server.log").open("wb"),
+            stdout=self._log("server.log"),
             stderr=subprocess.STDOUT,
         )
 
@@ -143,12 +159,17 @@ def _wait_until_serving(region: Region, server: subprocess.Popen[bytes]) -> None
 
 
 def _stop(process: subprocess.Popen[Any]) -> None:
-    process.terminate()
+    if process.stdin is not None:  # a driver ends at the end of its input
+        process.stdin.close()
+    else:
+        process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 @pytest.fixture
@@ -183,6 +204,8 @@ def regions(tmp_path: Path) -> Iterator[tuple[Region, Region]]:
     finally:
         for process in processes:
             _stop(process)
+        for log in (*a.logs, *b.logs):
+            log.close()
 
 
 def test_a_cross_region_query_answers_granted_fields_only_and_both_regions_log_it(

@@ -21,13 +21,20 @@ from onewindow.exchange.models import AccessGrant, DataService, PeerRegion, Peer
 from onewindow.identity.models import User
 
 
+def _operator() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no name for this system user
+        return "cli"
+
+
 class Command(BaseCommand):
     help = "Register peer regions (other OneWindow instances) and grant their departments access."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--by",
-            default=f"cli:{getpass.getuser()}",
+            default=_operator(),
             help="the administrator's name for the ledger (default: cli:<system user>)",
         )
         commands = parser.add_subparsers(dest="action", required=True)
