@@ -39,7 +39,10 @@ NOT_INHERITED = {
     "ONEWINDOW_LEDGER_KEY",
 }
 
-pytestmark = pytest.mark.skipif(not GRANIAN.exists(), reason="granian is not installed")
+pytestmark = [
+    pytest.mark.servers,
+    pytest.mark.skipif(not GRANIAN.exists(), reason="granian is not installed"),
+]
 
 
 def free_port() -> int:
