@@ -110,7 +110,7 @@ def serve(answer: Callable[[str, str], Reply]) -> tuple[http.server.ThreadingHTT
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     return server, server.server_address[1]
 
 
