@@ -14,18 +14,12 @@ completes the log with the outcome: answered, refused, or failed (down, slow, un
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import http.client
 import json
 import logging
 import secrets
-import socket
-import ssl
-import threading
-import time
 import urllib.parse
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,7 +35,7 @@ from joserfc.jwk import OKPKey
 from onewindow.core import personal_data
 from onewindow.core.divisions import Level, code_matches_level
 from onewindow.core.errors import PROBLEM_TYPE_BASE, DomainError, PermissionDenied
-from onewindow.exchange import services, signing
+from onewindow.exchange import services, signing, transport
 from onewindow.exchange.models import (
     KID_PATTERN,
     AccessGrant,
@@ -60,7 +54,6 @@ from onewindow.ledger import services as ledger
 logger = logging.getLogger(__name__)
 
 JWKS_PATH = "/exchange/v1/jwks.json"
-MAX_ANSWER_BYTES = 64 * 1024
 # A provider that sees an unknown key of a peer's department fetches that peer's keys again,
 # at most this often: a flood of made-up key ids cannot turn us into a flood of fetches.
 REFRESH_ON_UNKNOWN_KEY_EVERY = timedelta(seconds=30)
@@ -104,63 +97,6 @@ class PeerRefused(DomainError):
         self.status = status
 
 
-# ----- HTTP with a hard deadline ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HttpAnswer:
-    status: int
-    content_type: str
-    body: bytes
-
-
-def _http(
-    method: str, url: str, *, timeout: float, body: bytes = b"", headers: dict[str, str]
-) -> HttpAnswer:
-    """One HTTP exchange that ends within `timeout` seconds from connecting to the last byte.
-    Raises TimeoutError when the deadline passes, OSError or HTTPException when the peer is
-    unreachable or speaks no HTTP. Socket timeouts bound each wait; a watchdog closes the
-    socket at the deadline, so a peer dripping bytes cannot hold us longer."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError(f"not an http(s) URL: {url}")
-    connection: http.client.HTTPConnection
-    if parts.scheme == "https":
-        connection = http.client.HTTPSConnection(
-            parts.hostname, parts.port, timeout=timeout, context=ssl.create_default_context()
-        )
-    else:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-    deadline = time.monotonic() + timeout
-    expired = threading.Event()
-
-    def cut_off() -> None:
-        expired.set()
-        if connection.sock is not None:
-            with contextlib.suppress(OSError):  # already closed: nothing to cut
-                connection.sock.shutdown(socket.SHUT_RDWR)
-
-    watchdog = threading.Timer(timeout, cut_off)
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
-        connection.request(method, target or "/", body=body or None, headers=headers)
-        response = connection.getresponse()
-        content = response.read(MAX_ANSWER_BYTES + 1)
-        if len(content) > MAX_ANSWER_BYTES:
-            raise http.client.HTTPException("the answer is larger than allowed")
-        content_type = (response.getheader("Content-Type") or "").split(";")[0].strip()
-        return HttpAnswer(response.status, content_type, content)
-    except (OSError, http.client.HTTPException):
-        if expired.is_set() or time.monotonic() >= deadline:
-            raise TimeoutError(f"no answer within {timeout:g} seconds") from None
-        raise
-    finally:
-        watchdog.cancel()
-        connection.close()
-
-
 def _timeout() -> float:
     return float(settings.ONEWINDOW_EXCHANGE_TIMEOUT)
 
@@ -176,7 +112,9 @@ def _overlaps(code: str, other: str) -> bool:
 def _fetch_jwks(peer_code: str, base_url: str) -> dict[str, Any]:
     url = base_url.rstrip("/") + JWKS_PATH
     try:
-        answer = _http("GET", url, timeout=_timeout(), headers={"Accept": "application/json"})
+        answer = transport.exchange(
+            "GET", url, timeout=_timeout(), headers={"Accept": "application/json"}
+        )
     except (OSError, http.client.HTTPException, ValueError) as error:
         raise PeerInvalid(
             _("The key registry at %(url)s could not be fetched: %(error)s"),
@@ -431,12 +369,14 @@ def service_url(peer: PeerRegion, provider_code: str, service_code: str) -> str:
     return f"{peer.base_url}/exchange/v1/{provider}/{service}"
 
 
-def post_request(peer: PeerRegion, provider_code: str, service_code: str, token: str) -> HttpAnswer:
+def post_request(
+    peer: PeerRegion, provider_code: str, service_code: str, token: str
+) -> transport.HttpAnswer:
     """POST a signed request to the peer; raises ProviderTimedOut or ProviderUnavailable."""
     timeout = _timeout()
     params = {"provider": provider_code, "region": peer.name, "seconds": f"{timeout:g}"}
     try:
-        return _http(
+        return transport.exchange(
             "POST",
             service_url(peer, provider_code, service_code),
             timeout=timeout,
@@ -465,7 +405,7 @@ def post_request(peer: PeerRegion, provider_code: str, service_code: str, token:
         ) from None
 
 
-def _problem_of(answer: HttpAnswer) -> tuple[str, str]:
+def _problem_of(answer: transport.HttpAnswer) -> tuple[str, str]:
     """The code and title of a problem+json refusal, as far as they can be read."""
     try:
         document = json.loads(answer.body)
