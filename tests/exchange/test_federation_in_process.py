@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 from joserfc import jws
 from joserfc.jwk import OKPKey
@@ -411,6 +411,12 @@ def test_a_peer_regions_department_gets_its_granted_fields_only(world) -> None: 
     )
     assert message.subject_user == person
     assert message.consumer_name == f"{REMOTE_CONSUMER} · Jiangsu"
+    # The person sees the other region's read; a misuse report belongs to that region.
+    page = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page.force_login(person)
+    assert f"{REMOTE_CONSUMER} · Jiangsu" in page.get("/my-data/").content.decode()
+    with pytest.raises(services.DomainError, match="report it to that region"):
+        services.report_misuse(person, message, reason="I never applied for anything there.")
 
 
 def test_a_peers_new_key_is_fetched_when_a_request_signed_with_it_arrives(world, http_peer) -> None:  # type: ignore[no-untyped-def]

@@ -632,7 +632,12 @@ def report_misuse(reporter: User, message: ExchangeMessage, *, reason: str) -> M
             _("You already reported this access; the case is being looked into."),
             code="already_reported",
         )
-    assert message.consumer is not None  # visible accesses always name who asked
+    if message.consumer is None:  # a peer region's department asked: its supervisors are there
+        raise DomainError(
+            _("A department of %(region)s asked for this data: report it to that region."),
+            field="message",
+            params={"region": message.peer.name if message.peer else ""},
+        )
     now = timezone.now()
     report = MisuseReport.objects.create(
         case=f"pending-{secrets.token_hex(8)}",
