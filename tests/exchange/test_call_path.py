@@ -31,8 +31,9 @@ def _no_cached_keys() -> Iterator[None]:
 
 def _row(world, nonce: str, **claims: str) -> services._LogRow:  # type: ignore[no-untyped-def]
     claims = {"nonce": nonce, "purpose": "marriage_registration", "sub": world["number"]} | claims
+    consumer = signing.Signatory(code=world["consumer"].code, department=world["consumer"])
     return services._LogRow(
-        world["service"], claims, world["consumer"], MessageStatus.ANSWERED, f"request-{nonce}"
+        world["service"], claims, consumer, MessageStatus.ANSWERED, f"request-{nonce}"
     )
 
 

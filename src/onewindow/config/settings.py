@@ -246,3 +246,9 @@ LOGGING = {
 LEDGER_ORIGIN = env_str("ONEWINDOW_LEDGER_ORIGIN", "onewindow.example/ledger")
 LEDGER_WITNESSES = json.loads(env_str("ONEWINDOW_LEDGER_WITNESSES", "[]"))
 LEDGER_WITNESS_QUORUM = int(env_str("ONEWINDOW_LEDGER_WITNESS_QUORUM", "0"))
+
+# Federation: the division this instance serves (its departments' codes start with its
+# prefix; a peer region's never may), and how long a call to a peer region's provider may
+# take, connecting and answering together, before the consumer is told it is unavailable.
+ONEWINDOW_REGION_CODE = env_str("ONEWINDOW_REGION_CODE", "330000")
+ONEWINDOW_EXCHANGE_TIMEOUT = float(env_str("ONEWINDOW_EXCHANGE_TIMEOUT", "5"))

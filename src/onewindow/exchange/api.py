@@ -84,7 +84,7 @@ class GrantOut(Schema):
 
     @staticmethod
     def resolve_consumer(grant: AccessGrant) -> str:
-        return grant.consumer.code
+        return grant.consumer_code  # "320000/320100-CA" for a peer region's department
 
 
 class GrantRequestIn(Schema):
@@ -121,11 +121,13 @@ class AccessOut(Schema):
 
     @staticmethod
     def resolve_consumer(message: ExchangeMessage) -> str:
+        if message.consumer is None and message.peer is not None:
+            return f"{message.peer.code}/{message.remote_consumer}"
         return message.consumer.code if message.consumer else ""
 
     @staticmethod
     def resolve_consumer_name(message: ExchangeMessage) -> str:
-        return message.consumer.name if message.consumer else ""
+        return message.consumer_name
 
     @staticmethod
     def resolve_service(message: ExchangeMessage) -> str:

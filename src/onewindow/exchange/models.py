@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +56,58 @@ class DataService(models.Model):
         return [field["name"] for field in self.response_fields]
 
 
+def division_prefix(code: str) -> str:
+    """The digits every division code under `code` starts with: "320000" → "32",
+    "320100" → "3201", "320106" → "320106" (GB/T 2260)."""
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
+
+
+class PeerStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+# What a federated key id looks like: "<department code>:<YYYYMMDD>:<hex>" (signing._new_key).
+KID_PATTERN = re.compile(r"^(?P<department>[0-9A-Za-z_-]{1,32}):\d{8}:[0-9a-f]{8}$")
+
+
+class PeerRegion(models.Model):
+    """Another OneWindow instance (another region) whose departments may call ours and whose
+    answers ours accept. Its departments' public keys are fetched from its published JWKS and
+    kept here; only keys of departments whose codes start with the region's division prefix
+    are accepted, so a peer can never sign as one of our departments or another peer's."""
+
+    code = models.CharField(_("division code"), max_length=6, unique=True)  # e.g. "320000"
+    name = models.CharField(_("name"), max_length=100)
+    base_url = models.URLField(_("base URL"), max_length=200)
+    keys = models.JSONField(_("public keys"), default=list)  # JWKs, filtered at fetch time
+    fetched_at = models.DateTimeField(_("keys fetched at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=PeerStatus.choices, default=PeerStatus.ACTIVE
+    )
+    registered_by = models.CharField(max_length=150)  # the administrator's account name
+    registered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("peer region")
+        verbose_name_plural = _("peer regions")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def prefix(self) -> str:
+        return division_prefix(self.code)
+
+    def owns_department(self, department_code: str) -> bool:
+        return department_code.startswith(self.prefix)
+
+
 class GrantStatus(models.TextChoices):
     REQUESTED = "requested", _("Requested")
     APPROVED = "approved", _("Approved")
@@ -61,10 +116,19 @@ class GrantStatus(models.TextChoices):
 
 
 class AccessGrant(models.Model):
-    """A consumer department may ask a data service, for one purpose, for these fields only."""
+    """A consumer department may ask a data service, for one purpose, for these fields only.
+
+    The consumer is one of ours (`consumer`) or a department of a peer region (`peer` and
+    its `remote_consumer` code), never both."""
 
     service = models.ForeignKey(DataService, on_delete=models.CASCADE, related_name="grants")
-    consumer = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="grants")
+    consumer = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="grants"
+    )
+    peer = models.ForeignKey(
+        PeerRegion, on_delete=models.PROTECT, null=True, blank=True, related_name="grants"
+    )
+    remote_consumer = models.CharField(_("remote department code"), max_length=32, blank=True)
     purpose = models.CharField(_("purpose"), max_length=64)  # a service item code or case type
     fields = models.JSONField(_("granted fields"), default=list)
     status = models.CharField(max_length=16, choices=GrantStatus.choices)
@@ -81,10 +145,38 @@ class AccessGrant(models.Model):
     refusal_reason = models.CharField(_("reason for refusal"), max_length=500, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["service", "consumer", "purpose", "status"])]
+        indexes = [
+            models.Index(fields=["service", "consumer", "purpose", "status"]),
+            models.Index(
+                fields=["service", "peer", "remote_consumer", "purpose"], name="grant_remote"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(consumer__isnull=False, peer__isnull=True, remote_consumer="")
+                    | (Q(consumer__isnull=True, peer__isnull=False) & ~Q(remote_consumer=""))
+                ),
+                name="grant_consumer_local_or_remote",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.consumer_id} → {self.service_id} for {self.purpose}"
+        return f"{self.consumer_code} → {self.service_id} for {self.purpose}"
+
+    @property
+    def consumer_code(self) -> str:
+        """The consumer as the ledger names it: "330106-CA", or "320000/320100-CA"."""
+        if self.consumer is not None:
+            return self.consumer.code
+        return f"{self.peer.code if self.peer else ''}/{self.remote_consumer}"
+
+    @property
+    def consumer_name(self) -> str:
+        """The consumer for pages: our department's name, or a peer region's department code."""
+        if self.consumer is not None:
+            return self.consumer.name
+        return f"{self.remote_consumer} · {self.peer.name if self.peer else ''}"
 
 
 class ProviderRecord(models.Model):
@@ -137,10 +229,15 @@ class ExchangeMessage(models.Model):
 
     nonce = models.CharField(max_length=64, unique=True)
     service = models.ForeignKey(DataService, on_delete=models.PROTECT, related_name="messages")
-    # Null when the request could not be trusted enough to say who sent it.
+    # Null when the request could not be trusted enough to say who sent it, or when a
+    # department of a peer region sent it (then `peer` and `remote_consumer` say which).
     consumer = models.ForeignKey(
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    peer = models.ForeignKey(
+        PeerRegion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    remote_consumer = models.CharField(max_length=32, blank=True)
     purpose = models.CharField(max_length=64)
     case_ref = models.CharField(max_length=64, blank=True)
     actor = models.CharField(max_length=150)  # the officer's account name, or "system"
@@ -168,7 +265,16 @@ class ExchangeMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.consumer_id} asked {self.service_id}: {self.status}"
+        return f"{self.consumer_id or self.remote_consumer} asked {self.service_id}: {self.status}"
+
+    @property
+    def consumer_name(self) -> str:
+        """Who asked, for pages: our department's name, or a peer region's department code."""
+        if self.consumer is not None:
+            return self.consumer.name
+        if self.peer is not None:
+            return f"{self.remote_consumer} · {self.peer.name}"
+        return ""
 
 
 class MisuseStatus(models.TextChoices):
@@ -215,3 +321,43 @@ class MisuseReport(models.Model):
 
     def __str__(self) -> str:
         return self.case
+
+
+class RemoteCallStatus(models.TextChoices):
+    PENDING = "pending", _("Sent, no outcome yet")
+    ANSWERED = "answered", _("Answered")
+    NOT_FOUND = "not_found", _("No record")
+    REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Failed")
+
+
+class RemoteCall(models.Model):
+    """One call one of our departments made to a peer region's data service: written before
+    the request leaves and completed with what came back, so a call that timed out, was
+    refused or never finished is still on record. The provider keeps its own log."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    peer = models.ForeignKey(PeerRegion, on_delete=models.PROTECT, related_name="calls")
+    consumer = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    provider_code = models.CharField(max_length=32)
+    service_code = models.CharField(max_length=64)
+    purpose = models.CharField(max_length=64)
+    case_ref = models.CharField(max_length=64, blank=True)
+    actor = models.CharField(max_length=150)
+    status = models.CharField(
+        max_length=16, choices=RemoteCallStatus.choices, default=RemoteCallStatus.PENDING
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    request_encrypted = models.TextField()
+    response_encrypted = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ledger_index = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["consumer", "-created_at"], name="remote_call_by_consumer")]
+
+    def __str__(self) -> str:
+        return f"{self.consumer_id} asked {self.peer_id}/{self.service_code}: {self.status}"

@@ -21,13 +21,14 @@ from onewindow.identity.models import Business, Department, User
 
 def _visible(messages: QuerySet[ExchangeMessage]) -> QuerySet[ExchangeMessage]:
     """Calls that reached the data, past any secrecy order's disclosure date, newest first.
-    Refusals that never reached the data are left out (nothing was read)."""
+    Refusals that never reached the data are left out (nothing was read); askers from peer
+    regions are shown like our own departments."""
     now = timezone.now()
     return (
-        messages.filter(consumer__isnull=False)
+        messages.filter(Q(consumer__isnull=False) | Q(peer__isnull=False))  # a known asker
         .exclude(status="refused")
         .filter(Q(disclose_after__isnull=True) | Q(disclose_after__lte=now))
-        .select_related("service__provider", "consumer")
+        .select_related("service__provider", "consumer", "peer")
         .order_by("-created_at", "-pk")
     )
 
@@ -72,7 +73,7 @@ def grants_to_decide(steward_department: Department) -> QuerySet[AccessGrant]:
     """Grants on the department's own data services, pending first."""
     return (
         AccessGrant.objects.filter(service__provider=steward_department)
-        .select_related("service", "consumer")
+        .select_related("service", "consumer", "peer")
         .order_by("status", "-requested_at")
     )
 
@@ -91,7 +92,7 @@ def message_log(department: Department, *, status: str = "") -> QuerySet[Exchang
     why, under which case, and the outcome (the encrypted contents stay encrypted)."""
     found = ExchangeMessage.objects.filter(
         Q(consumer=department) | Q(service__provider=department)
-    ).select_related("service__provider", "consumer")
+    ).select_related("service__provider", "consumer", "peer")
     if status:
         found = found.filter(status=status)
     return found.order_by("-created_at", "-pk")

@@ -127,7 +127,7 @@ def _record_grant(grant: AccessGrant, steward: User, action: str) -> None:
         department=grant.service.provider.code,
         payload={
             "service": grant.service.code,
-            "consumer": grant.consumer.code,
+            "consumer": grant.consumer_code,
             "purpose": grant.purpose,
             "fields": grant.fields,
             "expires_at": grant.expires_at.isoformat() if grant.expires_at else "",
@@ -225,18 +225,24 @@ class Answer:
     problem: DomainError | None = None
 
 
-def _active_grant(service: DataService, consumer: Department, purpose: str) -> AccessGrant:
+def _active_grant(service: DataService, consumer: signing.Signatory, purpose: str) -> AccessGrant:
     # Raw SQL on the per-call path: the ORM spent longer building these reads than the
     # database spent answering them (bench/exchange_calls.py --profile).
     quote = connection.ops.quote_name
+    if consumer.peer is None:
+        asker = f"{quote('consumer_id')} = %s"
+        asker_values: list[object] = [consumer.department.pk if consumer.department else None]
+    else:  # a peer region's department: only a grant naming that region and department
+        asker = f"{quote('peer_id')} = %s AND {quote('remote_consumer')} = %s"
+        asker_values = [consumer.peer.pk, consumer.code]
     grant = next(
         iter(
             AccessGrant.objects.raw(
                 f"SELECT {quote('id')}, {quote('status')}, {quote('fields')}, "  # noqa: S608
                 f"{quote('expires_at')} FROM {quote(AccessGrant._meta.db_table)} "
-                f"WHERE {quote('service_id')} = %s AND {quote('consumer_id')} = %s "
+                f"WHERE {quote('service_id')} = %s AND {asker} "
                 f"AND {quote('purpose')} = %s ORDER BY {quote('requested_at')} DESC LIMIT 1",
-                [service.pk, consumer.pk, purpose],
+                [service.pk, *asker_values, purpose],
             )
         ),
         None,
@@ -261,7 +267,7 @@ class _LogRow:
 
     service: DataService
     claims: dict[str, Any]
-    consumer: Department | None
+    consumer: signing.Signatory | None  # our department or a peer region's; None: unknown
     status: str
     request: str
     response: str = ""
@@ -369,7 +375,9 @@ def _write(rows: list[_LogRow]) -> None:
             ExchangeMessage(
                 nonce=nonce,
                 service=row.service,
-                consumer=consumer,
+                consumer=consumer.department if consumer is not None else None,
+                peer=consumer.peer if consumer is not None else None,
+                remote_consumer=consumer.code[:32] if consumer and consumer.peer else "",
                 purpose=str(claims.get("purpose", ""))[:64],
                 case_ref=str(claims.get("ref", ""))[:64],
                 actor=str(claims.get("actor", ""))[:150],
@@ -474,7 +482,7 @@ def _commit_log(row: _LogRow) -> ExchangeMessage:
 def _log(
     service: DataService,
     claims: dict[str, Any],
-    consumer: Department | None,
+    consumer: signing.Signatory | None,
     status: str,
     *,
     request: str,
@@ -488,14 +496,14 @@ def _log(
 
 
 def answer(service: DataService, token: str) -> Answer:
-    """The provider's side of a call. Refusals are answered and logged too; the answer is
-    given only once its log row and ledger entry are committed."""
+    """The provider's side of a call, from one of our departments or a peer region's.
+    Refusals are answered and logged too; the answer is given only once its log row and
+    ledger entry are committed."""
     try:
-        key, claims = signing.verify(token)
+        consumer, claims = signing.verify_signer(token)
     except signing.SignatureRefused as refused:
         _log(service, {}, None, MessageStatus.REFUSED, request=token, reason=str(refused))
         return Answer(401, "", refused)
-    consumer = key.department
     now = timezone.now()
     try:
         if claims.get("iss") != consumer.code or claims.get("aud") != service.provider.code:
@@ -624,7 +632,12 @@ def report_misuse(reporter: User, message: ExchangeMessage, *, reason: str) -> M
             _("You already reported this access; the case is being looked into."),
             code="already_reported",
         )
-    assert message.consumer is not None  # visible accesses always name who asked
+    if message.consumer is None:  # a peer region's department asked: its supervisors are there
+        raise DomainError(
+            _("A department of %(region)s asked for this data: report it to that region."),
+            field="message",
+            params={"region": message.peer.name if message.peer else ""},
+        )
     now = timezone.now()
     report = MisuseReport.objects.create(
         case=f"pending-{secrets.token_hex(8)}",

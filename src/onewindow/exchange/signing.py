@@ -2,7 +2,8 @@
 `alg: Ed25519` per RFC 9864); the registry of public keys is published as a JWKS.
 
 Private keys are kept encrypted under the platform's data key. Rotating a key retires the old
-one: it still verifies for a grace period, so messages in flight are not lost.
+one: it still verifies for a grace period, so messages in flight are not lost. Keys of peer
+regions' departments (federation, ADR 0005) verify too, each only for its own region.
 
 Decrypted private keys and imported public keys are kept in memory per process for
 KEY_CACHE_SECONDS (a call used to spend four database reads, two decryptions and four key
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from joserfc import jws
@@ -28,7 +30,7 @@ from joserfc.jwk import OKPKey
 
 from onewindow.core import personal_data
 from onewindow.core.errors import DomainError
-from onewindow.exchange.models import DepartmentKey
+from onewindow.exchange.models import KID_PATTERN, DepartmentKey, PeerRegion, PeerStatus
 from onewindow.identity.models import Department
 
 ALGORITHM = "Ed25519"
@@ -149,33 +151,102 @@ def sign(department: Department, claims: dict[str, Any]) -> str:
     return jws.serialize_compact(header, payload.encode(), signer.private, algorithms=[ALGORITHM])
 
 
-def verify(token: str) -> tuple[DepartmentKey, dict[str, Any]]:
-    """The signer's key and the claims of a signed message. Raises SignatureRefused for an
-    unknown or long-retired key, a bad signature, or anything that is not our JWS."""
+def jws_header(token: str) -> dict[str, Any]:
+    """The protected header of an exchange JWS, unverified; raises SignatureRefused."""
     try:
         header = jws.extract_compact(token.encode()).protected
     except (JoseError, ValueError):
         raise SignatureRefused("The message is not a compact JWS.") from None
     if header.get("alg") != ALGORITHM or header.get("typ") != TYPE:
         raise SignatureRefused("The message must be signed with Ed25519 as an exchange JWS.")
-    verifier = _verifier(str(header.get("kid", "")))
-    if verifier is None:
-        raise SignatureRefused("The signing key is not in the registry.")
-    stored = verifier.stored
-    if stored.retired_at is not None and stored.retired_at + RETIRED_KEY_GRACE < timezone.now():
-        raise SignatureRefused("The signing key was retired.")
+    return header
+
+
+def _verified_claims(token: str, public: OKPKey) -> dict[str, Any]:
     try:
-        verified = jws.deserialize_compact(token, verifier.public, algorithms=[ALGORITHM])
+        verified = jws.deserialize_compact(token, public, algorithms=[ALGORITHM])
         claims = json.loads(verified.payload)
     except (JoseError, ValueError):
         raise SignatureRefused("The signature does not verify.") from None
     if not isinstance(claims, dict):
         raise SignatureRefused("The signed claims must be an object.")
-    return stored, claims
+    return claims
+
+
+def _verified_locally(token: str, verifier: _Verifier) -> dict[str, Any]:
+    stored = verifier.stored
+    if stored.retired_at is not None and stored.retired_at + RETIRED_KEY_GRACE < timezone.now():
+        raise SignatureRefused("The signing key was retired.")
+    return _verified_claims(token, verifier.public)
+
+
+def verify(token: str) -> tuple[DepartmentKey, dict[str, Any]]:
+    """The signer's key and the claims of a message one of our departments signed. Raises
+    SignatureRefused for an unknown or long-retired key, a bad signature, or anything that is
+    not our JWS."""
+    verifier = _verifier(str(jws_header(token).get("kid", "")))
+    if verifier is None:
+        raise SignatureRefused("The signing key is not in the registry.")
+    return verifier.stored, _verified_locally(token, verifier)
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """Who signed a message: one of our departments, or a department of a peer region
+    (`code` is then the peer's department code, and `department` is None)."""
+
+    code: str
+    department: Department | None = None
+    peer: PeerRegion | None = None
+
+
+def _peer_key(kid: str, peer: PeerRegion | None) -> tuple[PeerRegion, str, dict[str, Any]] | None:
+    match = KID_PATTERN.match(kid)
+    if match is None:
+        return None
+    department_code = match["department"]
+    regions = PeerRegion.objects.filter(status=PeerStatus.ACTIVE)
+    if peer is not None:
+        regions = regions.filter(pk=peer.pk)
+    for region in regions:
+        # The kid names its department, and only a department inside the peer's division is
+        # the peer's to sign for: a peer's key can never speak for one of ours.
+        if not region.owns_department(department_code):
+            continue
+        for public_jwk in region.keys:
+            if public_jwk.get("kid") == kid:
+                return region, department_code, public_jwk
+    return None
+
+
+def verify_from_peer(
+    token: str, peer: PeerRegion | None = None
+) -> tuple[Signatory, dict[str, Any]]:
+    """The signatory and claims of a message a peer region's department signed (of `peer`
+    only, when given), checked against the keys registered for that region. Raises
+    SignatureRefused when no active peer region has the key, or the signature does not
+    verify. Not cached: a suspended peer's keys stop verifying at once."""
+    found = _peer_key(str(jws_header(token).get("kid", "")), peer)
+    if found is None:
+        raise SignatureRefused("The signing key is not in the registry.")
+    region, department_code, public_jwk = found
+    claims = _verified_claims(token, OKPKey.import_key(public_jwk))
+    return Signatory(code=department_code, peer=region), claims
+
+
+def verify_signer(token: str) -> tuple[Signatory, dict[str, Any]]:
+    """Who signed and what: our departments' keys first, then registered peer regions'."""
+    verifier = _verifier(str(jws_header(token).get("kid", "")))
+    if verifier is None:
+        return verify_from_peer(token)
+    claims = _verified_locally(token, verifier)
+    department = verifier.stored.department
+    return Signatory(code=department.code, department=department), claims
 
 
 def jwks() -> dict[str, Any]:
     """Every key that may still verify: the published registry other parties fetch."""
     cutoff = timezone.now() - RETIRED_KEY_GRACE
     keys = DepartmentKey.objects.exclude(retired_at__lt=cutoff).order_by("kid")
-    return {"keys": [key.public_jwk for key in keys]}
+    # "region" is an extra member (RFC 7517 §5): peers check it when they register us.
+    return {"region": settings.ONEWINDOW_REGION_CODE, "keys": [key.public_jwk for key in keys]}

@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.core.errors import DomainError, NotFound, problem, problem_from_error
-from onewindow.exchange import selectors, services, signing
+from onewindow.exchange import federation, selectors, services, signing
 from onewindow.exchange.forms import (
     GrantDecisionForm,
     GrantRequestForm,
@@ -59,7 +59,9 @@ def exchange(request: HttpRequest, provider: str, service: str) -> HttpResponse:
         return _problem(problem(status=404, code="not_found", title="No such data service."))
     if len(request.body) > MAX_REQUEST_BYTES:
         return _problem(problem(status=413, code="too_large", title="The request is too large."))
-    result = services.answer(found, request.body.decode("ascii", errors="replace").strip())
+    token = request.body.decode("ascii", errors="replace").strip()
+    federation.refresh_for_unknown_key(token)  # a peer region's department's new key
+    result = services.answer(found, token)
     if result.problem is not None:
         document = problem_from_error(result.problem, instance=request.path)
         document["status"] = result.status

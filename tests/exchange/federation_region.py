@@ -1,0 +1,207 @@
+"""One region of the two-instance federation test: `python -m tests.exchange.federation_region`
+runs in that instance's own environment (its ONEWINDOW_VAR_DIR, SQLite file, keys and
+ONEWINDOW_REGION_CODE) and reads one JSON list per line, answering each with one JSON line:
+
+    ["seed", "320000"]                 divisions, departments, data services, a steward
+    ["exchange-peer", "add", ...]      the `onewindow exchange-peer` command, as an operator
+    ["call", "320000", ...]            federation.call_remote from here
+    ["tamper", "320000", ...]          a request altered after signing, posted
+    ["log"]                            both exchange logs
+
+One process per region for the whole test: starting Django once, not once per step, keeps
+the test fast. Data is made through the real services, as a region's own setup would.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+from typing import Any
+
+REGIONS = {
+    # code: (province zh/en, city code, city zh/en)
+    "330000": ("浙江省", "Zhejiang", "330100", "杭州市", "Hangzhou"),
+    "320000": ("江苏省", "Jiangsu", "320100", "南京市", "Nanjing"),
+}
+PERSON_ID = "320106198506151370"  # a Nanjing resident, known to region 320000's records
+HOUSEHOLD = "public_security.household_registration"
+
+
+def seed(region: str) -> dict[str, Any]:
+    from datetime import date
+
+    from onewindow.core.divisions import EconomicRegion, Level
+    from onewindow.core.services import define_division
+    from onewindow.exchange import services
+    from onewindow.exchange.models import DataService
+    from onewindow.exchange.seed import seed_data_services
+    from onewindow.identity import services as identity
+    from onewindow.identity.models import Department, DepartmentKind
+
+    province_zh, province_en, city_code, city_zh, city_en = REGIONS[region]
+    nation = define_division(
+        code="000000", level=Level.NATION, name_zh="中国", name_en="China", parent=None
+    )
+    province = define_division(
+        code=region,
+        level=Level.PROVINCE,
+        name_zh=province_zh,
+        name_en=province_en,
+        parent=nation,
+        economic_region=EconomicRegion.EAST,
+    )
+    city = define_division(
+        code=city_code, level=Level.CITY, name_zh=city_zh, name_en=city_en, parent=province
+    )
+    for kind in (DepartmentKind.PUBLIC_SECURITY, DepartmentKind.CIVIL_AFFAIRS):
+        Department.objects.create(
+            code=f"{city_code}-{kind.value}",
+            name_zh=f"{city_zh}{kind.value}",
+            name_en=f"{city_en} {kind.label}",
+            kind=kind,
+            division=city,
+        )
+    seed_data_services()
+    provider = Department.objects.get(code=f"{city_code}-public_security")
+    identity.create_officer(
+        username="steward",
+        password="correct-horse-battery",
+        real_name="张管",
+        department=provider,
+        roles=("data_steward",),
+    )
+    if region == "320000":
+        service = DataService.objects.get(code=HOUSEHOLD)
+        record = {
+            "name": "陈小红",
+            "sex": "female",
+            "birth_date": date(1985, 6, 15).isoformat(),
+            "household_division": "320106",
+            "household_head": "陈大红",
+        }
+        services.load_records(service, [(PERSON_ID, record)])
+        identity.register_citizen(
+            username="chen",
+            password="correct-horse-battery",
+            real_name="陈小红",
+            id_number=PERSON_ID,
+            mobile="13900000001",
+        )
+    return {
+        "region": region,
+        "departments": list(Department.objects.values_list("code", flat=True)),
+    }
+
+
+def call(peer_code: str, provider: str, consumer: str, purpose: str) -> dict[str, Any]:
+    from onewindow.core.errors import DomainError
+    from onewindow.exchange import federation
+    from onewindow.exchange.models import PeerRegion
+    from onewindow.identity.models import Department
+
+    try:
+        answer = federation.call_remote(
+            Department.objects.get(code=consumer),
+            PeerRegion.objects.get(code=peer_code),
+            provider,
+            HOUSEHOLD,
+            subject=PERSON_ID,
+            purpose=purpose,
+            case_ref="330100-20261124-000007",
+            actor="clerk.li",
+        )
+    except DomainError as error:
+        return {"error": error.code, "status": error.status, "message": str(error)}
+    return {"answer": answer}
+
+
+def tamper(peer_code: str, provider: str, consumer: str, purpose: str) -> dict[str, Any]:
+    """A request signed by our department, its purpose changed after signing."""
+    from onewindow.exchange import federation
+    from onewindow.exchange.models import PeerRegion
+    from onewindow.identity.models import Department
+
+    token, claims = federation.build_remote_request(
+        Department.objects.get(code=consumer),
+        provider,
+        HOUSEHOLD,
+        subject=PERSON_ID,
+        purpose=purpose,
+    )
+    header, _payload, signature = token.split(".")
+    forged = dict(claims, purpose="something_else")
+    payload = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+    answer = federation.post_request(
+        PeerRegion.objects.get(code=peer_code),
+        provider,
+        HOUSEHOLD,
+        f"{header}.{payload}.{signature}",
+    )
+    return {"status": answer.status, "content_type": answer.content_type}
+
+
+def log() -> dict[str, Any]:
+    from onewindow.exchange.models import ExchangeMessage, RemoteCall
+    from onewindow.ledger.models import LedgerEntry
+
+    return {
+        "incoming": [
+            {
+                "status": message.status,
+                "consumer": message.consumer.code if message.consumer else None,
+                "peer": message.peer.code if message.peer else None,
+                "remote_consumer": message.remote_consumer,
+                "reason": message.reason,
+                "about_a_known_person": message.subject_user_id is not None,
+                "in_ledger": LedgerEntry.objects.filter(index=message.ledger_index).exists(),
+            }
+            for message in ExchangeMessage.objects.order_by("pk")
+        ],
+        "outgoing": [
+            {
+                "status": remote.status,
+                "peer": remote.peer.code,
+                "http_status": remote.http_status,
+                "reason": remote.reason,
+                "in_ledger": LedgerEntry.objects.filter(index=remote.ledger_index).exists(),
+            }
+            for remote in RemoteCall.objects.order_by("pk")
+        ],
+    }
+
+
+def exchange_peer(*args: str) -> dict[str, Any]:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    output = StringIO()
+    try:
+        call_command("exchange_peer", *args, stdout=output)
+    except CommandError as error:
+        return {"error": str(error)}
+    return {"output": output.getvalue()}
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onewindow.config.settings")
+    import django
+
+    django.setup()
+    actions = {
+        "seed": seed,
+        "exchange-peer": exchange_peer,
+        "call": call,
+        "tamper": tamper,
+        "log": log,
+    }
+    for line in sys.stdin:
+        action, *arguments = json.loads(line)
+        sys.stdout.write(json.dumps(actions[action](*arguments), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
