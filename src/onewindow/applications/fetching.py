@@ -212,7 +212,9 @@ def run_due(application: Application | None = None, *, now: datetime | None = No
     for pk in list(due.values_list("pk", flat=True)[:200]):
         with transaction.atomic():
             fetched = (
-                FetchedMaterial.objects.select_for_update()
+                # Lock only the fetch row: the joined business is nullable, and PostgreSQL
+                # cannot lock the nullable side of an outer join.
+                FetchedMaterial.objects.select_for_update(of=("self",))
                 .select_related(
                     "service__provider",
                     "consumer",

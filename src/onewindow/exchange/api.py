@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
 from onewindow.core.errors import NotFound
@@ -196,13 +196,14 @@ def grants(request: HttpRequest) -> Any:
 
 
 @router.post("/grants", response={201: GrantOut}, summary="Ask for access to a data service")
-def request_grant(request: HttpRequest, payload: GrantRequestIn) -> tuple[int, AccessGrant]:
+def request_grant(request: HttpRequest, payload: GrantRequestIn) -> Status[AccessGrant]:
     officer = verified_officer(request)
     service = selectors.data_services().filter(code=payload.service).first()
     if service is None:
         raise NotFound("No data service has this code.", field="service")
-    return 201, services.request_grant(
-        officer, service, purpose=payload.purpose, fields=payload.fields
+    return Status(
+        201,
+        services.request_grant(officer, service, purpose=payload.purpose, fields=payload.fields),
     )
 
 
@@ -249,14 +250,12 @@ def my_accesses(request: HttpRequest) -> Any:
     response={201: ReportOut},
     summary="Report a suspected misuse of one access",
 )
-def report_misuse(
-    request: HttpRequest, access_id: int, payload: ReportIn
-) -> tuple[int, MisuseReport]:
+def report_misuse(request: HttpRequest, access_id: int, payload: ReportIn) -> Status[MisuseReport]:
     user = _user(request)
     message = ExchangeMessage.objects.filter(pk=access_id).first()
     if message is None:
         raise NotFound("No access to your data has this number.", field="access_id")
-    return 201, services.report_misuse(user, message, reason=payload.reason)
+    return Status(201, services.report_misuse(user, message, reason=payload.reason))
 
 
 @router.get("/misuse-cases", response=list[ReportOut], summary="My department's cases")
