@@ -11,6 +11,7 @@ urlpatterns = [
     path("inbox/", include("onewindow.notify.urls")),
     path("ledger/", include("onewindow.ledger.urls")),
     path("exchange/v1/", include("onewindow.exchange.urls")),
+    path("credit/", include("onewindow.exchange.credit_urls")),
 ]
 
 handler400 = "onewindow.web.errors.bad_request"
