@@ -76,6 +76,16 @@ def test_personal_data_is_refused(overrides: dict[str, object], field: str) -> N
     assert not LedgerEntry.objects.exists()
 
 
+def test_a_sha256_digest_with_a_run_of_digits_is_not_mistaken_for_personal_data() -> None:
+    digest = "ab" + "33010619900101123" + "4" + "c" * 44  # 64 hex, with an ID-like run
+
+    receipt = record_decision(1, payload={"request_sha256": digest})
+
+    assert LedgerEntry.objects.filter(index=receipt.index).exists()
+    with pytest.raises(errors.PersonalDataRefused):
+        record_decision(2, payload={"request": digest[:30]})  # not a whole digest: refused
+
+
 def test_a_payload_that_is_not_json_is_refused() -> None:
     with pytest.raises(errors.LedgerError) as refused:
         record_decision(1, payload={"when": object()})

@@ -35,6 +35,9 @@ EVENT_TYPE = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
 # GB 11643 resident ID (18 characters, last may be X) and mainland mobile numbers.
 RESIDENT_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 MOBILE_NUMBER = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+# A SHA-256 hex digest is already one-way; about one in thirty holds a run of digits that
+# looks like an ID or mobile number, which must not make the caller's use case fail.
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 PERSONAL_KEYS = frozenset(
     {
         "id_number",
@@ -82,7 +85,11 @@ def _refuse_personal_data(value: Any, path: str = "payload") -> None:
     elif isinstance(value, list | tuple):
         for position, item in enumerate(value):
             _refuse_personal_data(item, f"{path}.{position}")
-    elif isinstance(value, str) and (RESIDENT_ID.search(value) or MOBILE_NUMBER.search(value)):
+    elif (
+        isinstance(value, str)
+        and not SHA256_HEX.fullmatch(value)
+        and (RESIDENT_ID.search(value) or MOBILE_NUMBER.search(value))
+    ):
         raise errors.PersonalDataRefused(errors.PERSONAL_DATA, field=path, params={"what": path})
 
 
