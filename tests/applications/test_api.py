@@ -55,7 +55,7 @@ def test_catalogue_search_ranks_and_counts_facets(client: Client, world) -> None
     assert found["items"][0]["code"] == factories.COMPANY
     assert found["facets"]["life_event"]["business"] >= 1
     everything = client.get(f"{API}/services").json()
-    assert len(everything["items"]) == 7
+    assert len(everything["items"]) == 8
     assert client.get(f"{API}/services", {"life_event": "birth"}).json()["items"][0]["code"] in {
         factories.BIRTH,
         factories.SOCIAL_SECURITY_CARD,

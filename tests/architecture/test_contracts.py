@@ -28,6 +28,8 @@ PUBLIC = {
     "catalog:guide",
     "exchange:jwks",  # the public key registry
     "exchange:call",  # authenticated by the request's signature, not a session
+    "credit:search",  # business credit profiles: the legally public part is for everyone
+    "credit:profile",
 }
 PUBLIC_PREFIXES = ("api:", "ledger")  # the API answers 401 itself; the ledger is public by design
 

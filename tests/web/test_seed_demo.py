@@ -142,3 +142,20 @@ def test_demo_departments_publish_data_services_with_records_and_grants() -> Non
     assert set(answer["data"]) == {"name", "sex", "birth_date", "household_division"}
     # The demo's applications fetched their identity records instead of asking for them.
     assert FetchedMaterial.objects.filter(status="fetched").exists()
+
+
+def test_demo_credit_profile_shows_a_penalty_and_a_licence_from_two_departments() -> None:
+    from django.test import Client
+
+    from onewindow.web.demo.credit import DEMO_CREDIT_CODE
+
+    seed()
+
+    page = Client().get(f"/credit/{DEMO_CREDIT_CODE}/").content.decode()
+    public = Client().get(f"/api/v1/credit/{DEMO_CREDIT_CODE}").json()
+    assert "食品经营许可证" in page
+    assert "杭应急罚" in page
+    licence_from = {entry["reported_by"] for entry in public["licences"]}
+    penalty_from = {entry["reported_by"] for entry in public["penalties"]}
+    assert licence_from == {"330100-AMR"}
+    assert "330100-EMERG" in penalty_from

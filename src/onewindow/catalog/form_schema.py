@@ -4,7 +4,9 @@ rendered as accessible HTML forms.
 A form schema is a draft 2020-12 object schema whose properties are strings (optionally
 `enum`, `format: date`, `maxLength`, `minLength`, `pattern`), integers, numbers or booleans.
 Labels are `title` (English) and `x-title-zh`; hints `description` / `x-description-zh`;
-enum labels `x-enum-labels: {value: {"zh": .., "en": ..}}`; long text `x-multiline: true`.
+enum labels `x-enum-labels: {value: {"zh": .., "en": ..}}`; long text `x-multiline: true`;
+`x-check: <name>` runs a rule JSON Schema cannot say (e.g. "this penalty may be repaired
+now"), registered with `register_field_check` by the app that knows it.
 The same `validate_form_data` serves the API and the pages, so both refuse the same input.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -27,6 +30,17 @@ FORMAT_CHECKER = FormatChecker(formats=["date", "email"])
 
 class FormSchemaError(ValueError):
     """A schema the platform cannot render or validate; names the property at fault."""
+
+
+# name → check(value) returning a localised message when the value is refused, else None.
+FieldCheck = Callable[[Any], str | None]
+_FIELD_CHECKS: dict[str, FieldCheck] = {}
+
+
+def register_field_check(name: str, check: FieldCheck) -> None:
+    """Make `x-check: name` available to form schemas. Higher apps register their rules in
+    AppConfig.ready() (catalog cannot import them), so every filing channel runs them."""
+    _FIELD_CHECKS[name] = check
 
 
 def _is_zh() -> bool:
@@ -68,6 +82,10 @@ def check_form_schema(schema: dict[str, Any]) -> None:
             )
         if not prop.get("title"):
             raise FormSchemaError(f"property {name!r} needs a title")
+        if "x-check" in prop and prop["x-check"] not in _FIELD_CHECKS:
+            raise FormSchemaError(
+                f"property {name!r}: no check is registered as {prop['x-check']!r}"
+            )
     for name in schema.get("required", []):
         if name not in schema["properties"]:
             raise FormSchemaError(f"required property {name!r} is not defined")
@@ -111,6 +129,18 @@ def validate_form_data(schema: dict[str, Any], data: dict[str, Any]) -> dict[str
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
         name, message = _message(error, schema)
         errors.setdefault(name, message)
+    for name, prop in schema.get("properties", {}).items():
+        if "x-check" not in prop or name in errors or name not in data:
+            continue  # a value that broke the schema is not checked further
+        check = _FIELD_CHECKS.get(prop["x-check"])
+        refusal = (
+            check(data[name])
+            if check is not None
+            else _("%(field)s cannot be checked now; try again later.")
+            % {"field": label_of(schema, name)}
+        )
+        if refusal:
+            errors[name] = refusal
     return errors
 
 

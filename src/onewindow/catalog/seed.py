@@ -1,4 +1,4 @@
-"""The seven services every OneWindow installation starts with, with real-world guides.
+"""The eight services every OneWindow installation starts with, with real-world guides.
 
 Published through `publish_service`, so seeding takes the same checks as an administrator's
 edit. Running it again publishes nothing new unless a definition here changed.
@@ -694,6 +694,113 @@ step approve name_zh="审批制证" name_en="Approval and card production" role=
     ),
 )
 
+CREDIT_REPAIR = dict(
+    code="330000-DRC-XY-001",
+    department_kind=DepartmentKind.DEVELOPMENT_REFORM,
+    level=Level.CITY,
+    life_events=["business"],
+    guide=ServiceGuide(
+        name_zh="行政处罚信用修复",
+        name_en="Credit repair for an administrative penalty",
+        service_type=ServiceType.PUBLIC_SERVICE,
+        audience=Audience.BUSINESS,
+        statutory_days=7,
+        promised_days=5,
+        visits=0,
+        delivery_options=[Delivery.ELECTRONIC],
+        keywords_zh="信用修复 行政处罚 提前终止公示 撤销公示 信用中国 失信 信用记录",
+        keywords_en="credit repair administrative penalty end publicity early credit record",
+        guide_zh=(
+            "企业在行政处罚的最短公示期届满后，已履行处罚决定、纠正违法行为并消除不良影响的，"
+            "可以申请提前终止该行政处罚信息的公示。请填写行政处罚决定书文号，上传处罚决定书、"
+            "罚款缴纳凭证等履行证明、已纠正违法行为的证明材料和信用修复承诺书。"
+            "市信用平台（市发展改革委）审核通过后，该处罚信息即停止在信用页面公示，"
+            "企业本人仍可查看其记录。最短公示期：一般行政处罚三个月，安全生产、消防和特种设备"
+            "领域一年；最长公示期三年，届满自动停止公示，无需申请。"
+        ),
+        guide_en=(
+            "Once an administrative penalty's minimum publicity period has passed, a business "
+            "that has carried out the penalty decision, corrected the violation and removed its "
+            "effects may apply to end the penalty's publicity early. Give the penalty decision "
+            "number and upload the decision, proof of having carried it out (such as the fine's "
+            "payment receipt), proof of the correction and a signed credit commitment letter. "
+            "When the city credit platform (the Development and Reform Commission) approves, "
+            "the penalty is no longer shown on the public credit page; the business itself still "
+            "sees the record. Minimum publicity: three months for most penalties, one year in "
+            "work safety, fire safety and special equipment; the maximum of three years ends "
+            "publicity by itself, without an application."
+        ),
+        legal_basis_zh=(
+            "《失信行为纠正后的信用信息修复管理办法（试行）》（国家发展和改革委员会令2023年第58号）；"
+            "《中华人民共和国行政处罚法》第四十八条"
+        ),
+        legal_basis_en=(
+            "Measures for Repairing Credit Information after Dishonest Conduct Is Corrected "
+            "(Trial), NDRC Order No. 58 of 2023; Administrative Penalty Law of the PRC, article 48"
+        ),
+        materials=[
+            _material(
+                "penalty_decision", "行政处罚决定书", "Penalty decision", MaterialSource.UPLOAD
+            ),
+            _material(
+                "fulfilment_proof",
+                "履行行政处罚决定的证明（罚款缴纳凭证等）",
+                "Proof the penalty was carried out (e.g. the fine's payment receipt)",
+                MaterialSource.UPLOAD,
+            ),
+            _material(
+                "correction_proof",
+                "已纠正违法行为、消除不良影响的证明材料",
+                "Proof the violation was corrected and its effects removed",
+                MaterialSource.UPLOAD,
+            ),
+            _material(
+                "commitment_letter",
+                "信用修复承诺书（加盖公章）",
+                "Credit commitment letter (with the company seal)",
+                MaterialSource.UPLOAD,
+            ),
+            _material(
+                "business_registration",
+                "企业登记信息",
+                "Business registration record",
+                MaterialSource.EXCHANGE,
+                exchange="market_supervision.business_registration",
+            ),
+        ],
+        form_schema={
+            "type": "object",
+            "properties": {
+                "decision_number": _text(
+                    "Penalty decision number",
+                    "行政处罚决定书文号",
+                    max_length=80,
+                    minLength=4,
+                    description="As printed on the decision, e.g. 杭应急罚〔2025〕18号.",
+                    **{
+                        "x-description-zh": "与处罚决定书上的文号一致，例如：杭应急罚〔2025〕18号。",
+                        "x-check": "credit.repairable_penalty",
+                    },
+                ),
+                "correction_summary": _text(
+                    "How the violation was corrected",
+                    "违法行为纠正情况",
+                    max_length=1000,
+                    minLength=10,
+                    **{"x-multiline": True},
+                ),
+            },
+            "required": ["decision_number", "correction_summary"],
+            "additionalProperties": False,
+        },
+        workflow="""
+workflow remind_before=1
+step acceptance name_zh="受理审查" name_en="Acceptance check" role=reviewer department=development_reform level=city sla=2
+step decision name_zh="修复决定" name_en="Repair decision" role=approver department=development_reform level=city sla=3 after=acceptance
+""",
+    ),
+)
+
 SEEDED_SERVICES = (
     BIRTH_REGISTRATION,
     MARRIAGE_REGISTRATION,
@@ -702,6 +809,7 @@ SEEDED_SERVICES = (
     INVESTMENT_PROJECT,
     SOCIAL_SECURITY_CARD,
     RESIDENCE_PERMIT,
+    CREDIT_REPAIR,
 )
 
 

@@ -16,6 +16,7 @@ from onewindow.catalog.api import router as catalog_router
 from onewindow.core.api import router as core_router
 from onewindow.core.errors import DomainError, problem, problem_from_error
 from onewindow.exchange.api import router as exchange_router
+from onewindow.exchange.credit_api import router as credit_router
 from onewindow.identity.api import router as identity_router
 from onewindow.notify.api import router as notify_router
 
@@ -33,6 +34,7 @@ api.add_router("/", catalog_router)
 api.add_router("/", applications_router)
 api.add_router("/", notify_router)
 api.add_router("/", exchange_router)
+api.add_router("/", credit_router)
 
 
 def problem_response(request: HttpRequest, document: dict[str, Any]) -> HttpResponse:

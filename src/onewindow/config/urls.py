@@ -12,6 +12,7 @@ urlpatterns = [
     path("ledger/", include("onewindow.ledger.urls")),
     path("exchange/v1/", include("onewindow.exchange.urls")),
     path("data/", include("onewindow.exchange.page_urls")),
+    path("credit/", include("onewindow.exchange.credit_urls")),
 ]
 
 handler400 = "onewindow.web.errors.bad_request"

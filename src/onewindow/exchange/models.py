@@ -361,3 +361,91 @@ class RemoteCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consumer_id} asked {self.peer_id}/{self.service_code}: {self.status}"
+        return f"{self.consumer_id} asked {self.service_id}: {self.status}"
+
+
+# ----- credit profiles ------------------------------------------------------------------------
+
+
+class CreditProfile(models.Model):
+    """The credit platform's aggregate for one business, keyed by its unified social credit
+    code and written only by a refresh that asks the departments' data services."""
+
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    business = models.ForeignKey(
+        Business, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(_("business name"), max_length=200)
+    # Public by law (the national enterprise credit publicity system names them); no ID number.
+    legal_representative = models.CharField(_("legal representative"), max_length=60)
+    registered_on = models.DateField(_("registered on"), null=True, blank=True)
+    registration_status = models.CharField(_("registration status"), max_length=30)
+    registration_authority = models.CharField(_("registration authority"), max_length=100)
+    # {service code: "answered" | "not_found" | the refusal}: what each source said last time.
+    sources = models.JSONField(default=dict)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+    refreshed_by = models.CharField(max_length=150)
+    ledger_index = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["credit_code"]
+        verbose_name = _("credit profile")
+
+    def __str__(self) -> str:
+        return f"{self.credit_code} {self.name}"
+
+
+class CreditEntryKind(models.TextChoices):
+    LICENCE = "licence", _("Administrative licence")
+    PENALTY = "penalty", _("Administrative penalty")
+    COMMENDATION = "commendation", _("Commendation")
+    ABNORMAL_OPERATION = "abnormal_operation", _("Listed for abnormal operations")
+
+
+class CreditEntry(models.Model):
+    """One licence, penalty, commendation or abnormal-operations listing, as the department's
+    data service reported it. `details` holds the record's public fields."""
+
+    profile = models.ForeignKey(CreditProfile, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=24, choices=CreditEntryKind.choices)
+    source = models.ForeignKey(DataService, on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(_("decision or document number"), max_length=80)
+    title = models.CharField(_("title"), max_length=200)
+    authority = models.CharField(_("authority"), max_length=100)
+    decided_on = models.DateField(_("decided on"))
+    details = models.JSONField(default=dict)
+    # Penalties: the minimum and the maximum publicity period end (the rules are data, see
+    # exchange.credit.PUBLICITY_RULES). Abnormal-operations listings: removed_on in details.
+    minimum_publicity_ends_on = models.DateField(null=True, blank=True)
+    publicity_ends_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "-decided_on", "reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "source", "reference"], name="one_entry_per_source_reference"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference}"
+
+    @property
+    def fine_yuan(self) -> str:
+        """The fine in yuan for display ("12,000.00"), or "" when there is none."""
+        fen = self.details.get("fine_fen")
+        return f"{int(fen) / 100:,.2f}" if isinstance(fen, int) and fen > 0 else ""
+
+
+class CreditRepair(models.Model):
+    """A completed credit repair: the penalty's publicity ended early. The penalty entry
+    stays (the owner still sees it); this row and its ledger entry are the history."""
+
+    entry = models.OneToOneField(CreditEntry, on_delete=models.PROTECT, related_name="repair")
+    application_ref = models.CharField(_("application"), max_length=64)
+    repaired_at = models.DateTimeField(_("publicity ended"), default=timezone.now)
+    publicity_would_have_ended_on = models.DateField(null=True, blank=True)
+    ledger_index = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"repair of {self.entry_id} by {self.application_ref}"

@@ -36,6 +36,7 @@ from onewindow.web.demo.applications import (
     seed_applications,
     seed_exchange,
 )
+from onewindow.web.demo.credit import DEMO_CREDIT_CODE, seed_credit
 
 CITIZENS = 1000
 APPLICATIONS = 2000
@@ -76,6 +77,7 @@ class Command(BaseCommand):
                 make_password(city.DEMO_PASSWORD), lambda user: self._totp(user, seed)
             )
         seed_exchange(rng)  # first, so the demo's applications fetch what the departments hold
+        seed_credit(rng, city.DEMO_PASSWORD, lambda user: self._totp(user, seed))
         seed_applications(rng, applications)
         self._print(accounts)
 
@@ -354,6 +356,10 @@ class Command(BaseCommand):
             f"{Application.objects.count()} applications in every state."
         )
         write(f"Every demo account's password: {city.DEMO_PASSWORD}")
+        write(
+            f"Credit profile with a penalty and a licence: /credit/{DEMO_CREDIT_CODE}/ "
+            "(its owner: resident-0002)."
+        )
         write("Officer and agent accounts also need a TOTP code: add the secret to an")
         write("authenticator app, or print the current code with `onewindow demo-totp USERNAME`.")
         write("")
