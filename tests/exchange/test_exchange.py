@@ -234,3 +234,43 @@ def test_the_citizen_sees_who_read_their_data_and_why(world) -> None:  # type: i
     message.disclose_after = timezone.now() + timedelta(days=90)
     message.save()
     assert "Household registration lookup" not in client.get("/my-data/").content.decode()
+
+
+def test_a_secrecy_order_hides_the_access_until_its_disclosure_date(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from onewindow.exchange import selectors
+
+    grant = _granted(world)
+    later = timezone.now() + timedelta(days=30)
+    with pytest.raises(PermissionDenied, match="secrecy order"):
+        services.call(
+            world["consumer"],
+            HOUSEHOLD,
+            subject=world["number"],
+            purpose="marriage_registration",
+            secret_until=later,
+        )
+    grant.allows_secrecy = True
+    grant.save()
+    with pytest.raises(PermissionDenied, match="within two years"):
+        services.call(
+            world["consumer"],
+            HOUSEHOLD,
+            subject=world["number"],
+            purpose="marriage_registration",
+            secret_until=timezone.now() + timedelta(days=800),
+        )
+
+    answered = services.call(
+        world["consumer"],
+        HOUSEHOLD,
+        subject=world["number"],
+        purpose="marriage_registration",
+        case_ref="investigation-2026-17",
+        secret_until=later,
+    )
+
+    assert answered["found"] is True
+    assert not selectors.accesses_about(world["person"]).exists()
+    monkeypatch.setattr(timezone, "now", lambda: later + timedelta(seconds=1))
+    [shown] = selectors.accesses_about(world["person"])
+    assert shown.case_ref == "investigation-2026-17"

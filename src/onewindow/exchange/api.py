@@ -73,6 +73,7 @@ class GrantOut(Schema):
     expires_at: datetime | None
     revoked_at: datetime | None
     refusal_reason: str
+    allows_secrecy: bool
 
     @staticmethod
     def resolve_service(grant: AccessGrant) -> str:
@@ -96,6 +97,9 @@ class GrantRequestIn(Schema):
 class GrantApproveIn(Schema):
     fields: list[str]
     expires_at: datetime
+    # Calls may carry a legal secrecy order (investigations): hidden from the person until
+    # the order's disclosure date.
+    allows_secrecy: bool = False
 
 
 class GrantRefuseIn(Schema):
@@ -215,6 +219,7 @@ def approve_grant(request: HttpRequest, grant_id: int, payload: GrantApproveIn) 
         _grant_of_provider(officer, grant_id),
         fields=payload.fields,
         expires_at=payload.expires_at,
+        allows_secrecy=payload.allows_secrecy,
     )
 
 

@@ -221,7 +221,8 @@ def refresh_profile(credit_code: str, *, actor: User | None = None) -> CreditPro
     credit_code = normalise_credit_code(credit_code)
     platform = credit_platform()
     actor_name = actor.username if actor is not None else "system"
-    refresh_ref = f"credit-refresh-{uuid.uuid4().hex[:12]}"
+    # A whole UUID: short hex tokens can hold digit runs the ledger reads as phone numbers.
+    refresh_ref = f"credit-refresh-{uuid.uuid4().hex}"
     status, registration = _ask(
         platform, REGISTRATION_SERVICE, credit_code, refresh_ref=refresh_ref, actor=actor_name
     )

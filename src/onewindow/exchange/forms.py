@@ -49,6 +49,11 @@ class GrantDecisionForm(UswdsMixin, forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    allows_secrecy = forms.BooleanField(
+        label=_("Calls may carry a legal secrecy order (investigations only)"),
+        required=False,
+        help_text=_("The person then sees such an access only after the order's disclosure date."),
+    )
     reason = forms.CharField(label=_("Reason (needed to refuse)"), max_length=500, required=False)
 
     def __init__(self, *args: Any, service: DataService, requested: list[str], **kwargs: Any):

@@ -143,6 +143,9 @@ class AccessGrant(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     refusal_reason = models.CharField(_("reason for refusal"), max_length=500, blank=True)
+    # Calls under this grant may carry a legal secrecy order (investigations): the person sees
+    # them only after the order's disclosure date.
+    allows_secrecy = models.BooleanField(_("allows secrecy orders"), default=False)
 
     class Meta:
         indexes = [

@@ -16,7 +16,7 @@ import secrets
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -138,9 +138,16 @@ def _record_grant(grant: AccessGrant, steward: User, action: str) -> None:
 
 @transaction.atomic
 def approve_grant(
-    steward: User, grant: AccessGrant, *, fields: list[str], expires_at: datetime
+    steward: User,
+    grant: AccessGrant,
+    *,
+    fields: list[str],
+    expires_at: datetime,
+    allows_secrecy: bool = False,
 ) -> AccessGrant:
-    """The provider's steward approves some of the requested fields until `expires_at`."""
+    """The provider's steward approves some of the requested fields until `expires_at`.
+    `allows_secrecy` lets calls under the grant carry a legal secrecy order (an
+    investigation), which hides them from the person until the order's disclosure date."""
     if not _is_steward(steward, grant.service.provider):
         raise PermissionDenied(_("Only the providing department's data steward decides."))
     if grant.status != GrantStatus.REQUESTED:
@@ -152,6 +159,7 @@ def approve_grant(
     grant.fields = sorted(set(fields))
     grant.status = GrantStatus.APPROVED
     grant.expires_at = expires_at
+    grant.allows_secrecy = allows_secrecy
     grant.decided_by = steward
     grant.decided_at = timezone.now()
     grant.save()
@@ -202,9 +210,11 @@ def build_request(
     purpose: str,
     case_ref: str = "",
     actor: str = "system",
+    secret_until: datetime | None = None,
 ) -> str:
-    """The consumer's signed request (what travels to the provider)."""
-    claims = {
+    """The consumer's signed request (what travels to the provider). `secret_until` carries
+    a legal secrecy order's disclosure date: the person sees the access only after it."""
+    claims: dict[str, Any] = {
         "iss": consumer.code,
         "aud": service.provider.code,
         "svc": service.code,
@@ -215,6 +225,8 @@ def build_request(
         "nonce": secrets.token_hex(16),
         "iat": int(timezone.now().timestamp()),
     }
+    if secret_until is not None:
+        claims["secret_until"] = int(secret_until.timestamp())
     return signing.sign(consumer, claims)
 
 
@@ -239,7 +251,8 @@ def _active_grant(service: DataService, consumer: signing.Signatory, purpose: st
         iter(
             AccessGrant.objects.raw(
                 f"SELECT {quote('id')}, {quote('status')}, {quote('fields')}, "  # noqa: S608
-                f"{quote('expires_at')} FROM {quote(AccessGrant._meta.db_table)} "
+                f"{quote('expires_at')}, {quote('allows_secrecy')} "
+                f"FROM {quote(AccessGrant._meta.db_table)} "
                 f"WHERE {quote('service_id')} = %s AND {asker} "
                 f"AND {quote('purpose')} = %s ORDER BY {quote('requested_at')} DESC LIMIT 1",
                 [service.pk, *asker_values, purpose],
@@ -259,6 +272,36 @@ def _active_grant(service: DataService, consumer: signing.Signatory, purpose: st
     if grant.expires_at is not None and grant.expires_at <= timezone.now():
         raise GrantRefused(_("The grant has expired."), params={"grant": grant.pk})
     return grant
+
+
+MAX_SECRECY = timedelta(days=2 * 365)
+
+
+def _check_secrecy(claims: dict[str, Any], grant: AccessGrant, now: datetime) -> None:
+    """A secrecy order is honoured only under a grant that allows one, for at most two
+    years; then the access is shown to the person like any other."""
+    if "secret_until" not in claims:
+        return
+    if not grant.allows_secrecy:
+        raise GrantRefused(
+            _("This grant does not allow calls under a secrecy order."),
+            params={"grant": grant.pk},
+        )
+    try:
+        until = float(claims["secret_until"])
+    except (TypeError, ValueError):
+        raise signing.SignatureRefused("The secrecy order's date is not a timestamp.") from None
+    if not now.timestamp() < until <= (now + MAX_SECRECY).timestamp():
+        raise GrantRefused(
+            _("A secrecy order must end in the future and within two years."),
+            params={"grant": grant.pk},
+        )
+
+
+def _disclose_after(claims: dict[str, Any]) -> datetime | None:
+    """When an answered call under a (checked) secrecy order becomes visible to the person."""
+    until = claims.get("secret_until")
+    return None if until is None else datetime.fromtimestamp(float(until), tz=UTC)
 
 
 @dataclass(eq=False)
@@ -390,6 +433,7 @@ def _write(rows: list[_LogRow]) -> None:
                 if row.response
                 else "",
                 ledger_index=receipt.index,
+                disclose_after=_disclose_after(claims) if row.status != "refused" else None,
             )
         )
     for row, message in zip(rows, ExchangeMessage.objects.bulk_create(messages), strict=True):
@@ -514,6 +558,7 @@ def answer(service: DataService, token: str) -> Answer:
         if abs(now.timestamp() - issued) > REPLAY_WINDOW.total_seconds():
             raise signing.SignatureRefused("The request is stale: its timestamp is out of window.")
         grant = _active_grant(service, consumer, str(claims.get("purpose", "")))
+        _check_secrecy(claims, grant, now)
     except DomainError as refused:
         _log(service, claims, consumer, MessageStatus.REFUSED, request=token, reason=str(refused))
         return Answer(refused.status, "", refused)
@@ -562,6 +607,7 @@ def call(
     purpose: str,
     case_ref: str = "",
     actor: str = "system",
+    secret_until: datetime | None = None,
 ) -> dict[str, Any]:
     """Ask a data service in-process and return the verified answer's claims
     ({"found": bool, "data": {...}}). Raises the refusal as a DomainError."""
@@ -569,7 +615,13 @@ def call(
     if service is None:
         raise NotFound(_("No data service has this code."), field="service")
     token = build_request(
-        consumer, service, subject=subject, purpose=purpose, case_ref=case_ref, actor=actor
+        consumer,
+        service,
+        subject=subject,
+        purpose=purpose,
+        case_ref=case_ref,
+        actor=actor,
+        secret_until=secret_until,
     )
     result = answer(service, token)
     if result.problem is not None:

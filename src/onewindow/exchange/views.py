@@ -163,6 +163,7 @@ def grant(request: HttpRequest, pk: int) -> HttpResponse:
                     found,
                     fields=form.cleaned_data["field_names"],
                     expires_at=timezone.make_aware(datetime.combine(expires_on, time(23, 59, 59))),
+                    allows_secrecy=form.cleaned_data["allows_secrecy"],
                 )
                 messages.success(request, _("Approved."))
             elif action == "refuse":
