@@ -221,6 +221,26 @@ def test_second_officer_on_the_same_step_gets_a_conflict(world) -> None:  # type
     assert refused.value.params["current"]["assignee"] == first.username
 
 
+def test_a_decided_step_cannot_be_claimed_or_assigned(world) -> None:  # type: ignore[no-untyped-def]
+    # Found by the workflow state machine: claim_step took a step that was already done.
+    applicant = citizen(world["divisions"]["community"])
+    application = factories.file(
+        applicant, world["versions"][factories.BIRTH], factories.BIRTH_FORM
+    )
+    (review,) = application.steps.all()
+    _approve(review, review.department)
+    review.refresh_from_db()
+    latecomer = factories.officer(review.department)
+    admin = factories.officer(review.department, "department_admin")
+
+    with pytest.raises(Conflict) as refused:
+        services.claim_step(latecomer, review, version=review.version)
+    assert refused.value.code == "step_not_open"
+    with pytest.raises(Conflict) as unassignable:
+        services.assign_step(admin, review, version=review.version, assignee=latecomer)
+    assert unassignable.value.code == "step_not_active"
+
+
 def test_acting_on_a_step_you_do_not_hold_is_forbidden(world) -> None:  # type: ignore[no-untyped-def]
     applicant = citizen(world["divisions"]["community"])
     application = factories.file(

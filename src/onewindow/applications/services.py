@@ -565,17 +565,21 @@ def _may_work_on(officer: User, step: Step) -> bool:
     )
 
 
-def _check_assignee(officer: User, step: Step) -> None:
-    if step.assignee_id != officer.pk:
-        raise PermissionDenied(
-            _("This step is not assigned to you: claim it first."), code="not_assigned"
-        )
+def _check_open(step: Step) -> None:
     if step.status != StepStatus.OPEN:
         raise Conflict(
             _("This step is not open for a decision."),
             code="step_not_open",
             params={"current": _state(step)},
         )
+
+
+def _check_assignee(officer: User, step: Step) -> None:
+    if step.assignee_id != officer.pk:
+        raise PermissionDenied(
+            _("This step is not assigned to you: claim it first."), code="not_assigned"
+        )
+    _check_open(step)
 
 
 def _step_for(officer: User, step: Step, *, version: int) -> tuple[Application, Step]:
@@ -593,8 +597,10 @@ def _save_step(step: Step, **changes: Any) -> None:
 
 @transaction.atomic
 def claim_step(officer: User, step: Step, *, version: int) -> Step:
-    """Take an unassigned step (or one already yours). Raises PermissionDenied, Conflict."""
+    """Take an unassigned open step (or one already yours). Raises PermissionDenied, Conflict
+    (held by another, or skipped, decided or waiting for supplements)."""
     application, step = _step_for(officer, step, version=version)
+    _check_open(step)
     if step.assignee_id not in (None, officer.pk):
         raise Conflict(
             _("Another officer holds this step."),
@@ -615,6 +621,12 @@ def assign_step(admin: User, step: Step, *, version: int, assignee: User) -> Ste
     application, step = _step_for(admin, step, version=version)
     if not OfficerRole.objects.filter(user=admin, role=Role.DEPARTMENT_ADMIN).exists():
         raise PermissionDenied(_("Only a department administrator assigns steps."))
+    if not step.is_active:
+        raise Conflict(
+            _("This step is finished or was not needed: nobody can be assigned to it."),
+            code="step_not_active",
+            params={"current": _state(step)},
+        )
     if (
         assignee.department_id != step.department_id
         or not OfficerRole.objects.filter(user=assignee, role=step.role).exists()
