@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from onewindow.applications import services
+from onewindow.applications import issuing, services
 from onewindow.ledger import services as ledger
 
 
@@ -13,14 +13,16 @@ def tick() -> dict[str, int]:
     """Remind before deadlines, escalate what is overdue, try again the fetches whose provider
     was unavailable, and integrate the ledger's pending entries into a new checkpoint. Each
     part works out from the database what is due, so a late, missed or doubled tick does no
-    harm."""
+    harm. Also issues the credentials approvals should have produced and did not."""
     reminded = services.send_reminders()
     escalated = services.escalate_overdue()
     fetched = services.retry_fetches()
+    issued = issuing.issue_missing()
     checkpoint = ledger.integrate_pending()
     return {
         "reminded": reminded,
         "escalated": escalated,
         "fetched": fetched,
+        "credentials_issued": issued,
         "ledger_size": checkpoint.size,
     }

@@ -86,6 +86,7 @@ class ServiceItemVersion(models.Model):
     promised_days = models.PositiveSmallIntegerField(_("promised time limit, working days"))
     visits = models.PositiveSmallIntegerField(_("in-person visits needed"), default=0)
     delivery_options = models.JSONField(_("delivery options"), default=list, blank=True)
+    credential_kind = models.CharField(_("electronic licence issued"), max_length=32, blank=True)
     form_schema = models.JSONField(_("application form (JSON Schema)"), default=dict)
     workflow = models.TextField(_("workflow definition"))
 

@@ -49,6 +49,8 @@ class ServiceGuide:
     fee_fen: int = 0
     visits: int = 0
     delivery_options: list[str] = field(default_factory=lambda: [Delivery.ELECTRONIC.value])
+    # The electronic licence or certificate the service results in (a credentials kind), if any.
+    credential_kind: str = ""
     form_schema: dict[str, Any] = field(
         default_factory=lambda: {"type": "object", "properties": {}}
     )

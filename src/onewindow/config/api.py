@@ -15,6 +15,7 @@ from onewindow.applications.api import router as applications_router
 from onewindow.catalog.api import router as catalog_router
 from onewindow.core.api import router as core_router
 from onewindow.core.errors import DomainError, problem, problem_from_error
+from onewindow.credentials.api import router as credentials_router
 from onewindow.exchange.api import router as exchange_router
 from onewindow.exchange.credit_api import router as credit_router
 from onewindow.identity.api import router as identity_router
@@ -35,6 +36,7 @@ api.add_router("/", applications_router)
 api.add_router("/", notify_router)
 api.add_router("/", exchange_router)
 api.add_router("/", credit_router)
+api.add_router("/", credentials_router)
 
 
 def problem_response(request: HttpRequest, document: dict[str, Any]) -> HttpResponse:

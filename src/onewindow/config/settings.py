@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "onewindow.notify",
     "onewindow.catalog",
     "onewindow.exchange",
+    "onewindow.credentials",
     "onewindow.applications",
     "onewindow.web",
 ]
@@ -252,3 +253,7 @@ LEDGER_WITNESS_QUORUM = int(env_str("ONEWINDOW_LEDGER_WITNESS_QUORUM", "0"))
 # take, connecting and answering together, before the consumer is told it is unavailable.
 ONEWINDOW_REGION_CODE = env_str("ONEWINDOW_REGION_CODE", "330000")
 ONEWINDOW_EXCHANGE_TIMEOUT = float(env_str("ONEWINDOW_EXCHANGE_TIMEOUT", "5"))
+
+# Where the public reaches this instance: credentials name their status lists under it, and
+# other regions fetch our trust list from it.
+ONEWINDOW_PUBLIC_URL = env_str("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

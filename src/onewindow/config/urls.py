@@ -13,6 +13,7 @@ urlpatterns = [
     path("exchange/v1/", include("onewindow.exchange.urls")),
     path("data/", include("onewindow.exchange.page_urls")),
     path("credit/", include("onewindow.exchange.credit_urls")),
+    path("", include("onewindow.credentials.urls")),
 ]
 
 handler400 = "onewindow.web.errors.bad_request"

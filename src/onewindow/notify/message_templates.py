@@ -115,6 +115,22 @@ TEMPLATES: dict[str, MessageTemplate] = {
         ),
         frozenset({"case", "outcome", "finding"}),
     ),
+    Event.CREDENTIAL_ISSUED: MessageTemplate(
+        gettext_noop("Your %(kind)s %(number)s is in your wallet"),
+        gettext_noop(
+            "Your %(kind)s (number %(number)s) has been issued and is in your wallet. Anyone "
+            "can check it by its QR code at /verify, without calling the office."
+        ),
+        frozenset({"kind", "number"}),
+    ),
+    Event.CREDENTIAL_STATUS_CHANGED: MessageTemplate(
+        gettext_noop("Licence %(number)s is now %(status)s"),
+        gettext_noop(
+            "The status of your licence or certificate %(number)s is now: %(status)s. "
+            "Reason given: %(reason)s"
+        ),
+        frozenset({"number", "status", "reason"}),
+    ),
 }
 
 

@@ -18,6 +18,8 @@ class Event(models.TextChoices):
     STEP_ESCALATED = "step_escalated", _("Step escalated")
     MISUSE_REPORTED = "misuse_reported", _("Suspected misuse of data reported")
     MISUSE_DECIDED = "misuse_decided", _("Report of misuse decided")
+    CREDENTIAL_ISSUED = "credential_issued", _("Licence or certificate issued")
+    CREDENTIAL_STATUS_CHANGED = "credential_status_changed", _("Licence status changed")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -1,0 +1,167 @@
+"""An approved application's result is issued as an electronic licence or certificate
+(credentials, a lower layer). The catalogue names the kind per service version; this module
+turns the application into the credential's subject. Company and individual business
+registration also register the new market entity (identity.Business) first, which holds
+the licence.
+
+Issuing runs after the approval has committed (`application_completed`); if it fails, the
+worker's tick tries again (`issue_missing`), and `issue_credential` is idempotent per case.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onewindow.applications import routing
+from onewindow.applications.models import Application, ApplicationStatus
+from onewindow.core import personal_data
+from onewindow.core.errors import DomainError
+from onewindow.core.validators import generate_credit_code
+from onewindow.credentials import services as credentials
+from onewindow.credentials.models import Credential
+from onewindow.identity.models import ID_NUMBER_CONTEXT, Business, User
+from onewindow.identity.services import register_business
+
+logger = logging.getLogger(__name__)
+RETRY_WINDOW = timedelta(days=7)
+_SYSTEM_RANDOM = random.SystemRandom()
+
+
+def _id_number(user: User) -> str:
+    return personal_data.decrypt(user.id_number_encrypted, context=ID_NUMBER_CONTEXT)
+
+
+def _holder_fields(user: User) -> dict[str, str]:
+    number = _id_number(user)
+    return {
+        "holderName": user.real_name,
+        "idNumber": number,
+        "idNumberMasked": personal_data.mask_resident_id(number),
+    }
+
+
+def _register_entity(application: Application, name: str) -> Business:
+    """The business a registration creates, its applicant the legal representative."""
+    for _attempt in range(5):
+        code = generate_credit_code(_SYSTEM_RANDOM, division_code=application.division.code[:6])
+        if not Business.objects.filter(credit_code=code).exists():
+            return register_business(
+                application.applicant, credit_code=code, name=name, division=application.division
+            )
+    raise DomainError(_("No free credit code could be drawn."), code="credit_code_exhausted")
+
+
+def _subject(application: Application, kind: str) -> tuple[dict[str, Any], Business | None]:
+    form = application.form_data
+    applicant = application.applicant
+    today = f"{timezone.localdate():%Y-%m-%d}"
+    if kind == "business_licence":
+        name = str(form.get("company_name") or form.get("trade_name") or "")
+        business = application.business or _register_entity(application, name)
+        capital = form.get("registered_capital_wan")
+        return {
+            "companyName": business.name,
+            "creditCode": business.credit_code,
+            "legalRepresentative": business.legal_representative.real_name,
+            "registeredCapital": f"{capital}万元" if capital else "—",
+            "businessScope": str(form.get("business_scope", "")),
+            "registeredAddress": str(
+                form.get("registered_address") or form.get("premises_address") or ""
+            ),
+            "establishedOn": today,
+        }, business
+    if kind == "marriage_certificate":
+        partner = str(form.get("partner_id_number", ""))
+        return {
+            **_holder_fields(applicant),
+            "spouseName": str(form.get("partner_name", "")),
+            "spouseIdNumber": partner,
+            "spouseIdNumberMasked": personal_data.mask_resident_id(partner),
+            "registeredOn": today,
+        }, None
+    if kind == "birth_registration":
+        return {
+            "childName": str(form.get("baby_name", "")),
+            "childSex": str(form.get("baby_sex", "")),
+            "birthDate": str(form.get("birth_date", "")),
+            "birthCertificateNumber": str(form.get("birth_certificate_number", "")),
+            "householdOf": str(form.get("household_of", "")),
+            "registeredOn": today,
+        }, None
+    if kind == "social_security_card":
+        return {
+            **_holder_fields(applicant),
+            "cardNumber": f"A{_SYSTEM_RANDOM.randrange(10**8):08d}",
+            "bank": str(form.get("bank", "")),
+            "issuedOn": today,
+        }, None
+    if kind == "residence_permit":
+        return {
+            **_holder_fields(applicant),
+            "residenceAddress": str(form.get("residence_address", "")),
+            "residentSince": str(form.get("resident_since", "")),
+            "issuedOn": today,
+        }, None
+    raise DomainError(_("Unknown kind of credential."), field="kind")
+
+
+def issue_for(application: Application) -> Credential | None:
+    """Issue the credential an approved application results in (None if its service issues
+    none). Idempotent: a second call returns the first credential."""
+    version = application.item_version
+    kind = version.credential_kind
+    if not kind or application.status != ApplicationStatus.APPROVED:
+        return None
+    existing = Credential.objects.filter(case_ref=application.ref, kind=kind).first()
+    if existing is not None:
+        return existing
+    issuer = routing.competent_department(
+        application.division, kind=version.item.department_kind, level=version.item.level
+    )
+    with transaction.atomic():  # a registered business without its licence is never left
+        subject, business = _subject(application, kind)
+        return credentials.issue_credential(
+            kind=kind,
+            issuer=issuer,
+            subject=subject,
+            case_ref=application.ref,
+            holder=None if business else application.applicant,
+            business=business,
+        )
+
+
+def issue_on_completion(sender: Any, *, application: Application, **kwargs: Any) -> None:
+    """`application_completed` handler. A failure is logged and retried by the tick."""
+    try:
+        issue_for(application)
+    except Exception:
+        logger.exception("credential for %s not issued yet; the tick will retry", application.ref)
+
+
+def issue_missing(now: Any = None) -> int:
+    """The tick's part: issue what recent approvals should have produced but did not."""
+    now = now or timezone.now()
+    pending = (
+        Application.objects.filter(
+            status=ApplicationStatus.APPROVED,
+            finished_at__gte=now - RETRY_WINDOW,
+        )
+        .exclude(item_version__credential_kind="")
+        .exclude(ref__in=Credential.objects.values("case_ref"))
+        .select_related("item_version__item", "division", "applicant", "business")
+    )
+    issued = 0
+    for application in pending[:100]:
+        try:
+            if issue_for(application) is not None:
+                issued += 1
+        except Exception:
+            logger.exception("credential for %s still not issued", application.ref)
+    return issued

@@ -1,0 +1,127 @@
+"""The credentials OneWindow issues: what each holds, which fields its QR carries, how long
+it is valid. The service that produces one names its kind in the catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # the credentialSubject property
+    label: str | Promise
+    in_qr: bool = False  # printed in the QR payload (keep it small: a phone must read it)
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    qr_code: str  # two letters in the QR payload, which must stay small
+    vc_type: str
+    label: str | Promise
+    holder: str  # "person" | "business"
+    fields: tuple[Field, ...]
+    valid_years: int | None = None  # None: valid until revoked
+
+    @property
+    def field_names(self) -> list[str]:
+        return [field.name for field in self.fields]
+
+    def label_of(self, name: str) -> str | Promise:
+        return next((field.label for field in self.fields if field.name == name), name)
+
+    @property
+    def qr_fields(self) -> list[str]:
+        """The fields the QR carries, in the order it lists their values."""
+        return [field.name for field in self.fields if field.in_qr]
+
+
+_HOLDER = (
+    Field("holderName", _("Name"), in_qr=True),
+    Field("idNumber", _("ID number")),
+    Field("idNumberMasked", _("ID number (masked)"), in_qr=True),
+)
+
+KINDS: dict[str, Kind] = {
+    kind.code: kind
+    for kind in (
+        Kind(
+            "business_licence",
+            "BL",
+            "BusinessLicenceCredential",
+            _("Business licence"),
+            "business",
+            (
+                Field("companyName", _("Name"), in_qr=True),
+                Field("creditCode", _("Unified social credit code"), in_qr=True),
+                Field("legalRepresentative", _("Legal representative"), in_qr=True),
+                Field("registeredCapital", _("Registered capital")),
+                Field("businessScope", _("Business scope")),
+                Field("registeredAddress", _("Registered address")),
+                Field("establishedOn", _("Established on"), in_qr=True),
+            ),
+        ),
+        Kind(
+            "marriage_certificate",
+            "MC",
+            "MarriageCertificateCredential",
+            _("Marriage certificate"),
+            "person",
+            (
+                *_HOLDER,
+                Field("spouseName", _("Spouse"), in_qr=True),
+                Field("spouseIdNumber", _("Spouse's ID number")),
+                Field("spouseIdNumberMasked", _("Spouse's ID number (masked)"), in_qr=True),
+                Field("registeredOn", _("Registered on"), in_qr=True),
+            ),
+        ),
+        Kind(
+            "birth_registration",
+            "BR",
+            "BirthRegistrationCredential",
+            _("Birth registration record"),
+            "person",
+            (
+                Field("childName", _("Child's name"), in_qr=True),
+                Field("childSex", _("Sex")),
+                Field("birthDate", _("Date of birth"), in_qr=True),
+                Field("birthCertificateNumber", _("Birth medical certificate number")),
+                Field("householdOf", _("Household of"), in_qr=True),
+                Field("registeredOn", _("Registered on"), in_qr=True),
+            ),
+        ),
+        Kind(
+            "social_security_card",
+            "SC",
+            "SocialSecurityCardCredential",
+            _("Social security card"),
+            "person",
+            (
+                *_HOLDER,
+                Field("cardNumber", _("Card number"), in_qr=True),
+                Field("bank", _("Bank")),
+                Field("issuedOn", _("Issued on"), in_qr=True),
+            ),
+            valid_years=10,
+        ),
+        Kind(
+            "residence_permit",
+            "RP",
+            "ResidencePermitCredential",
+            _("Residence permit"),
+            "person",
+            (
+                *_HOLDER,
+                Field("residenceAddress", _("Address of residence")),
+                Field("residentSince", _("Resident since")),
+                Field("issuedOn", _("Issued on"), in_qr=True),
+            ),
+            valid_years=1,
+        ),
+    )
+}
+
+BY_QR_CODE: dict[str, Kind] = {kind.qr_code: kind for kind in KINDS.values()}
