@@ -30,6 +30,12 @@ PUBLIC = {
     "exchange:call",  # authenticated by the request's signature, not a session
     "credit:search",  # business credit profiles: the legally public part is for everyone
     "credit:profile",
+    "credentials:verify",  # anyone checks a licence, without an account
+    "credentials:shared",  # a share is opened by its unguessable link
+    "credentials:trust-list",  # the issuers and seal keys verifiers trust
+    "credentials:trust-list-signed",
+    "credentials:status-list",  # status lists: a verifier checks without saying which one
+    "credentials:jwks",
 }
 PUBLIC_PREFIXES = ("api:", "ledger")  # the API answers 401 itself; the ledger is public by design
 

@@ -342,6 +342,8 @@ def change_status(officer: User, credential: Credential, *, to: str, reason: str
                 subject_ref=locked.number,
                 link=f"/wallet/{locked.id}/",
             )
+        # Now, and again after commit: a list cached meanwhile would miss this change.
+        _forget_status_lists(locked.issuer)
         transaction.on_commit(lambda: _forget_status_lists(locked.issuer))
     return locked
 
