@@ -27,7 +27,7 @@ from onewindow.core.validators import generate_credit_code
 from onewindow.credentials import services as credentials
 from onewindow.credentials.models import Credential
 from onewindow.identity.models import ID_NUMBER_CONTEXT, Business, User
-from onewindow.identity.services import register_business
+from onewindow.identity.services import authorise_agent, register_business
 
 logger = logging.getLogger(__name__)
 RETRY_WINDOW = timedelta(days=7)
@@ -48,13 +48,26 @@ def _holder_fields(user: User) -> dict[str, str]:
 
 
 def _register_entity(application: Application, name: str) -> Business:
-    """The business a registration creates, its applicant the legal representative."""
+    """The market entity a registration creates. Its legal representative is the applicant,
+    or, when an investing business filed it, that business's legal representative; an
+    agent who filed it becomes the new entity's agent for registration matters, so the
+    licence is in their wallet too."""
+    investor = application.business
+    representative = investor.legal_representative if investor else application.applicant
     for _attempt in range(5):
         code = generate_credit_code(_SYSTEM_RANDOM, division_code=application.division.code[:6])
         if not Business.objects.filter(credit_code=code).exists():
-            return register_business(
-                application.applicant, credit_code=code, name=name, division=application.division
+            business = register_business(
+                representative, credit_code=code, name=name, division=application.division
             )
+            if application.applicant != representative:
+                authorise_agent(
+                    business,
+                    by=representative,
+                    agent=application.applicant,
+                    service_types=[application.item_version.service_type],
+                )
+            return business
     raise DomainError(_("No free credit code could be drawn."), code="credit_code_exhausted")
 
 
@@ -64,7 +77,7 @@ def _subject(application: Application, kind: str) -> tuple[dict[str, Any], Busin
     today = f"{timezone.localdate():%Y-%m-%d}"
     if kind == "business_licence":
         name = str(form.get("company_name") or form.get("trade_name") or "")
-        business = application.business or _register_entity(application, name)
+        business = _register_entity(application, name)
         capital = form.get("registered_capital_wan")
         return {
             "companyName": business.name,
