@@ -81,7 +81,8 @@ def test_a_citizen_credential_holds_the_full_id_number_only_as_a_disclosure(
     assert verdict.is_valid
     assert "idNumber" not in verdict.subject
     assert verdict.subject["idNumberMasked"].count("*") >= 8
-    assert card.valid_until is not None and card.valid_until.year == card.valid_from.year + 10
+    assert card.valid_until is not None
+    assert card.valid_until.year == card.valid_from.year + 10
 
 
 def test_the_tick_issues_what_a_failed_completion_did_not(world, founder) -> None:  # type: ignore[no-untyped-def]
@@ -227,7 +228,8 @@ def test_the_wallet_pages_show_download_and_share(licence: Credential, founder: 
     assert licence.number in page.content.decode()
     detail = client.get(reverse("credentials:detail", args=[licence.pk]))
     body = detail.content.decode()
-    assert "<svg" in body and services.qr_of(licence) in body
+    assert "<svg" in body
+    assert services.qr_of(licence) in body
     assert (
         client.get(reverse("credentials:pdf", args=[licence.pk]))["Content-Type"]
         == "application/pdf"
@@ -329,7 +331,8 @@ def test_api_wallet_needs_sign_in_and_shows_only_ones_own(
         {"recipient": "房东", "fields": ["companyName"], "days": 1},
         content_type="application/json",
     )
-    assert made.status_code == 201 and made.json()["token"]
+    assert made.status_code == 201
+    assert made.json()["token"]
     bad = owner.post(
         f"/api/v1/credentials/{licence.pk}/shares",
         {"recipient": "房东", "fields": ["nothing"], "days": 1},
@@ -351,7 +354,8 @@ def test_api_verify_is_public_and_status_changes_need_a_verified_approver(
         )
         .json()
     )
-    assert answer["valid"] is True and answer["reason"] == "valid"
+    assert answer["valid"] is True
+    assert answer["reason"] == "valid"
     url = f"/api/v1/credentials/{licence.pk}/status"
     body: dict[str, Any] = {"status": "revoked", "reason": "依法吊销营业执照"}
     assert Client().post(url, body, content_type="application/json").status_code == 401
@@ -366,7 +370,8 @@ def test_api_verify_is_public_and_status_changes_need_a_verified_approver(
     )
     assert no_reason.status_code == 400
     done = approver.post(url, body, content_type="application/json")
-    assert done.status_code == 200 and done.json()["status"] == "revoked"
+    assert done.status_code == 200
+    assert done.json()["status"] == "revoked"
     answer = (
         Client()
         .post(
@@ -376,7 +381,8 @@ def test_api_verify_is_public_and_status_changes_need_a_verified_approver(
         )
         .json()
     )
-    assert answer["reason"] == "revoked" and answer["status_changed_at"]
+    assert answer["reason"] == "revoked"
+    assert answer["status_changed_at"]
     assert timezone.now() - timezone.datetime.fromisoformat(
         answer["status_changed_at"]
     ) < timedelta(minutes=5)
