@@ -7,6 +7,10 @@ ONEWINDOW_REGION_CODE) and reads one JSON list per line, answering each with one
     ["call", "320000", ...]            federation.call_remote from here
     ["tamper", "320000", ...]          a request altered after signing, posted
     ["log"]                            both exchange logs
+    ["issue"]                          a marriage certificate from this region's civil affairs
+    ["credentials", "anchor"|...]      the `onewindow credentials` command, as an operator
+    ["verify", "OW1:..."]              this region's verifier (the /verify page's), as a dict
+    ["revoke", "<credential id>"]      an approver of the issuer revokes it
 
 One process per region for the whole test: starting Django once, not once per step, keeps
 the test fast. Data is made through the real services, as a region's own setup would.
@@ -185,6 +189,85 @@ def exchange_peer(*args: str) -> dict[str, Any]:
     return {"output": output.getvalue()}
 
 
+def issue() -> dict[str, Any]:
+    from onewindow.core.validators import resident_id_check_character
+    from onewindow.credentials import services
+    from onewindow.identity import services as identity
+    from onewindow.identity.models import Department
+
+    spouse_id, own_id = (
+        body + resident_id_check_character(body)
+        for body in ("33010619870620123", "33010619880101123")
+    )
+    holder = identity.register_citizen(
+        username="bride",
+        password="correct-horse-battery",
+        real_name="李小雨",
+        id_number=own_id,
+        mobile="13900000002",
+    )
+    credential = services.issue_credential(
+        kind="marriage_certificate",
+        issuer=Department.objects.get(code="330100-civil_affairs"),
+        holder=holder,
+        case_ref="330100-20261124-000009",
+        subject={
+            "holderName": "李小雨",
+            "idNumber": own_id,
+            "idNumberMasked": own_id[:6] + "********" + own_id[-4:],
+            "spouseName": "张大海",
+            "spouseIdNumber": spouse_id,
+            "spouseIdNumberMasked": spouse_id[:6] + "********" + spouse_id[-4:],
+            "registeredOn": "2026-11-24",
+        },
+    )
+    return {
+        "id": str(credential.pk),
+        "qr": services.qr_of(credential),
+        "sd_jwt": services.sd_jwt_of(credential),
+    }
+
+
+def credentials(*args: str) -> dict[str, Any]:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    output = StringIO()
+    try:
+        call_command("credentials", *args, stdout=output)
+    except CommandError as error:
+        return {"error": str(error)}
+    return {"output": output.getvalue()}
+
+
+def verify(text: str) -> dict[str, Any]:
+    from onewindow.credentials import selectors
+
+    checked = selectors.check(text)
+    return {
+        **checked.verdict.as_dict(),
+        "region": checked.verdict.issuer and checked.verdict.issuer.region,
+    }
+
+
+def revoke(credential_id: str) -> dict[str, Any]:
+    from onewindow.credentials import services
+    from onewindow.credentials.models import Credential
+    from onewindow.identity import services as identity
+
+    credential = Credential.objects.get(pk=credential_id)
+    approver = identity.create_officer(
+        username="approver",
+        password="correct-horse-battery",
+        real_name="王批",
+        department=credential.issuer,
+        roles=("approver",),
+    )
+    services.change_status(approver, credential, to="revoked", reason="登记无效，依法撤销")
+    return {"status": "revoked"}
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onewindow.config.settings")
     import django
@@ -196,6 +279,10 @@ def main() -> None:
         "call": call,
         "tamper": tamper,
         "log": log,
+        "issue": issue,
+        "credentials": credentials,
+        "verify": verify,
+        "revoke": revoke,
     }
     for line in sys.stdin:
         action, *arguments = json.loads(line)

@@ -85,6 +85,9 @@ class Region:
             "ONEWINDOW_VAR_DIR": str(self.folder),
             "ONEWINDOW_REGION_CODE": self.code,
             "ONEWINDOW_EXCHANGE_TIMEOUT": "5",
+            "ONEWINDOW_PUBLIC_URL": self.url,
+            # A revocation in one process is seen by the region's server at once.
+            "ONEWINDOW_STATUS_LIST_SECONDS": "0",
             "ONEWINDOW_LOG_LEVEL": "WARNING",
         }
 

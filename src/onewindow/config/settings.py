@@ -257,3 +257,6 @@ ONEWINDOW_EXCHANGE_TIMEOUT = float(env_str("ONEWINDOW_EXCHANGE_TIMEOUT", "5"))
 # Where the public reaches this instance: credentials name their status lists under it, and
 # other regions fetch our trust list from it.
 ONEWINDOW_PUBLIC_URL = env_str("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# How long credentials' status lists are cached, here and by verifiers of other regions: a
+# revocation reaches them within this many seconds (our own /verify sees it at once).
+ONEWINDOW_STATUS_LIST_SECONDS = int(env_str("ONEWINDOW_STATUS_LIST_SECONDS", "60"))

@@ -87,7 +87,7 @@ class Checked:
     status_reason: str = ""
 
 
-REMOTE_STATUS_SECONDS = 60
+REMOTE_STATUS_SECONDS = int(settings.ONEWINDOW_STATUS_LIST_SECONDS)
 
 
 def _remote_status(trust: TrustList, issuer: Issuer, purpose: str, index: int) -> bool | None:

@@ -42,7 +42,8 @@ from onewindow.notify import services as notify
 SUBJECT_CONTEXT = "credentials.subject"
 SD_JWT_CONTEXT = "credentials.sd_jwt"
 QR_CONTEXT = "credentials.qr"
-STATUS_CACHE_SECONDS = 60
+# How long a published status list is cached: another process sees a change within this.
+STATUS_CACHE_SECONDS = int(settings.ONEWINDOW_STATUS_LIST_SECONDS)
 STATUS_PURPOSES = ("revocation", "suspension")
 REASON_MIN_LENGTH = 4
 SHARE_MAX_DAYS = 90
