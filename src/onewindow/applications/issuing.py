@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -158,20 +158,23 @@ def issue_on_completion(sender: Any, *, application: Application, **kwargs: Any)
         logger.exception("credential for %s not issued yet; the tick will retry", application.ref)
 
 
-def issue_missing(now: Any = None) -> int:
-    """The tick's part: issue what recent approvals should have produced but did not."""
+def issue_missing(
+    now: datetime | None = None, *, window: timedelta | None = RETRY_WINDOW, limit: int = 100
+) -> int:
+    """The tick's part: issue what approvals (of the last `window`, or all) should have
+    produced but did not; at most `limit` at a time."""
     now = now or timezone.now()
     pending = (
-        Application.objects.filter(
-            status=ApplicationStatus.APPROVED,
-            finished_at__gte=now - RETRY_WINDOW,
-        )
+        Application.objects.filter(status=ApplicationStatus.APPROVED)
         .exclude(item_version__credential_kind="")
         .exclude(ref__in=Credential.objects.values("case_ref"))
         .select_related("item_version__item", "division", "applicant", "business")
+        .order_by("finished_at")
     )
+    if window is not None:
+        pending = pending.filter(finished_at__gte=now - window)
     issued = 0
-    for application in pending[:100]:
+    for application in pending[:limit]:
         try:
             if issue_for(application) is not None:
                 issued += 1

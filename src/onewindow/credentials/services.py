@@ -79,7 +79,7 @@ def _free_status_index(issuer: Department) -> int:
 
 def _next_number(issuer: Department, kind: Kind, now: datetime) -> str:
     # The issuer's row is locked by the caller, so numbers of one issuer never race.
-    prefix = f"{issuer.division.code}-{kind.code.split('_')[0][:4].upper()}-{now:%Y%m%d}-"
+    prefix = f"{issuer.division.code}-{kind.qr_code}-{now:%Y%m%d}-"
     count = Credential.objects.filter(number__startswith=prefix).count()
     return f"{prefix}{count + 1:06d}"
 
