@@ -40,7 +40,7 @@ class Kind:
 
 
 _HOLDER = (
-    Field("holderName", _("Name"), in_qr=True),
+    Field("holderName", _("Full name"), in_qr=True),
     Field("idNumber", _("ID number")),
     Field("idNumberMasked", _("ID number (masked)"), in_qr=True),
 )
