@@ -39,7 +39,13 @@ applications_patterns = (
     "applications",
 )
 
+credentials_patterns = (
+    [path(f"{name}/", elsewhere, name=name) for name in ("verify", "wallet")],
+    "credentials",
+)
+
 urlpatterns = [
+    path("", include(credentials_patterns)),
     path("", include(catalog_patterns)),
     path("", include(applications_patterns)),
     path("", include(web_patterns)),
