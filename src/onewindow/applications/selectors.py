@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from onewindow.applications import fetching
 from onewindow.applications.models import (
     ACTIVE_STEP_STATUSES,
+    TERMINAL_APPLICATION_STATUSES,
     Application,
     Draft,
     FetchedMaterial,
@@ -212,7 +213,7 @@ def audit_decisions(*, batch: int = 2_000) -> DecisionFinding | None:
     import hashlib
     import json
 
-    from onewindow.applications.services import decision_payload
+    from onewindow.applications.models import decision_payload
     from onewindow.ledger.models import LedgerEntry
     from onewindow.ledger.services import canonical_json
 
@@ -247,6 +248,7 @@ def audit_decisions(*, batch: int = 2_000) -> DecisionFinding | None:
                 )
             if (
                 row.step_id is None
+                and row.to_status in TERMINAL_APPLICATION_STATUSES
                 and row.application.is_terminal
                 and row.application.status != row.to_status
             ):

@@ -18,6 +18,10 @@ class Event(models.TextChoices):
     STEP_ESCALATED = "step_escalated", _("Step escalated")
     MISUSE_REPORTED = "misuse_reported", _("Suspected misuse of data reported")
     MISUSE_DECIDED = "misuse_decided", _("Report of misuse decided")
+    DELIVERY_DISPATCHED = "delivery_dispatched", _("Result posted")
+    DELIVERY_DELIVERED = "delivery_delivered", _("Result delivered")
+    DELIVERY_RETURNED = "delivery_returned", _("Post returned")
+    DELIVERY_HANDED_OVER = "delivery_handed_over", _("Result collected")
 
 
 class DeliveryStatus(models.TextChoices):
