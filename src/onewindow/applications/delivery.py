@@ -23,7 +23,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -38,14 +38,15 @@ from onewindow.applications.models import (
     Delivery,
     DeliveryAddress,
     DeliveryStatus,
+    MaterialView,
     Transition,
     decision_payload,
 )
 from onewindow.applications.routing import county_of
 from onewindow.catalog.models import Delivery as DeliveryMethod
-from onewindow.core import personal_data
+from onewindow.core import calendar, personal_data
 from onewindow.core.divisions import Level
-from onewindow.core.errors import Conflict, DomainError, PermissionDenied
+from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.models import Division
 from onewindow.core.validators import normalise_mobile, validate_mobile, validate_postal_code
 from onewindow.identity.models import OfficerRole, Role, User
@@ -86,6 +87,7 @@ TRANSITIONS: dict[str, tuple[str, frozenset[str], str]] = {
     ),
 }
 FINISHED = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.HANDED_OVER})
+OPEN_STATUSES = frozenset(DeliveryStatus.values) - FINISHED
 # How each move reads on the application's timeline (and names its ledger event).
 LOGGED_AS = {
     "dispatch": "dispatched",
@@ -93,6 +95,7 @@ LOGGED_AS = {
     "returned": "returned",
     "hand_over": "handed_over",
 }
+TIMELINE_ACTIONS = frozenset({"delivery_opened", *LOGGED_AS.values()})
 
 
 class TooManyAttempts(DomainError):
@@ -423,9 +426,7 @@ def mark_returned(officer: User, delivery: Delivery, *, reason: str) -> Delivery
     required; the hall may post it again."""
     reason = " ".join(reason.split())
     if not reason or len(reason) > 500:
-        raise DomainError(
-            _("Say why the post came back (at most 500 characters)."), field="reason"
-        )
+        raise DomainError(_("Say why the post came back (at most 500 characters)."), field="reason")
     locked, role = _locked(officer, delivery, "returned")
     locked = _move(locked, officer, role, "returned", reason=reason)
     notices.announce(locked.application, "delivery_returned", reason=reason)
@@ -490,3 +491,52 @@ def _handed_over(locked: Delivery, officer: User, role: str) -> Delivery:
     )
     notices.announce(locked.application, "delivery_handed_over")
     return locked
+
+
+# ----- reading the address to post it ---------------------------------------------------------
+
+
+def read_address(officer: User, delivery: Delivery) -> PostalAddress:
+    """The full address, for the officer who writes the waybill. Recorded like any opening
+    of an applicant's materials: the applicant sees it, and the ledger has a digest.
+    Raises PermissionDenied (not this hall or department), NotFound (no address)."""
+    if acting_role(officer, delivery) is None:
+        raise PermissionDenied(_("This delivery belongs to another hall or department."))
+    address = address_of(delivery.application)
+    if address is None:
+        raise NotFound(_("This delivery has no postal address."), field="address")
+    assert officer.department is not None
+    with transaction.atomic():
+        view = MaterialView.objects.create(
+            application=delivery.application,
+            officer=officer,
+            department=officer.department,
+            purpose="delivery:address",
+        )
+        ledger.record(
+            "data.access",
+            subject_ref=delivery.application.ref,
+            actor_role="officer",
+            department=officer.department.code,
+            payload={"ref": delivery.application.ref, "purpose": view.purpose, "view": view.pk},
+        )
+    return address
+
+
+# ----- what pages show about the hall ---------------------------------------------------------
+
+HALL_OPENS = time(9, 0)
+HALL_CLOSES = time(17, 0)
+
+
+def next_opening_day(now: datetime | None = None) -> date:
+    """Today while the hall is still open on a working day, else the next working day."""
+    local = timezone.localtime(now or timezone.now())
+    day = local.date()
+    if calendar.is_working_day(day) and local.time() < HALL_CLOSES:
+        return day
+    for _offset in range(60):  # the Spring Festival holiday is the longest gap, ~9 days
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            return day
+    return day
