@@ -41,7 +41,8 @@ def seed_deliveries() -> int:
         return 0
     item = ServiceItem.objects.select_related("current_version").get(code=SHOP_SERVICE)
     version = item.current_version
-    assert version is not None and applicant.division is not None
+    assert version is not None
+    assert applicant.division is not None
     township = applicant.division
     while township.level > Level.TOWNSHIP and township.parent is not None:
         township = township.parent
