@@ -159,3 +159,22 @@ def test_demo_credit_profile_shows_a_penalty_and_a_licence_from_two_departments(
     penalty_from = {entry["reported_by"] for entry in public["penalties"]}
     assert licence_from == {"330100-AMR"}
     assert "330100-EMERG" in penalty_from
+
+
+def test_the_demo_clerk_has_paper_results_to_post_and_hand_over() -> None:
+    from onewindow.applications import selectors
+    from onewindow.applications.models import Delivery
+
+    seed()
+
+    mine = Delivery.objects.filter(application__applicant__username="resident-0001")
+    assert {(d.method, d.status) for d in mine} >= {
+        ("post", "preparing"),
+        ("post", "dispatched"),
+        ("post", "delivered"),
+        ("pickup", "ready_for_pickup"),
+    }
+    assert mine.exclude(tracking_number="").count() == 2
+    clerk = User.objects.get(username="clerk")
+    waiting = selectors.deliveries_for(clerk, view="to_dispatch")
+    assert any(d.application.applicant.username == "resident-0001" for d in waiting)

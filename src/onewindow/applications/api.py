@@ -182,6 +182,16 @@ class ApplicationPage(Schema):
     next_cursor: int | None
 
 
+class AddressIn(Schema):
+    """Where a posted result goes: `division` is the code of the county, township or street."""
+
+    recipient_name: str = ""
+    mobile: str = ""
+    division: str = ""
+    street: str = ""
+    postal_code: str = ""
+
+
 class SubmitIn(Schema):
     service_code: str
     form: dict[str, Any]
@@ -191,6 +201,8 @@ class SubmitIn(Schema):
     # The applicant agrees that the materials the service fetches are asked from the
     # departments that hold them (see the service's guide); without it, upload them.
     fetch_consent: bool = False
+    # Needed when `delivery` is "post"; errors name `address.<field>`.
+    address: AddressIn | None = None
 
 
 def _business(user: User, credit_code: str | None) -> Business | None:
@@ -227,6 +239,7 @@ def submit(request: HttpRequest, payload: SubmitIn) -> Status[Application]:
         business=_business(user, payload.business),
         draft=selectors.access_draft(user, payload.draft) if payload.draft else None,
         fetch_consent=payload.fetch_consent,
+        address=payload.address.dict() if payload.address else None,
     )
     return Status(200 if existed else 201, application)
 

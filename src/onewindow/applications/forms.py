@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.catalog.models import Delivery, MaterialSource, ServiceItemVersion
+from onewindow.core.divisions import Level
+from onewindow.core.models import Division
 from onewindow.identity.forms import UswdsMixin
 from onewindow.identity.models import Business
 
@@ -32,6 +34,79 @@ class FilingForm(UswdsMixin, forms.Form):
     def file_names(self) -> dict[str, str]:
         return {**self.material_names, **self.instead_names}
 
+    def address_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ADDRESS_FIELD_NAMES if name in self.fields]
+
+    def address(self) -> dict[str, str] | None:
+        """The postal address as the service takes it, when the result is to be posted."""
+        data = self.cleaned_data
+        if data.get("delivery") != Delivery.POST:
+            return None
+        division = data.get("address_division")
+        return {
+            "recipient_name": data.get("address_recipient_name", ""),
+            "mobile": data.get("address_mobile", ""),
+            "division": division.code if division is not None else "",
+            "street": data.get("address_street", ""),
+            "postal_code": data.get("address_postal_code", ""),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("delivery") == Delivery.POST:
+            for name in ADDRESS_FIELD_NAMES:
+                if name in self.fields and not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("Needed when the result is posted."))
+        return data
+
+
+# The page's names for the service's `address.<field>` errors: `address_<field>`.
+ADDRESS_FIELD_NAMES = (
+    "address_recipient_name",
+    "address_mobile",
+    "address_division",
+    "address_street",
+    "address_postal_code",
+)
+
+
+def address_fields() -> dict[str, forms.Field]:
+    """Always on the page when post is offered (no script hides them), required only when
+    post is chosen: `FilingForm.clean` says so on each empty field."""
+    return {
+        "address_recipient_name": forms.CharField(
+            label=_("Recipient's name"),
+            max_length=60,
+            required=False,
+            widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        ),
+        "address_mobile": forms.CharField(
+            label=_("Recipient's mobile number"),
+            max_length=20,
+            required=False,
+            help_text=_("The courier calls this number."),
+            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        ),
+        "address_division": forms.ModelChoiceField(
+            label=_("Township or street"),
+            queryset=Division.objects.filter(level=Level.TOWNSHIP).order_by("code"),
+            required=False,
+        ),
+        "address_street": forms.CharField(
+            label=_("Road, number, building and room"),
+            max_length=200,
+            required=False,
+            widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        ),
+        "address_postal_code": forms.CharField(
+            label=_("Postal code"),
+            max_length=6,
+            required=False,
+            help_text=_("6 digits."),
+            widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+        ),
+    }
+
 
 def filing_form_class(
     version: ServiceItemVersion, *, businesses: list[Business], have: set[str]
@@ -43,6 +118,8 @@ def filing_form_class(
             choices=[(d, labels[d]) for d in version.delivery_options],
         )
     }
+    if Delivery.POST in version.delivery_options:
+        fields.update(address_fields())
     if version.audience != "citizen" and businesses:
         fields["business"] = forms.ModelChoiceField(
             queryset=Business.objects.filter(pk__in=[b.pk for b in businesses]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -253,6 +255,21 @@ class Transition(models.Model):
         return f"{self.application_id} {self.action} → {self.to_status}"
 
 
+def decision_payload(
+    ref: str, step_key: str, action: str, to_status: str, reason: str
+) -> dict[str, str]:
+    """What the ledger digests for a decision (or a delivery's hand-over); the audit
+    (`selectors.audit_decisions`) rebuilds it from the stored Transition row to prove the row
+    was not changed afterwards."""
+    return {
+        "ref": ref,
+        "step": step_key,
+        "action": action,
+        "to": to_status,
+        "reason_sha256": hashlib.sha256(reason.encode()).hexdigest(),
+    }
+
+
 class MaterialView(models.Model):
     """An officer opened an applicant's materials: the applicant can see who and when."""
 
@@ -341,3 +358,71 @@ class FetchedMaterial(models.Model):
     @property
     def needs_applicant(self) -> bool:
         return self.status in FETCH_NEEDS_APPLICANT
+
+
+# ----- delivery of the paper result ------------------------------------------------------------
+
+
+class DeliveryStatus(models.TextChoices):
+    PREPARING = "preparing", _("Being prepared for posting")
+    DISPATCHED = "dispatched", _("Posted")
+    DELIVERED = "delivered", _("Delivered")
+    RETURNED = "returned", _("Returned to the hall")
+    READY_FOR_PICKUP = "ready_for_pickup", _("Ready for pickup")
+    HANDED_OVER = "handed_over", _("Collected")
+
+
+class Carrier(models.TextChoices):
+    EMS = "ems", _("China Post EMS")
+    CHINA_POST = "china_post", _("China Post registered mail")
+    SF_EXPRESS = "sf_express", _("SF Express")
+    JD_LOGISTICS = "jd_logistics", _("JD Logistics")
+
+
+class DeliveryAddress(models.Model):
+    """Where the paper result of a postal delivery goes, given at filing. Name, mobile,
+    street and postal code are one AES-GCM token (personal data); the division stays plain
+    so that halls can sort their post by county without decrypting anything."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="delivery_address"
+    )
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    recipient_encrypted = models.TextField(editable=False)
+
+    def __str__(self) -> str:
+        return f"address of {self.application_id}"
+
+
+class Delivery(models.Model):
+    """The paper result of an approved application on its way: posted (carrier, tracking
+    number, delivered or returned) or waiting at a hall for the applicant (pickup code)."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="paper_delivery"
+    )
+    method = models.CharField(_("method"), max_length=16)
+    status = models.CharField(_("status"), max_length=24, choices=DeliveryStatus.choices)
+    # The service hall of the county that received the application: it prints and posts the
+    # result, or keeps it for pickup.
+    hall = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    carrier = models.CharField(_("carrier"), max_length=16, choices=Carrier.choices, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True)
+    pickup_code_encrypted = models.TextField(blank=True, editable=False)
+    failed_code_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["hall", "status"], name="delivery_hall_queue")]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.method} {self.status}"

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from onewindow.applications.models import Application, Step
-from onewindow.catalog.models import Delivery
 from onewindow.identity.models import OfficerRole, Role, User
 from onewindow.notify import services as notify
 
@@ -21,6 +20,11 @@ _APPLICANT_EVENTS = {
     "supplement_requested",
     "application_approved",
     "application_rejected",
+    "ready_for_pickup",
+    "delivery_dispatched",
+    "delivery_delivered",
+    "delivery_returned",
+    "delivery_handed_over",
 }
 
 
@@ -52,15 +56,6 @@ def announce(application: Application, event: str, **extra: Any) -> None:
     for recipient in recipients:
         context = _in_language_of(recipient, application, **extra)
         notify.send(recipient, event, context=context, subject_ref=application.ref, link=link)
-    if event == "application_approved" and application.delivery == Delivery.PICKUP:
-        context = _in_language_of(application.applicant, application)
-        notify.send(
-            application.applicant,
-            "ready_for_pickup",
-            context=context,
-            subject_ref=application.ref,
-            link=link,
-        )
 
 
 def _holders(step: Step, *, department_id: int | None = None) -> list[User]:

@@ -6,16 +6,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
+from onewindow.applications import delivery as paper_delivery
 from onewindow.applications import fetching
 from onewindow.applications.models import (
     ACTIVE_STEP_STATUSES,
+    TERMINAL_APPLICATION_STATUSES,
     Application,
+    Delivery,
+    DeliveryStatus,
     Draft,
     FetchedMaterial,
     MaterialView,
@@ -23,6 +28,7 @@ from onewindow.applications.models import (
     StepStatus,
     Transition,
 )
+from onewindow.catalog.models import Delivery as DeliveryMethod
 from onewindow.catalog.models import ServiceItemVersion
 from onewindow.catalog.workflow_definition import StepDefinition, parse_workflow
 from onewindow.core import calendar
@@ -212,7 +218,7 @@ def audit_decisions(*, batch: int = 2_000) -> DecisionFinding | None:
     import hashlib
     import json
 
-    from onewindow.applications.services import decision_payload
+    from onewindow.applications.models import decision_payload
     from onewindow.ledger.models import LedgerEntry
     from onewindow.ledger.services import canonical_json
 
@@ -247,6 +253,7 @@ def audit_decisions(*, batch: int = 2_000) -> DecisionFinding | None:
                 )
             if (
                 row.step_id is None
+                and row.to_status in TERMINAL_APPLICATION_STATUSES
                 and row.application.is_terminal
                 and row.application.status != row.to_status
             ):
@@ -284,3 +291,100 @@ def fetched_materials(application: Application) -> list[FetchedView]:
         )
         for fetched in found
     ]
+
+
+# ----- delivery of the paper result -----------------------------------------------------------
+
+DELIVERY_VIEWS = ("to_dispatch", "in_transit", "pickup", "finished")
+_DELIVERY_VIEW_STATUSES = {
+    "to_dispatch": (DeliveryStatus.PREPARING, DeliveryStatus.RETURNED),
+    "in_transit": (DeliveryStatus.DISPATCHED,),
+    "pickup": (DeliveryStatus.READY_FOR_PICKUP,),
+    "finished": (DeliveryStatus.DELIVERED, DeliveryStatus.HANDED_OVER),
+}
+
+
+def _visible_deliveries(officer: User) -> QuerySet[Delivery]:
+    """The hall's deliveries for its window clerks; those of applications the department
+    handled for its clerks, approvers and administrators (as `delivery.acting_role`)."""
+    if not officer.is_officer or officer.department is None:
+        return Delivery.objects.none()
+    roles = set(roles_for(officer))
+    mine = Q(pk__in=[])
+    if Role.WINDOW_CLERK in roles:
+        mine |= Q(hall_id=officer.department.division_id)
+    if roles & paper_delivery.HANDLING_ROLES:
+        handled = Step.objects.filter(department=officer.department).values("application_id")
+        mine |= Q(application_id__in=handled)
+    return Delivery.objects.filter(mine)
+
+
+def deliveries_for(officer: User, *, view: str = "to_dispatch", limit: int = 100) -> list[Delivery]:
+    """The officer's deliveries in one view: oldest first while open, newest first once
+    finished."""
+    found = _visible_deliveries(officer).filter(status__in=_DELIVERY_VIEW_STATUSES[view])
+    order = ("-finished_at", "-pk") if view == "finished" else ("created_at", "pk")
+    return list(
+        found.select_related("application__item_version", "hall", "handed_over_by").order_by(
+            *order
+        )[:limit]
+    )
+
+
+def access_delivery(officer: User, pk: int) -> Delivery:
+    """A delivery of the officer's hall or of an application their department handled."""
+    try:
+        return (
+            _visible_deliveries(officer)
+            .select_related("application__item_version__item", "application__applicant", "hall")
+            .get(pk=pk)
+        )
+    except Delivery.DoesNotExist:
+        raise NotFound("No delivery of your hall or department has this number.") from None
+
+
+def hall_name(hall: Division) -> str:
+    return _("%(county)s government service centre") % {"county": hall.name}
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    """The delivery as pages and the API show it. `pickup_code` is filled only for the
+    applicant's side; the address is always masked."""
+
+    method: str
+    delivery: Delivery | None
+    address: dict[str, str] | None
+    pickup_code: str
+    history: list[Transition]
+
+    @property
+    def is_paper(self) -> bool:
+        return self.method in (DeliveryMethod.POST, DeliveryMethod.PICKUP)
+
+    @property
+    def hall(self) -> str:
+        return hall_name(self.delivery.hall) if self.delivery is not None else ""
+
+    @property
+    def next_opening_day(self) -> date:
+        return paper_delivery.next_opening_day()
+
+
+def delivery_of(application: Application, *, for_applicant: bool) -> DeliveryView:
+    """How the application's paper result reaches the applicant, so far."""
+    found = Delivery.objects.filter(application=application).select_related("hall").first()
+    address = paper_delivery.address_of(application)
+    return DeliveryView(
+        method=application.delivery,
+        delivery=found,
+        address=address.masked() if address is not None else None,
+        pickup_code=(
+            paper_delivery.pickup_code_of(found) if for_applicant and found is not None else ""
+        ),
+        history=list(
+            application.transitions.filter(
+                action__in=paper_delivery.TIMELINE_ACTIONS
+            ).select_related("actor")
+        ),
+    )

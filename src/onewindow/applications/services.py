@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.applications import delivery as paper_delivery
 from onewindow.applications import fetching, notices
 from onewindow.applications.models import (
     Application,
@@ -36,6 +37,7 @@ from onewindow.applications.models import (
     SupplementRequest,
     Transition,
     Upload,
+    decision_payload,
 )
 from onewindow.applications.routing import (
     check_may_file_here,
@@ -46,7 +48,7 @@ from onewindow.applications.routing import (
 from onewindow.applications.signals import application_completed
 from onewindow.applications.uploads import CheckedFile, check_upload
 from onewindow.catalog.form_schema import validate_form_data
-from onewindow.catalog.models import Audience, MaterialSource, ServiceItemVersion
+from onewindow.catalog.models import Audience, Delivery, MaterialSource, ServiceItemVersion
 from onewindow.catalog.workflow_definition import StepDefinition, parse_workflow
 from onewindow.core import calendar
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -137,6 +139,7 @@ def submit_application(
     filed_by: User | None = None,
     draft: Draft | None = None,
     fetch_consent: bool = False,
+    address: Mapping[str, Any] | None = None,
 ) -> Application:
     """File an application once. The same idempotency key returns the first application;
     the same key with different content is a Conflict. Raises DomainError with per-field
@@ -144,13 +147,21 @@ def submit_application(
 
     Materials the catalogue declares as fetched are asked from their departments right
     after the application is stored, once the applicant has confirmed (`fetch_consent`);
-    a material the applicant uploaded anyway is not fetched."""
+    a material the applicant uploaded anyway is not fetched.
+
+    A result delivered by post needs the `address` (recipient_name, mobile, division code,
+    street, postal_code): its errors come with the form's, keyed `address.<field>`; other
+    methods ignore it."""
     filed_by = filed_by or applicant
+    is_post = delivery == Delivery.POST
     if not idempotency_key or len(idempotency_key) > 64:
         raise DomainError(
             _("A request key of 1 to 64 characters is needed."), field="idempotency_key"
         )
-    digest = _digest([version.pk, form_data, business.pk if business else None, delivery])
+    request = [version.pk, form_data, business.pk if business else None, delivery]
+    if is_post and address is not None:
+        request.append(dict(address))
+    digest = _digest(request)
     existing = Application.objects.filter(
         applicant=applicant, idempotency_key=idempotency_key
     ).first()
@@ -162,6 +173,10 @@ def submit_application(
             )
         return existing
     errors = validate_form_data(version.form_schema, form_data)
+    postal_address = None
+    if is_post and delivery in version.delivery_options:
+        postal_address, address_errors = paper_delivery.address_errors(address or {})
+        errors = {**errors, **address_errors}
     if errors:
         raise DomainError(
             _("The form has %(count)s problem(s)."),
@@ -237,6 +252,8 @@ def submit_application(
             if draft is not None:
                 draft.delete()
             _transition(application, None, "submitted", filed_by, "", ApplicationStatus.IN_PROGRESS)
+            if postal_address is not None:
+                paper_delivery.store_address(application, postal_address)
             for step_definition in definition.initial_steps():
                 _open_step(application, step_definition, now)
             application.ref = _next_ref(county_of(home), now)
@@ -345,20 +362,6 @@ def add_upload(
 
 
 # ----- the engine ---------------------------------------------------------------------------
-
-
-def decision_payload(
-    ref: str, step_key: str, action: str, to_status: str, reason: str
-) -> dict[str, str]:
-    """What the ledger digests for a decision; `selectors.audit_decisions` rebuilds it from
-    the stored Transition row to prove the row was not changed afterwards."""
-    return {
-        "ref": ref,
-        "step": step_key,
-        "action": action,
-        "to": to_status,
-        "reason_sha256": hashlib.sha256(reason.encode()).hexdigest(),
-    }
 
 
 def _transition(
@@ -522,6 +525,9 @@ def _finish(
     if status in events:
         notices.announce(application, events[status], reasons=reason)
     if status == ApplicationStatus.APPROVED:
+        # In the approving transaction, not on the signal: no approved application is ever
+        # left without the delivery of its paper result.
+        paper_delivery.open_delivery(application, now)
         transaction.on_commit(
             lambda: application_completed.send(sender=Application, application=application)
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onewindow.applications import views
+from onewindow.applications import delivery_views, views
 
 app_name = "applications"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("work/bulk/", views.bulk, name="bulk"),
     path("work/steps/<int:pk>/", views.work, name="work"),
     path("work/steps/<int:pk>/materials/<int:upload_pk>/", views.material, name="material"),
+    path("work/deliveries/", delivery_views.deliveries, name="deliveries"),
+    path("work/deliveries/<int:pk>/", delivery_views.delivery, name="delivery"),
 ]

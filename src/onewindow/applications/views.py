@@ -25,10 +25,11 @@ from onewindow.applications.models import Draft, FetchStatus, Step, StepStatus
 from onewindow.catalog import selectors as catalog
 from onewindow.catalog.form_schema import cleaned_to_json, display_value, form_class_for
 from onewindow.core import personal_data
+from onewindow.core.divisions import Level
 from onewindow.core.errors import Conflict, DomainError, NotFound
 from onewindow.core.errors import PermissionDenied as DomainForbidden
 from onewindow.identity.decorators import officer_required
-from onewindow.identity.models import Role, User
+from onewindow.identity.models import MOBILE_CONTEXT, Role, User
 from onewindow.identity.selectors import acting_for, businesses_of
 
 
@@ -60,6 +61,35 @@ def _show_domain_error(form: Any, error: DomainError) -> None:
         form.add_error(name if name in form.fields else None, message)
     if not error.params.get("errors"):
         form.add_error(error.field if error.field in form.fields else None, str(error))
+
+
+def _show_filing_error(form: Any, filing: Any, error: DomainError) -> None:
+    """Put each of the service's field errors on the form that has the field: the service's
+    schema fields on `form`, `address.<field>` and the filing details on `filing`."""
+    per_field = dict(error.params.get("errors", {}))
+    if not per_field:
+        target = filing if error.field and error.field in filing.fields else form
+        _show_domain_error(target, error)
+        return
+    for name, message in per_field.items():
+        name = name.replace(".", "_")
+        target = filing if name in filing.fields else form
+        target.add_error(name if name in target.fields else None, message)
+
+
+def _address_prefill(applicant: User) -> dict[str, Any]:
+    """The applicant's own name, mobile and township, when they file for themselves."""
+    initial: dict[str, Any] = {"address_recipient_name": applicant.real_name}
+    if applicant.mobile_encrypted:
+        initial["address_mobile"] = personal_data.decrypt(
+            applicant.mobile_encrypted, context=MOBILE_CONTEXT
+        )
+    division = applicant.division
+    if division is not None and division.level == Level.VILLAGE:
+        division = division.parent
+    if division is not None and division.level == Level.TOWNSHIP:
+        initial["address_division"] = division.pk
+    return initial
 
 
 @login_required
@@ -110,6 +140,7 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
                     filed_by=filer,
                     draft=draft,
                     fetch_consent=bool(filing.cleaned_data.get("fetch_consent")),
+                    address=filing.address(),
                 )
                 messages.success(
                     request, _("Application %(ref)s submitted.") % {"ref": application.ref}
@@ -119,11 +150,10 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
                 messages.success(request, _("Draft saved. You can come back to it at any time."))
                 return HttpResponseRedirect(request.path)
         except DomainError as error:
-            target = filing if error.field and error.field in filing.fields else form
-            _show_domain_error(target, error)
+            _show_filing_error(form, filing, error)
     else:
         form = form_class(initial=draft.form_data if draft else None)
-        filing = filing_class()
+        filing = filing_class(initial=_address_prefill(applicant) if applicant == filer else None)
     return render(
         request,
         "applications/new.html",
@@ -160,7 +190,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail_context(application: Any) -> dict[str, Any]:
+def _detail_context(application: Any, *, for_applicant: bool = False) -> dict[str, Any]:
     schema = application.item_version.form_schema
     from onewindow.catalog.form_schema import label_of
 
@@ -183,6 +213,7 @@ def _detail_context(application: Any) -> dict[str, Any]:
         "supplements": supplements,
         "views": selectors.material_views(application),
         "fetched": selectors.fetched_materials(application),
+        "delivery": selectors.delivery_of(application, for_applicant=for_applicant),
     }
 
 
@@ -193,7 +224,7 @@ def detail(request: HttpRequest, ref: str) -> HttpResponse:
         application = selectors.access_application(_applicant(request), ref)
     except NotFound:
         raise Http404 from None
-    context = _detail_context(application)
+    context = _detail_context(application, for_applicant=True)
     context["fetch_actions"] = True
     return render(request, "applications/detail.html", context)
 

@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from onewindow.applications.api import router as applications_router
+from onewindow.applications.delivery_api import router as delivery_router
 from onewindow.catalog.api import router as catalog_router
 from onewindow.core.api import router as core_router
 from onewindow.core.errors import DomainError, problem, problem_from_error
@@ -33,6 +34,7 @@ api.add_router("/", core_router)
 api.add_router("/", identity_router)
 api.add_router("/", catalog_router)
 api.add_router("/", applications_router)
+api.add_router("/", delivery_router)
 api.add_router("/", notify_router)
 api.add_router("/", exchange_router)
 api.add_router("/", credit_router)

@@ -131,6 +131,41 @@ TEMPLATES: dict[str, MessageTemplate] = {
         ),
         frozenset({"number", "status", "reason"}),
     ),
+    Event.DELIVERY_DISPATCHED: MessageTemplate(
+        gettext_noop("Application %(ref)s: your result has been posted"),
+        gettext_noop(
+            "The paper result of your application %(ref)s (%(service_name)s) has been posted "
+            "by %(carrier)s, tracking number %(tracking_number)s. Please keep your phone on "
+            "for the courier."
+        ),
+        _APPLICANT | {"carrier", "tracking_number"},
+    ),
+    Event.DELIVERY_DELIVERED: MessageTemplate(
+        gettext_noop("Application %(ref)s: your result has been delivered"),
+        gettext_noop(
+            "The paper result of your application %(ref)s (%(service_name)s) has been "
+            "delivered. If you did not receive it, please contact the service hall."
+        ),
+        _APPLICANT,
+    ),
+    Event.DELIVERY_RETURNED: MessageTemplate(
+        gettext_noop("Application %(ref)s: your post came back"),
+        gettext_noop(
+            "The paper result of your application %(ref)s (%(service_name)s) could not be "
+            "delivered and came back to the service hall: %(reason)s\nThe hall will post it "
+            "again; contact it if your address has changed."
+        ),
+        _APPLICANT | {"reason"},
+    ),
+    Event.DELIVERY_HANDED_OVER: MessageTemplate(
+        gettext_noop("Application %(ref)s: result collected"),
+        gettext_noop(
+            "The paper result of your application %(ref)s (%(service_name)s) was collected "
+            "at the service hall with your pickup code. If this was not you, please contact "
+            "the service hall at once."
+        ),
+        _APPLICANT,
+    ),
 }
 
 

@@ -20,6 +20,10 @@ class Event(models.TextChoices):
     MISUSE_DECIDED = "misuse_decided", _("Report of misuse decided")
     CREDENTIAL_ISSUED = "credential_issued", _("Licence or certificate issued")
     CREDENTIAL_STATUS_CHANGED = "credential_status_changed", _("Licence status changed")
+    DELIVERY_DISPATCHED = "delivery_dispatched", _("Result posted")
+    DELIVERY_DELIVERED = "delivery_delivered", _("Result delivered")
+    DELIVERY_RETURNED = "delivery_returned", _("Post returned")
+    DELIVERY_HANDED_OVER = "delivery_handed_over", _("Result collected")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -37,6 +37,7 @@ from onewindow.web.demo.applications import (
     seed_exchange,
 )
 from onewindow.web.demo.credit import DEMO_CREDIT_CODE, seed_credit
+from onewindow.web.demo.deliveries import seed_deliveries
 from onewindow.web.demo.licences import seed_licences
 
 CITIZENS = 1000
@@ -80,7 +81,8 @@ class Command(BaseCommand):
         seed_exchange(rng)  # first, so the demo's applications fetch what the departments hold
         seed_credit(rng, city.DEMO_PASSWORD, lambda user: self._totp(user, seed))
         seed_applications(rng, applications)
-        seed_licences()
+        seed_deliveries()
+        seed_licences()  # last: whatever the approvals above should have issued
         self._print(accounts)
 
     # --- the map ---------------------------------------------------------------------------
