@@ -40,6 +40,8 @@ __all__ = [
     "corpus",
     "department_kinds",
     "evaluate",
+    "model_directory",
+    "reload_model",
     "retrain",
     "train",
 ]
@@ -102,7 +104,9 @@ def corpus(*splits: str) -> list[LabelledCase]:
             row = json.loads(line)
             if not splits or row["split"] in splits:
                 cases.append(
-                    LabelledCase(row["text"], row["department_kind"], row["category"], row["language"])
+                    LabelledCase(
+                        row["text"], row["department_kind"], row["category"], row["language"]
+                    )
                 )
     return cases
 
@@ -149,6 +153,12 @@ def model_directory() -> Path:
     """Where retrained models go and are looked for first (outside the package)."""
     configured = getattr(settings, "ONEWINDOW_ROUTER_MODEL_DIR", "")
     return Path(configured) if configured else Path(settings.VAR_DIR) / "router"
+
+
+def reload_model() -> None:
+    """Look for the newest model again at the next classification (e.g. after the model
+    directory changed)."""
+    _loader.forget()
 
 
 def retrain(extra: Iterable[LabelledCase], *, output_dir: Path | None = None) -> Path:
@@ -265,10 +275,14 @@ def evaluate(model: TrainedModel, cases: Iterable[LabelledCase]) -> Evaluation:
     labelled = list(cases)
     proposals = _proposals(model, [case.text for case in labelled])
     total = len(labelled)
-    right_department = [p.department_kind == c.department_kind for p, c in zip(proposals, labelled, strict=True)]
+    right_department = [
+        p.department_kind == c.department_kind for p, c in zip(proposals, labelled, strict=True)
+    ]
     right_category = [p.category == c.category for p, c in zip(proposals, labelled, strict=True)]
     per_department: dict[str, DepartmentScore] = {}
-    for kind in sorted({c.department_kind for c in labelled} | {p.department_kind for p in proposals}):
+    for kind in sorted(
+        {c.department_kind for c in labelled} | {p.department_kind for p in proposals}
+    ):
         predicted = sum(1 for p in proposals if p.department_kind == kind)
         actual = sum(1 for c in labelled if c.department_kind == kind)
         hits = sum(
@@ -283,9 +297,13 @@ def evaluate(model: TrainedModel, cases: Iterable[LabelledCase]) -> Evaluation:
         )
     by_language: dict[str, float] = {}
     for language in sorted({c.language for c in labelled}):
-        rows = [ok for ok, c in zip(right_department, labelled, strict=True) if c.language == language]
+        rows = [
+            ok for ok, c in zip(right_department, labelled, strict=True) if c.language == language
+        ]
         by_language[language] = sum(rows) / len(rows)
-    confident = [ok for ok, p in zip(right_department, proposals, strict=True) if not p.needs_dispatcher]
+    confident = [
+        ok for ok, p in zip(right_department, proposals, strict=True) if not p.needs_dispatcher
+    ]
     return Evaluation(
         cases=total,
         department_accuracy=sum(right_department) / total if total else 0.0,

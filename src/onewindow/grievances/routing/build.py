@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.keep_old:
         for stale in old:
             stale.unlink()
-    print(  # noqa: T201
+    print(
         f"{path.name}: {model.metadata['training_cases']} cases, {model.metadata['terms']} terms;"
         f" test split {held_out.cases}: department {held_out.department_accuracy:.3f},"
         f" category {held_out.category_accuracy:.3f}, to a dispatcher"
