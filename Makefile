@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install lint typecheck contracts pytest serve messages bench bench-exchange clean
+.PHONY: demo test install lint typecheck contracts pytest serve messages bench bench-exchange bench-routing clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "OneWindow needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
@@ -50,6 +50,10 @@ bench: install
 # Exchange calls end to end vs raw Ed25519, on SQLite and PostgreSQL (skipped if unreachable).
 bench-exchange: install
 	$(BIN)/python bench/exchange_calls.py --calls 1000 --threads 1,4,16 --repeat 3 --http
+
+# Hotline routing: test-split accuracy and classifications/s on one core vs rjieba.
+bench-routing: install
+	$(BIN)/python bench/grievance_routing.py --repeat 5
 
 test: lint typecheck contracts
 	DJANGO_SETTINGS_MODULE=onewindow.config.settings_test $(BIN)/onewindow makemigrations --check --dry-run
