@@ -102,7 +102,10 @@ def main() -> None:
     say("| measure | value |")
     say("| --- | ---: |")
     say(f"| top-1 department accuracy | {result.department_accuracy:.3f} |")
-    say(f"| top-1 category accuracy ({len(model.categories)} categories) | {result.category_accuracy:.3f} |")
+    say(
+        f"| top-1 category accuracy ({len(model.categories)} categories)"
+        f" | {result.category_accuracy:.3f} |"
+    )
     for language, accuracy in result.by_language.items():
         say(f"| department accuracy, {language} | {accuracy:.3f} |")
     say(
@@ -136,7 +139,10 @@ def main() -> None:
     say("| per second, one core | cases/s | ÷ rjieba |")
     say("| --- | ---: | ---: |")
     say(f"| ceiling: `rjieba.cut`, one text per call | {ceiling:,.0f} | 1.00 |")
-    say(f"| the router's terms (words + bigrams), one text per call | {tokenizer:,.0f} | {tokenizer / ceiling:.2f} |")
+    say(
+        "| the router's terms (words + bigrams), one text per call"
+        f" | {tokenizer:,.0f} | {tokenizer / ceiling:.2f} |"
+    )
     say(
         f"| `classify(text)` (p50 {percentile(latencies, 0.5):.3f} ms,"
         f" p99 {percentile(latencies, 0.99):.3f} ms) | {single:,.0f} | {single / ceiling:.2f} |"

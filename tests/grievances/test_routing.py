@@ -255,3 +255,16 @@ def test_very_long_text_is_classified_from_its_beginning() -> None:
     proposal = classify(text)
 
     assert proposal.department_kind == "human_resources"
+
+
+def test_a_model_file_that_does_not_load_is_skipped_for_the_next(
+    tmp_path: Path, settings: Any
+) -> None:
+    (tmp_path / "router-99990101T000000000000Z.npz").write_bytes(b"not a model")
+    settings.ONEWINDOW_ROUTER_MODEL_DIR = str(tmp_path)
+    routing.reload_model()
+
+    proposal = classify("老板拖欠工资三个月")
+
+    assert proposal.department_kind == "human_resources"
+    assert proposal.model_version != "99990101T000000000000Z"

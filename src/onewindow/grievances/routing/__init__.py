@@ -13,6 +13,7 @@ dispatcher's corrections and writes it under `ONEWINDOW_ROUTER_MODEL_DIR` (defau
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -25,6 +26,8 @@ from django.conf import settings
 
 from onewindow.grievances.routing.categories import CATEGORIES, Category, department_kinds
 from onewindow.grievances.routing.model import LabelledCase, TrainedModel, fit
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "CATEGORIES",
@@ -184,12 +187,18 @@ def retrain(extra: Iterable[LabelledCase], *, output_dir: Path | None = None) ->
 # --- prediction ---------------------------------------------------------------------------
 
 
-def _newest(directory: Path) -> Path | None:
+def _candidates(directory: Path) -> list[Path]:
+    """Model files in `directory`, newest first (versions sort by training time)."""
     try:
         found = [p for p in directory.glob("router-*.npz") if p.is_file()]
     except OSError:
-        return None
-    return max(found, key=lambda p: p.name) if found else None
+        return []
+    return sorted(found, key=lambda p: p.name, reverse=True)
+
+
+def _newest(directory: Path) -> Path | None:
+    found = _candidates(directory)
+    return found[0] if found else None
 
 
 class _Loader:
@@ -211,14 +220,25 @@ class _Loader:
             return model
         with self._lock:
             if self._model is None or time.monotonic() - self._checked >= RELOAD_SECONDS:
-                path = _newest(model_directory()) or _newest(PACKAGE_MODELS)
-                if path is None:
-                    raise FileNotFoundError(f"no router model in {PACKAGE_MODELS}")
-                if path != self._path or self._model is None:
-                    self._model = TrainedModel.load(path)
-                    self._path = path
+                self._load_newest()
                 self._checked = time.monotonic()
+            assert self._model is not None
             return self._model
+
+    def _load_newest(self) -> None:
+        # Retrained files first, newest first; one that does not load (a file of an older
+        # tokenizer, a half-copied file) is skipped with a warning, down to the shipped one.
+        for path in _candidates(model_directory()) + _candidates(PACKAGE_MODELS):
+            if path == self._path and self._model is not None:
+                return
+            try:
+                self._model = TrainedModel.load(path)
+            except (OSError, ValueError, KeyError) as error:
+                logger.warning("router model %s skipped: %s", path, error)
+                continue
+            self._path = path
+            return
+        raise FileNotFoundError(f"no router model loads from {PACKAGE_MODELS}")
 
 
 _loader = _Loader()
