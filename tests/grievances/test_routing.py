@@ -268,3 +268,9 @@ def test_a_model_file_that_does_not_load_is_skipped_for_the_next(
 
     assert proposal.department_kind == "human_resources"
     assert proposal.model_version != "99990101T000000000000Z"
+
+
+def test_the_language_of_a_correction_is_told_from_its_text() -> None:
+    assert routing.language_of("路灯不亮 street light") == "zh"
+    assert routing.language_of("The street light is out") == "en"
+    assert routing.language_of("") == "en"

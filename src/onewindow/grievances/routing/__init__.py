@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -43,6 +44,7 @@ __all__ = [
     "corpus",
     "department_kinds",
     "evaluate",
+    "language_of",
     "model_directory",
     "reload_model",
     "retrain",
@@ -115,6 +117,14 @@ def corpus(*splits: str) -> list[LabelledCase]:
 
 
 # --- training -----------------------------------------------------------------------------
+
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def language_of(text: str) -> str:
+    """ "zh" if the text has any Chinese character, else "en" (for LabelledCase.language)."""
+    return "zh" if _CJK.search(text) else "en"
 
 
 def _check_labels(cases: Sequence[LabelledCase]) -> None:
