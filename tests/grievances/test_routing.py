@@ -120,11 +120,20 @@ def test_text_with_nothing_recognisable_goes_to_a_dispatcher(text: str) -> None:
     assert proposal.confidence < CONFIDENCE_THRESHOLD
 
 
-def test_a_case_between_two_departments_goes_to_a_dispatcher() -> None:
-    # Noise at night from a restaurant's kitchen: fumes (urban management), noise (police)?
-    proposal = classify("楼下饭店晚上很吵，还有味道")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我要反映一个问题，请尽快处理",  # no subject at all
+        "门口那个店有问题",  # which shop, what problem: food, prices, fumes, noise?
+        "这个事情你们到底管不管",
+        "I want to complain about my neighbour",  # noise, a structure, a dog, a dispute?
+    ],
+)
+def test_a_vague_complaint_goes_to_a_dispatcher_with_alternatives(text: str) -> None:
+    proposal = classify(text)
 
     assert proposal.needs_dispatcher
+    assert len(proposal.alternatives) == routing.ALTERNATIVES
     assert proposal.alternatives[0][1] > 0.05
 
 
@@ -148,9 +157,9 @@ def test_the_shipped_model_meets_its_recorded_accuracy_on_the_test_split() -> No
 
     result = evaluate(model, corpus("test"))
 
-    # The aim is 0.90; phrasings written apart from training reach ~0.87 (bench/README.md).
-    assert result.department_accuracy >= 0.85
-    assert result.category_accuracy >= 0.80
+    # Phrasings written apart from training and tuning (bench/README.md): the aim is 0.90.
+    assert result.department_accuracy >= 0.90
+    assert result.category_accuracy >= 0.85
     assert result.department_accuracy == pytest.approx(
         model.metadata["held_out_department_accuracy"], abs=1e-3
     )
