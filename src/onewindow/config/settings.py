@@ -260,3 +260,6 @@ ONEWINDOW_PUBLIC_URL = env_str("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000").
 # How long credentials' status lists are cached, here and by verifiers of other regions: a
 # revocation reaches them within this many seconds (our own /verify sees it at once).
 ONEWINDOW_STATUS_LIST_SECONDS = int(env_str("ONEWINDOW_STATUS_LIST_SECONDS", "60"))
+# Hotline routing: where retrained router models are written and looked for first (the
+# newest `router-<version>.npz` there wins; else the model shipped in the package).
+ONEWINDOW_ROUTER_MODEL_DIR = env_str("ONEWINDOW_ROUTER_MODEL_DIR", str(VAR_DIR / "router"))
