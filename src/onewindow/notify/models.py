@@ -18,6 +18,14 @@ class Event(models.TextChoices):
     STEP_ESCALATED = "step_escalated", _("Step escalated")
     MISUSE_REPORTED = "misuse_reported", _("Suspected misuse of data reported")
     MISUSE_DECIDED = "misuse_decided", _("Report of misuse decided")
+    CASE_RECEIVED = "case_received", _("Hotline case received")
+    CASE_PROGRESS = "case_progress", _("Hotline case progress")
+    CASE_ANSWERED = "case_answered", _("Hotline case answered")
+    CASE_ESCALATED = "case_escalated", _("Hotline case escalated")
+    REVIEW_REQUESTED = "review_requested", _("Review of a completed application requested")
+    RECTIFICATION_OPENED = "rectification_opened", _("Rectification task opened")
+    RECTIFICATION_DONE = "rectification_done", _("Rectification done")
+    MEDIATION_ASSIGNED = "mediation_assigned", _("Dispute assigned to a mediator")
 
 
 class DeliveryStatus(models.TextChoices):
