@@ -1,0 +1,1 @@
+"""The labelled hotline corpus that ships with the router (see generate.py)."""
