@@ -27,8 +27,8 @@ PARTY_PHONE_CONTEXT = "grievances.party.phone"
 
 
 def address_hash(address: str) -> str:
-    """The keyed hash of an address as typed, spaces normalised: same address, same hash."""
-    address = " ".join(address.split())
+    """The keyed hash of an address without its spaces and case: same address, same hash."""
+    address = "".join(address.split()).lower()
     return personal_data.lookup_hash(address, context=ADDRESS_CONTEXT) if address else ""
 
 
