@@ -315,12 +315,12 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     if code not in routing.CATEGORIES:
         raise Open311Error(404, _("No service has the code %(code)s.") % {"code": code})
     lat, lon, address = data.get("lat", ""), data.get("long", ""), data.get("address_string", "")
+    if bool(lat) != bool(lon):
+        raise Open311Error(400, _("lat and long must be given together."))
     if not ((lat and lon) or address.strip() or data.get("address_id")):
         raise Open311Error(
             400, _("A location is required: lat and long, address_string or address_id.")
         )
-    if bool(lat) != bool(lon):
-        raise Open311Error(400, _("lat and long must be given together."))
     division = client.division
     division_code = data.get("attribute[division_code]", "").strip()
     if division_code:
