@@ -68,7 +68,8 @@ def test_a_call_is_routed_answered_reopened_once_and_closed_satisfied(
     _rate(reporter, base, case.ref, "Very dissatisfied")
     assert reporter.locator("[data-testid=case-status]").text_content() == "With the department"
     case.refresh_from_db()
-    assert case.status == CaseStatus.ASSIGNED and case.reopen_count == 1
+    assert case.status == CaseStatus.ASSIGNED
+    assert case.reopen_count == 1
 
     _answer(department, base, case.ref, "线路故障已修复，路灯已连续三晚正常亮灯。")
     _rate(reporter, base, case.ref, "Very satisfied")

@@ -124,7 +124,8 @@ def test_a_transfer_may_be_contested_once_and_the_dispatcher_decides(divisions) 
         world.district_officer, case, to=housing, reason="路灯归小区物业管理"
     )
     case.refresh_from_db()
-    assert case.department == housing and case.status == CaseStatus.ASSIGNED
+    assert case.department == housing
+    assert case.status == CaseStatus.ASSIGNED
     # The sender no longer sees it.
     with pytest.raises(NotFound):
         services.acknowledge_case(world.district_officer, case)
@@ -172,7 +173,8 @@ def test_confirmed_merge_gives_one_case_many_reporters_and_each_gets_the_answer(
         services.answer_case(world.district_officer, primary, reply="路灯已于今日修复。")
 
     second.refresh_from_db()
-    assert second.status == CaseStatus.MERGED and second.merged_into == first
+    assert second.status == CaseStatus.MERGED
+    assert second.merged_into == first
     assert primary.reporters.count() == 2
     assert Message.objects.filter(recipient=resident, event="case_answered").exists()
     assert any("路灯已于今日修复" in body for _number, body in sms.outbox)
@@ -189,7 +191,8 @@ def test_dissatisfied_reopens_once_then_satisfied_closes(divisions) -> None:  # 
     services.answer_case(world.district_officer, case, reply="已安排维修。")
     services.rate_answer(reporter, level=1, tags=["unsolved"])
     case.refresh_from_db()
-    assert case.status == CaseStatus.ASSIGNED and case.reopen_count == 1
+    assert case.status == CaseStatus.ASSIGNED
+    assert case.reopen_count == 1
 
     services.answer_case(world.district_officer, case, reply="路灯已修好，请查看。")
     services.rate_answer(reporter, level=5, tags=["solved"])
@@ -209,7 +212,8 @@ def test_a_second_dissatisfied_rating_is_recorded_but_does_not_reopen(divisions)
     services.rate_answer(reporter, level=1, recorded_by=world.agent)
 
     case.refresh_from_db()
-    assert case.status == CaseStatus.CLOSED and case.reopen_count == 1
+    assert case.status == CaseStatus.CLOSED
+    assert case.reopen_count == 1
     with pytest.raises(Conflict):
         services.rate_answer(reporter, level=5)
 
@@ -232,7 +236,8 @@ def test_reading_contacts_is_logged_and_anonymous_reporters_stay_hidden(division
 
     assert [r.phone for r in reporters] == ["13900001111"]
     view = case.contact_views.get()
-    assert view.officer == world.district_officer and view.ledger_index is not None
+    assert view.officer == world.district_officer
+    assert view.ledger_index is not None
     stranger = factories.officer(world.departments["330100-housing"])
     with pytest.raises(NotFound):
         services.read_contacts(stranger, case, purpose="好奇")
