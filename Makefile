@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install lint typecheck contracts pytest serve messages bench bench-exchange clean
+.PHONY: demo test install lint typecheck contracts pytest serve messages bench bench-exchange bench-hotline clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "OneWindow needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
@@ -50,6 +50,11 @@ bench: install
 # Exchange calls end to end vs raw Ed25519, on SQLite and PostgreSQL (skipped if unreachable).
 bench-exchange: install
 	$(BIN)/python bench/exchange_calls.py --calls 1000 --threads 1,4,16 --repeat 3 --http
+
+# Hotline intake (submit_case) vs a bare insert and the classifier alone (SQLite; set
+# DATABASE_URL for PostgreSQL).
+bench-hotline: install
+	$(BIN)/python bench/grievance_intake.py --cases 1000 --repeat 3
 
 test: lint typecheck contracts
 	DJANGO_SETTINGS_MODULE=onewindow.config.settings_test $(BIN)/onewindow makemigrations --check --dry-run

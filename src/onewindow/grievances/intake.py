@@ -370,27 +370,28 @@ def propose_merges(case: Case, *, now: datetime) -> list[MergeProposal]:
         Case.objects.filter(place, received_at__gte=now - DUPLICATE_WINDOW)
         .filter(status__in=[CaseStatus.DISPATCHING, CaseStatus.ASSIGNED, CaseStatus.ANSWERED])
         .exclude(pk=case.pk)
-        .order_by("-received_at")[:200]
+        .order_by("-received_at")
+        .values_list("pk", "terms", "latitude", "longitude")[:200]
     )
     proposals = []
-    for other in candidates:
-        similarity = text.jaccard(words, other.terms.split())
+    for pk, other_terms, latitude, longitude in candidates:
+        similarity = text.jaccard(words, other_terms.split())
         if similarity < DUPLICATE_SIMILARITY:
             continue
         distance = None
-        if None not in (case.latitude, case.longitude, other.latitude, other.longitude):
+        if None not in (case.latitude, case.longitude, latitude, longitude):
             distance = text.distance_m(
                 float(case.latitude),  # type: ignore[arg-type]
                 float(case.longitude),  # type: ignore[arg-type]
-                float(other.latitude),  # type: ignore[arg-type]
-                float(other.longitude),  # type: ignore[arg-type]
+                float(latitude),
+                float(longitude),
             )
             if distance > DUPLICATE_DISTANCE_M:
                 continue
         proposals.append(
             MergeProposal(
                 case=case,
-                primary=other,
+                primary_id=pk,
                 similarity=round(similarity, 4),
                 distance_m=distance,
                 created_at=now,
