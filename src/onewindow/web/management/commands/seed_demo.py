@@ -37,6 +37,7 @@ from onewindow.web.demo.applications import (
     seed_exchange,
 )
 from onewindow.web.demo.credit import DEMO_CREDIT_CODE, seed_credit
+from onewindow.web.demo.hotline import seed_hotline
 
 CITIZENS = 1000
 APPLICATIONS = 2000
@@ -79,7 +80,11 @@ class Command(BaseCommand):
         seed_exchange(rng)  # first, so the demo's applications fetch what the departments hold
         seed_credit(rng, city.DEMO_PASSWORD, lambda user: self._totp(user, seed))
         seed_applications(rng, applications)
+        hotline_cases = seed_hotline(rng)
         self._print(accounts)
+        self.stdout.write(
+            f"Citizen hotline: {hotline_cases} cases at /hotline/ (wall, scoreboard, trends)."
+        )
 
     # --- the map ---------------------------------------------------------------------------
     def _divisions(self) -> list[Division]:
@@ -221,6 +226,18 @@ class Command(BaseCommand):
                 f"{county.name_en} Administrative Service Centre",
                 county.code,
                 departments["330100-GSA"],
+            )
+        # Township offices of a rural and an urban township: they assign people's mediators.
+        for township_code in city.TOWNSHIP_OFFICES:
+            township = Division.objects.get(code=township_code)
+            suffix = "办事处" if township.name_zh.endswith("街道") else "人民政府"
+            define(
+                f"{township_code}-TWP",
+                DepartmentKind.TOWNSHIP_OFFICE,
+                f"{township.name_zh}{suffix}",
+                f"{township.name_en} Office",
+                township_code,
+                None,
             )
         return departments
 
