@@ -256,3 +256,7 @@ LEDGER_WITNESS_QUORUM = int(env_str("ONEWINDOW_LEDGER_WITNESS_QUORUM", "0"))
 # take, connecting and answering together, before the consumer is told it is unavailable.
 ONEWINDOW_REGION_CODE = env_str("ONEWINDOW_REGION_CODE", "330000")
 ONEWINDOW_EXCHANGE_TIMEOUT = float(env_str("ONEWINDOW_EXCHANGE_TIMEOUT", "5"))
+
+# Hotline routing: where retrained router models are written and looked for first (the
+# newest `router-<version>.npz` there wins; else the model shipped in the package).
+ONEWINDOW_ROUTER_MODEL_DIR = env_str("ONEWINDOW_ROUTER_MODEL_DIR", str(VAR_DIR / "router"))

@@ -2,7 +2,7 @@
 
     python -m onewindow.grievances.routing.build   # writes models_data/router-<version>.npz
 
-The held-out split's figures go into the file's metadata. Older shipped files are removed:
+The test split's figures go into the file's metadata. Older shipped files are removed:
 the package carries one model.
 """
 
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     django.setup()
     from onewindow.grievances import routing
 
-    model = routing.train(routing.corpus("train"), version=routing._new_version())
+    model = routing.train(routing.corpus(*routing.TRAINING_SPLITS), version=routing._new_version())
     held_out = routing.evaluate(model, routing.corpus("test"))
     model.metadata.update(
         corrections=0,
@@ -34,9 +34,9 @@ def main(argv: list[str] | None = None) -> None:
     if not args.keep_old:
         for stale in old:
             stale.unlink()
-    print(  # noqa: T201
+    print(
         f"{path.name}: {model.metadata['training_cases']} cases, {model.metadata['terms']} terms;"
-        f" held out {held_out.cases}: department {held_out.department_accuracy:.3f},"
+        f" test split {held_out.cases}: department {held_out.department_accuracy:.3f},"
         f" category {held_out.category_accuracy:.3f}, to a dispatcher"
         f" {held_out.dispatcher_share:.3f}, confident right {held_out.confident_accuracy:.3f};"
         f" {path.stat().st_size // 1024} KiB"

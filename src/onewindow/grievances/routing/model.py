@@ -33,12 +33,18 @@ FORMAT = "onewindow-router/1"
 MAX_TEXT_CHARS = 4000  # longer texts are cut: the first paragraphs say what the case is about
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _ENGLISH_WORD = re.compile(r"[a-z]+")
+# Words that say nothing about a department.
 _STOP_EN = frozenset(
-    "a an the and or of to in on at for is are was were be been it its this that i me my we our"
-    " you your he she they them their has have had do does did not no so but with from by as"
-    " there can could would will please".split()
+    re.findall(
+        r"\S+",
+        "a an the and or of to in on at for is are was were be been it its this that i me my"
+        " we our you your he she they them their has have had do does did not no so but with"
+        " from by as there can could would will please",
+    )
 )
-_STOP_ZH = frozenset("的 了 我 你 他 她 是 在 也 都 就 还 和 吧 吗 呢 啊 嗯 那个 就是 然后 一下".split())
+_STOP_ZH = frozenset(
+    re.findall(r"\S+", "的 了 我 你 他 她 是 在 也 都 就 还 和 吧 吗 呢 啊 嗯 那个 就是 然后 一下")
+)
 
 
 class LabelledCase(NamedTuple):
@@ -102,7 +108,10 @@ class TrainedModel:
         if not counts:
             return [], []
         indices = [self.vocabulary[term] for term in counts]
-        values = [(1.0 + math.log(n)) * float(self.idf[i]) for i, n in zip(indices, counts.values(), strict=True)]
+        values = [
+            (1.0 + math.log(n)) * float(self.idf[i])
+            for i, n in zip(indices, counts.values(), strict=True)
+        ]
         norm = math.sqrt(sum(v * v for v in values))
         return indices, [v / norm for v in values]
 
@@ -121,9 +130,10 @@ class TrainedModel:
             all_values.extend(values)
         if not texts:
             return np.zeros((0, len(self.categories)))
-        gathered = self.weights[np.asarray(all_indices)] * np.asarray(
-            all_values, dtype=np.float32
-        )[:, None]
+        gathered = (
+            self.weights[np.asarray(all_indices)]
+            * np.asarray(all_values, dtype=np.float32)[:, None]
+        )
         scores = np.add.reduceat(gathered, np.asarray(starts), axis=0).astype(np.float64)
         scores += self.intercept
         scores -= scores.max(axis=1, keepdims=True)
@@ -169,7 +179,9 @@ class TrainedModel:
         with np.load(path, allow_pickle=False) as data:
             metadata = json.loads(str(data["metadata"]))
             if metadata.get("format") != FORMAT or metadata.get("tokenizer") != TOKENIZER_VERSION:
-                raise ValueError(f"{path.name}: not a {FORMAT} model of tokenizer {TOKENIZER_VERSION}")
+                raise ValueError(
+                    f"{path.name}: not a {FORMAT} model of tokenizer {TOKENIZER_VERSION}"
+                )
             vocabulary = {str(term): i for i, term in enumerate(data["vocabulary"])}
             weights = data["weights"].astype(np.float32)
             weights = np.vstack([weights, np.zeros((1, weights.shape[1]), dtype=np.float32)])
