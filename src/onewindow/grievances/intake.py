@@ -379,12 +379,13 @@ def propose_merges(case: Case, *, now: datetime) -> list[MergeProposal]:
         if similarity < DUPLICATE_SIMILARITY:
             continue
         distance = None
-        if None not in (case.latitude, case.longitude, latitude, longitude):
+        here, there = (case.latitude, case.longitude), (latitude, longitude)
+        if None not in here and None not in there:
             distance = text.distance_m(
-                float(case.latitude),  # type: ignore[arg-type]
-                float(case.longitude),  # type: ignore[arg-type]
-                float(latitude),
-                float(longitude),
+                float(here[0]),  # type: ignore[arg-type]
+                float(here[1]),  # type: ignore[arg-type]
+                float(there[0]),  # type: ignore[arg-type]
+                float(there[1]),  # type: ignore[arg-type]
             )
             if distance > DUPLICATE_DISTANCE_M:
                 continue

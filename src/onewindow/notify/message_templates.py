@@ -163,8 +163,7 @@ TEMPLATES: dict[str, MessageTemplate] = {
     Event.RECTIFICATION_DONE: MessageTemplate(
         gettext_noop("Your review of %(ref)s: what was done"),
         gettext_noop(
-            "Following your review of %(ref)s, %(department)s reports what it changed: "
-            "%(response)s"
+            "Following your review of %(ref)s, %(department)s reports what it changed: %(response)s"
         ),
         frozenset({"ref", "department", "response"}),
     ),
