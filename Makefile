@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install lint typecheck contracts pytest serve messages bench bench-exchange bench-credentials bench-routing routing-model clean
+.PHONY: demo test install lint typecheck contracts pytest serve messages bench bench-exchange bench-credentials bench-hotline bench-routing routing-model clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "OneWindow needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
@@ -54,6 +54,11 @@ bench-exchange: install
 # Credential issuance and verification vs raw Ed25519, and PDF rendering time.
 bench-credentials: install
 	$(BIN)/python bench/credentials_rates.py --count 2000 --issue 200 --repeat 5
+
+# Hotline intake (submit_case) vs a bare insert and the classifier alone (SQLite; set
+# DATABASE_URL for PostgreSQL).
+bench-hotline: install
+	$(BIN)/python bench/grievance_intake.py --cases 1000 --repeat 3
 
 # Hotline routing: test-split accuracy and classifications/s on one core vs rjieba.
 bench-routing: install

@@ -36,6 +36,18 @@ PUBLIC = {
     "credentials:trust-list-signed",
     "credentials:status-list",  # status lists: a verifier checks without saying which one
     "credentials:jwks",
+    # The citizen hotline: anyone may report (rate-limited) and read the answered cases.
+    "grievances:home",
+    "grievances:new",
+    "grievances:wall",
+    "grievances:wall-case",
+    # Open311 GeoReport v2: plain views outside /api/v1/ (format suffixes, XML, the
+    # standard's own error list); reads are public, posting needs a partner's api_key.
+    "open311:discovery",
+    "open311:services",
+    "open311:service-definition",
+    "open311:requests",
+    "open311:request",
 }
 PUBLIC_PREFIXES = ("api:", "ledger")  # the API answers 401 itself; the ledger is public by design
 

@@ -38,6 +38,14 @@ def test_demo_city_has_what_the_issue_asks_for() -> None:
     assert citizens.filter(birth_year__lte=2026 - 66).count() > 100
     assert Business.objects.count() >= 100
     assert "OneWindow-demo-2026" in output
+    # The citizen hotline has cases in several states, a repeat to merge and a mediation.
+    from onewindow.grievances.models import Case, Dispute, MergeProposal
+
+    states = set(Case.objects.values_list("status", flat=True))
+    assert Case.objects.count() >= 40
+    assert {"answered", "closed", "assigned"} <= states
+    assert MergeProposal.objects.exists()
+    assert Dispute.objects.filter(status="agreed").exists()
     for username in (
         "resident-0001",
         "resident-0003",

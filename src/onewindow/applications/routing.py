@@ -1,4 +1,7 @@
-"""Which department handles a step, and whether a service may be filed where it is filed."""
+"""Which department handles a step, and whether a service may be filed where it is filed.
+
+The generic part (the competent department of a kind for a division, the supervising one a
+level up) lives in `identity.selectors`, shared with grievances; it is re-exported here."""
 
 from __future__ import annotations
 
@@ -7,45 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.core.divisions import Level
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
-from onewindow.identity.models import Department
+from onewindow.identity.selectors import competent_department, supervising_department
 
-
-def _lineage(division: Division) -> list[str]:
-    return [*division.ancestor_codes(), division.code]
-
-
-def competent_department(division: Division, *, kind: str, level: int) -> Department:
-    """The department of `kind` responsible for `division` at `level`: the one at the
-    applicant's ancestor of that level, or, where that division has none, the nearest above.
-    Raises DomainError when no department of the kind covers the division at all."""
-    department = (
-        Department.objects.filter(
-            kind=kind, division__code__in=_lineage(division), division__level__lte=level
-        )
-        .select_related("division")
-        .order_by("-division__level")
-        .first()
-    )
-    if department is None:
-        raise DomainError(
-            _("No department handles this service for %(division)s yet."),
-            code="no_competent_department",
-            params={"division": division.name},
-        )
-    return department
-
-
-def supervising_department(department: Department) -> Department | None:
-    """The department of the same kind one level up: where an overdue step escalates."""
-    return (
-        Department.objects.filter(
-            kind=department.kind,
-            division__code__in=department.division.ancestor_codes(),
-        )
-        .select_related("division")
-        .order_by("-division__level")
-        .first()
-    )
+__all__ = [
+    "check_may_file_here",
+    "competent_department",
+    "county_of",
+    "supervising_department",
+]
 
 
 def county_of(division: Division) -> Division:

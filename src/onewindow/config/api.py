@@ -19,6 +19,7 @@ from onewindow.core.errors import DomainError, problem, problem_from_error
 from onewindow.credentials.api import router as credentials_router
 from onewindow.exchange.api import router as exchange_router
 from onewindow.exchange.credit_api import router as credit_router
+from onewindow.grievances.api import router as grievances_router
 from onewindow.identity.api import router as identity_router
 from onewindow.notify.api import router as notify_router
 
@@ -39,6 +40,7 @@ api.add_router("/", notify_router)
 api.add_router("/", exchange_router)
 api.add_router("/", credit_router)
 api.add_router("/", credentials_router)
+api.add_router("/", grievances_router)
 
 
 def problem_response(request: HttpRequest, document: dict[str, Any]) -> HttpResponse:

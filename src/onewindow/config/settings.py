@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "onewindow.exchange",
     "onewindow.credentials",
     "onewindow.applications",
+    "onewindow.grievances",
     "onewindow.web",
 ]
 
@@ -201,7 +202,10 @@ else:
 # The worker's clock: every ONEWINDOW_TICK_SECONDS it enqueues each of these tasks (dotted
 # paths of django-tasks Task objects that take no arguments).
 ONEWINDOW_TICK_SECONDS = float(env_str("ONEWINDOW_TICK_SECONDS", "60"))
-ONEWINDOW_PERIODIC_TASKS: list[str] = ["onewindow.applications.tasks.tick"]
+ONEWINDOW_PERIODIC_TASKS: list[str] = [
+    "onewindow.applications.tasks.tick",
+    "onewindow.grievances.tasks.tick",
+]
 
 # Security: cookies are Secure whenever the site is served over HTTPS (ONEWINDOW_HTTPS=1).
 HTTPS = env_bool("ONEWINDOW_HTTPS", default=False)

@@ -14,6 +14,8 @@ urlpatterns = [
     path("data/", include("onewindow.exchange.page_urls")),
     path("credit/", include("onewindow.exchange.credit_urls")),
     path("", include("onewindow.credentials.urls")),
+    path("hotline/", include("onewindow.grievances.urls")),
+    path("open311/v2/", include("onewindow.grievances.open311_urls")),
 ]
 
 handler400 = "onewindow.web.errors.bad_request"

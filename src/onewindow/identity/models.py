@@ -27,6 +27,7 @@ class Role(models.TextChoices):
     DEPARTMENT_ADMIN = "department_admin", _("Department administrator")
     HOTLINE_AGENT = "hotline_agent", _("Hotline agent")
     DISPATCHER = "dispatcher", _("Dispatcher")
+    MEDIATOR = "mediator", _("People's mediator")
     INSPECTOR = "inspector", _("Inspector")
     DATA_STEWARD = "data_steward", _("Data steward")
     SUPERVISOR = "supervisor", _("Supervisor")

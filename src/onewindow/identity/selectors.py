@@ -5,12 +5,16 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from onewindow.core.errors import DomainError
+from onewindow.core.models import Division
 from onewindow.identity.models import (
     AgentConsent,
     Business,
     BusinessAgent,
+    Department,
     OfficerRole,
     User,
     UserKind,
@@ -53,5 +57,43 @@ def acting_for(request: HttpRequest) -> AgentConsent | None:
     return (
         AgentConsent.objects.select_related("resident", "agent")
         .filter(pk=consent_pk, agent=user, revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+
+
+def _lineage(division: Division) -> list[str]:
+    return [*division.ancestor_codes(), division.code]
+
+
+def competent_department(division: Division, *, kind: str, level: int) -> Department:
+    """The department of `kind` responsible for `division` at `level`: the one at the
+    applicant's ancestor of that level, or, where that division has none, the nearest above.
+    Raises DomainError when no department of the kind covers the division at all."""
+    department = (
+        Department.objects.filter(
+            kind=kind, division__code__in=_lineage(division), division__level__lte=level
+        )
+        .select_related("division")
+        .order_by("-division__level")
+        .first()
+    )
+    if department is None:
+        raise DomainError(
+            _("No department handles this service for %(division)s yet."),
+            code="no_competent_department",
+            params={"division": division.name},
+        )
+    return department
+
+
+def supervising_department(department: Department) -> Department | None:
+    """The department of the same kind one level up: where an overdue step escalates."""
+    return (
+        Department.objects.filter(
+            kind=department.kind,
+            division__code__in=department.division.ancestor_codes(),
+        )
+        .select_related("division")
+        .order_by("-division__level")
         .first()
     )

@@ -166,6 +166,66 @@ TEMPLATES: dict[str, MessageTemplate] = {
         ),
         _APPLICANT,
     ),
+    Event.CASE_RECEIVED: MessageTemplate(
+        gettext_noop("Hotline case %(ref)s received"),
+        gettext_noop(
+            "We have received your case %(ref)s and will answer by %(due)s. You can follow "
+            "it under “My hotline cases”."
+        ),
+        frozenset({"ref", "due"}),
+    ),
+    Event.CASE_PROGRESS: MessageTemplate(
+        gettext_noop("Hotline case %(ref)s: progress"),
+        gettext_noop("%(department)s is working on your case %(ref)s: %(note)s"),
+        frozenset({"ref", "department", "note"}),
+    ),
+    Event.CASE_ANSWERED: MessageTemplate(
+        gettext_noop("Hotline case %(ref)s answered"),
+        gettext_noop(
+            "%(department)s answered your case %(ref)s:\n%(reply)s\nPlease tell us whether "
+            "you are satisfied with the answer."
+        ),
+        frozenset({"ref", "department", "reply"}),
+    ),
+    Event.CASE_ESCALATED: MessageTemplate(
+        gettext_noop("Escalated: hotline case %(ref)s is overdue"),
+        gettext_noop(
+            "Hotline case %(ref)s, with %(department)s, missed its deadline to %(stage)s "
+            "(%(due)s) and has been escalated to you. Please see that it is handled now."
+        ),
+        frozenset({"ref", "department", "stage", "due"}),
+    ),
+    Event.REVIEW_REQUESTED: MessageTemplate(
+        gettext_noop("How did we do on %(ref)s?"),
+        gettext_noop(
+            "Your application %(ref)s (%(service_name)s) is complete. Please rate how "
+            "%(department)s served you: it takes a minute and helps them improve."
+        ),
+        frozenset({"ref", "service_name", "department"}),
+    ),
+    Event.RECTIFICATION_OPENED: MessageTemplate(
+        gettext_noop("Rectification needed: a bad review of %(ref)s"),
+        gettext_noop(
+            "An applicant rated the handling of %(ref)s (%(service_name)s) as bad. Please "
+            "rectify and record what you did by %(due)s; the applicant will be told."
+        ),
+        frozenset({"ref", "service_name", "due"}),
+    ),
+    Event.RECTIFICATION_DONE: MessageTemplate(
+        gettext_noop("Your review of %(ref)s: what was done"),
+        gettext_noop(
+            "Following your review of %(ref)s, %(department)s reports what it changed: %(response)s"
+        ),
+        frozenset({"ref", "department", "response"}),
+    ),
+    Event.MEDIATION_ASSIGNED: MessageTemplate(
+        gettext_noop("Dispute %(ref)s assigned to you"),
+        gettext_noop(
+            "The township office assigned you to mediate dispute %(ref)s (%(kind)s). Please "
+            "contact the parties and record the sessions."
+        ),
+        frozenset({"ref", "kind"}),
+    ),
 }
 
 

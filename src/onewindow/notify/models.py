@@ -24,6 +24,14 @@ class Event(models.TextChoices):
     DELIVERY_DELIVERED = "delivery_delivered", _("Result delivered")
     DELIVERY_RETURNED = "delivery_returned", _("Post returned")
     DELIVERY_HANDED_OVER = "delivery_handed_over", _("Result collected")
+    CASE_RECEIVED = "case_received", _("Hotline case received")
+    CASE_PROGRESS = "case_progress", _("Hotline case progress")
+    CASE_ANSWERED = "case_answered", _("Hotline case answered")
+    CASE_ESCALATED = "case_escalated", _("Hotline case escalated")
+    REVIEW_REQUESTED = "review_requested", _("Review of a completed application requested")
+    RECTIFICATION_OPENED = "rectification_opened", _("Rectification task opened")
+    RECTIFICATION_DONE = "rectification_done", _("Rectification done")
+    MEDIATION_ASSIGNED = "mediation_assigned", _("Dispute assigned to a mediator")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -16,6 +16,7 @@ from onewindow.applications.selectors import applications_of
 from onewindow.catalog import selectors as catalog_selectors
 from onewindow.catalog.life_events import LIFE_EVENTS
 from onewindow.exchange import selectors as exchange_selectors
+from onewindow.grievances.models import ContactView
 from onewindow.identity import services as identity_services
 from onewindow.identity.models import User
 from onewindow.identity.selectors import businesses_of
@@ -133,6 +134,14 @@ def who_read_my_data(request: HttpRequest) -> HttpResponse:
                 (m, purposes.get(m.purpose, m.purpose)) for m in business_exchanges
             ],
             "views": views,
+            "contact_views": list(
+                ContactView.objects.filter(
+                    case__reporters__user=request.user, case__reporters__anonymous=False
+                )
+                .select_related("department", "case")
+                .distinct()
+                .order_by("-at")[:200]
+            ),
             "reports": list(exchange_selectors.reports_by(request.user)[:50]),
         },
     )

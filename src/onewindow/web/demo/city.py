@@ -167,6 +167,9 @@ PROVINCE_DEPARTMENTS = (
     ),
 )
 
+# Township offices (statistical codes of the demo's Beishan Subdistrict and Wangfu Township).
+TOWNSHIP_OFFICES = ("330106001", "330127203")
+
 DEMO_PASSWORD = "OneWindow-demo-2026"
 
 
@@ -185,6 +188,8 @@ DEMO_OFFICERS = (
     DemoOfficer("dept-admin", "陈静", "330106-AMR", (Role.DEPARTMENT_ADMIN,)),
     DemoOfficer("hotline", "刘洋", "330100-HOTLINE", (Role.HOTLINE_AGENT,)),
     DemoOfficer("dispatcher", "赵磊", "330100-HOTLINE", (Role.DISPATCHER,)),
+    DemoOfficer("mediator", "吴秀兰", "330127203-TWP", (Role.MEDIATOR,)),
+    DemoOfficer("township", "钱建华", "330127203-TWP", (Role.DEPARTMENT_ADMIN,)),
     DemoOfficer("inspector", "孙丽", "330102-AMR", (Role.INSPECTOR,)),
     DemoOfficer("steward", "周強", "330100-PSB", (Role.DATA_STEWARD,)),
     DemoOfficer("supervisor", "何芳", "330100-HRSS", (Role.SUPERVISOR,)),

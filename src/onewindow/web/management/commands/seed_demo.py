@@ -38,6 +38,7 @@ from onewindow.web.demo.applications import (
 )
 from onewindow.web.demo.credit import DEMO_CREDIT_CODE, seed_credit
 from onewindow.web.demo.deliveries import seed_deliveries
+from onewindow.web.demo.hotline import seed_hotline
 from onewindow.web.demo.licences import seed_licences
 
 CITIZENS = 1000
@@ -83,7 +84,11 @@ class Command(BaseCommand):
         seed_applications(rng, applications)
         seed_deliveries()
         seed_licences()  # last: whatever the approvals above should have issued
+        hotline_cases = seed_hotline(rng)
         self._print(accounts)
+        self.stdout.write(
+            f"Citizen hotline: {hotline_cases} cases at /hotline/ (wall, scoreboard, trends)."
+        )
 
     # --- the map ---------------------------------------------------------------------------
     def _divisions(self) -> list[Division]:
@@ -225,6 +230,18 @@ class Command(BaseCommand):
                 f"{county.name_en} Administrative Service Centre",
                 county.code,
                 departments["330100-GSA"],
+            )
+        # Township offices of a rural and an urban township: they assign people's mediators.
+        for township_code in city.TOWNSHIP_OFFICES:
+            township = Division.objects.get(code=township_code)
+            suffix = "办事处" if township.name_zh.endswith("街道") else "人民政府"
+            define(
+                f"{township_code}-TWP",
+                DepartmentKind.TOWNSHIP_OFFICE,
+                f"{township.name_zh}{suffix}",
+                f"{township.name_en} Office",
+                township_code,
+                None,
             )
         return departments
 

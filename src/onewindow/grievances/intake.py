@@ -1,0 +1,524 @@
+"""Taking a case in, from every channel: checks, flood limits, routing, duplicates.
+
+`submit_case` is the one door: the web form, the hotline agent's console, the village agent
+and the Open311 API all call it. It checks the input (every field's error at once, nothing
+written), refuses floods from one phone number, address or network address, asks the
+classifier where the case belongs (outside the transaction: it is pure CPU), and then in one
+transaction writes the case, its reporter and photos, routes it (to the competent department
+of the proposed kind for the case's division, or to the dispatcher's queue below the
+confidence threshold), records the routing decision in the ledger and proposes merges with
+recent similar cases at the same place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core import personal_data
+from onewindow.core.divisions import Level
+from onewindow.core.errors import DomainError
+from onewindow.core.models import Division
+from onewindow.core.validators import normalise_mobile, validate_mobile
+from onewindow.grievances import routing, sla, text
+from onewindow.grievances.models import (
+    IP_CONTEXT,
+    PHONE_CONTEXT,
+    ApiClient,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseKind,
+    CasePhoto,
+    CaseStatus,
+    Channel,
+    ContactPreference,
+    MergeProposal,
+    Reporter,
+    RoutedBy,
+    Urgency,
+    address_hash,
+)
+from onewindow.identity.models import MOBILE_CONTEXT, Department, User, UserKind
+from onewindow.identity.selectors import competent_department
+from onewindow.ledger import services as ledger
+from onewindow.notify import services as notify
+from onewindow.notify.models import Event
+
+MIN_TEXT = 5
+MAX_TEXT = 2000
+MAX_ADDRESS = 200
+MAX_PHOTOS = 3
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+PHOTO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+LANDLINE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}")
+# Duplicates: same place, similar words, within this window.
+DUPLICATE_WINDOW = timedelta(days=14)
+DUPLICATE_SIMILARITY = 0.4
+DUPLICATE_DISTANCE_M = 300.0
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who reports: a signed-in user, a caller's name and number, or nobody (anonymous)."""
+
+    user: User | None = None
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    anonymous: bool = False
+    preference: str = ContactPreference.NONE
+
+
+@dataclass(frozen=True)
+class Photo:
+    name: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Location:
+    division: Division
+    latitude: Decimal | str | None = None  # parsed and checked by check_location
+    longitude: Decimal | str | None = None
+    address: str = ""
+
+
+@dataclass
+class _Checked:
+    text: str
+    phone: str
+    photos: list[tuple[Photo, str]] = field(default_factory=list)
+
+
+def _rate_limits() -> dict[str, tuple[int, int]]:
+    """(most reports, in so many minutes) per phone number, address and network address."""
+    configured: dict[str, tuple[int, int]] = getattr(settings, "ONEWINDOW_HOTLINE_RATE_LIMITS", {})
+    return {"phone": (5, 60), "address": (5, 60), "ip": (20, 60), **configured}
+
+
+def normalise_phone(value: str) -> str:
+    return normalise_mobile(value.strip())
+
+
+def citizen_with_phone(phone: str) -> User | None:
+    """The registered citizen whose mobile is this callback number: their case then shows
+    under "My hotline cases" and the answer reaches their inbox."""
+    phone = normalise_phone(phone) if phone else ""
+    if not phone:
+        return None
+    digest = personal_data.lookup_hash(phone, context=MOBILE_CONTEXT)
+    return User.objects.filter(mobile_hash=digest, kind=UserKind.CITIZEN).first()
+
+
+def check_phone(value: str) -> None:
+    try:
+        validate_mobile(value)
+    except ValidationError:
+        if not LANDLINE.fullmatch(value):
+            raise DomainError(
+                _(
+                    "A callback number is a mobile number (11 digits, 13 to 19) or a landline "
+                    "with its area code, such as 0571-87654321."
+                ),
+                field="phone",
+                code="phone_format",
+            ) from None
+
+
+def _photo_type(content: bytes) -> str | None:
+    for magic, content_type in PHOTO_TYPES.items():
+        if content.startswith(magic):
+            return content_type
+    return None
+
+
+def check_location(latitude: Any, longitude: Any) -> tuple[Decimal | None, Decimal | None]:
+    """Parse a coordinate pair: both or neither, numbers in range (WGS 84 degrees)."""
+    if latitude in (None, "") and longitude in (None, ""):
+        return None, None
+    try:
+        lat, lon = Decimal(str(latitude)), Decimal(str(longitude))
+    except (InvalidOperation, ValueError):
+        raise DomainError(
+            _("The location needs a latitude and a longitude in decimal degrees."),
+            field="location",
+            code="bad_location",
+        ) from None
+    if not (lat.is_finite() and lon.is_finite() and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise DomainError(
+            _("The latitude must lie between -90 and 90 and the longitude between -180 and 180."),
+            field="location",
+            code="bad_location",
+        )
+    return lat.quantize(Decimal("0.000001")), lon.quantize(Decimal("0.000001"))
+
+
+def _check(
+    *, kind: str, text_in: str, contact: Contact, location: Location, photos: list[Photo]
+) -> _Checked:
+    errors: dict[str, str] = {}
+    body = (text_in or "").strip()
+    if kind not in CaseKind.values:
+        errors["kind"] = str(_("Choose what kind of case this is."))
+    if len(body) < MIN_TEXT:
+        errors["text"] = str(
+            _("Describe what happened in at least %(min)d characters.") % {"min": MIN_TEXT}
+        )
+    elif len(body) > MAX_TEXT:
+        errors["text"] = str(
+            _("Keep the description to %(max)d characters; it has %(count)d.")
+            % {"max": MAX_TEXT, "count": len(body)}
+        )
+    if len(location.address) > MAX_ADDRESS:
+        errors["address"] = str(_("Keep the address to %(max)d characters.") % {"max": MAX_ADDRESS})
+    phone = normalise_phone(contact.phone) if contact.phone else ""
+    if phone:
+        try:
+            check_phone(phone)
+        except DomainError as error:
+            errors["phone"] = str(error)
+    if contact.preference not in ContactPreference.values:
+        errors["contact_preference"] = str(_("Choose how we should reach you."))
+    elif contact.preference in (ContactPreference.PHONE, ContactPreference.SMS) and not phone:
+        errors["phone"] = str(_("Give a number so that we can call or text you back."))
+    elif contact.preference == ContactPreference.INBOX and contact.user is None:
+        errors["contact_preference"] = str(_("Sign in to receive the answer in your inbox."))
+    if not contact.anonymous and contact.user is None and not contact.name.strip():
+        errors["name"] = str(_("Give the caller's name, or mark the case anonymous."))
+    checked_photos: list[tuple[Photo, str]] = []
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = str(_("Attach at most %(max)d photos.") % {"max": MAX_PHOTOS})
+    for photo in photos:
+        content_type = _photo_type(photo.content)
+        if content_type is None:
+            errors["photos"] = str(_("Photos must be PNG or JPEG images."))
+        elif len(photo.content) > MAX_PHOTO_BYTES:
+            errors["photos"] = str(_("Each photo must be at most 5 MB."))
+        else:
+            checked_photos.append((photo, content_type))
+    if errors:
+        first = next(iter(errors.values()))
+        raise DomainError(first, code="invalid_case", params={"errors": errors})
+    return _Checked(text=body, phone=phone, photos=checked_photos)
+
+
+def check_rate_limits(*, phone: str, address: str, ip: str, now: datetime) -> None:
+    """Refuse a flood: too many reports from one number, one address or one network address
+    within the window. Counted from the stored reports, so every server process agrees."""
+    limits = _rate_limits()
+    checks: list[tuple[str, Q, Any]] = []
+    if phone:
+        checks.append(
+            (
+                "phone",
+                Q(phone_hash=personal_data.lookup_hash(phone, context=PHONE_CONTEXT)),
+                _(
+                    "Too many reports from this phone number: at most %(count)d in %(minutes)d "
+                    "minutes. Please try again later, or call 12345 if it is urgent."
+                ),
+            )
+        )
+    if address:
+        checks.append(
+            (
+                "address",
+                Q(case__address_hash=address_hash(address)),
+                _(
+                    "Too many reports about this address: at most %(count)d in %(minutes)d "
+                    "minutes. The cases already filed are being handled."
+                ),
+            )
+        )
+    if ip:
+        checks.append(
+            (
+                "ip",
+                Q(ip_hash=personal_data.lookup_hash(ip, context=IP_CONTEXT)),
+                _(
+                    "Too many reports from your network: at most %(count)d in %(minutes)d "
+                    "minutes. Please try again later."
+                ),
+            )
+        )
+    for name, condition, message in checks:
+        count, minutes = limits[name]
+        since = now - timedelta(minutes=minutes)
+        if Reporter.objects.filter(condition, created_at__gte=since).count() >= count:
+            raise RateLimited(
+                message,
+                field=name,
+                params={"count": count, "minutes": minutes, "retry_after": minutes * 60},
+            )
+
+
+def _next_ref(division: Division, now: datetime) -> str:
+    county = division.code[:6]
+    prefix = f"G{county}-{timezone.localtime(now):%Y%m%d}"
+    counter, _created = CaseCounter.objects.select_for_update().get_or_create(prefix=prefix)
+    CaseCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db(fields=["last"])
+    return f"{prefix}-{counter.last:05d}"
+
+
+def department_for(kind: str, division: Division) -> Department | None:
+    """The department of `kind` closest to the case's place: at its division or the nearest
+    level above (identity.selectors.competent_department, shared with applications)."""
+    try:
+        return competent_department(division, kind=kind, level=Level.VILLAGE)
+    except DomainError:
+        return None
+
+
+def record_event(
+    case: Case,
+    action: str,
+    *,
+    actor: User | None = None,
+    department: Department | None = None,
+    note: str = "",
+    decision: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> CaseEvent:
+    """A timeline entry; a `decision` payload also goes to the ledger (digest only)."""
+    index = None
+    if decision is not None:
+        receipt = ledger.record(
+            f"grievance.{action}",
+            subject_ref=case.ref,
+            actor_role=_actor_role(actor),
+            department=_department_label(department or case.department),
+            payload={"ref": case.ref, **decision},
+        )
+        index = receipt.index
+    return CaseEvent.objects.create(
+        case=case,
+        action=action,
+        actor=actor,
+        department=department,
+        note=note,
+        at=now or timezone.now(),
+        ledger_index=index,
+    )
+
+
+def _department_label(department: Department | None) -> str:
+    return department.code if department is not None else "hotline"
+
+
+def _actor_role(actor: User | None) -> str:
+    if actor is None:
+        return "system"
+    return "officer" if actor.is_officer else actor.kind
+
+
+def route(case: Case, proposal: routing.RoutingProposal | None, *, now: datetime) -> None:
+    """Send a new case where it belongs: the proposed department, or the dispatcher."""
+    department = None
+    if proposal is not None and not proposal.needs_dispatcher:
+        department = department_for(proposal.department_kind, case.division)
+    if department is None:
+        case.status = CaseStatus.DISPATCHING
+        case.routed_by = ""
+    else:
+        case.status = CaseStatus.ASSIGNED
+        case.department = department
+        case.assigned_at = now
+        case.category = case.proposed_category
+    case.save()
+    record_event(
+        case,
+        "routed" if department else "to_dispatcher",
+        department=department,
+        decision={
+            "category": case.proposed_category,
+            "department": department.code if department else "",
+            "confidence": round(case.confidence or 0.0, 4),
+            "model": case.model_version,
+            "by": case.routed_by or "dispatcher_queue",
+        },
+        now=now,
+    )
+
+
+def propose_merges(case: Case, *, now: datetime) -> list[MergeProposal]:
+    """Recent cases at the same place (same division, same address, or within 300 m) whose
+    words overlap enough: proposals a dispatcher confirms or rejects."""
+    words = set(case.terms.split())
+    if not words:
+        return []
+    place = Q(division=case.division)
+    if case.address_hash:
+        place |= Q(address_hash=case.address_hash)
+    candidates = (
+        Case.objects.filter(place, received_at__gte=now - DUPLICATE_WINDOW)
+        .filter(status__in=[CaseStatus.DISPATCHING, CaseStatus.ASSIGNED, CaseStatus.ANSWERED])
+        .exclude(pk=case.pk)
+        .order_by("-received_at")
+        .values_list("pk", "terms", "latitude", "longitude")[:200]
+    )
+    proposals = []
+    for pk, other_terms, latitude, longitude in candidates:
+        similarity = text.jaccard(words, other_terms.split())
+        if similarity < DUPLICATE_SIMILARITY:
+            continue
+        distance = None
+        here, there = (case.latitude, case.longitude), (latitude, longitude)
+        if None not in here and None not in there:
+            distance = text.distance_m(
+                float(here[0]),  # type: ignore[arg-type]
+                float(here[1]),  # type: ignore[arg-type]
+                float(there[0]),  # type: ignore[arg-type]
+                float(there[1]),  # type: ignore[arg-type]
+            )
+            if distance > DUPLICATE_DISTANCE_M:
+                continue
+        proposals.append(
+            MergeProposal(
+                case=case,
+                primary_id=pk,
+                similarity=round(similarity, 4),
+                distance_m=distance,
+                created_at=now,
+            )
+        )
+    return MergeProposal.objects.bulk_create(proposals[:5])
+
+
+def submit_case(
+    *,
+    kind: str,
+    text_in: str,
+    location: Location,
+    channel: str,
+    contact: Contact,
+    urgency: str = Urgency.ORDINARY,
+    photos: list[Photo] | None = None,
+    ip: str = "",
+    recorded_by: User | None = None,
+    api_client: ApiClient | None = None,
+    category: str = "",
+    now: datetime | None = None,
+) -> Case:
+    """File a case from any channel. Raises DomainError (per-field `errors` in its params)
+    for bad input and RateLimited (429) for a flood; writes nothing in either case.
+
+    `category` (a partner app's Open311 service code) routes without the classifier."""
+    now = now or timezone.now()
+    photos = photos or []
+    if channel not in Channel.values:
+        raise DomainError(_("Unknown channel."), field="channel")
+    if urgency not in Urgency.values:
+        raise DomainError(_("Choose ordinary or urgent."), field="urgency")
+    checked = _check(kind=kind, text_in=text_in, contact=contact, location=location, photos=photos)
+    latitude, longitude = check_location(location.latitude, location.longitude)
+    address = " ".join(location.address.split())
+    check_rate_limits(phone=checked.phone, address=address, ip=ip, now=now)
+    proposal: routing.RoutingProposal | None
+    if category:
+        if category not in routing.CATEGORIES:
+            raise DomainError(
+                _("Unknown service code %(code)s."),
+                field="service_code",
+                code="unknown_service",
+                params={"code": category},
+            )
+        proposal = None
+    else:
+        proposal = routing.classify(checked.text)
+    respond_due, reply_due, resolve_due = sla.deadlines(kind, urgency, now)
+    with transaction.atomic():
+        case = Case(
+            ref=_next_ref(location.division, now),
+            kind=kind,
+            channel=channel,
+            text=checked.text,
+            division=location.division,
+            latitude=latitude,
+            longitude=longitude,
+            urgency=urgency,
+            received_at=now,
+            respond_due=respond_due,
+            reply_due=reply_due,
+            resolve_due=resolve_due,
+            terms=" ".join(dict.fromkeys(text.terms(checked.text))),
+            api_client=api_client,
+            recorded_by=recorded_by,
+        )
+        case.set_address(address)
+        if proposal is not None:
+            case.proposed_kind = proposal.department_kind
+            case.proposed_category = proposal.category
+            case.confidence = proposal.confidence
+            case.model_version = proposal.model_version
+            case.routed_by = RoutedBy.CLASSIFIER
+        else:
+            case.proposed_kind = routing.CATEGORIES[category].department_kind
+            case.proposed_category = category
+            case.confidence = 1.0
+            case.routed_by = RoutedBy.SERVICE_CODE
+            proposal = routing.RoutingProposal(
+                department_kind=case.proposed_kind,
+                category=category,
+                confidence=1.0,
+                alternatives=(),
+                needs_dispatcher=False,
+                model_version="open311-service-code",
+            )
+        case.save()
+        reporter = Reporter(
+            case=case,
+            user=contact.user,
+            anonymous=contact.anonymous,
+            contact_preference=contact.preference,
+            original_case_ref=case.ref,
+            created_at=now,
+            ip_hash=personal_data.lookup_hash(ip, context=IP_CONTEXT) if ip else "",
+        )
+        reporter.set_contact(
+            name="" if contact.anonymous else contact.name.strip(),
+            phone=checked.phone,
+            email="" if contact.anonymous else contact.email.strip(),
+        )
+        reporter.save()
+        for number, (photo, content_type) in enumerate(checked.photos, start=1):
+            extension = "png" if content_type == "image/png" else "jpg"
+            stored = CasePhoto(case=case, content_type=content_type, size=len(photo.content))
+            stored.file.save(
+                f"{case.ref}-{number}.{extension}", ContentFile(photo.content), save=False
+            )
+            stored.save()
+        record_event(
+            case,
+            "received",
+            actor=recorded_by,
+            note=str(Channel(channel).label),
+            now=now,
+        )
+        route(case, proposal, now=now)
+        propose_merges(case, now=now)
+        if contact.user is not None:
+            notify.send(
+                contact.user,
+                Event.CASE_RECEIVED,
+                context={"ref": case.ref, "due": timezone.localtime(resolve_due).date()},
+                subject_ref=case.ref,
+                link=f"/hotline/cases/{case.ref}/",
+            )
+    return case

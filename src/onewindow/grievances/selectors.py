@@ -1,0 +1,352 @@
+"""Reads of the hotline that pages and the API share, each permission-checked.
+
+`access_*` helpers raise NotFound both for what does not exist and for what is not yours.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Avg, Count, Q, QuerySet
+from django.utils import timezone
+
+from onewindow.core.calendar import SHANGHAI
+from onewindow.core.errors import NotFound
+from onewindow.core.models import Division
+from onewindow.grievances import routing, services
+from onewindow.grievances.models import (
+    Case,
+    CaseStatus,
+    Dispute,
+    MergeProposal,
+    MergeStatus,
+    Rating,
+    RectificationTask,
+    Reporter,
+    ReviewInvitation,
+    Transfer,
+)
+from onewindow.identity.models import Department, Role, User
+
+
+def category_label(code: str) -> str:
+    """The category's name in the current language (its English label goes through gettext)."""
+    category = routing.CATEGORIES.get(code)
+    return str(category.label_en) if category is not None else code
+
+
+def cases_of(user: User) -> QuerySet[Case]:
+    """Cases the person reported (including those merged into another case)."""
+    return (
+        Case.objects.filter(reporters__user=user)
+        .select_related("department", "division")
+        .distinct()
+        .order_by("-received_at")
+    )
+
+
+def access_own_case(user: User, ref: str) -> tuple[Case, Reporter]:
+    reporter = (
+        Reporter.objects.select_related("case__department", "case__division")
+        .filter(user=user, case__ref=ref)
+        .first()
+    )
+    if reporter is None:
+        raise NotFound("No case of yours has this number.", field="ref")
+    return reporter.case, reporter
+
+
+def access_case_for_officer(officer: User, ref: str) -> Case:
+    """A case the officer's department handles (or had escalated to it); dispatchers and
+    hotline agents see every case."""
+    case = (
+        Case.objects.select_related("department", "division", "escalated_to", "merged_into")
+        .filter(ref=ref)
+        .first()
+    )
+    if case is not None and (
+        services.handles(officer, case)
+        or services.has_role(officer, Role.DISPATCHER)
+        or services.has_role(officer, Role.HOTLINE_AGENT)
+    ):
+        return case
+    raise NotFound("No case of your department has this number.", field="ref")
+
+
+def department_queue(officer: User) -> QuerySet[Case]:
+    if officer.department_id is None:
+        return Case.objects.none()
+    return (
+        Case.objects.filter(
+            Q(department=officer.department_id) | Q(escalated_to=officer.department_id),
+            status=CaseStatus.ASSIGNED,
+        )
+        .select_related("division", "department")
+        .order_by("resolve_due")
+    )
+
+
+def dispatcher_queue() -> QuerySet[Case]:
+    return (
+        Case.objects.filter(status=CaseStatus.DISPATCHING)
+        .select_related("division", "department")
+        .order_by("received_at")
+    )
+
+
+def contested_transfers() -> QuerySet[Transfer]:
+    return (
+        Transfer.objects.filter(contested_at__isnull=False, decision="")
+        .select_related("case", "from_department", "to_department")
+        .order_by("contested_at")
+    )
+
+
+def merge_proposals() -> QuerySet[MergeProposal]:
+    return (
+        MergeProposal.objects.filter(
+            status=MergeStatus.PROPOSED,
+            case__status__in=[CaseStatus.DISPATCHING, CaseStatus.ASSIGNED],
+        )
+        .select_related("case", "primary")
+        .order_by("-similarity")
+    )
+
+
+def answered_to_rate() -> QuerySet[Case]:
+    """Answered cases waiting for ratings: the agents' call-back list."""
+    return Case.objects.filter(status=CaseStatus.ANSWERED).order_by("answered_at")
+
+
+# ----- the public case wall ---------------------------------------------------------------
+
+
+def public_wall(query: str = "", *, limit: int = 50) -> QuerySet[Case]:
+    """Answered and closed cases, newest first; matched on the words of the case and the
+    answer. Texts are desensitised when shown (text.desensitise)."""
+    cases = Case.objects.filter(
+        status__in=[CaseStatus.ANSWERED, CaseStatus.CLOSED], answered_at__isnull=False
+    ).exclude(public_reply="")
+    for word in query.split()[:5]:
+        cases = cases.filter(
+            Q(text__icontains=word) | Q(public_reply__icontains=word) | Q(terms__icontains=word)
+        )
+    return cases.select_related("department", "division").order_by("-answered_at")[:limit]
+
+
+def public_case(ref: str) -> Case:
+    case = (
+        Case.objects.filter(
+            ref=ref, status__in=[CaseStatus.ANSWERED, CaseStatus.CLOSED], answered_at__isnull=False
+        )
+        .exclude(public_reply="")
+        .select_related("department", "division")
+        .first()
+    )
+    if case is None:
+        raise NotFound("No answered case has this number.", field="ref")
+    return case
+
+
+# ----- the department scoreboard ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    department: Department
+    cases: int
+    answered: int
+    on_time: int
+    mean_response_hours: float | None
+    satisfaction: float | None
+    ratings: int
+    reopened: int
+    bad_reviews: int
+    open_rectifications: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.answered if self.answered else None
+
+
+def scoreboard(*, since: datetime | None = None) -> list[ScoreRow]:
+    """Per department: cases, answers on time, mean hours to accept, mean rating, reopens,
+    bad reviews of applications and open rectifications. Best on-time rate first."""
+    since = since or timezone.now() - timedelta(days=90)
+    rows: dict[int, dict[str, object]] = {}
+    cases = Case.objects.filter(received_at__gte=since, department__isnull=False).exclude(
+        status=CaseStatus.MERGED
+    )
+    for item in cases.values(
+        "department", "received_at", "acknowledged_at", "answered_at", "resolve_due", "reopen_count"
+    ):
+        row = rows.setdefault(
+            item["department"],
+            {"cases": 0, "answered": 0, "on_time": 0, "hours": [], "reopened": 0},
+        )
+        row["cases"] += 1  # type: ignore[operator]
+        if item["answered_at"] is not None:
+            row["answered"] += 1  # type: ignore[operator]
+            if item["answered_at"] <= item["resolve_due"]:
+                row["on_time"] += 1  # type: ignore[operator]
+        if item["acknowledged_at"] is not None:
+            waited = (item["acknowledged_at"] - item["received_at"]).total_seconds() / 3600
+            row["hours"].append(waited)  # type: ignore[attr-defined]
+        if item["reopen_count"]:
+            row["reopened"] += 1  # type: ignore[operator]
+    ratings = {
+        r["case__department"]: r
+        for r in Rating.objects.filter(case__received_at__gte=since)
+        .values("case__department")
+        .annotate(mean=Avg("level"), count=Count("pk"))
+    }
+    bad = Counter(
+        ReviewInvitation.objects.filter(review__level__lte=2, created_at__gte=since).values_list(
+            "department", flat=True
+        )
+    )
+    open_tasks = Counter(
+        RectificationTask.objects.filter(status="open").values_list("department", flat=True)
+    )
+    ids = set(rows) | set(bad) | set(open_tasks)
+    departments = {d.pk: d for d in Department.objects.filter(pk__in=ids)}
+    result = []
+    for pk in ids:
+        row = rows.get(pk, {"cases": 0, "answered": 0, "on_time": 0, "hours": [], "reopened": 0})
+        hours: list[float] = row["hours"]  # type: ignore[assignment]
+        rated = ratings.get(pk)
+        result.append(
+            ScoreRow(
+                department=departments[pk],
+                cases=row["cases"],  # type: ignore[arg-type]
+                answered=row["answered"],  # type: ignore[arg-type]
+                on_time=row["on_time"],  # type: ignore[arg-type]
+                mean_response_hours=round(sum(hours) / len(hours), 1) if hours else None,
+                satisfaction=round(rated["mean"], 2) if rated else None,
+                ratings=rated["count"] if rated else 0,
+                reopened=row["reopened"],  # type: ignore[arg-type]
+                bad_reviews=bad.get(pk, 0),
+                open_rectifications=open_tasks.get(pk, 0),
+            )
+        )
+    return sorted(
+        result,
+        key=lambda r: (-(r.on_time_rate or 0), -(r.satisfaction or 0), r.department.code),
+    )
+
+
+# ----- public-opinion trends --------------------------------------------------------------
+
+
+def iso_week(day: date) -> tuple[int, int]:
+    year, week, _weekday = day.isocalendar()
+    return year, week
+
+
+def week_bounds(year: int, week: int) -> tuple[datetime, datetime]:
+    start = date.fromisocalendar(year, week, 1)
+    begin = datetime(start.year, start.month, start.day, tzinfo=SHANGHAI)
+    return begin, begin + timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class HotTerm:
+    term: str
+    count: int
+    previous: int
+
+    @property
+    def rise(self) -> int:
+        return self.count - self.previous
+
+
+def _in_division(cases: QuerySet[Case], division: Division | None) -> QuerySet[Case]:
+    if division is None:
+        return cases
+    return cases.filter(division__path__startswith=division.path)
+
+
+def hot_terms(
+    *, year: int, week: int, division: Division | None = None, limit: int = 15
+) -> list[HotTerm]:
+    """The terms rising fastest this ISO week against the week before (cases counted once
+    per term), in the division and below. Ties go to the more frequent term."""
+    begin, end = week_bounds(year, week)
+    base = _in_division(Case.objects.exclude(status=CaseStatus.MERGED), division)
+
+    def counts(start: datetime, stop: datetime) -> Counter[str]:
+        found: Counter[str] = Counter()
+        for terms in base.filter(received_at__gte=start, received_at__lt=stop).values_list(
+            "terms", flat=True
+        ):
+            found.update(set(terms.split()))
+        return found
+
+    now, before = counts(begin, end), counts(begin - timedelta(days=7), begin)
+    ranked = sorted(
+        (HotTerm(term, count, before.get(term, 0)) for term, count in now.items() if count >= 2),
+        key=lambda t: (-t.rise, -t.count, t.term),
+    )
+    return ranked[:limit]
+
+
+def counts_by_category_and_department(
+    *, year: int, week: int, division: Division | None = None
+) -> tuple[list[tuple[str, int]], list[tuple[Department, int]]]:
+    begin, end = week_bounds(year, week)
+    cases = _in_division(
+        Case.objects.filter(received_at__gte=begin, received_at__lt=end, kind="complaint"),
+        division,
+    ).exclude(status=CaseStatus.MERGED)
+    by_category = [
+        (category_label(row["category"] or row["proposed_category"]), row["n"])
+        for row in cases.values("category", "proposed_category")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    ]
+    department_counts = dict(
+        cases.exclude(department=None).values_list("department").annotate(n=Count("pk"))
+    )
+    departments = Department.objects.in_bulk(list(department_counts))
+    by_department = sorted(
+        ((departments[pk], n) for pk, n in department_counts.items()), key=lambda x: -x[1]
+    )
+    return by_category, by_department
+
+
+# ----- mediation and reviews ---------------------------------------------------------------
+
+
+def access_dispute(user: User, ref: str) -> Dispute:
+    dispute = (
+        Dispute.objects.select_related("office", "mediator", "township").filter(ref=ref).first()
+    )
+    if dispute is not None and (
+        dispute.mediator_id == user.pk
+        or (user.is_officer and user.department_id == dispute.office_id)
+    ):
+        return dispute
+    raise NotFound("No dispute of yours has this number.", field="ref")
+
+
+def disputes_for(user: User) -> QuerySet[Dispute]:
+    return Dispute.objects.filter(Q(mediator=user) | Q(office=user.department_id)).select_related(
+        "mediator"
+    )
+
+
+def access_invitation(user: User, pk: int) -> ReviewInvitation:
+    invitation = (
+        ReviewInvitation.objects.select_related("department").filter(pk=pk, user=user).first()
+    )
+    if invitation is None:
+        raise NotFound("No review of yours has this number.")
+    return invitation
+
+
+def rectifications_for(officer: User) -> QuerySet[RectificationTask]:
+    return RectificationTask.objects.filter(department=officer.department_id).select_related(
+        "review__invitation"
+    )
