@@ -1,7 +1,7 @@
 """Hotline routing: accuracy on the test split and classifications per second on one core,
 against rjieba segmentation of the same texts as the ceiling.
 
-    .venv/bin/python bench/grievance_routing.py [--repeat 5] [--no-train] [--all-cores]
+    .venv/bin/python bench/grievance_routing.py [--repeat 5] [--no-train] [--all-cores] [--cpu N]
     (or `make bench-routing`)
 
 The shipped model (src/onewindow/grievances/routing/models_data) is measured, never a
@@ -56,10 +56,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-train", action="store_true", help="skip timing a training run")
     parser.add_argument("--all-cores", action="store_true", help="do not pin to one CPU")
+    parser.add_argument("--cpu", type=int, default=None, help="the CPU to pin to (default: first)")
     arguments = parser.parse_args()
 
     if not arguments.all_cores and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+        allowed = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {arguments.cpu if arguments.cpu is not None else allowed[0]})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onewindow.config.settings")
     os.environ.setdefault("ONEWINDOW_VAR_DIR", tempfile.mkdtemp(prefix="onewindow-bench-"))
     os.environ["ONEWINDOW_ROUTER_MODEL_DIR"] = tempfile.mkdtemp(prefix="onewindow-router-")

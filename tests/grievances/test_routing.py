@@ -283,3 +283,16 @@ def test_the_language_of_a_correction_is_told_from_its_text() -> None:
     assert routing.language_of("路灯不亮 street light") == "zh"
     assert routing.language_of("The street light is out") == "en"
     assert routing.language_of("") == "en"
+
+
+def test_threads_classifying_at_once_share_one_loaded_model() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    routing.reload_model()
+    texts = [case.text for case in corpus("test")[:64]]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(classify, texts))
+
+    assert [p.category for p in results] == [p.category for p in classify_many(texts)]
+    assert len({p.model_version for p in results}) == 1

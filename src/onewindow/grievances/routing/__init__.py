@@ -12,6 +12,7 @@ dispatcher's corrections and writes it under `ONEWINDOW_ROUTER_MODEL_DIR` (defau
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -103,17 +104,20 @@ class Evaluation:
 def corpus(*splits: str) -> list[LabelledCase]:
     """The shipped labelled cases of the given splits ("train", "dev", "test"; all if none).
     See corpus/generate.py for how they are split."""
-    cases: list[LabelledCase] = []
+    return [case for split, case in _corpus_rows() if not splits or split in splits]
+
+
+@functools.cache
+def _corpus_rows() -> tuple[tuple[str, LabelledCase], ...]:
+    rows = []
     with CORPUS_FILE.open(encoding="utf-8") as handle:
         for line in handle:
             row = json.loads(line)
-            if not splits or row["split"] in splits:
-                cases.append(
-                    LabelledCase(
-                        row["text"], row["department_kind"], row["category"], row["language"]
-                    )
-                )
-    return cases
+            case = LabelledCase(
+                row["text"], row["department_kind"], row["category"], row["language"]
+            )
+            rows.append((row["split"], case))
+    return tuple(rows)
 
 
 # --- training -----------------------------------------------------------------------------
@@ -123,7 +127,8 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def language_of(text: str) -> str:
-    """ "zh" if the text has any Chinese character, else "en" (for LabelledCase.language)."""
+    """The language of a text for `LabelledCase.language`: "zh" if it has any Chinese
+    character, else "en"."""
     return "zh" if _CJK.search(text) else "en"
 
 
