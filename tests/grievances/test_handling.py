@@ -31,13 +31,19 @@ MONDAY = datetime(2026, 11, 16, 9, 0, tzinfo=SHANGHAI)
 def test_a_dispatcher_routes_an_unsure_case_and_the_correction_is_kept(divisions) -> None:  # type: ignore[no-untyped-def]
     world = factories.world(divisions)
     case = factories.call(divisions["community"], "你好，我想问一下这个事情应该找谁。")
+    # Whatever the model proposed, the dispatcher chooses another category of urban management.
+    chosen = next(
+        code
+        for code in ("city.street_lighting", "city.illegal_structure")
+        if code != case.proposed_category
+    )
 
-    routed = services.dispatch_case(world.dispatcher, case, category="city.street_lighting")
+    routed = services.dispatch_case(world.dispatcher, case, category=chosen)
 
     assert routed.status == CaseStatus.ASSIGNED
     assert routed.department == world.district_city
     correction = DispatcherCorrection.objects.get()
-    assert correction.corrected_category == "city.street_lighting"
+    assert correction.corrected_category == chosen
     assert correction.proposed_category == case.proposed_category
     assert correction.text == case.text
 
