@@ -38,9 +38,11 @@ applications_patterns = (
     [path(f"{name}/", elsewhere, name=name) for name in ("mine", "queue")],
     "applications",
 )
+grievances_patterns = ([path("hotline/", elsewhere, name="home")], "grievances")
 
 urlpatterns = [
     path("", include(catalog_patterns)),
+    path("", include(grievances_patterns)),
     path("", include(applications_patterns)),
     path("", include(web_patterns)),
     path("account/", include(identity_patterns)),
