@@ -38,6 +38,7 @@ applications_patterns = (
     [path(f"{name}/", elsewhere, name=name) for name in ("mine", "queue")],
     "applications",
 )
+grievances_patterns = ([path("hotline/", elsewhere, name="home")], "grievances")
 
 credentials_patterns = (
     [path(f"{name}/", elsewhere, name=name) for name in ("verify", "wallet")],
@@ -47,6 +48,7 @@ credentials_patterns = (
 urlpatterns = [
     path("", include(credentials_patterns)),
     path("", include(catalog_patterns)),
+    path("", include(grievances_patterns)),
     path("", include(applications_patterns)),
     path("", include(web_patterns)),
     path("account/", include(identity_patterns)),
