@@ -30,6 +30,12 @@ PUBLIC = {
     "exchange:call",  # authenticated by the request's signature, not a session
     "credit:search",  # business credit profiles: the legally public part is for everyone
     "credit:profile",
+    # OpenID Connect: the provider's public metadata and keys; RP-initiated logout, which
+    # a signed-out visitor reaches with nothing left to end.
+    "oauth2_provider:oidc-connect-discovery-info",
+    "oauth2_provider:oauth-server-metadata",
+    "oauth2_provider:jwks-info",
+    "oauth2_provider:rp-initiated-logout",
 }
 PUBLIC_PREFIXES = ("api:", "ledger")  # the API answers 401 itself; the ledger is public by design
 

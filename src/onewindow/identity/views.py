@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -22,7 +22,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.core.errors import DomainError
-from onewindow.identity import selectors, services
+from onewindow.identity import security, selectors, services
 from onewindow.identity.decorators import officer_required, station_agent_required
 from onewindow.identity.forms import (
     AssistStartForm,
@@ -66,7 +66,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
-        login(request, user, backend="onewindow.identity.backends.IdentifierBackend")
+        security.sign_in(request, user)
         if user.preferred_language:
             request.session["_language"] = user.preferred_language
         if user.needs_second_factor:
@@ -138,6 +138,7 @@ def _base32(key: bytes) -> str:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    security.end_current_session(request)
     logout(request)
     messages.info(request, _("You have signed out."))
     return HttpResponseRedirect(reverse("web:home"))
@@ -162,7 +163,7 @@ def register_citizen(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            login(request, user, backend="onewindow.identity.backends.IdentifierBackend")
+            security.sign_in(request, user)
             messages.success(request, _("Your account is ready. Welcome to OneWindow."))
             return HttpResponseRedirect(reverse("identity:profile"))
     return render(request, "identity/register_citizen.html", {"form": form})
