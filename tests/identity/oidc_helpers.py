@@ -103,3 +103,51 @@ def discovery(base: str) -> dict[str, Any]:
         f"{base}/o/.well-known/openid-configuration", timeout=10
     ).json()
     return document
+
+
+def token_for(user: User, client: Client, secret: str, scope: str) -> dict[str, Any]:
+    """Tokens for `user` issued to `client` through the real endpoints, in process: the
+    person allows the client on the consent screen, the client swaps code and verifier."""
+    import base64
+    import hashlib
+    import secrets
+
+    from django.test import Client as Browser
+
+    verifier = secrets.token_urlsafe(48)
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    )
+    browser = Browser()
+    browser.force_login(user)
+    query = {
+        "client_id": client.client_id,
+        "response_type": "code",
+        "redirect_uri": REDIRECT_URI,
+        "scope": scope,
+        "state": "s",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    shown = browser.get("/o/authorize/", query)
+    if shown.status_code == 200:
+        fields = hidden_fields(shown.content.decode())
+        shown = browser.post("/o/authorize/", {**fields, "allow": "on"})
+    assert shown.status_code == 302, shown.content[:500]
+    from urllib.parse import parse_qs, urlsplit
+
+    code = parse_qs(urlsplit(shown["Location"]).query)["code"][0]
+    answer = Browser().post(
+        "/o/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier,
+            "client_id": client.client_id,
+            "client_secret": secret,
+        },
+    )
+    assert answer.status_code == 200, answer.content
+    tokens: dict[str, Any] = answer.json()
+    return tokens

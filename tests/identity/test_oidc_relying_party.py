@@ -51,7 +51,7 @@ def relying_party(config: dict[str, Any], client_id: str, secret: str) -> OAuth2
 def authorize(rp: OAuth2Session, config: dict[str, Any], **extra: str) -> tuple[str, str, str]:
     verifier = generate_token(64)
     nonce = generate_token(16)
-    url, state = rp.create_authorization_url(
+    url, _state = rp.create_authorization_url(
         config["authorization_endpoint"], code_verifier=verifier, nonce=nonce, **extra
     )
     return url, verifier, nonce

@@ -94,13 +94,15 @@ def _check_business(
         )
 
 
-def _filing_channel(applicant: User, filed_by: User) -> tuple[str, Division]:
+def _filing_channel(
+    applicant: User, filed_by: User, *, via_partner_app: bool = False
+) -> tuple[str, Division]:
     """Who filed decides the channel and the receiving division; refuses agents without a
     valid consent and officers who are not window clerks."""
     if filed_by.pk == applicant.pk:
         if applicant.division is None:
             raise DomainError(_("Your account has no registered division."), field="division")
-        return Channel.ONLINE, applicant.division
+        return (Channel.PARTNER_APP if via_partner_app else Channel.ONLINE), applicant.division
     if filed_by.kind == UserKind.STATION_AGENT:
         if identity_services.valid_consent(filed_by, applicant) is None:
             raise PermissionDenied(_("The resident's consent is missing or has expired."))
@@ -137,6 +139,7 @@ def submit_application(
     filed_by: User | None = None,
     draft: Draft | None = None,
     fetch_consent: bool = False,
+    via_partner_app: bool = False,
 ) -> Application:
     """File an application once. The same idempotency key returns the first application;
     the same key with different content is a Conflict. Raises DomainError with per-field
@@ -172,10 +175,10 @@ def submit_application(
     if delivery not in version.delivery_options:
         raise DomainError(_("Choose one of the delivery options offered."), field="delivery")
     _check_business(applicant, business, version)
-    channel, receiving = _filing_channel(applicant, filed_by)
+    channel, receiving = _filing_channel(applicant, filed_by, via_partner_app=via_partner_app)
     home = business.division if business is not None else applicant.division
     assert home is not None
-    if channel == Channel.ONLINE:
+    if channel in (Channel.ONLINE, Channel.PARTNER_APP):
         receiving = home  # online, the handling side is the receiving side
     check_may_file_here(
         home=home, receiving=receiving, is_apply_anywhere=version.item.is_apply_anywhere

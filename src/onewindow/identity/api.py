@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import django_auth
 
+from onewindow.identity.bearer import person
 from onewindow.identity.models import User
 
 router = Router(tags=["identity"], auth=django_auth)
@@ -26,7 +27,9 @@ class MeOut(Schema):
         return user.division.code if user.division else None
 
 
-@router.get("/me", response=MeOut, summary="My account, personal data masked")
+@router.get(
+    "/me", response=MeOut, summary="My account, personal data masked", auth=person("profile")
+)
 def me(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from oauth2_provider.models import AbstractApplication
 
 from onewindow.core import personal_data
 from onewindow.core.models import Division
@@ -290,6 +292,35 @@ class ClientKind(models.TextChoices):
 class SubjectType(models.TextChoices):
     PAIRWISE = "pairwise", _("Pairwise (a different identifier for each client)")
     PUBLIC = "public", _("Public (the same identifier for every client that asks for it)")
+
+
+if TYPE_CHECKING:
+    # django-oauth-toolkit ships no types: what we use of its abstract application.
+
+    class AbstractApplication(models.Model):
+        CLIENT_CONFIDENTIAL: str
+        CLIENT_PUBLIC: str
+        GRANT_AUTHORIZATION_CODE: str
+        RS256_ALGORITHM: str
+        client_id: str
+        name: str
+        redirect_uris: str
+        post_logout_redirect_uris: str
+        client_type: str
+        authorization_grant_type: str
+        client_secret: str
+        algorithm: str
+        skip_authorization: bool
+        created: datetime
+        updated: datetime
+
+        class Meta:
+            abstract = True
+
+        def redirect_uri_allowed(self, uri: str) -> bool: ...
+
+else:
+    from oauth2_provider.models import AbstractApplication
 
 
 class Client(AbstractApplication):

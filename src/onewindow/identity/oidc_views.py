@@ -43,10 +43,12 @@ class ConsentView(AuthorizationView):
         try:
             scopes, credentials = self.validate_authorization_request(request)
         except OAuthToolkitError as error:
-            return self.error_response(error, application=None)
+            refused: HttpResponse = self.error_response(error, application=None)
+            return refused
         prompt = set(request.GET.get("prompt", "").split())
         if "login" in prompt:
-            return self.handle_prompt_login()
+            to_sign_in: HttpResponse = self.handle_prompt_login()
+            return to_sign_in
         client = Client.objects.select_related("contact_department").get(
             client_id=credentials["client_id"]
         )
@@ -58,8 +60,10 @@ class ConsentView(AuthorizationView):
                     request=request, scopes=" ".join(scopes), credentials=credentials, allow=True
                 )
             except OAuthToolkitError as error:
-                return self.error_response(error, client)
-            return self.redirect(uri, client)
+                refused = self.error_response(error, client)
+                return refused
+            answered: HttpResponse = self.redirect(uri, client)
+            return answered
         self.oauth2_data = {key: credentials.get(key) for key in FORM_FIELDS}
         if credentials.get("claims"):
             self.oauth2_data["claims"] = json.dumps(credentials["claims"])
@@ -71,7 +75,7 @@ class ConsentView(AuthorizationView):
             scope_views=oidc.consent_preview(user, client, scopes),
             is_new_scopes=oidc.active_consent(user, client) is not None,
         )
-        response = self.render_to_response(context)
+        response: HttpResponse = self.render_to_response(context)
         # The answer redirects to the client: let the browser follow the form there (CSP).
         origin = _origin(credentials.get("redirect_uri") or "")
         if origin:
