@@ -112,6 +112,9 @@ def _filing_channel(
         filed_by.is_officer
         and OfficerRole.objects.filter(user=filed_by, role=Role.WINDOW_CLERK).exists()
     ):
+        # The citizen at the counter consents as a resident at a village station does.
+        if identity_services.valid_consent(filed_by, applicant) is None:
+            raise PermissionDenied(_("The citizen's consent is missing or has expired."))
         assert filed_by.department is not None
         return Channel.HALL, filed_by.department.division
     raise PermissionDenied(_("Only the applicant, a window clerk or a consented agent may file."))

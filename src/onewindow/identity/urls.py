@@ -17,6 +17,7 @@ urlpatterns = [
     path("officer/", views.officer_home, name="officer-home"),
     path("assist/", views.assist_start, name="assist-start"),
     path("assist/confirm/", views.assist_confirm, name="assist-confirm"),
+    path("assist/form/", views.assist_form, name="assist-form"),
     path("assist/stop/", views.assist_stop, name="assist-stop"),
     path(
         "password-reset/",
