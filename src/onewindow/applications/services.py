@@ -367,6 +367,20 @@ def decision_payload(
     }
 
 
+def _role_of(actor: User | None, application: Application) -> str:
+    """Who acted, as the record shows it: the applicant, or the agent or clerk acting for
+    them under their consent (the record then names both people)."""
+    if actor is None:
+        return "system"
+    if actor.pk == application.applicant_id:
+        return "applicant"
+    if actor.kind == UserKind.STATION_AGENT:
+        return "station_agent"
+    if actor.pk == application.filed_by_id and application.channel == Channel.HALL:
+        return "window_clerk"
+    return "system"
+
+
 def _transition(
     application: Application,
     step: Step | None,
@@ -396,7 +410,7 @@ def _transition(
         step=step,
         action=action,
         actor=actor,
-        actor_role=actor_role or ("applicant" if actor == application.applicant else "system"),
+        actor_role=actor_role or _role_of(actor, application),
         from_status=from_status,
         to_status=to_status,
         reason=reason,

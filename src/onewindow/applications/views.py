@@ -176,6 +176,7 @@ def _detail_context(application: Any) -> dict[str, Any]:
         "supplements": supplements,
         "views": selectors.material_views(application),
         "fetched": selectors.fetched_materials(application),
+        "applicant_masked": personal_data.mask_name(application.applicant.real_name),
     }
 
 

@@ -168,13 +168,14 @@ def record_consent(user: User, client: Client, scopes: Iterable[str]) -> ClientC
 
 def _revoke_tokens(user: User, client: Client) -> int:
     """Revoke every token and code the client holds for the person; returns how many."""
-    revoked = 0
-    for refresh in RefreshToken.objects.filter(user=user, application=client, revoked__isnull=True):
-        refresh.revoke()
-        revoked += 1
+    refreshes = list(
+        RefreshToken.objects.filter(user=user, application=client, revoked__isnull=True)
+    )
+    revoked = len(refreshes) + AccessToken.objects.filter(user=user, application=client).count()
+    for refresh in refreshes:
+        refresh.revoke()  # takes its access token with it
     for access in AccessToken.objects.filter(user=user, application=client):
         access.revoke()
-        revoked += 1
     IDToken.objects.filter(user=user, application=client).delete()
     Grant.objects.filter(user=user, application=client).delete()
     return revoked

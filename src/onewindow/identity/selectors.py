@@ -57,3 +57,12 @@ def acting_for(request: HttpRequest) -> AgentConsent | None:
         .filter(pk=consent_pk, agent=user, revoked_at__isnull=True, expires_at__gt=now)
         .first()
     )
+
+
+def authorisations_of(business: Business) -> QuerySet[BusinessAgent]:
+    """The business's agent authorisations, active first, newest first."""
+    return (
+        BusinessAgent.objects.filter(business=business)
+        .select_related("agent")
+        .order_by("withdrawn_at", "-granted_at")
+    )

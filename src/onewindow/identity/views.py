@@ -24,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.core.errors import DomainError
 from onewindow.core.personal_data import mask_name
-from onewindow.identity import security, selectors, services
+from onewindow.identity import oidc, security, selectors, services
 from onewindow.identity.decorators import assistant_required, officer_required
 from onewindow.identity.forms import (
     AssistMethodForm,
@@ -234,7 +234,12 @@ def officer_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "identity/officer_home.html",
-        {"officer": user, "roles": selectors.roles_of(user), "department": user.department},
+        {
+            "officer": user,
+            "roles": selectors.roles_of(user),
+            "department": user.department,
+            "is_platform_admin": oidc.is_platform_admin(user),
+        },
     )
 
 
