@@ -171,7 +171,9 @@ def _revoke_tokens(user: User, client: Client) -> int:
     refreshes = list(
         RefreshToken.objects.filter(user=user, application=client, revoked__isnull=True)
     )
-    revoked = len(refreshes) + AccessToken.objects.filter(user=user, application=client).count()
+    revoked: int = (
+        len(refreshes) + AccessToken.objects.filter(user=user, application=client).count()
+    )
     for refresh in refreshes:
         refresh.revoke()  # takes its access token with it
     for access in AccessToken.objects.filter(user=user, application=client):
