@@ -38,6 +38,7 @@ def test_demo_city_has_what_the_issue_asks_for() -> None:
     assert citizens.filter(birth_year__lte=2026 - 66).count() > 100
     assert Business.objects.count() >= 100
     assert "OneWindow-demo-2026" in output
+    assert "client_id demo-city-services-app" in output
     for username in (
         "resident-0001",
         "resident-0003",

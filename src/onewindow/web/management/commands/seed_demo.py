@@ -37,6 +37,13 @@ from onewindow.web.demo.applications import (
     seed_exchange,
 )
 from onewindow.web.demo.credit import DEMO_CREDIT_CODE, seed_credit
+from onewindow.web.demo.sign_on import (
+    PARTNER_CLIENT_ID,
+    PARTNER_REDIRECT,
+    PARTNER_SECRET,
+    TERMINAL_CLIENT_ID,
+    seed_sign_on,
+)
 
 CITIZENS = 1000
 APPLICATIONS = 2000
@@ -79,6 +86,8 @@ class Command(BaseCommand):
         seed_exchange(rng)  # first, so the demo's applications fetch what the departments hold
         seed_credit(rng, city.DEMO_PASSWORD, lambda user: self._totp(user, seed))
         seed_applications(rng, applications)
+        with transaction.atomic():
+            seed_sign_on()
         self._print(accounts)
 
     # --- the map ---------------------------------------------------------------------------
@@ -359,6 +368,11 @@ class Command(BaseCommand):
         write(
             f"Credit profile with a penalty and a licence: /credit/{DEMO_CREDIT_CODE}/ "
             "(its owner: resident-0002)."
+        )
+        write(
+            f"Sign-on (OpenID Connect, /o/.well-known/openid-configuration): demo partner app "
+            f"client_id {PARTNER_CLIENT_ID}, secret {PARTNER_SECRET}, redirect URI "
+            f"{PARTNER_REDIRECT}; public hall terminal client_id {TERMINAL_CLIENT_ID} (PKCE only)."
         )
         write("Officer and agent accounts also need a TOTP code: add the secret to an")
         write("authenticator app, or print the current code with `onewindow demo-totp USERNAME`.")
