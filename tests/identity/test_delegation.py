@@ -259,3 +259,43 @@ def test_only_the_legal_representative_sees_and_changes_the_agents(divisions: di
     assert authorisation.is_active
     withdrawn = owner.post(f"{api}/{authorisation.pk}/withdraw")
     assert withdrawn.json()["withdrawn_at"] is not None
+
+
+def test_what_an_agent_does_for_the_resident_names_the_agent_and_needs_consent(
+    agent: Any,  # noqa: F811
+    divisions: dict,
+) -> None:
+    from onewindow.applications import services as applications
+
+    app_factories.departments(divisions)
+    versions = app_factories.catalogue()
+    resident = factories.citizen(divisions["village"])
+    consent = services.record_agent_consent(
+        agent, resident, method=ConsentMethod.ONE_TIME_CODE, evidence=b"x"
+    )
+    application = app_factories.file(
+        resident,
+        versions[app_factories.BIRTH],
+        app_factories.BIRTH_FORM,
+        filed_by=agent,
+    )
+    (step,) = application.steps.all()
+    holder = app_factories.officer(step.department)
+    step = applications.claim_step(holder, step, version=step.version)
+    applications.request_supplements(
+        holder, step, version=step.version, items=[{"key": "", "reason": "Sign page 2."}]
+    )
+    application.refresh_from_db()
+
+    applications.provide_supplements(
+        resident, application, version=application.version, note="signed", acting=agent
+    )
+    application.refresh_from_db()
+    services.end_assistance(agent, consent)
+
+    resumed = application.transitions.get(action="resumed")
+    assert (resumed.actor, resumed.actor_role) == (agent, "station_agent")
+    with pytest.raises(PermissionDenied):
+        applications.withdraw_application(agent, application, version=application.version)
+    application.refresh_from_db()
+    assert application.status == "in_progress"

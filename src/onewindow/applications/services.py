@@ -367,6 +367,17 @@ def decision_payload(
     }
 
 
+def _check_acting_for(actor: User, application: Application) -> None:
+    """Someone other than the applicant acts on the application: only a village agent or
+    window clerk, and only under the applicant's valid consent."""
+    applicant = application.applicant
+    if (
+        not identity_services.may_act_for_residents(actor)
+        or identity_services.valid_consent(actor, applicant) is None
+    ):
+        raise PermissionDenied(_("The applicant's consent is missing or has expired."))
+
+
 def _role_of(actor: User | None, application: Application) -> str:
     """Who acted, as the record shows it: the applicant, or the agent or clerk acting for
     them under their consent (the record then names both people)."""
@@ -376,7 +387,7 @@ def _role_of(actor: User | None, application: Application) -> str:
         return "applicant"
     if actor.kind == UserKind.STATION_AGENT:
         return "station_agent"
-    if actor.pk == application.filed_by_id and application.channel == Channel.HALL:
+    if actor.kind == UserKind.OFFICER and identity_services.may_act_for_residents(actor):
         return "window_clerk"
     return "system"
 
@@ -807,12 +818,19 @@ def provide_supplements(
     note: str = "",
     form_data: dict[str, Any] | None = None,
     files: dict[str, tuple[str, bytes]] | None = None,
+    acting: User | None = None,
 ) -> Application:
     """Answer every open supplement request at once (corrected form answers and/or new
-    files); the paused steps resume with the working days they had left."""
+    files); the paused steps resume with the working days they had left. `acting` is the
+    village agent or window clerk doing it for the applicant (a valid consent needed); the
+    record then names them."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
     if locked.applicant_id != applicant.pk:
         raise PermissionDenied(_("This application is not yours."))
+    actor = applicant
+    if acting is not None and acting.pk != applicant.pk:
+        _check_acting_for(acting, locked)
+        actor = acting
     if locked.version != version:
         raise Conflict(
             _("The application changed; reload it."),
@@ -858,7 +876,7 @@ def provide_supplements(
             locked,
             step,
             "supplements_provided",
-            applicant,
+            actor,
             StepStatus.AWAITING_SUPPLEMENTS,
             step.status,
             reason=note,
@@ -867,7 +885,7 @@ def provide_supplements(
     locked.version += 1
     locked.save(update_fields=["status", "version", "form_data"])
     _transition(
-        locked, None, "resumed", applicant, ApplicationStatus.AWAITING_SUPPLEMENTS, locked.status
+        locked, None, "resumed", actor, ApplicationStatus.AWAITING_SUPPLEMENTS, locked.status
     )
     return locked
 
@@ -880,6 +898,8 @@ def withdraw_application(
     locked = Application.objects.select_for_update().get(pk=application.pk)
     if applicant.pk not in (locked.applicant_id, locked.filed_by_id):
         raise PermissionDenied(_("This application is not yours."))
+    if applicant.pk != locked.applicant_id:
+        _check_acting_for(applicant, locked)
     if locked.is_terminal:
         raise Conflict(
             _("The application is already %(status)s and cannot move again."),
@@ -898,7 +918,7 @@ def withdraw_application(
         applicant,
         timezone.now(),
         reason=reason,
-        actor_role="applicant",
+        actor_role=_role_of(applicant, locked),
     )
     return locked
 

@@ -177,6 +177,8 @@ def _detail_context(application: Any) -> dict[str, Any]:
         "views": selectors.material_views(application),
         "fetched": selectors.fetched_materials(application),
         "applicant_masked": personal_data.mask_name(application.applicant.real_name),
+        # What an agent or clerk may do for the applicant: the record names them there.
+        "acting_actions": ("submitted", "supplements_provided", "resumed", "withdrawn"),
     }
 
 
@@ -212,6 +214,7 @@ def supplement(request: HttpRequest, ref: str) -> HttpResponse:
             version=int(request.POST.get("version", 0)),
             note=request.POST.get("note", "")[:1000],
             files=files,
+            acting=_user(request),
         )
         messages.success(request, _("Thank you: the departments have your supplements."))
     except DomainError as error:
