@@ -45,6 +45,15 @@ class OneWindowValidator(OAuth2Validator):
         )
         return claims
 
+    # prompt=none (OIDC Core 3.1.2.1): the authorisation view has already required a
+    # signed-in person, and answers consent_required itself when consent is not on record
+    # (oauthlib would otherwise reach these unimplemented hooks and fail).
+    def validate_silent_login(self, request: Any) -> bool:
+        return True
+
+    def validate_silent_authorization(self, request: Any) -> bool:
+        return True
+
     def _save_bearer_token(self, token: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
         saved = super()._save_bearer_token(token, request, *args, **kwargs)
         oidc.count_issued(request.client, is_refresh=request.grant_type == "refresh_token")

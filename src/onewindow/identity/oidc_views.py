@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from django.http import HttpRequest, HttpResponse
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView
+from oauthlib.openid.connect.core.exceptions import ConsentRequired, LoginRequired
 
 from onewindow.identity import oidc, security
 from onewindow.identity.models import Client, User
@@ -39,6 +40,26 @@ class ConsentView(AuthorizationView):
 
     template_name = "identity/oidc/authorize.html"
 
+    def handle_no_permission(self) -> HttpResponse:
+        """Not signed in: to the sign-in page, unless the client said prompt=none, which
+        gets login_required (after the request itself is checked, so never to a redirect
+        URI the client did not register)."""
+        if "none" not in self.request.GET.get("prompt", "").split():
+            to_sign_in: HttpResponse = super().handle_no_permission()
+            return to_sign_in
+        try:
+            _scopes, credentials = self.validate_authorization_request(self.request)
+        except OAuthToolkitError as error:
+            refused: HttpResponse = self.error_response(error, application=None)
+            return refused
+        client = Client.objects.get(client_id=credentials["client_id"])
+        error = OAuthToolkitError(
+            error=LoginRequired(state=credentials.get("state")),
+            redirect_uri=credentials["redirect_uri"],
+        )
+        answered: HttpResponse = self.error_response(error, client)
+        return answered
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             scopes, credentials = self.validate_authorization_request(request)
@@ -64,6 +85,13 @@ class ConsentView(AuthorizationView):
                 return refused
             answered: HttpResponse = self.redirect(uri, client)
             return answered
+        if "none" in prompt:  # OIDC Core 3.1.2.6: no page may be shown
+            error = OAuthToolkitError(
+                error=ConsentRequired(state=credentials.get("state")),
+                redirect_uri=credentials["redirect_uri"],
+            )
+            refused = self.error_response(error, client)
+            return refused
         self.oauth2_data = {key: credentials.get(key) for key in FORM_FIELDS}
         if credentials.get("claims"):
             self.oauth2_data["claims"] = json.dumps(credentials["claims"])
