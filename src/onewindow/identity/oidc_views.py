@@ -53,11 +53,11 @@ class ConsentView(AuthorizationView):
             refused: HttpResponse = self.error_response(error, application=None)
             return refused
         client = Client.objects.get(client_id=credentials["client_id"])
-        error = OAuthToolkitError(
+        login_required = OAuthToolkitError(
             error=LoginRequired(state=credentials.get("state")),
             redirect_uri=credentials["redirect_uri"],
         )
-        answered: HttpResponse = self.error_response(error, client)
+        answered: HttpResponse = self.error_response(login_required, client)
         return answered
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -86,11 +86,11 @@ class ConsentView(AuthorizationView):
             answered: HttpResponse = self.redirect(uri, client)
             return answered
         if "none" in prompt:  # OIDC Core 3.1.2.6: no page may be shown
-            error = OAuthToolkitError(
+            consent_required = OAuthToolkitError(
                 error=ConsentRequired(state=credentials.get("state")),
                 redirect_uri=credentials["redirect_uri"],
             )
-            refused = self.error_response(error, client)
+            refused = self.error_response(consent_required, client)
             return refused
         self.oauth2_data = {key: credentials.get(key) for key in FORM_FIELDS}
         if credentials.get("claims"):
