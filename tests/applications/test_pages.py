@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -204,8 +206,11 @@ def test_department_admin_assigns_and_the_officer_opens_the_file_on_record(divis
     assert MaterialView.objects.filter(officer=reviewer, purpose="file:household_register").exists()
 
 
-def test_window_clerk_files_for_a_citizen_from_another_county_at_the_counter(divisions) -> None:  # type: ignore[no-untyped-def]
-    from onewindow.identity.models import User
+def test_window_clerk_files_for_a_citizen_from_another_county_at_the_counter(  # type: ignore[no-untyped-def]
+    divisions, django_capture_on_commit_callbacks
+) -> None:
+    from onewindow.identity import sms
+    from onewindow.identity.models import AgentConsent, User
     from onewindow.ledger.models import LedgerEntry
     from tests.identity.factories import resident_id
 
@@ -217,11 +222,23 @@ def test_window_clerk_files_for_a_citizen_from_another_county_at_the_counter(div
 
     missing = client.post(reverse("applications:hall-filing"), {"id_number": "110101199001011237"})
     assert "No registered citizen" in missing.content.decode()
-    started = client.post(reverse("applications:hall-filing"), {"id_number": id_number})
-    assert started["Location"] == reverse("catalog:search")
+    sms.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("applications:hall-filing"), {"id_number": id_number})
+    assert started["Location"] == reverse("identity:assist-confirm")
     assert LedgerEntry.objects.filter(
         event_type="data.access", subject_ref=f"user:{rural.pk}"
     ).exists()
+    # Nothing can be filed for the citizen before they consent.
+    assert (
+        client.get(reverse("applications:new", args=[factories.SOCIAL_SECURITY_CARD])).context[
+            "applicant"
+        ]
+        == clerk
+    )
+    code = re.search(r"\b(\d{6})\b", sms.outbox[-1][1]).group(1)  # type: ignore[union-attr]
+    consented = client.post(reverse("identity:assist-confirm"), {"code": code})
+    assert consented["Location"] == reverse("catalog:search")
     client.post(
         reverse("applications:new", args=[factories.SOCIAL_SECURITY_CARD]),
         {
@@ -238,7 +255,8 @@ def test_window_clerk_files_for_a_citizen_from_another_county_at_the_counter(div
     assert application.receiving_division.code == "330106"
     assert application.steps.get().department.code == "330100-human_resources"
     client.post(reverse("applications:hall-filing"), {"action": "stop"})
-    assert client.session.get("applications.hall_filing_for") is None
+    assert client.session.get("identity.acting_for_consent") is None
+    assert AgentConsent.objects.get(agent=clerk, resident=rural).revoked_at is not None
 
     citizen_client = Client()
     citizen_client.force_login(User.objects.get(pk=rural.pk))

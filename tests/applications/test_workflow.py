@@ -20,6 +20,7 @@ from onewindow.applications.signals import application_completed
 from onewindow.core import calendar
 from onewindow.core.errors import Conflict, DomainError, PermissionDenied
 from onewindow.core.models import Division
+from onewindow.identity import services as identity_services
 from onewindow.identity.models import Department
 from onewindow.ledger.models import LedgerEntry
 from tests.applications import factories
@@ -379,6 +380,7 @@ def test_a_hall_clerk_files_apply_anywhere_services_for_other_counties(world) ->
     rural = citizen(world["divisions"]["village"])
     clerk = factories.officer(world["departments"]["330106-market_supervision"], "window_clerk")
     card = world["versions"][factories.SOCIAL_SECURITY_CARD]
+    identity_services.record_agent_consent(clerk, rural, method="signed_form", evidence=b"%PDF-")
     application = services.submit_application(
         rural,
         card,

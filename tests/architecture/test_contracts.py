@@ -48,6 +48,12 @@ PUBLIC = {
     "open311:service-definition",
     "open311:requests",
     "open311:request",
+    # OpenID Connect: the provider's public metadata and keys; RP-initiated logout, which
+    # a signed-out visitor reaches with nothing left to end.
+    "oauth2_provider:oidc-connect-discovery-info",
+    "oauth2_provider:oauth-server-metadata",
+    "oauth2_provider:jwks-info",
+    "oauth2_provider:rp-initiated-logout",
 }
 PUBLIC_PREFIXES = ("api:", "ledger")  # the API answers 401 itself; the ledger is public by design
 

@@ -163,7 +163,7 @@ def test_legal_representative_authorises_and_withdraws_an_agent(divisions: dict)
     )
 
     authorisation = services.authorise_agent(
-        business, by=founder, agent=agent, service_types=["tax"]
+        business, by=founder, agent=agent, service_types=["licence"]
     )
     services.withdraw_agent(authorisation, by=founder)
 

@@ -46,6 +46,7 @@ def test_demo_city_has_what_the_issue_asks_for() -> None:
     assert {"answered", "closed", "assigned"} <= states
     assert MergeProposal.objects.exists()
     assert Dispute.objects.filter(status="agreed").exists()
+    assert "client_id demo-city-services-app" in output
     for username in (
         "resident-0001",
         "resident-0003",

@@ -20,8 +20,10 @@ from onewindow.applications import selectors, services
 from onewindow.applications.models import Application, Draft, Step, Upload
 from onewindow.catalog import selectors as catalog
 from onewindow.core.errors import DomainError, NotFound
+from onewindow.identity.bearer import partner_client, person
 from onewindow.identity.decorators import verified_officer
 from onewindow.identity.models import Business, User
+from onewindow.identity.oidc_scopes import APPLICATIONS_FILE, APPLICATIONS_READ
 from onewindow.identity.selectors import businesses_of
 
 router = Router(tags=["applications"], auth=django_auth)
@@ -218,6 +220,7 @@ def _business(user: User, credit_code: str | None) -> Business | None:
     "/applications",
     response={200: ApplicationOut, 201: ApplicationOut},
     summary="File an application (send an Idempotency-Key header)",
+    auth=person(APPLICATIONS_FILE),
 )
 def submit(request: HttpRequest, payload: SubmitIn) -> Status[Application]:
     user = _user(request)
@@ -240,11 +243,17 @@ def submit(request: HttpRequest, payload: SubmitIn) -> Status[Application]:
         draft=selectors.access_draft(user, payload.draft) if payload.draft else None,
         fetch_consent=payload.fetch_consent,
         address=payload.address.dict() if payload.address else None,
+        via_partner_app=partner_client(request) is not None,
     )
     return Status(200 if existed else 201, application)
 
 
-@router.get("/applications", response=ApplicationPage, summary="My applications, newest first")
+@router.get(
+    "/applications",
+    response=ApplicationPage,
+    summary="My applications, newest first",
+    auth=person(APPLICATIONS_READ),
+)
 def mine(request: HttpRequest, cursor: int | None = None) -> dict[str, Any]:
     found = (
         selectors.applications_of(_user(request))
@@ -260,7 +269,12 @@ def mine(request: HttpRequest, cursor: int | None = None) -> dict[str, Any]:
     }
 
 
-@router.get("/applications/{ref}", response=ApplicationDetailOut, summary="One application")
+@router.get(
+    "/applications/{ref}",
+    response=ApplicationDetailOut,
+    summary="One application",
+    auth=person(APPLICATIONS_READ),
+)
 def detail(request: HttpRequest, ref: str) -> Application:
     return selectors.access_application(_user(request), ref)
 
@@ -270,7 +284,12 @@ class VersionIn(Schema):
     reason: str = ""
 
 
-@router.post("/applications/{ref}/withdraw", response=ApplicationOut, summary="Withdraw")
+@router.post(
+    "/applications/{ref}/withdraw",
+    response=ApplicationOut,
+    summary="Withdraw",
+    auth=person(APPLICATIONS_FILE),
+)
 def withdraw(request: HttpRequest, ref: str, payload: VersionIn) -> Application:
     user = _user(request)
     application = selectors.access_application(user, ref)
@@ -289,6 +308,7 @@ class SupplementsIn(Schema):
     "/applications/{ref}/supplements",
     response=ApplicationOut,
     summary="Answer the open supplement requests (files: upload them to a draft first)",
+    auth=person(APPLICATIONS_FILE),
 )
 def supplements(request: HttpRequest, ref: str, payload: SupplementsIn) -> Application:
     user = _user(request)
@@ -337,7 +357,9 @@ class DraftOut(Schema):
         return list(draft.uploads.all())
 
 
-@router.post("/drafts", response={201: DraftOut}, summary="Start a draft")
+@router.post(
+    "/drafts", response={201: DraftOut}, summary="Start a draft", auth=person(APPLICATIONS_FILE)
+)
 def new_draft(request: HttpRequest, payload: DraftIn) -> Status[Draft]:
     user = _user(request)
     version = catalog.current_version(payload.service_code)
@@ -345,19 +367,28 @@ def new_draft(request: HttpRequest, payload: DraftIn) -> Status[Draft]:
     return Status(201, services.save_draft(user, version, payload.form, business=business))
 
 
-@router.get("/drafts/{pk}", response=DraftOut, summary="One of my drafts")
+@router.get(
+    "/drafts/{pk}", response=DraftOut, summary="One of my drafts", auth=person(APPLICATIONS_READ)
+)
 def get_draft(request: HttpRequest, pk: int) -> Draft:
     return selectors.access_draft(_user(request), pk)
 
 
-@router.put("/drafts/{pk}", response=DraftOut, summary="Save a draft's form")
+@router.put(
+    "/drafts/{pk}", response=DraftOut, summary="Save a draft's form", auth=person(APPLICATIONS_FILE)
+)
 def save_draft(request: HttpRequest, pk: int, payload: DraftIn) -> Draft:
     user = _user(request)
     draft = selectors.access_draft(user, pk)
     return services.save_draft(user, draft.item_version, payload.form, draft=draft)
 
 
-@router.post("/drafts/{pk}/uploads", response={201: UploadOut}, summary="Upload a material")
+@router.post(
+    "/drafts/{pk}/uploads",
+    response={201: UploadOut},
+    summary="Upload a material",
+    auth=person(APPLICATIONS_FILE),
+)
 def upload(
     request: HttpRequest,
     pk: int,

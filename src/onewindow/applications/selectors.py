@@ -45,7 +45,7 @@ def applications_of(user: User) -> QuerySet[Application]:
         Application.objects.filter(
             Q(applicant=user) | Q(filed_by=user) | Q(business__in=businesses)
         )
-        .select_related("item_version", "business")
+        .select_related("item_version", "business", "filed_by")
         .distinct()
     )
 

@@ -96,13 +96,15 @@ def _check_business(
         )
 
 
-def _filing_channel(applicant: User, filed_by: User) -> tuple[str, Division]:
+def _filing_channel(
+    applicant: User, filed_by: User, *, via_partner_app: bool = False
+) -> tuple[str, Division]:
     """Who filed decides the channel and the receiving division; refuses agents without a
     valid consent and officers who are not window clerks."""
     if filed_by.pk == applicant.pk:
         if applicant.division is None:
             raise DomainError(_("Your account has no registered division."), field="division")
-        return Channel.ONLINE, applicant.division
+        return (Channel.PARTNER_APP if via_partner_app else Channel.ONLINE), applicant.division
     if filed_by.kind == UserKind.STATION_AGENT:
         if identity_services.valid_consent(filed_by, applicant) is None:
             raise PermissionDenied(_("The resident's consent is missing or has expired."))
@@ -112,6 +114,9 @@ def _filing_channel(applicant: User, filed_by: User) -> tuple[str, Division]:
         filed_by.is_officer
         and OfficerRole.objects.filter(user=filed_by, role=Role.WINDOW_CLERK).exists()
     ):
+        # The citizen at the counter consents as a resident at a village station does.
+        if identity_services.valid_consent(filed_by, applicant) is None:
+            raise PermissionDenied(_("The citizen's consent is missing or has expired."))
         assert filed_by.department is not None
         return Channel.HALL, filed_by.department.division
     raise PermissionDenied(_("Only the applicant, a window clerk or a consented agent may file."))
@@ -140,6 +145,7 @@ def submit_application(
     draft: Draft | None = None,
     fetch_consent: bool = False,
     address: Mapping[str, Any] | None = None,
+    via_partner_app: bool = False,
 ) -> Application:
     """File an application once. The same idempotency key returns the first application;
     the same key with different content is a Conflict. Raises DomainError with per-field
@@ -187,10 +193,10 @@ def submit_application(
     if delivery not in version.delivery_options:
         raise DomainError(_("Choose one of the delivery options offered."), field="delivery")
     _check_business(applicant, business, version)
-    channel, receiving = _filing_channel(applicant, filed_by)
+    channel, receiving = _filing_channel(applicant, filed_by, via_partner_app=via_partner_app)
     home = business.division if business is not None else applicant.division
     assert home is not None
-    if channel == Channel.ONLINE:
+    if channel in (Channel.ONLINE, Channel.PARTNER_APP):
         receiving = home  # online, the handling side is the receiving side
     check_may_file_here(
         home=home, receiving=receiving, is_apply_anywhere=version.item.is_apply_anywhere
@@ -364,6 +370,31 @@ def add_upload(
 # ----- the engine ---------------------------------------------------------------------------
 
 
+def _check_acting_for(actor: User, application: Application) -> None:
+    """Someone other than the applicant acts on the application: only a village agent or
+    window clerk, and only under the applicant's valid consent."""
+    applicant = application.applicant
+    if (
+        not identity_services.may_act_for_residents(actor)
+        or identity_services.valid_consent(actor, applicant) is None
+    ):
+        raise PermissionDenied(_("The applicant's consent is missing or has expired."))
+
+
+def _role_of(actor: User | None, application: Application) -> str:
+    """Who acted, as the record shows it: the applicant, or the agent or clerk acting for
+    them under their consent (the record then names both people)."""
+    if actor is None:
+        return "system"
+    if actor.pk == application.applicant_id:
+        return "applicant"
+    if actor.kind == UserKind.STATION_AGENT:
+        return "station_agent"
+    if actor.kind == UserKind.OFFICER and identity_services.may_act_for_residents(actor):
+        return "window_clerk"
+    return "system"
+
+
 def _transition(
     application: Application,
     step: Step | None,
@@ -393,7 +424,7 @@ def _transition(
         step=step,
         action=action,
         actor=actor,
-        actor_role=actor_role or ("applicant" if actor == application.applicant else "system"),
+        actor_role=actor_role or _role_of(actor, application),
         from_status=from_status,
         to_status=to_status,
         reason=reason,
@@ -793,12 +824,19 @@ def provide_supplements(
     note: str = "",
     form_data: dict[str, Any] | None = None,
     files: dict[str, tuple[str, bytes]] | None = None,
+    acting: User | None = None,
 ) -> Application:
     """Answer every open supplement request at once (corrected form answers and/or new
-    files); the paused steps resume with the working days they had left."""
+    files); the paused steps resume with the working days they had left. `acting` is the
+    village agent or window clerk doing it for the applicant (a valid consent needed); the
+    record then names them."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
     if locked.applicant_id != applicant.pk:
         raise PermissionDenied(_("This application is not yours."))
+    actor = applicant
+    if acting is not None and acting.pk != applicant.pk:
+        _check_acting_for(acting, locked)
+        actor = acting
     if locked.version != version:
         raise Conflict(
             _("The application changed; reload it."),
@@ -844,7 +882,7 @@ def provide_supplements(
             locked,
             step,
             "supplements_provided",
-            applicant,
+            actor,
             StepStatus.AWAITING_SUPPLEMENTS,
             step.status,
             reason=note,
@@ -853,7 +891,7 @@ def provide_supplements(
     locked.version += 1
     locked.save(update_fields=["status", "version", "form_data"])
     _transition(
-        locked, None, "resumed", applicant, ApplicationStatus.AWAITING_SUPPLEMENTS, locked.status
+        locked, None, "resumed", actor, ApplicationStatus.AWAITING_SUPPLEMENTS, locked.status
     )
     return locked
 
@@ -866,6 +904,8 @@ def withdraw_application(
     locked = Application.objects.select_for_update().get(pk=application.pk)
     if applicant.pk not in (locked.applicant_id, locked.filed_by_id):
         raise PermissionDenied(_("This application is not yours."))
+    if applicant.pk != locked.applicant_id:
+        _check_acting_for(applicant, locked)
     if locked.is_terminal:
         raise Conflict(
             _("The application is already %(status)s and cannot move again."),
@@ -884,7 +924,7 @@ def withdraw_application(
         applicant,
         timezone.now(),
         reason=reason,
-        actor_role="applicant",
+        actor_role=_role_of(applicant, locked),
     )
     return locked
 

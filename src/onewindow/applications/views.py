@@ -28,9 +28,11 @@ from onewindow.core import personal_data
 from onewindow.core.divisions import Level
 from onewindow.core.errors import Conflict, DomainError, NotFound
 from onewindow.core.errors import PermissionDenied as DomainForbidden
+from onewindow.identity import services as identity_services
 from onewindow.identity.decorators import officer_required
-from onewindow.identity.models import MOBILE_CONTEXT, Role, User
-from onewindow.identity.selectors import acting_for, businesses_of
+from onewindow.identity.models import MOBILE_CONTEXT, ConsentMethod, Role, User
+from onewindow.identity.selectors import ACTING_FOR_SESSION_KEY, acting_for, businesses_of
+from onewindow.identity.views import begin_assistance
 
 
 def _user(request: HttpRequest) -> User:
@@ -38,22 +40,13 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-HALL_FILING_SESSION_KEY = "applications.hall_filing_for"
-
-
 def _applicant(request: HttpRequest) -> User:
-    """The person applying: the signed-in citizen, the resident a station agent assists, or
-    the citizen a window clerk is filing for at the counter."""
+    """The person applying: the signed-in citizen, or the resident a village agent or window
+    clerk acts for under the resident's consent (time-boxed: after it, nobody)."""
     consent = acting_for(request)
     if consent is not None:
         return consent.resident
-    user = _user(request)
-    filing_for = request.session.get(HALL_FILING_SESSION_KEY)
-    if filing_for is not None and user.is_officer:
-        found = User.objects.filter(pk=filing_for).first()
-        if found is not None:
-            return found
-    return user
+    return _user(request)
 
 
 def _show_domain_error(form: Any, error: DomainError) -> None:
@@ -214,6 +207,9 @@ def _detail_context(application: Any, *, for_applicant: bool = False) -> dict[st
         "views": selectors.material_views(application),
         "fetched": selectors.fetched_materials(application),
         "delivery": selectors.delivery_of(application, for_applicant=for_applicant),
+        "applicant_masked": personal_data.mask_name(application.applicant.real_name),
+        # What an agent or clerk may do for the applicant: the record names them there.
+        "acting_actions": ("submitted", "supplements_provided", "resumed", "withdrawn"),
     }
 
 
@@ -249,6 +245,7 @@ def supplement(request: HttpRequest, ref: str) -> HttpResponse:
             version=int(request.POST.get("version", 0)),
             note=request.POST.get("note", "")[:1000],
             files=files,
+            acting=_user(request),
         )
         messages.success(request, _("Thank you: the departments have your supplements."))
     except DomainError as error:
@@ -318,38 +315,42 @@ def withdraw(request: HttpRequest, ref: str) -> HttpResponse:
 @officer_required
 @require_http_methods(["GET", "POST"])
 def hall_filing(request: HttpRequest) -> HttpResponse:
-    """A window clerk starts (or stops) filing for a citizen standing at the counter."""
+    """A window clerk starts (or stops) filing for a citizen standing at the counter: the ID
+    card is checked, then the citizen consents by a code to their phone or a signed form."""
     clerk = _user(request)
     error = ""
+    consent = acting_for(request)
     if request.method == "POST" and request.POST.get("action") == "stop":
-        request.session.pop(HALL_FILING_SESSION_KEY, None)
+        if consent is not None:
+            identity_services.end_assistance(clerk, consent)
+        request.session.pop(ACTING_FOR_SESSION_KEY, None)
         messages.info(request, _("You are no longer filing for a citizen."))
         return HttpResponseRedirect(reverse("applications:hall-filing"))
     if request.method == "POST":
+        method = request.POST.get("method", ConsentMethod.ONE_TIME_CODE)
+        id_number = request.POST.get("id_number", "")[:20]
         try:
-            citizen = services.begin_hall_filing(
-                clerk, resident_id_number=request.POST.get("id_number", "")[:20]
-            )
+            services.begin_hall_filing(clerk, resident_id_number=id_number)
+            begin_assistance(request, id_number, method)
         except DomainForbidden as refused:
             raise HttpForbidden(str(refused)) from None
         except DomainError as refused:
             error = str(refused)
         else:
-            request.session[HALL_FILING_SESSION_KEY] = citizen.pk
-            messages.success(
-                request,
-                _("Filing for %(name)s. Choose the service.")
-                % {"name": personal_data.mask_name(citizen.real_name)},
+            return HttpResponseRedirect(
+                reverse(
+                    "identity:assist-form"
+                    if method == ConsentMethod.SIGNED_FORM
+                    else "identity:assist-confirm"
+                )
             )
-            return HttpResponseRedirect(reverse("catalog:search"))
-    filing_for_pk = request.session.get(HALL_FILING_SESSION_KEY)
-    filing_for = User.objects.filter(pk=filing_for_pk).first() if filing_for_pk else None
     return render(
         request,
         "applications/hall_filing.html",
         {
             "error": error,
-            "filing_for": personal_data.mask_name(filing_for.real_name) if filing_for else "",
+            "filing_for": personal_data.mask_name(consent.resident.real_name) if consent else "",
+            "consent": consent,
         },
     )
 

@@ -21,6 +21,7 @@ from onewindow.exchange.api import router as exchange_router
 from onewindow.exchange.credit_api import router as credit_router
 from onewindow.grievances.api import router as grievances_router
 from onewindow.identity.api import router as identity_router
+from onewindow.identity.bearer import InsufficientScope, InvalidToken
 from onewindow.notify.api import router as notify_router
 
 PROBLEM_JSON = "application/problem+json"
@@ -57,6 +58,21 @@ def on_domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
     return problem_response(request, problem_from_error(error))
 
 
+@api.exception_handler(InvalidToken)
+def on_invalid_token(request: HttpRequest, error: InvalidToken) -> HttpResponse:
+    response = problem_response(request, problem_from_error(error))
+    response["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{error}"'
+    return response
+
+
+@api.exception_handler(InsufficientScope)
+def on_insufficient_scope(request: HttpRequest, error: InsufficientScope) -> HttpResponse:
+    response = problem_response(request, problem_from_error(error))
+    scope = error.params.get("scope", "")
+    response["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{scope}"'
+    return response
+
+
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request: HttpRequest, error: NinjaValidationError) -> HttpResponse:
     errors = [
@@ -75,9 +91,11 @@ def on_validation_error(request: HttpRequest, error: NinjaValidationError) -> Ht
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
-    return problem_response(
+    response = problem_response(
         request, problem(status=401, code="unauthenticated", title=_("Sign in first."))
     )
+    response["WWW-Authenticate"] = 'Bearer realm="OneWindow"'
+    return response
 
 
 @api.exception_handler(Http404)

@@ -11,7 +11,14 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.config.env import env_bool, env_list, env_str, secret_from_env_or_file
+from onewindow.config.env import (
+    env_bool,
+    env_list,
+    env_str,
+    retired_keys,
+    rsa_key_from_env_or_file,
+    secret_from_env_or_file,
+)
 
 SRC_DIR = Path(__file__).resolve().parent.parent
 # A source checkout keeps its state in <checkout>/var; an installed package in ./var.
@@ -39,6 +46,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "oauth2_provider",
     "onewindow.core",
     "onewindow.identity",
     "onewindow.ledger",
@@ -267,3 +275,58 @@ ONEWINDOW_STATUS_LIST_SECONDS = int(env_str("ONEWINDOW_STATUS_LIST_SECONDS", "60
 # Hotline routing: where retrained router models are written and looked for first (the
 # newest `router-<version>.npz` there wins; else the model shipped in the package).
 ONEWINDOW_ROUTER_MODEL_DIR = env_str("ONEWINDOW_ROUTER_MODEL_DIR", str(VAR_DIR / "router"))
+
+# Sign-on for other sites and apps: OpenID Connect provider at /o/ (django-oauth-toolkit; see
+# docs/adr/0006-oidc-provider.md). ID tokens are signed RS256 with ONEWINDOW_OIDC_KEY or
+# var/oidc_key.pem; `onewindow oidc-rotate-key` moves it to var/oidc_retired/, whose keys stay
+# in the JWKS until the tokens they signed have expired. Pairwise subjects are an HMAC with
+# ONEWINDOW_OIDC_SUBJECT_KEY (or var/oidc_subject_key): changing it changes every subject.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "identity.Client"
+OIDC_KEY_FILE = VAR_DIR / "oidc_key.pem"
+OIDC_RETIRED_DIR = VAR_DIR / "oidc_retired"
+ONEWINDOW_OIDC_SUBJECT_KEY = secret_from_env_or_file(
+    "ONEWINDOW_OIDC_SUBJECT_KEY", VAR_DIR / "oidc_subject_key", nbytes=32
+)
+OAUTH2_PROVIDER: dict[str, Any] = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": rsa_key_from_env_or_file("ONEWINDOW_OIDC_KEY", OIDC_KEY_FILE),
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": retired_keys(OIDC_RETIRED_DIR),
+    "OIDC_ISS_ENDPOINT": env_str("ONEWINDOW_OIDC_ISSUER", ""),  # blank: this site's /o
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_SUBJECT_TYPES_SUPPORTED": ["pairwise", "public"],
+    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": [
+        "client_secret_basic",
+        "client_secret_post",
+        "none",
+    ],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    # With an ID token of the signed-in person the client proves whose session it ends.
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    "OAUTH2_VALIDATOR_CLASS": "onewindow.identity.oidc_validator.OneWindowValidator",
+    "SCOPES_BACKEND_CLASS": "onewindow.identity.oidc_scopes.ClientScopes",
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": True,
+    "ROTATE_REFRESH_TOKEN": True,
+    # A refresh token used twice revokes its whole family: a stolen copy stops working.
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    # We remember consent ourselves (identity.ClientConsent), per client and scopes.
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if HTTPS else ["https", "http"],
+    # RFC 9700 (OAuth 2.0 Security BCP): S256 only, no implicit or password grant, no token
+    # in a query string, `iss` in the authorisation response, tokens stored as digests.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}

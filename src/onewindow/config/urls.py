@@ -5,6 +5,7 @@ from onewindow.config.api import api
 urlpatterns = [
     path("", include("onewindow.web.urls")),
     path("account/", include("onewindow.identity.urls")),
+    path("o/", include("onewindow.identity.oidc_urls")),
     path("services/", include("onewindow.catalog.urls")),
     path("", include("onewindow.applications.urls")),
     path("api/v1/", api.urls),

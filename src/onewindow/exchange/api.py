@@ -19,8 +19,10 @@ from onewindow.core.errors import NotFound
 from onewindow.exchange import selectors, services
 from onewindow.exchange.models import AccessGrant, ExchangeMessage, MisuseReport
 from onewindow.identity import selectors as identity_selectors
+from onewindow.identity.bearer import person
 from onewindow.identity.decorators import verified_officer
 from onewindow.identity.models import Department, User
+from onewindow.identity.oidc_scopes import MY_DATA_READ
 
 router = Router(tags=["data sharing"], auth=django_auth)
 
@@ -241,6 +243,7 @@ def revoke_grant(request: HttpRequest, grant_id: int) -> AccessGrant:
     "/my-data/accesses",
     response=list[AccessOut],
     summary="Who read my data (and my businesses' data), newest first",
+    auth=person(MY_DATA_READ),
 )
 def my_accesses(request: HttpRequest) -> Any:
     user = _user(request)

@@ -44,6 +44,23 @@ officer_required = _verified_staff(lambda user: user.is_officer)
 station_agent_required = _verified_staff(lambda user: user.kind == UserKind.STATION_AGENT)
 
 
+def _may_assist(user: User) -> bool:
+    from onewindow.identity.services import may_act_for_residents
+
+    return may_act_for_residents(user)
+
+
+def _is_platform_admin(user: User) -> bool:
+    from onewindow.identity.oidc import is_platform_admin
+
+    return is_platform_admin(user)
+
+
+# Village agents and window clerks, who act for residents present with their consent.
+assistant_required = _verified_staff(_may_assist)
+platform_admin_required = _verified_staff(_is_platform_admin)
+
+
 def verified_officer(request: HttpRequest) -> User:
     """For JSON endpoints: the signed-in officer whose session passed the second factor, or
     the domain's PermissionDenied (a 403 problem document)."""

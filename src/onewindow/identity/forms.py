@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.core.divisions import Level
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
+from onewindow.identity.models import ClientKind, Department, SubjectType
+from onewindow.identity.oidc_scopes import OPENID, SCOPES
 
 
 class UswdsMixin:
@@ -165,3 +167,116 @@ class ConsentCodeForm(UswdsMixin, forms.Form):
         error_messages={"invalid": _("The code has 6 digits.")},
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
+
+
+class AssistMethodForm(AssistStartForm):
+    """How the present resident consents: a code to their phone, or a signed paper form."""
+
+    method = forms.ChoiceField(
+        label=_("How the resident consents"),
+        choices=[
+            ("one_time_code", _("A code sent to the resident's phone")),
+            ("signed_form", _("A consent form the resident signs, which you scan")),
+        ],
+        initial="one_time_code",
+        required=False,  # the code, unless the form is chosen
+        widget=forms.RadioSelect,
+    )
+
+    def clean_method(self) -> str:
+        return str(self.cleaned_data.get("method") or "one_time_code")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["id_number"].help_text = _("The resident must be here with you.")
+
+
+class SignedFormUploadForm(UswdsMixin, forms.Form):
+    scan = forms.FileField(
+        label=_("Scan or photo of the signed form"),
+        help_text=_("PDF, PNG or JPEG, up to 10 MB."),
+    )
+
+
+class ClientForm(UswdsMixin, forms.Form):
+    """A platform administrator registers a site or app that signs people in."""
+
+    name = forms.CharField(label=_("Name people will see"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind of client"))
+    contact_department = forms.ModelChoiceField(
+        label=_("Contact department"),
+        queryset=Department.objects.order_by("code"),
+        help_text=_("Who answers for this client."),
+    )
+    redirect_uris = forms.CharField(
+        label=_("Redirect URIs"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line, exactly as the client sends them."),
+    )
+    post_logout_redirect_uris = forms.CharField(
+        label=_("Where to return after sign-out (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line."),
+    )
+    is_confidential = forms.BooleanField(
+        label=_("The client keeps a secret on its server"),
+        required=False,
+        initial=True,
+        help_text=_("Leave unticked for apps on phones and terminals: they get no secret."),
+    )
+    allowed_scopes = forms.MultipleChoiceField(
+        label=_("What it may ask for"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    lawful_basis = forms.CharField(
+        label=_("Legal basis for full ID numbers"),
+        max_length=300,
+        required=False,
+        help_text=_("Needed only for “full resident ID number”: name the law and article."),
+    )
+    subject_type = forms.ChoiceField(label=_("Identifier the client sees"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = ClientKind.choices  # type: ignore[attr-defined]
+        self.fields["subject_type"].choices = SubjectType.choices  # type: ignore[attr-defined]
+        self.fields["allowed_scopes"].choices = [  # type: ignore[attr-defined]
+            (name, scope.description) for name, scope in SCOPES.items() if name != OPENID
+        ]
+
+
+class ClientScopesForm(UswdsMixin, forms.Form):
+    allowed_scopes = forms.MultipleChoiceField(
+        label=_("What it may ask for"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    lawful_basis = forms.CharField(
+        label=_("Legal basis for full ID numbers"), max_length=300, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["allowed_scopes"].choices = [  # type: ignore[attr-defined]
+            (name, scope.description) for name, scope in SCOPES.items() if name != OPENID
+        ]
+
+
+class SuspendForm(UswdsMixin, forms.Form):
+    reason = forms.CharField(label=_("Why it is suspended"), max_length=300)
+
+
+class AgentAuthorisationForm(UswdsMixin, forms.Form):
+    """The legal representative authorises a person for some kinds of service."""
+
+    agent = forms.CharField(
+        label=_("The agent's account name, mobile number or ID number"), max_length=64
+    )
+    service_types = forms.MultipleChoiceField(
+        label=_("For which kinds of service"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every kind of service of this business."),
+    )
+
+    def __init__(self, *args: Any, service_types: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service_types"].choices = service_types  # type: ignore[attr-defined]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
@@ -233,7 +236,8 @@ class ConsentMethod(models.TextChoices):
 
 
 class AgentConsent(models.Model):
-    """A resident's recorded consent for a station agent to act on their behalf."""
+    """A resident's recorded consent for a station agent or a window clerk to act on their
+    behalf, for a few hours."""
 
     agent = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents_received")
     resident = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents_given")
@@ -241,6 +245,8 @@ class AgentConsent(models.Model):
         _("how consent was given"), max_length=16, choices=ConsentMethod.choices
     )
     evidence_digest = models.CharField(max_length=64, blank=True)
+    # The scanned signed form, when that is how consent was given (a code leaves no file).
+    evidence_file = models.FileField(upload_to="consents/%Y/%m/", blank=True)
     granted_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -257,10 +263,14 @@ class AgentConsent(models.Model):
 
 
 class ConsentChallenge(models.Model):
-    """A one-time code sent to a resident's phone; read back to the agent, it proves consent."""
+    """A one-time code sent to a resident's phone (read back to the agent, it proves consent),
+    or the reference printed on a consent form the resident signs and the agent scans."""
 
     agent = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     resident = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    method = models.CharField(
+        max_length=16, choices=ConsentMethod.choices, default=ConsentMethod.ONE_TIME_CODE
+    )
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -269,3 +279,172 @@ class ConsentChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"consent code for {self.resident_id} by {self.agent_id}"
+
+
+# ----- sign-on for other sites and apps (OpenID Connect) ----------------------------------------
+
+
+class ClientKind(models.TextChoices):
+    GOVERNMENT_SITE = "government_site", _("Government website")
+    PARTNER_APP = "partner_app", _("Partner app")
+    HALL_TERMINAL = "hall_terminal", _("Service-hall terminal")
+
+
+class SubjectType(models.TextChoices):
+    PAIRWISE = "pairwise", _("Pairwise (a different identifier for each client)")
+    PUBLIC = "public", _("Public (the same identifier for every client that asks for it)")
+
+
+if TYPE_CHECKING:
+    # django-oauth-toolkit ships no types: what we use of its abstract application.
+
+    class AbstractApplication(models.Model):
+        CLIENT_CONFIDENTIAL: str
+        CLIENT_PUBLIC: str
+        GRANT_AUTHORIZATION_CODE: str
+        RS256_ALGORITHM: str
+        client_id: str
+        name: str
+        redirect_uris: str
+        post_logout_redirect_uris: str
+        client_type: str
+        authorization_grant_type: str
+        client_secret: str
+        algorithm: str
+        skip_authorization: bool
+        created: datetime
+        updated: datetime
+
+        class Meta:
+            abstract = True
+
+        def redirect_uri_allowed(self, uri: str) -> bool: ...
+
+else:
+    from oauth2_provider.models import AbstractApplication
+
+
+class Client(AbstractApplication):
+    """A site or app that signs people in through OneWindow (an OAuth 2 / OIDC client).
+
+    Extends django-oauth-toolkit's application (OAUTH2_PROVIDER_APPLICATION_MODEL) with who
+    it is, which scopes a platform administrator allowed it, and whether it is suspended.
+    """
+
+    kind = models.CharField(_("kind of client"), max_length=16, choices=ClientKind.choices)
+    contact_department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="oidc_clients",
+        verbose_name=_("contact department"),
+    )
+    # Scopes the client may ask for; anything else is refused with invalid_scope.
+    allowed_scopes = models.JSONField(_("allowed scopes"), default=list, blank=True)
+    # The law that lets this client read full resident ID numbers (scope `id_number`).
+    lawful_basis = models.CharField(
+        _("legal basis for full ID numbers"), max_length=300, blank=True
+    )
+    subject_type = models.CharField(
+        _("subject identifier"),
+        max_length=8,
+        choices=SubjectType.choices,
+        default=SubjectType.PAIRWISE,
+    )
+    # Clients of one organisation may share a sector so they see the same pairwise subject;
+    # blank means the host of the first redirect URI.
+    sector_identifier = models.CharField(_("sector identifier"), max_length=255, blank=True)
+    registered_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    suspension_reason = models.CharField(_("reason for suspension"), max_length=300, blank=True)
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        verbose_name = _("sign-on client")
+        verbose_name_plural = _("sign-on clients")
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    def is_usable(self, request: object) -> bool:
+        """django-oauth-toolkit asks this before issuing and on every token check: a
+        suspended client can neither sign anyone in nor use the tokens it holds."""
+        return self.suspended_at is None
+
+
+class ClientConsent(models.Model):
+    """A person allowed a client these scopes; asked again when the client wants more."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="client_consents")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
+    scopes = models.JSONField(default=list)
+    granted_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "client"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_active_consent_per_client",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.client_id}: {' '.join(self.scopes)}"
+
+
+class ClientUsage(models.Model):
+    """Tokens issued to a client, counted per day (the registry's usage page)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="usage")
+    day = models.DateField()
+    tokens_issued = models.PositiveIntegerField(default=0)
+    refreshes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "day"], name="one_usage_row_per_client_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} on {self.day}: {self.tokens_issued}"
+
+
+class ClaimRelease(models.Model):
+    """A client received the person's full resident ID number (scope `id_number`): a read of
+    personal data the person sees on "who read my data"."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="claim_releases")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="claim_releases")
+    claim = models.CharField(max_length=32)
+    via = models.CharField(max_length=16)  # "id_token" or "userinfo"
+    at = models.DateTimeField(default=timezone.now)
+    ledger_index = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.claim} of {self.user_id} to {self.client_id} ({self.via})"
+
+
+class UserSession(models.Model):
+    """One signed-in browser, so the person can list and end their sessions."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    user_agent = models.CharField(max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id} from {self.started_at:%Y-%m-%d %H:%M}"

@@ -45,13 +45,15 @@ def confirmed_totp_device(user: User) -> TOTPDevice | None:
 
 
 ACTING_FOR_SESSION_KEY = "identity.acting_for_consent"
+CHALLENGE_SESSION_KEY = "identity.consent_challenge"
 
 
 def acting_for(request: HttpRequest) -> AgentConsent | None:
-    """The valid consent under which this signed-in station agent acts, if any."""
+    """The valid consent under which this signed-in village agent or window clerk acts for a
+    resident, if any: time-boxed by the consent's end, after which they act for nobody."""
     user = request.user
     consent_pk = request.session.get(ACTING_FOR_SESSION_KEY)
-    if consent_pk is None or not user.is_authenticated or user.kind != UserKind.STATION_AGENT:
+    if consent_pk is None or not user.is_authenticated or user.kind == UserKind.CITIZEN:
         return None
     now = timezone.now()
     return (
@@ -96,4 +98,13 @@ def supervising_department(department: Department) -> Department | None:
         .select_related("division")
         .order_by("-division__level")
         .first()
+    )
+
+
+def authorisations_of(business: Business) -> QuerySet[BusinessAgent]:
+    """The business's agent authorisations, active first, newest first."""
+    return (
+        BusinessAgent.objects.filter(business=business)
+        .select_related("agent")
+        .order_by("withdrawn_at", "-granted_at")
     )

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +51,32 @@ from onewindow.ledger import services as ledger
 CONSENT_LIFETIME = timedelta(hours=4)
 CONSENT_CODE_LIFETIME = timedelta(minutes=10)
 CONSENT_CODE_ATTEMPTS = 5
+# A printed consent form is signed and scanned while the resident waits at the counter.
+CONSENT_FORM_LIFETIME = timedelta(hours=1)
+CONSENT_SCAN_MAX_BYTES = 10 * 1024 * 1024
+SCAN_TYPES = {b"%PDF-": ".pdf", b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg"}
+
+# Kinds of service an agent may be authorised for: the catalogue registers its vocabulary
+# in CatalogConfig.ready() (identity sits below the catalogue and cannot import it).
+_SERVICE_TYPES: dict[str, str] = {}
+
+
+def register_service_types(choices: Iterable[tuple[str, object]]) -> None:
+    _SERVICE_TYPES.update({str(value): str(label) for value, label in choices})
+
+
+def service_types() -> list[tuple[str, str]]:
+    return list(_SERVICE_TYPES.items())
+
+
+def may_act_for_residents(user: User) -> bool:
+    """Village service-station agents, and window clerks at a service hall."""
+    if user.kind == UserKind.STATION_AGENT:
+        return True
+    return (
+        user.kind == UserKind.OFFICER
+        and OfficerRole.objects.filter(user=user, role=Role.WINDOW_CLERK).exists()
+    )
 
 
 def _invalid(error: ValidationError, field: str) -> DomainError:
@@ -232,6 +259,15 @@ def authorise_agent(
         raise PermissionDenied(_("Only the legal representative can authorise agents."))
     if agent.kind != UserKind.CITIZEN:
         raise DomainError(_("An agent must be a citizen account."), field="agent")
+    if agent.pk == by.pk:
+        raise DomainError(_("The legal representative needs no authorisation."), field="agent")
+    unknown = sorted(set(service_types) - set(_SERVICE_TYPES)) if _SERVICE_TYPES else []
+    if unknown:
+        raise DomainError(
+            _("Unknown kind of service: %(types)s."),
+            field="service_types",
+            params={"types": ", ".join(unknown)},
+        )
     BusinessAgent.objects.filter(business=business, agent=agent, withdrawn_at__isnull=True).update(
         withdrawn_at=timezone.now()
     )
@@ -270,20 +306,23 @@ def record_agent_consent(
     *,
     method: str,
     evidence: bytes,
+    evidence_name: str = "",
     lifetime: timedelta = CONSENT_LIFETIME,
 ) -> AgentConsent:
-    """Record that `resident` consented, in person, to `agent` acting for them for a while.
+    """Record that `resident` consented, in person, to `agent` (a village agent or a window
+    clerk) acting for them for a while.
 
-    The evidence (the one-time code exchange or the scanned form) is kept only as a digest.
+    The code exchange is kept only as a digest; a scanned signed form is kept as a file too
+    (`evidence_name` gives its suffix), with its digest in the ledger.
     """
-    if agent.kind != UserKind.STATION_AGENT:
-        raise PermissionDenied(_("Only village service-station agents act for residents."))
+    if not may_act_for_residents(agent):
+        raise PermissionDenied(_("Only village agents and window clerks act for residents."))
     if method not in ConsentMethod.values:
         raise DomainError(_("Unknown consent method."), field="method")
     if not evidence:
         raise DomainError(_("Consent needs its evidence."), field="evidence")
     now = timezone.now()
-    consent = AgentConsent.objects.create(
+    consent = AgentConsent(
         agent=agent,
         resident=resident,
         method=method,
@@ -291,6 +330,11 @@ def record_agent_consent(
         granted_at=now,
         expires_at=now + lifetime,
     )
+    if evidence_name:
+        consent.evidence_file.save(
+            f"{consent.evidence_digest}{evidence_name}", ContentFile(evidence), save=False
+        )
+    consent.save()
     _record_permission_change(
         "identity.agent_consent",
         subject_ref=f"consent:{consent.pk}",
@@ -339,18 +383,11 @@ def _code_hash(challenge_salt: str, code: str) -> str:
 def send_consent_code(agent: User, *, resident_id_number: str) -> ConsentChallenge:
     """A station agent asks a resident who is present for consent: a code goes to their phone.
 
-    Raises PermissionDenied for anyone but a station agent, NotFound when no account has
-    that ID number.
+    Raises PermissionDenied for anyone but a village agent or window clerk, NotFound when no
+    account has that ID number.
     """
-    if agent.kind != UserKind.STATION_AGENT:
-        raise PermissionDenied(_("Only village service-station agents act for residents."))
-    resident = User.objects.filter(
-        kind=UserKind.CITIZEN,
-        id_number_hash=personal_data.lookup_hash(
-            normalise_resident_id(resident_id_number), context=ID_NUMBER_CONTEXT
-        ),
-    ).first()
-    if resident is None or not resident.mobile_encrypted:
+    resident = _present_resident(agent, resident_id_number)
+    if not resident.mobile_encrypted:
         raise NotFound(
             _("No resident with a mobile number is registered under this ID number."),
             field="id_number",
@@ -368,10 +405,81 @@ def send_consent_code(agent: User, *, resident_id_number: str) -> ConsentChallen
             "OneWindow: %(agent)s at your village service station asks to act for you. "
             "If you agree, tell them this code: %(code)s. It works for 10 minutes."
         )
-        % {"agent": agent.real_name or agent.username, "code": code}
-    )
+        if agent.kind == UserKind.STATION_AGENT
+        else _(
+            "OneWindow: %(agent)s at the service hall counter asks to act for you. "
+            "If you agree, tell them this code: %(code)s. It works for 10 minutes."
+        )
+    ) % {"agent": agent.real_name or agent.username, "code": code}
     transaction.on_commit(lambda: sms.send_sms(mobile, text))
     return challenge
+
+
+def _present_resident(agent: User, resident_id_number: str) -> User:
+    if not may_act_for_residents(agent):
+        raise PermissionDenied(_("Only village agents and window clerks act for residents."))
+    resident = User.objects.filter(
+        kind=UserKind.CITIZEN,
+        id_number_hash=personal_data.lookup_hash(
+            normalise_resident_id(resident_id_number), context=ID_NUMBER_CONTEXT
+        ),
+    ).first()
+    if resident is None:
+        raise NotFound(_("No resident is registered under this ID number."), field="id_number")
+    return resident
+
+
+@transaction.atomic
+def start_consent_form(agent: User, *, resident_id_number: str) -> ConsentChallenge:
+    """For a resident without a phone: a consent form to print, which the resident signs and
+    the agent scans back (`confirm_consent_form`). Raises PermissionDenied and NotFound as
+    `send_consent_code` does."""
+    resident = _present_resident(agent, resident_id_number)
+    now = timezone.now()
+    challenge = ConsentChallenge.objects.create(
+        agent=agent,
+        resident=resident,
+        method=ConsentMethod.SIGNED_FORM,
+        code_hash=secrets.token_hex(16),
+        expires_at=now + CONSENT_FORM_LIFETIME,
+    )
+    return challenge
+
+
+def form_reference(challenge: ConsentChallenge) -> str:
+    """The reference printed on the form, so the scan can be matched to it by eye."""
+    return f"C{challenge.pk:06d}-{challenge.code_hash[:6].upper()}"
+
+
+def confirm_consent_form(agent: User, challenge: ConsentChallenge, *, scan: bytes) -> AgentConsent:
+    """The signed form is scanned: record the consent with the scan as its evidence.
+
+    Raises Conflict when the form expired or was used, DomainError naming `scan` for an
+    empty, oversized or unreadable file (PDF, PNG or JPEG only; recognised by content)."""
+    suffix = next((ext for magic, ext in SCAN_TYPES.items() if scan.startswith(magic)), None)
+    if not scan or suffix is None:
+        raise DomainError(
+            _("Upload the scan as a PDF, PNG or JPEG file."), field="scan", code="scan_type"
+        )
+    if len(scan) > CONSENT_SCAN_MAX_BYTES:
+        raise DomainError(_("The scan is larger than 10 MB."), field="scan", code="scan_size")
+    with transaction.atomic():
+        locked = ConsentChallenge.objects.select_for_update().get(
+            pk=challenge.pk, agent=agent, method=ConsentMethod.SIGNED_FORM
+        )
+        if locked.used_at is not None or locked.expires_at <= timezone.now():
+            raise Conflict(
+                _("This consent form has expired. Print a new one."), field="scan", code="expired"
+            )
+        locked.used_at = timezone.now()
+        locked.save(update_fields=["used_at"])
+        return record_agent_consent(
+            agent,
+            locked.resident,
+            method=ConsentMethod.SIGNED_FORM,
+            evidence=scan,
+            evidence_name=suffix,
+        )
 
 
 def confirm_consent_code(agent: User, challenge: ConsentChallenge, *, code: str) -> AgentConsent:
@@ -381,7 +489,9 @@ def confirm_consent_code(agent: User, challenge: ConsentChallenge, *, code: str)
     (the wrong try is counted even though the call fails).
     """
     with transaction.atomic():
-        locked = ConsentChallenge.objects.select_for_update().get(pk=challenge.pk, agent=agent)
+        locked = ConsentChallenge.objects.select_for_update().get(
+            pk=challenge.pk, agent=agent, method=ConsentMethod.ONE_TIME_CODE
+        )
         if locked.used_at is not None or locked.expires_at <= timezone.now():
             raise Conflict(
                 _("This code has expired. Send a new one."), field="code", code="expired"

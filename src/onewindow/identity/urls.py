@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from onewindow.identity import views
+from onewindow.identity import account_views, client_views, views
 from onewindow.identity.forms import UswdsPasswordResetForm, UswdsSetPasswordForm
 
 app_name = "identity"
@@ -17,6 +17,29 @@ urlpatterns = [
     path("officer/", views.officer_home, name="officer-home"),
     path("assist/", views.assist_start, name="assist-start"),
     path("assist/confirm/", views.assist_confirm, name="assist-confirm"),
+    path("assist/form/", views.assist_form, name="assist-form"),
+    path("security/", account_views.account_security, name="security"),
+    path("security/sessions/<int:pk>/end/", account_views.end_session, name="end-session"),
+    path("security/clients/<int:pk>/revoke/", account_views.revoke_client, name="revoke-client"),
+    path(
+        "security/consents/<int:pk>/withdraw/",
+        account_views.withdraw_agent_consent,
+        name="withdraw-consent",
+    ),
+    path(
+        "businesses/<str:credit_code>/agents/",
+        account_views.business_agents,
+        name="business-agents",
+    ),
+    path(
+        "businesses/<str:credit_code>/agents/<int:pk>/withdraw/",
+        account_views.withdraw_business_agent,
+        name="withdraw-business-agent",
+    ),
+    path("clients/", client_views.clients, name="clients"),
+    path("clients/new/", client_views.register_client, name="register-client"),
+    path("clients/<int:pk>/", client_views.client_detail, name="client"),
+    path("clients/<int:pk>/change/", client_views.change_client, name="change-client"),
     path("assist/stop/", views.assist_stop, name="assist-stop"),
     path(
         "password-reset/",

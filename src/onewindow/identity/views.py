@@ -9,11 +9,12 @@ from urllib.parse import urlencode
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -22,18 +23,20 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.core.errors import DomainError
-from onewindow.identity import selectors, services
-from onewindow.identity.decorators import officer_required, station_agent_required
+from onewindow.core.personal_data import mask_name
+from onewindow.identity import oidc, security, selectors, services
+from onewindow.identity.decorators import assistant_required, officer_required
 from onewindow.identity.forms import (
-    AssistStartForm,
+    AssistMethodForm,
     BusinessRegistrationForm,
     CitizenRegistrationForm,
     ConsentCodeForm,
     PreferencesForm,
+    SignedFormUploadForm,
     SignInForm,
     TokenForm,
 )
-from onewindow.identity.models import ConsentChallenge, User, UserKind
+from onewindow.identity.models import AgentConsent, ConsentChallenge, ConsentMethod, User, UserKind
 
 ENROL_SESSION_KEY = "identity.enrolling_device"
 
@@ -66,7 +69,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
-        login(request, user, backend="onewindow.identity.backends.IdentifierBackend")
+        security.sign_in(request, user)
         if user.preferred_language:
             request.session["_language"] = user.preferred_language
         if user.needs_second_factor:
@@ -138,6 +141,7 @@ def _base32(key: bytes) -> str:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    security.end_current_session(request)
     logout(request)
     messages.info(request, _("You have signed out."))
     return HttpResponseRedirect(reverse("web:home"))
@@ -162,7 +166,7 @@ def register_citizen(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            login(request, user, backend="onewindow.identity.backends.IdentifierBackend")
+            security.sign_in(request, user)
             messages.success(request, _("Your account is ready. Welcome to OneWindow."))
             return HttpResponseRedirect(reverse("identity:profile"))
     return render(request, "identity/register_citizen.html", {"form": form})
@@ -230,42 +234,78 @@ def officer_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "identity/officer_home.html",
-        {"officer": user, "roles": selectors.roles_of(user), "department": user.department},
+        {
+            "officer": user,
+            "roles": selectors.roles_of(user),
+            "department": user.department,
+            "is_platform_admin": oidc.is_platform_admin(user),
+        },
     )
 
 
 ACTING_FOR_SESSION_KEY = selectors.ACTING_FOR_SESSION_KEY
-CHALLENGE_SESSION_KEY = "identity.consent_challenge"
+CHALLENGE_SESSION_KEY = selectors.CHALLENGE_SESSION_KEY
 
 
-@station_agent_required
+def _challenge(request: HttpRequest, method: str) -> ConsentChallenge | None:
+    challenge_pk = request.session.get(CHALLENGE_SESSION_KEY)
+    if challenge_pk is None:
+        return None
+    return ConsentChallenge.objects.filter(
+        pk=challenge_pk, agent=_user(request), method=method
+    ).first()
+
+
+def _start_acting(request: HttpRequest, consent: AgentConsent) -> HttpResponse:
+    request.session.pop(CHALLENGE_SESSION_KEY, None)
+    request.session[ACTING_FOR_SESSION_KEY] = consent.pk
+    messages.success(
+        request,
+        _("Consent recorded. You are now acting for this resident until %(until)s.")
+        % {"until": timezone.localtime(consent.expires_at).strftime("%H:%M")},
+    )
+    return HttpResponseRedirect(reverse("catalog:search"))
+
+
+@assistant_required
 @require_http_methods(["GET", "POST"])
 def assist_start(request: HttpRequest) -> HttpResponse:
-    """A village agent starts acting for a resident who is present: a code goes to their phone."""
-    form = AssistStartForm(request.POST or None)
+    """A village agent or window clerk starts acting for a resident who is present: a code
+    goes to the resident's phone, or a consent form is printed for them to sign."""
+    form = AssistMethodForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            challenge = services.send_consent_code(
-                _user(request), resident_id_number=form.cleaned_data["id_number"]
-            )
+            begin_assistance(request, form.cleaned_data["id_number"], form.cleaned_data["method"])
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            request.session[CHALLENGE_SESSION_KEY] = challenge.pk
-            return HttpResponseRedirect(reverse("identity:assist-confirm"))
+            return HttpResponseRedirect(_next_consent_step(form.cleaned_data["method"]))
     return render(request, "identity/assist_start.html", {"form": form})
 
 
-@station_agent_required
+def _next_consent_step(method: str) -> str:
+    return reverse(
+        "identity:assist-form" if method == ConsentMethod.SIGNED_FORM else "identity:assist-confirm"
+    )
+
+
+def begin_assistance(request: HttpRequest, id_number: str, method: str) -> ConsentChallenge:
+    """Send the code, or prepare the form, and remember which in the session. Shared with
+    the service hall's counter page. Raises what the services raise."""
+    agent = _user(request)
+    if method == ConsentMethod.SIGNED_FORM:
+        challenge = services.start_consent_form(agent, resident_id_number=id_number)
+    else:
+        challenge = services.send_consent_code(agent, resident_id_number=id_number)
+    request.session[CHALLENGE_SESSION_KEY] = challenge.pk
+    return challenge
+
+
+@assistant_required
 @require_http_methods(["GET", "POST"])
 def assist_confirm(request: HttpRequest) -> HttpResponse:
     agent = _user(request)
-    challenge_pk = request.session.get(CHALLENGE_SESSION_KEY)
-    challenge = (
-        ConsentChallenge.objects.filter(pk=challenge_pk, agent=agent).first()
-        if challenge_pk is not None
-        else None
-    )
+    challenge = _challenge(request, ConsentMethod.ONE_TIME_CODE)
     if challenge is None:
         return HttpResponseRedirect(reverse("identity:assist-start"))
     form = ConsentCodeForm(request.POST or None)
@@ -277,14 +317,45 @@ def assist_confirm(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            request.session.pop(CHALLENGE_SESSION_KEY, None)
-            request.session[ACTING_FOR_SESSION_KEY] = consent.pk
-            messages.success(request, _("Consent recorded. You are now acting for this resident."))
-            return HttpResponseRedirect(reverse("web:home"))
+            return _start_acting(request, consent)
     return render(request, "identity/assist_confirm.html", {"form": form})
 
 
-@station_agent_required
+@assistant_required
+@require_http_methods(["GET", "POST"])
+def assist_form(request: HttpRequest) -> HttpResponse:
+    """The printable consent form, and the upload of its signed scan."""
+    agent = _user(request)
+    challenge = _challenge(request, ConsentMethod.SIGNED_FORM)
+    if challenge is None:
+        return HttpResponseRedirect(reverse("identity:assist-start"))
+    form = SignedFormUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent = services.confirm_consent_form(
+                agent, challenge, scan=form.cleaned_data["scan"].read()
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            return _start_acting(request, consent)
+    resident = challenge.resident
+    return render(
+        request,
+        "identity/assist_form.html",
+        {
+            "form": form,
+            "reference": services.form_reference(challenge),
+            "resident_name": mask_name(resident.real_name),
+            "resident_id": resident.masked_id_number,
+            "agent": agent,
+            "hours": int(services.CONSENT_LIFETIME.total_seconds() // 3600),
+            "now": timezone.now(),
+        },
+    )
+
+
+@assistant_required
 @require_POST
 def assist_stop(request: HttpRequest) -> HttpResponse:
     consent = selectors.acting_for(request)

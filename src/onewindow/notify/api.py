@@ -8,7 +8,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import django_auth
 
+from onewindow.identity.bearer import person
 from onewindow.identity.models import User
+from onewindow.identity.oidc_scopes import INBOX_READ
 from onewindow.notify import selectors, services
 from onewindow.notify.models import Message
 
@@ -40,7 +42,9 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-@router.get("/inbox", response=InboxOut, summary="My messages, newest first")
+@router.get(
+    "/inbox", response=InboxOut, summary="My messages, newest first", auth=person(INBOX_READ)
+)
 def inbox(request: HttpRequest, cursor: int | None = None) -> dict[str, object]:
     """`cursor` is the `next_cursor` of the previous page: messages older than that one."""
     user = _user(request)
@@ -56,7 +60,12 @@ def inbox(request: HttpRequest, cursor: int | None = None) -> dict[str, object]:
     }
 
 
-@router.post("/inbox/{pk}/read", response=MessageOut, summary="Mark one of my messages read")
+@router.post(
+    "/inbox/{pk}/read",
+    response=MessageOut,
+    summary="Mark one of my messages read",
+    auth=person(INBOX_READ),
+)
 def mark_read(request: HttpRequest, pk: int) -> Message:
     user = _user(request)
     return services.mark_read(user, selectors.access_message(user, pk))

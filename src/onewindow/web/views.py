@@ -17,6 +17,7 @@ from onewindow.catalog import selectors as catalog_selectors
 from onewindow.catalog.life_events import LIFE_EVENTS
 from onewindow.exchange import selectors as exchange_selectors
 from onewindow.grievances.models import ContactView
+from onewindow.identity import oidc
 from onewindow.identity import services as identity_services
 from onewindow.identity.models import User
 from onewindow.identity.selectors import businesses_of
@@ -143,5 +144,6 @@ def who_read_my_data(request: HttpRequest) -> HttpResponse:
                 .order_by("-at")[:200]
             ),
             "reports": list(exchange_selectors.reports_by(request.user)[:50]),
+            "releases": list(oidc.releases_about(request.user)[:200]),
         },
     )

@@ -193,8 +193,8 @@ def _filer(
     filers: dict[str, User],
 ) -> User:
     """Who files: mostly the applicant online; a window clerk at the Xihu hall for services
-    that can be filed anywhere; the village agent, with recorded consent, for residents of
-    the agent's village."""
+    that can be filed anywhere, and the village agent for residents of the agent's village,
+    each with the person's recorded consent."""
     roll = rng.random()
     agent = filers["agent"]
     if business is None and roll < 0.5 and applicant.division_id == agent.division_id:
@@ -204,7 +204,12 @@ def _filer(
             )
         return agent
     if business is None and roll < 0.2 and version.item.is_apply_anywhere:
-        return filers["clerk"]
+        clerk = filers["clerk"]
+        if identity_services.valid_consent(clerk, applicant) is None:
+            identity_services.record_agent_consent(
+                clerk, applicant, method=ConsentMethod.SIGNED_FORM, evidence=PDF
+            )
+        return clerk
     return applicant
 
 

@@ -40,6 +40,13 @@ from onewindow.web.demo.credit import DEMO_CREDIT_CODE, seed_credit
 from onewindow.web.demo.deliveries import seed_deliveries
 from onewindow.web.demo.hotline import seed_hotline
 from onewindow.web.demo.licences import seed_licences
+from onewindow.web.demo.sign_on import (
+    PARTNER_CLIENT_ID,
+    PARTNER_REDIRECT,
+    PARTNER_SECRET,
+    TERMINAL_CLIENT_ID,
+    seed_sign_on,
+)
 
 CITIZENS = 1000
 APPLICATIONS = 2000
@@ -85,6 +92,8 @@ class Command(BaseCommand):
         seed_deliveries()
         seed_licences()  # last: whatever the approvals above should have issued
         hotline_cases = seed_hotline(rng)
+        with transaction.atomic():
+            seed_sign_on()
         self._print(accounts)
         self.stdout.write(
             f"Citizen hotline: {hotline_cases} cases at /hotline/ (wall, scoreboard, trends)."
@@ -380,6 +389,11 @@ class Command(BaseCommand):
         write(
             f"Credit profile with a penalty and a licence: /credit/{DEMO_CREDIT_CODE}/ "
             "(its owner: resident-0002)."
+        )
+        write(
+            f"Sign-on (OpenID Connect, /o/.well-known/openid-configuration): demo partner app "
+            f"client_id {PARTNER_CLIENT_ID}, secret {PARTNER_SECRET}, redirect URI "
+            f"{PARTNER_REDIRECT}; public hall terminal client_id {TERMINAL_CLIENT_ID} (PKCE only)."
         )
         write("Officer and agent accounts also need a TOTP code: add the secret to an")
         write("authenticator app, or print the current code with `onewindow demo-totp USERNAME`.")
