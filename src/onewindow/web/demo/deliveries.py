@@ -15,7 +15,8 @@ from onewindow.applications import services
 from onewindow.applications.models import Application, Delivery, StepStatus
 from onewindow.catalog.models import MaterialSource, ServiceItem
 from onewindow.core.divisions import Level
-from onewindow.identity.models import User
+from onewindow.identity import services as identity_services
+from onewindow.identity.models import ConsentMethod, User
 
 SHOP_SERVICE = "330000-AMR-GT-001"
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -61,6 +62,11 @@ def seed_deliveries() -> int:
         ),
         transaction.atomic(),
     ):
+        # The resident is at the counter and signs the consent form the clerk scans.
+        if identity_services.valid_consent(clerk, applicant) is None:
+            identity_services.record_agent_consent(
+                clerk, applicant, method=ConsentMethod.SIGNED_FORM, evidence=PDF
+            )
         for number, method in enumerate(["post", "post", "post", "pickup"], start=1):
             draft = services.save_draft(applicant, version, {})
             for material in version.materials:
