@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -74,6 +75,21 @@ def test_a_periodic_task_that_is_not_a_task_is_refused_at_start(path: str) -> No
         call_command("worker", "--once")
 
 
+def _wait_until_ticking(database: Path, worker: subprocess.Popen[str]) -> None:
+    """Until the worker's first tick has enqueued a task (its signal handlers are in place
+    by then): a fixed sleep was too short when the machine is busy starting Django."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and worker.poll() is None:
+        with sqlite3.connect(database) as connection:
+            (count,) = connection.execute(
+                "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult"
+            ).fetchone()
+        if count:
+            time.sleep(0.5)  # and a few more ticks
+            return
+        time.sleep(0.1)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_worker_stops_cleanly_on_a_signal(tmp_path: Path, signum: signal.Signals) -> None:
     src = Path(__file__).resolve().parents[2] / "src"
@@ -95,7 +111,7 @@ def test_worker_stops_cleanly_on_a_signal(tmp_path: Path, signum: signal.Signals
     worker = subprocess.Popen(  # noqa: S603
         [*cli, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    time.sleep(2)  # let it start its loop and tick a few times
+    _wait_until_ticking(tmp_path / "onewindow.sqlite3", worker)
 
     worker.send_signal(signum)
 
