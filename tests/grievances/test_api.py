@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from onewindow.grievances import mediation, reviews, services
 from onewindow.grievances.models import Case, CaseStatus, Dispute, MergeProposal
 from onewindow.identity.models import Department, DepartmentKind, Role
 from tests.grievances import factories
-from tests.identity.factories import citizen
+from tests.identity.factories import citizen, resident_id
 from tests.identity.test_assisted_filing import verified_client
 
 
@@ -40,8 +40,12 @@ def _call(user: Any, method: str, path: str, body: dict[str, Any] | None = None)
 @pytest.fixture
 def scene(divisions: dict[str, Any]) -> dict[str, Any]:
     world = factories.world(divisions)
-    reporter = citizen(divisions["community"], username="reporter")
-    stranger = citizen(divisions["community"], username="stranger")
+    reporter = citizen(
+        divisions["community"], username="reporter", id_number=resident_id(date(1971, 3, 9))
+    )
+    stranger = citizen(
+        divisions["community"], username="stranger", id_number=resident_id(date(1992, 8, 21))
+    )
     answered = factories.online(reporter, divisions["community"])
     services.answer_case(world.district_officer, answered, reply="已修。")
     open_case = factories.call(

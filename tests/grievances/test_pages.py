@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from onewindow.grievances import services
 from onewindow.grievances.models import Case, CaseStatus, MergeProposal
 from onewindow.identity.models import Role
 from tests.grievances import factories
-from tests.identity.factories import citizen
+from tests.identity.factories import citizen, resident_id
 from tests.identity.test_assisted_filing import verified_client
 
 FORM = {
@@ -54,7 +55,9 @@ def test_a_signed_in_reporter_follows_the_case_and_nobody_else_sees_it(
     divisions: dict[str, Any],
 ) -> None:
     factories.world(divisions)
-    reporter = citizen(divisions["community"], username="reporter")
+    reporter = citizen(
+        divisions["community"], username="reporter", id_number=resident_id(date(1971, 3, 9))
+    )
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(reporter)
     response = client.post("/hotline/new/", {**FORM, "contact_preference": "inbox"})
@@ -62,7 +65,11 @@ def test_a_signed_in_reporter_follows_the_case_and_nobody_else_sees_it(
     assert response["Location"] == f"/hotline/cases/{case.ref}/"
     assert case.ref.encode() in client.get("/hotline/mine/").content
     stranger = Client()
-    stranger.force_login(citizen(divisions["community"], username="stranger"))
+    stranger.force_login(
+        citizen(
+            divisions["community"], username="stranger", id_number=resident_id(date(1992, 8, 21))
+        )
+    )
     assert stranger.get(f"/hotline/cases/{case.ref}/").status_code == 404
 
 
