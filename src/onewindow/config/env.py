@@ -10,6 +10,17 @@ import os
 import secrets
 from pathlib import Path
 
+from onewindow.core.keyfiles import retired_keys, rsa_key_from_env_or_file
+
+__all__ = [
+    "env_bool",
+    "env_list",
+    "env_str",
+    "retired_keys",
+    "rsa_key_from_env_or_file",
+    "secret_from_env_or_file",
+]
+
 
 def env_str(name: str, default: str) -> str:
     return os.environ.get(name, default)
@@ -54,38 +65,3 @@ def secret_from_env_or_file(name: str, path: Path, *, nbytes: int) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(value + "\n")
     return value
-
-
-def rsa_key_from_env_or_file(name: str, path: Path) -> str:
-    """Return the PEM private key in `name`, else the one in `path`, generating a 2048-bit RSA
-    key on first run (mode 0600, like the other keys under `var/`)."""
-    value = os.environ.get(name, "").strip()
-    if value:
-        return value
-    if path.exists():
-        return path.read_text(encoding="ascii")
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode("ascii")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii")
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(pem)
-    return pem
-
-
-def retired_keys(directory: Path) -> list[str]:
-    """PEM keys retired by a rotation, oldest first: still published so tokens they signed
-    verify until they expire."""
-    if not directory.is_dir():
-        return []
-    return [item.read_text(encoding="ascii") for item in sorted(directory.glob("*.pem"))]

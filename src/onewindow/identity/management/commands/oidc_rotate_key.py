@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from onewindow.config.env import rsa_key_from_env_or_file
+from onewindow.core.keyfiles import rsa_key_from_env_or_file
 
 
 class Command(BaseCommand):
