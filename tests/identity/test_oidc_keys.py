@@ -12,7 +12,7 @@ from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from onewindow.config.env import retired_keys, rsa_key_from_env_or_file
+from onewindow.core.keyfiles import retired_keys, rsa_key_from_env_or_file
 from onewindow.identity import oidc
 from onewindow.identity.models import Client, SubjectType, User
 

@@ -10,7 +10,16 @@ import os
 import secrets
 from pathlib import Path
 
-from onewindow.core.keyfiles import rsa_key_from_env_or_file as rsa_key_from_env_or_file
+from onewindow.core.keyfiles import retired_keys, rsa_key_from_env_or_file
+
+__all__ = [
+    "env_bool",
+    "env_list",
+    "env_str",
+    "retired_keys",
+    "rsa_key_from_env_or_file",
+    "secret_from_env_or_file",
+]
 
 
 def env_str(name: str, default: str) -> str:
@@ -56,11 +65,3 @@ def secret_from_env_or_file(name: str, path: Path, *, nbytes: int) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(value + "\n")
     return value
-
-
-def retired_keys(directory: Path) -> list[str]:
-    """PEM keys retired by a rotation, oldest first: still published so tokens they signed
-    verify until they expire."""
-    if not directory.is_dir():
-        return []
-    return [item.read_text(encoding="ascii") for item in sorted(directory.glob("*.pem"))]

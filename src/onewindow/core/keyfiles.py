@@ -1,5 +1,8 @@
-"""Key files under var/, made on first use: free of Django so settings can use it at start,
-and low enough in the layers that apps' commands (key rotation) use the same code."""
+"""Signing keys kept as files under `var/` (mode 0600) unless given in the environment.
+
+Used by the settings (through `onewindow.config.env`) and by commands that rotate keys;
+plain Python and `cryptography`, so it can run before Django is configured.
+"""
 
 from __future__ import annotations
 
@@ -32,3 +35,11 @@ def rsa_key_from_env_or_file(name: str, path: Path) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(pem)
     return pem
+
+
+def retired_keys(directory: Path) -> list[str]:
+    """PEM keys retired by a rotation, oldest first: still published so tokens they signed
+    verify until they expire."""
+    if not directory.is_dir():
+        return []
+    return [item.read_text(encoding="ascii") for item in sorted(directory.glob("*.pem"))]
