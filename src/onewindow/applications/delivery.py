@@ -118,7 +118,9 @@ class PostalAddress:
 
     def masked(self) -> dict[str, str]:
         """What pages and the API show: enough to recognise, not enough to reuse."""
-        keep = min(6, len(self.street) // 2)
+        # The road's name at most: never the first digit (house, building, room numbers).
+        road = re.match(r"\D*", self.street)
+        keep = min(len(road.group(0).rstrip()) if road else 0, 6, len(self.street) // 2)
         return {
             "recipient_name": personal_data.mask_name(self.recipient_name),
             "mobile": personal_data.mask_mobile(self.mobile),
@@ -330,8 +332,9 @@ def validate_tracking_number(value: str) -> str:
 def _locked(officer: User, delivery: Delivery, action: str) -> tuple[Delivery, str]:
     """Lock the row and check who and what: PermissionDenied, or Conflict (wrong method or
     state, with the current status)."""
+    # Only the delivery row: two clerks at one hall must not queue on the hall's division.
     locked = (
-        Delivery.objects.select_for_update()
+        Delivery.objects.select_for_update(of=("self",))
         .select_related("application__item_version", "hall")
         .get(pk=delivery.pk)
     )
