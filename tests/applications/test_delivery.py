@@ -4,6 +4,7 @@ the API with its authorisation matrix."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -349,10 +350,10 @@ VALID = {
     "postal_code": ["310012", "010000", "860000"],
 }
 INVALID = {
-    "recipient_name": ["", "   ", "王" * 61],
+    "recipient_name": ["", "   ", "王" * 61, "王\x00明"],
     "mobile": ["", "12812345678", "1381234567", "138123456789", "abc"],
-    "division": ["", "330100", "330000", "999999", "33010600"],  # cities and up are too vague
-    "street": ["", " ", "y" * 201],
+    "division": ["", "330100", "330000", "999999", "33010600", "330106\x00"],  # city: too vague
+    "street": ["", " ", "y" * 201, "文三路\x0790 号"],
     "postal_code": ["", "31001", "3100123", "000000", "870000", "31OO12"],
 }
 
@@ -388,6 +389,32 @@ def test_an_address_is_accepted_whole_or_refused_field_by_field(
         elif valid is False:
             assert f"address.{name}" in errors
     assert {key.removeprefix("address.") for key in errors} <= set(paper_delivery.ADDRESS_FIELDS)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(code=st.text(max_size=12), reason=st.text(max_size=40))
+def test_any_code_or_reason_is_answered_with_a_domain_error_or_done(
+    world: dict[str, Any], code: str, reason: str
+) -> None:
+    pickup = Delivery.objects.filter(method="pickup").first()
+    if pickup is None:
+        pickup = _ready(world)[0]
+        posted = _delivery(_approve(_posted(world)))
+        paper_delivery.dispatch(world["clerk"], posted, carrier="ems", tracking_number="E1")
+    posted = Delivery.objects.get(method="post")
+    for call in (
+        lambda: paper_delivery.hand_over(world["clerk"], pickup, code=code),
+        lambda: paper_delivery.mark_returned(world["clerk"], posted, reason=reason),
+        lambda: paper_delivery.dispatch(
+            world["clerk"], posted, carrier="ems", tracking_number=code
+        ),
+    ):
+        with contextlib.suppress(DomainError):  # anything else fails the test
+            call()
 
 
 # ----- the pickup code ---------------------------------------------------------------------

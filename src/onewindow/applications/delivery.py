@@ -21,6 +21,7 @@ import hmac
 import json
 import re
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
@@ -133,9 +134,17 @@ class PostalAddress:
 ADDRESS_FIELDS = ("recipient_name", "mobile", "division", "street", "postal_code")
 
 
+DIVISION_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3}){0,2}")
+
+
 def _text(raw: Mapping[str, Any], name: str) -> str:
     value = raw.get(name)
     return " ".join(str(value).split()) if value is not None else ""
+
+
+def _is_plain(text: str) -> bool:
+    """No control characters (a NUL cannot even be stored by PostgreSQL)."""
+    return not any(unicodedata.category(char) == "Cc" for char in text)
 
 
 def _first_message(error: ValidationError) -> str:
@@ -147,9 +156,9 @@ def address_errors(raw: Mapping[str, Any]) -> tuple[PostalAddress | None, dict[s
     at once, keyed `address.<field>`."""
     errors: dict[str, str] = {}
     name = _text(raw, "recipient_name")
-    if not name or len(name) > 60:
+    if not name or len(name) > 60 or not _is_plain(name):
         errors["address.recipient_name"] = str(
-            _("Give the recipient's name (at most 60 characters).")
+            _("Give the recipient's name (at most 60 characters, no control characters).")
         )
     mobile = normalise_mobile(_text(raw, "mobile"))
     if not mobile:
@@ -162,7 +171,7 @@ def address_errors(raw: Mapping[str, Any]) -> tuple[PostalAddress | None, dict[s
     code = _text(raw, "division")
     division = (
         Division.objects.filter(code=code, level__gte=Level.COUNTY).only("code").first()
-        if code
+        if DIVISION_CODE.fullmatch(code)
         else None
     )
     if division is None:
@@ -170,9 +179,12 @@ def address_errors(raw: Mapping[str, Any]) -> tuple[PostalAddress | None, dict[s
             _("Choose the county, township or street of the address from the list.")
         )
     street = _text(raw, "street")
-    if not street or len(street) > 200:
+    if not street or len(street) > 200 or not _is_plain(street):
         errors["address.street"] = str(
-            _("Give the road, number, building and room (at most 200 characters).")
+            _(
+                "Give the road, number, building and room (at most 200 characters, "
+                "no control characters)."
+            )
         )
     postal_code = _text(raw, "postal_code")
     try:
@@ -428,7 +440,7 @@ def mark_returned(officer: User, delivery: Delivery, *, reason: str) -> Delivery
     """The carrier brought the result back (nobody home, wrong address...): the reason is
     required; the hall may post it again."""
     reason = " ".join(reason.split())
-    if not reason or len(reason) > 500:
+    if not reason or len(reason) > 500 or not _is_plain(reason):
         raise DomainError(_("Say why the post came back (at most 500 characters)."), field="reason")
     locked, role = _locked(officer, delivery, "returned")
     locked = _move(locked, officer, role, "returned", reason=reason)
@@ -442,7 +454,7 @@ def hand_over(officer: User, delivery: Delivery, *, code: str) -> Delivery:
     for CODE_LOCK (TooManyAttempts, 429). The count is committed even though the call
     raises, so call this outside any transaction. Raises PermissionDenied, Conflict."""
     code = code.strip()
-    if not re.fullmatch(rf"\d{{{PICKUP_CODE_DIGITS}}}", code):
+    if not re.fullmatch(rf"[0-9]{{{PICKUP_CODE_DIGITS}}}", code):
         raise DomainError(
             _("The pickup code has %(digits)s digits."),
             field="code",
