@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from cryptography.exceptions import InvalidTag
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -768,3 +769,13 @@ def test_officer_pages_are_closed_to_others(world) -> None:  # type: ignore[no-u
     )
     assert refused.status_code == 404
     assert _delivery(posted.application).status == DeliveryStatus.PREPARING
+
+
+def test_a_code_copied_to_another_application_does_not_decrypt(world) -> None:  # type: ignore[no-untyped-def]
+    first, _code = _ready(world)
+    second, _other = _ready(world)
+    Delivery.objects.filter(pk=second.pk).update(pickup_code_encrypted=first.pickup_code_encrypted)
+    second.refresh_from_db()
+
+    with pytest.raises(InvalidTag):
+        paper_delivery.pickup_code_of(second)

@@ -53,6 +53,8 @@ from onewindow.core.validators import normalise_mobile, validate_mobile, validat
 from onewindow.identity.models import OfficerRole, Role, User
 from onewindow.ledger import services as ledger
 
+# Bound to the application too (`<context>:<application pk>`): a ciphertext copied onto another
+# application's row does not decrypt there.
 ADDRESS_CONTEXT = "applications.delivery_address.recipient"
 PICKUP_CODE_CONTEXT = "applications.delivery.pickup_code"
 PICKUP_CODE_DIGITS = 8
@@ -216,7 +218,8 @@ def store_address(application: Application, address: PostalAddress) -> DeliveryA
         application=application,
         division=Division.objects.get(code=address.division),
         recipient_encrypted=personal_data.encrypt(
-            json.dumps(asdict(address), ensure_ascii=False), context=ADDRESS_CONTEXT
+            json.dumps(asdict(address), ensure_ascii=False),
+            context=f"{ADDRESS_CONTEXT}:{application.pk}",
         ),
     )
 
@@ -226,7 +229,11 @@ def address_of(application: Application) -> PostalAddress | None:
     stored = DeliveryAddress.objects.filter(application=application).first()
     if stored is None:
         return None
-    fields = json.loads(personal_data.decrypt(stored.recipient_encrypted, context=ADDRESS_CONTEXT))
+    fields = json.loads(
+        personal_data.decrypt(
+            stored.recipient_encrypted, context=f"{ADDRESS_CONTEXT}:{application.pk}"
+        )
+    )
     return PostalAddress(**{name: fields[name] for name in ADDRESS_FIELDS})
 
 
@@ -286,7 +293,11 @@ def open_delivery(application: Application, now: datetime) -> Delivery | None:
         status=DeliveryStatus.PREPARING if is_post else DeliveryStatus.READY_FOR_PICKUP,
         hall=county_of(application.receiving_division),
         pickup_code_encrypted=(
-            "" if is_post else personal_data.encrypt(new_pickup_code(), context=PICKUP_CODE_CONTEXT)
+            ""
+            if is_post
+            else personal_data.encrypt(
+                new_pickup_code(), context=f"{PICKUP_CODE_CONTEXT}:{application.pk}"
+            )
         ),
         created_at=now,
         updated_at=now,
@@ -301,7 +312,9 @@ def pickup_code_of(delivery: Delivery) -> str:
     """The pickup code, for the applicant's own page and API only."""
     if not delivery.pickup_code_encrypted:
         return ""
-    return personal_data.decrypt(delivery.pickup_code_encrypted, context=PICKUP_CODE_CONTEXT)
+    return personal_data.decrypt(
+        delivery.pickup_code_encrypted, context=f"{PICKUP_CODE_CONTEXT}:{delivery.application_id}"
+    )
 
 
 # ----- the hall's moves ---------------------------------------------------------------------
