@@ -21,6 +21,7 @@ import hmac
 import json
 import re
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
@@ -52,6 +53,8 @@ from onewindow.core.validators import normalise_mobile, validate_mobile, validat
 from onewindow.identity.models import OfficerRole, Role, User
 from onewindow.ledger import services as ledger
 
+# Bound to the application too (`<context>:<application pk>`): a ciphertext copied onto another
+# application's row does not decrypt there.
 ADDRESS_CONTEXT = "applications.delivery_address.recipient"
 PICKUP_CODE_CONTEXT = "applications.delivery.pickup_code"
 PICKUP_CODE_DIGITS = 8
@@ -118,7 +121,9 @@ class PostalAddress:
 
     def masked(self) -> dict[str, str]:
         """What pages and the API show: enough to recognise, not enough to reuse."""
-        keep = min(6, len(self.street) // 2)
+        # The road's name at most: never the first digit (house, building, room numbers).
+        road = re.match(r"\D*", self.street)
+        keep = min(len(road.group(0).rstrip()) if road else 0, 6, len(self.street) // 2)
         return {
             "recipient_name": personal_data.mask_name(self.recipient_name),
             "mobile": personal_data.mask_mobile(self.mobile),
@@ -131,9 +136,17 @@ class PostalAddress:
 ADDRESS_FIELDS = ("recipient_name", "mobile", "division", "street", "postal_code")
 
 
+DIVISION_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3}){0,2}")
+
+
 def _text(raw: Mapping[str, Any], name: str) -> str:
     value = raw.get(name)
     return " ".join(str(value).split()) if value is not None else ""
+
+
+def _is_plain(text: str) -> bool:
+    """No control characters (a NUL cannot even be stored by PostgreSQL)."""
+    return not any(unicodedata.category(char) == "Cc" for char in text)
 
 
 def _first_message(error: ValidationError) -> str:
@@ -145,9 +158,9 @@ def address_errors(raw: Mapping[str, Any]) -> tuple[PostalAddress | None, dict[s
     at once, keyed `address.<field>`."""
     errors: dict[str, str] = {}
     name = _text(raw, "recipient_name")
-    if not name or len(name) > 60:
+    if not name or len(name) > 60 or not _is_plain(name):
         errors["address.recipient_name"] = str(
-            _("Give the recipient's name (at most 60 characters).")
+            _("Give the recipient's name (at most 60 characters, no control characters).")
         )
     mobile = normalise_mobile(_text(raw, "mobile"))
     if not mobile:
@@ -160,7 +173,7 @@ def address_errors(raw: Mapping[str, Any]) -> tuple[PostalAddress | None, dict[s
     code = _text(raw, "division")
     division = (
         Division.objects.filter(code=code, level__gte=Level.COUNTY).only("code").first()
-        if code
+        if DIVISION_CODE.fullmatch(code)
         else None
     )
     if division is None:
@@ -168,9 +181,12 @@ def address_errors(raw: Mapping[str, Any]) -> tuple[PostalAddress | None, dict[s
             _("Choose the county, township or street of the address from the list.")
         )
     street = _text(raw, "street")
-    if not street or len(street) > 200:
+    if not street or len(street) > 200 or not _is_plain(street):
         errors["address.street"] = str(
-            _("Give the road, number, building and room (at most 200 characters).")
+            _(
+                "Give the road, number, building and room (at most 200 characters, "
+                "no control characters)."
+            )
         )
     postal_code = _text(raw, "postal_code")
     try:
@@ -202,7 +218,8 @@ def store_address(application: Application, address: PostalAddress) -> DeliveryA
         application=application,
         division=Division.objects.get(code=address.division),
         recipient_encrypted=personal_data.encrypt(
-            json.dumps(asdict(address), ensure_ascii=False), context=ADDRESS_CONTEXT
+            json.dumps(asdict(address), ensure_ascii=False),
+            context=f"{ADDRESS_CONTEXT}:{application.pk}",
         ),
     )
 
@@ -212,7 +229,11 @@ def address_of(application: Application) -> PostalAddress | None:
     stored = DeliveryAddress.objects.filter(application=application).first()
     if stored is None:
         return None
-    fields = json.loads(personal_data.decrypt(stored.recipient_encrypted, context=ADDRESS_CONTEXT))
+    fields = json.loads(
+        personal_data.decrypt(
+            stored.recipient_encrypted, context=f"{ADDRESS_CONTEXT}:{application.pk}"
+        )
+    )
     return PostalAddress(**{name: fields[name] for name in ADDRESS_FIELDS})
 
 
@@ -272,7 +293,11 @@ def open_delivery(application: Application, now: datetime) -> Delivery | None:
         status=DeliveryStatus.PREPARING if is_post else DeliveryStatus.READY_FOR_PICKUP,
         hall=county_of(application.receiving_division),
         pickup_code_encrypted=(
-            "" if is_post else personal_data.encrypt(new_pickup_code(), context=PICKUP_CODE_CONTEXT)
+            ""
+            if is_post
+            else personal_data.encrypt(
+                new_pickup_code(), context=f"{PICKUP_CODE_CONTEXT}:{application.pk}"
+            )
         ),
         created_at=now,
         updated_at=now,
@@ -287,7 +312,9 @@ def pickup_code_of(delivery: Delivery) -> str:
     """The pickup code, for the applicant's own page and API only."""
     if not delivery.pickup_code_encrypted:
         return ""
-    return personal_data.decrypt(delivery.pickup_code_encrypted, context=PICKUP_CODE_CONTEXT)
+    return personal_data.decrypt(
+        delivery.pickup_code_encrypted, context=f"{PICKUP_CODE_CONTEXT}:{delivery.application_id}"
+    )
 
 
 # ----- the hall's moves ---------------------------------------------------------------------
@@ -330,8 +357,9 @@ def validate_tracking_number(value: str) -> str:
 def _locked(officer: User, delivery: Delivery, action: str) -> tuple[Delivery, str]:
     """Lock the row and check who and what: PermissionDenied, or Conflict (wrong method or
     state, with the current status)."""
+    # Only the delivery row: two clerks at one hall must not queue on the hall's division.
     locked = (
-        Delivery.objects.select_for_update()
+        Delivery.objects.select_for_update(of=("self",))
         .select_related("application__item_version", "hall")
         .get(pk=delivery.pk)
     )
@@ -425,7 +453,7 @@ def mark_returned(officer: User, delivery: Delivery, *, reason: str) -> Delivery
     """The carrier brought the result back (nobody home, wrong address...): the reason is
     required; the hall may post it again."""
     reason = " ".join(reason.split())
-    if not reason or len(reason) > 500:
+    if not reason or len(reason) > 500 or not _is_plain(reason):
         raise DomainError(_("Say why the post came back (at most 500 characters)."), field="reason")
     locked, role = _locked(officer, delivery, "returned")
     locked = _move(locked, officer, role, "returned", reason=reason)
@@ -439,7 +467,7 @@ def hand_over(officer: User, delivery: Delivery, *, code: str) -> Delivery:
     for CODE_LOCK (TooManyAttempts, 429). The count is committed even though the call
     raises, so call this outside any transaction. Raises PermissionDenied, Conflict."""
     code = code.strip()
-    if not re.fullmatch(rf"\d{{{PICKUP_CODE_DIGITS}}}", code):
+    if not re.fullmatch(rf"[0-9]{{{PICKUP_CODE_DIGITS}}}", code):
         raise DomainError(
             _("The pickup code has %(digits)s digits."),
             field="code",
