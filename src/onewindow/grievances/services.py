@@ -96,7 +96,12 @@ def _require_handler(officer: User, case: Case) -> None:
 
 
 def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("division", "department").get(pk=case.pk)
+    # Lock the case row only: PostgreSQL refuses FOR UPDATE on the nullable department join.
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("division", "department")
+        .get(pk=case.pk)
+    )
 
 
 def _require_status(case: Case, *statuses: str) -> None:
