@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -10,6 +13,7 @@ from django.db import connection
 from onewindow.core.divisions import EconomicRegion, Level, UrbanRural
 from onewindow.core.models import Division
 from onewindow.core.services import define_division
+from tests.instances import ROOT, SQLITE_FILE
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -19,6 +23,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         raise pytest.UsageError("ONEWINDOW_REQUIRE_POSTGRES=1 but DATABASE_URL is not PostgreSQL")
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty, fully migrated SQLite database, made once per run with the real migrations
+    (`onewindow migrate` in a subprocess, as an operator would): tests that start OneWindow
+    processes copy it (`tests.instances.copy_migrated_sqlite`) instead of migrating again."""
+    folder = tmp_path_factory.mktemp("migrated")
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "ONEWINDOW_TASKS_URL"}},
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+        "DJANGO_SETTINGS_MODULE": "onewindow.config.settings",
+        "ONEWINDOW_VAR_DIR": str(folder),
+    }
+    # Our own interpreter and CLI with fixed arguments: nothing untrusted reaches this call.
+    subprocess.run(
+        [sys.executable, "-m", "onewindow.config.cli", "migrate", "--noinput", "-v0"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        timeout=300,
+    )
+    return folder / SQLITE_FILE
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -24,6 +23,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
+
+from tests.instances import copy_migrated_sqlite
 
 ROOT = Path(__file__).resolve().parents[2]
 GRANIAN = Path(sys.executable).with_name("granian")
@@ -179,20 +180,12 @@ def _stop(process: subprocess.Popen[Any]) -> None:
 
 
 @pytest.fixture
-def regions(tmp_path: Path) -> Iterator[tuple[Region, Region]]:
+def regions(tmp_path: Path, migrated_sqlite: Path) -> Iterator[tuple[Region, Region]]:
     a = Region("330000", tmp_path / "a", free_port())
     b = Region("320000", tmp_path / "b", free_port())
-    # One migration, copied: both regions start from the same empty schema.
-    subprocess.run(
-        [sys.executable, "-m", "onewindow.config.cli", "migrate", "--noinput", "-v0"],
-        env=a.env,
-        cwd=ROOT,
-        check=True,
-        timeout=120,
-    )
-    b.folder.mkdir()
-    for database in a.folder.glob("onewindow.sqlite3*"):
-        shutil.copy(database, b.folder / database.name)
+    # One migration for the whole run, copied: both regions start from the same empty schema.
+    for region in (a, b):
+        copy_migrated_sqlite(migrated_sqlite, region.folder)
     processes: list[subprocess.Popen[Any]] = []
     try:
         for region in (a, b):

@@ -19,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from onewindow.notify import services
 from onewindow.notify.models import DeliveryStatus
 from tests.identity import factories
+from tests.instances import copy_migrated_sqlite
 from tests.notify import periodic
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -91,7 +92,9 @@ def _wait_until_ticking(database: Path, worker: subprocess.Popen[str]) -> None:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_worker_stops_cleanly_on_a_signal(tmp_path: Path, signum: signal.Signals) -> None:
+def test_worker_stops_cleanly_on_a_signal(
+    tmp_path: Path, migrated_sqlite: Path, signum: signal.Signals
+) -> None:
     src = Path(__file__).resolve().parents[2] / "src"
     env = {
         **os.environ,
@@ -104,10 +107,8 @@ def test_worker_stops_cleanly_on_a_signal(tmp_path: Path, signum: signal.Signals
     env.pop("ONEWINDOW_TASKS_URL", None)
     env.pop("DATABASE_URL", None)
     cli = [sys.executable, "-m", "onewindow.config.cli"]
-    # Our own interpreter and CLI, fixed arguments: nothing untrusted reaches these calls.
-    subprocess.run(  # noqa: S603
-        [*cli, "migrate", "--noinput", "-v0"], env=env, check=True, timeout=120
-    )
+    copy_migrated_sqlite(migrated_sqlite, tmp_path)
+    # Our own interpreter and CLI, fixed arguments: nothing untrusted reaches this call.
     worker = subprocess.Popen(  # noqa: S603
         [*cli, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

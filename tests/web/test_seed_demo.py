@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.core import personal_data
@@ -21,8 +24,18 @@ def seed(seed: int = 2026) -> str:
     return out.getvalue()
 
 
-def test_demo_city_has_what_the_issue_asks_for() -> None:
-    output = seed()
+@pytest.fixture(scope="module")
+def seeded(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """The demo city seeded once for this module (seeding takes tens of seconds): inside an
+    outer transaction rolled back at the end, so each test's own transaction is a savepoint
+    and the rest of the suite never sees the demo."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield seed()
+        transaction.set_rollback(True)
+
+
+def test_demo_city_has_what_the_issue_asks_for(seeded: str) -> None:
+    output = seeded
 
     counties = Division.objects.filter(level=Level.COUNTY)
     villages = Division.objects.filter(level=Level.VILLAGE)
@@ -58,8 +71,7 @@ def test_demo_city_has_what_the_issue_asks_for() -> None:
         assert username in output
 
 
-def test_demo_identifiers_are_valid() -> None:
-    seed()
+def test_demo_identifiers_are_valid(seeded: str) -> None:
 
     for user in User.objects.filter(kind=UserKind.CITIZEN)[:200]:
         validate_resident_id(
@@ -69,8 +81,8 @@ def test_demo_identifiers_are_valid() -> None:
         validate_credit_code(business.credit_code)
 
 
-def test_seeding_twice_changes_nothing_and_prints_the_same_secrets() -> None:
-    first = seed()
+def test_seeding_twice_changes_nothing_and_prints_the_same_secrets(seeded: str) -> None:
+    first = seeded
     counts = (
         Division.objects.count(),
         Department.objects.count(),
@@ -89,8 +101,8 @@ def test_seeding_twice_changes_nothing_and_prints_the_same_secrets() -> None:
     assert first == second
 
 
-def test_demo_officers_sign_in_with_the_printed_totp_secret() -> None:
-    output = seed()
+def test_demo_officers_sign_in_with_the_printed_totp_secret(seeded: str) -> None:
+    output = seeded
     secret = next(line.split()[-1] for line in output.splitlines() if " reviewer " in line)
 
     device = TOTPDevice.objects.get(user__username="reviewer", confirmed=True)
@@ -101,14 +113,12 @@ def test_demo_officers_sign_in_with_the_printed_totp_secret() -> None:
     assert User.objects.get(username="reviewer").check_password("OneWindow-demo-2026")
 
 
-def test_demo_applications_are_in_every_state_with_working_day_deadlines() -> None:
+def test_demo_applications_are_in_every_state_with_working_day_deadlines(seeded: str) -> None:
     from django.utils import timezone
 
     from onewindow.applications.models import Application, ApplicationStatus, Step
     from onewindow.applications.selectors import work_queue
     from onewindow.core import calendar
-
-    seed()
 
     statuses = set(Application.objects.values_list("status", flat=True))
     assert statuses >= {
@@ -125,13 +135,11 @@ def test_demo_applications_are_in_every_state_with_working_day_deadlines() -> No
     assert set(Application.objects.values_list("channel", flat=True)) >= {"online", "hall"}
 
 
-def test_demo_departments_publish_data_services_with_records_and_grants() -> None:
+def test_demo_departments_publish_data_services_with_records_and_grants(seeded: str) -> None:
     from onewindow.applications.models import FetchedMaterial
     from onewindow.exchange import services as exchange
     from onewindow.exchange.models import AccessGrant, DataService
     from onewindow.identity.models import ID_NUMBER_CONTEXT
-
-    seed()
 
     assert DataService.objects.count() >= 4
     grant = AccessGrant.objects.get(
@@ -153,12 +161,12 @@ def test_demo_departments_publish_data_services_with_records_and_grants() -> Non
     assert FetchedMaterial.objects.filter(status="fetched").exists()
 
 
-def test_demo_credit_profile_shows_a_penalty_and_a_licence_from_two_departments() -> None:
+def test_demo_credit_profile_shows_a_penalty_and_a_licence_from_two_departments(
+    seeded: str,
+) -> None:
     from django.test import Client
 
     from onewindow.web.demo.credit import DEMO_CREDIT_CODE
-
-    seed()
 
     page = Client().get(f"/credit/{DEMO_CREDIT_CODE}/").content.decode()
     public = Client().get(f"/api/v1/credit/{DEMO_CREDIT_CODE}").json()
@@ -170,11 +178,9 @@ def test_demo_credit_profile_shows_a_penalty_and_a_licence_from_two_departments(
     assert "330100-EMERG" in penalty_from
 
 
-def test_the_demo_clerk_has_paper_results_to_post_and_hand_over() -> None:
+def test_the_demo_clerk_has_paper_results_to_post_and_hand_over(seeded: str) -> None:
     from onewindow.applications import selectors
     from onewindow.applications.models import Delivery
-
-    seed()
 
     mine = Delivery.objects.filter(application__applicant__username="resident-0001")
     assert {(d.method, d.status) for d in mine} >= {
