@@ -1,7 +1,8 @@
 """Delivery through the Redis backend (django-tasks-rq) against the Redis on 127.0.0.1:6379.
 
 Skipped when Redis is not reachable, unless ONEWINDOW_REQUIRE_REDIS=1 (then it fails).
-It uses database 15 and empties its queue before and after.
+It uses database 15 (ONEWINDOW_TEST_REDIS_DB for another: CI runs two suites side by side) and
+empties its queue before and after.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from onewindow.notify import services
 from onewindow.notify.models import DeliveryStatus
 from tests.identity import factories
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = f"redis://127.0.0.1:6379/{os.environ.get('ONEWINDOW_TEST_REDIS_DB', '15')}"
 RQ_SETTINGS = {
     "TASKS": {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}},
     "RQ_QUEUES": {"default": {"URL": REDIS_URL}},
