@@ -263,3 +263,58 @@ def test_window_clerk_files_for_a_citizen_from_another_county_at_the_counter(  #
     assert citizen_client.post(
         reverse("applications:hall-filing"), {"id_number": id_number}
     ).status_code in (302, 403)
+
+
+def test_an_officer_with_300_open_steps_finds_each_by_reference_and_pages_through_all(
+    divisions,  # type: ignore[no-untyped-def]
+) -> None:
+    _departments, versions = _world(divisions)
+    applicant = citizen(divisions["community"])
+    filed = [
+        factories.file(applicant, versions[factories.BIRTH], factories.BIRTH_FORM)
+        for _ in range(300)
+    ]
+    department = filed[0].steps.get().department
+    client = verified_client(factories.officer(department))
+    queue = reverse("applications:queue")
+
+    seen: list[str] = []
+    url = queue
+    pages = 0
+    while url:
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "300 steps, overdue first" in html
+        seen += re.findall(r'href="/work/steps/\d+/">([^<]+)</a>', html)
+        following = re.search(r'href="(\?[^"]*after=[^"]+)" rel="next"', html)
+        url = queue + following.group(1).replace("&amp;", "&") if following else ""
+        pages += 1
+    assert pages == 6
+    assert sorted(seen) == sorted(application.ref for application in filed)
+
+    wanted = filed[137]
+    found = client.get(queue, {"q": wanted.ref.lower()}, HTTP_ACCEPT_LANGUAGE="en")
+    html = found.content.decode()
+    assert re.findall(r'href="/work/steps/\d+/">([^<]+)</a>', html) == [wanted.ref]
+    assert "1 step, overdue first" in html
+    by_sequence = client.get(queue, {"q": wanted.ref[-4:]}, HTTP_ACCEPT_LANGUAGE="en")
+    assert wanted.ref in by_sequence.content.decode()
+    assert client.get(queue, {"after": "²³.x"}).status_code == 200  # a mangled link: page one
+
+
+def test_the_step_page_shows_the_application_and_its_materials_before_the_decision(
+    divisions,  # type: ignore[no-untyped-def]
+) -> None:
+    _departments, versions = _world(divisions)
+    application = factories.file(
+        citizen(divisions["community"]), versions[factories.BIRTH], factories.BIRTH_FORM
+    )
+    step = application.steps.get()
+    officer = factories.officer(step.department)
+    client = verified_client(officer)
+    work_url = reverse("applications:work", args=[step.pk])
+    client.post(work_url, {"action": "claim", "version": step.version})
+
+    html = client.get(work_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert html.index("What the application says") < html.index("Approve this step")
+    assert html.index("What the application says") < html.index("Reject the application")

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -117,39 +117,86 @@ QUEUE_COLUMNS = (
 )  # fmt: skip
 
 
-def work_queue(
-    officer: User, *, view: str = "all", service: str = "", limit: int = 100
-) -> list[Step]:
-    """The officer's queue: active steps, by deadline (so overdue first), at most `limit`.
+@dataclass(frozen=True)
+class QueuePosition:
+    """Where a page of the work queue ends: the (deadline, key) of its last step. The next
+    page starts after it, so paging stays exact while steps are opened and closed."""
 
-    Two queries, one for the department's own steps and one for steps escalated to it, each
-    walking the (department, due_at) index of active steps, merged here: an OR across the two
-    columns would make the database sort every active step of the department."""
-    if not officer.is_officer or officer.department_id is None:
-        return []
-    now = timezone.now()
+    due_at: datetime
+    pk: int
+
+    def token(self) -> str:
+        return f"{int(self.due_at.timestamp() * 1_000_000)}.{self.pk}"
+
+    @classmethod
+    def parse(cls, token: str) -> QueuePosition | None:
+        """The position a `token()` names, or None for anything else (never an error: a
+        mangled link shows the first page)."""
+        micros, _dot, pk = token.partition(".")
+        if not (micros.isascii() and micros.isdigit() and pk.isascii() and pk.isdigit()):
+            return None
+        if len(micros) > 20 or len(pk) > 18:
+            return None
+        try:
+            due_at = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+        return cls(due_at, int(pk))
+
+
+def _queue_parts(
+    officer: User, *, view: str, service: str, reference: str
+) -> tuple[QuerySet[Step], QuerySet[Step]]:
+    """The officer's active steps as two querysets: the department's own (for the officer's
+    roles) and those escalated to it from elsewhere."""
     steps = Step.objects.filter(status__in=ACTIVE_STEP_STATUSES)
     if view == "mine":
         steps = steps.filter(assignee=officer)
     elif view == "unassigned":
         steps = steps.filter(assignee__isnull=True, status=StepStatus.OPEN)
     elif view == "overdue":
-        steps = steps.filter(due_at__lt=now, status=StepStatus.OPEN)
+        steps = steps.filter(due_at__lt=timezone.now(), status=StepStatus.OPEN)
     elif view == "escalated":
         steps = steps.filter(escalation_level__gt=0)
     elif view == "waiting":
         steps = steps.filter(status=StepStatus.AWAITING_SUPPLEMENTS)
     if service:
         steps = steps.filter(application__item_version__item__code=service)
+    if reference:
+        # References are upper-case ASCII; a clerk may type a part of one (its sequence).
+        steps = steps.filter(application__ref__contains=reference.strip().upper())
+    department = officer.department_id
+    assert department is not None  # the callers answer officers without one first
     roles = roles_for(officer)
-    own = steps.filter(department_id=officer.department_id)
+    own = steps.filter(department_id=department)
     if Role.DEPARTMENT_ADMIN not in roles:
         own = own.filter(role__in=roles)
-    escalated = steps.filter(escalated_to_id=officer.department_id).exclude(
-        department_id=officer.department_id
-    )
+    escalated = steps.filter(escalated_to_id=department).exclude(department_id=department)
+    return own, escalated
+
+
+def work_queue(
+    officer: User,
+    *,
+    view: str = "all",
+    service: str = "",
+    reference: str = "",
+    after: QueuePosition | None = None,
+    limit: int = 100,
+) -> list[Step]:
+    """The officer's queue: active steps, by deadline (so overdue first), at most `limit`,
+    starting after `after` when given; `reference` narrows it to applications whose reference
+    contains that text.
+
+    Two queries, one for the department's own steps and one for steps escalated to it, each
+    walking the (department, due_at) index of active steps, merged here: an OR across the two
+    columns would make the database sort every active step of the department."""
+    if not officer.is_officer or officer.department_id is None:
+        return []
     found: list[Step] = []
-    for part in (own, escalated):
+    for part in _queue_parts(officer, view=view, service=service, reference=reference):
+        if after is not None:
+            part = part.filter(Q(due_at__gt=after.due_at) | Q(due_at=after.due_at, pk__gt=after.pk))
         found += (
             part.select_related("application__item_version__item", "department", "assignee")
             .only(*QUEUE_COLUMNS)
@@ -157,6 +204,16 @@ def work_queue(
         )
     found.sort(key=lambda step: (step.due_at, step.pk))
     return found[:limit]
+
+
+def work_queue_count(
+    officer: User, *, view: str = "all", service: str = "", reference: str = ""
+) -> int:
+    """How many steps `work_queue` would page through with the same filters."""
+    if not officer.is_officer or officer.department_id is None:
+        return 0
+    own, escalated = _queue_parts(officer, view=view, service=service, reference=reference)
+    return own.count() + escalated.count()
 
 
 def received_here(officer: User) -> QuerySet[Application]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -366,14 +367,31 @@ def queue(request: HttpRequest) -> HttpResponse:
     if view not in selectors.QUEUE_FILTERS:
         view = "all"
     service = request.GET.get("service", "")[:32]
-    steps = selectors.work_queue(officer, view=view, service=service, limit=QUEUE_PAGE)
-    rows = [(step, selectors.working_days_left(step.due_at)) for step in steps]
+    reference = request.GET.get("q", "")[:40].strip()
+    after = selectors.QueuePosition.parse(request.GET.get("after", ""))
+    filters = {"view": view, "service": service, "reference": reference}
+    # One more than a page tells whether there is a next one.
+    steps = selectors.work_queue(officer, **filters, after=after, limit=QUEUE_PAGE + 1)
+    page, more = steps[:QUEUE_PAGE], len(steps) > QUEUE_PAGE
+    rows = [(step, selectors.working_days_left(step.due_at)) for step in page]
     roles = selectors.roles_for(officer)
+    query = {key: value for key, value in filters.items() if value and value != "all"}
+    if "reference" in query:
+        query["q"] = query.pop("reference")
+    next_page = ""
+    if more:
+        position = selectors.QueuePosition(page[-1].due_at, page[-1].pk)
+        next_page = "?" + urlencode({**query, "after": position.token()})
     return render(
         request,
         "applications/queue.html",
         {
             "rows": rows,
+            "total": selectors.work_queue_count(officer, **filters),
+            "reference": reference,
+            "is_first_page": after is None,
+            "first_page": "?" + urlencode(query),
+            "next_page": next_page,
             "view": view,
             "views": selectors.QUEUE_FILTERS,
             "service": service,
