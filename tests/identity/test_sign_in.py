@@ -179,3 +179,28 @@ def test_unverified_officer_can_open_nothing_but_the_second_factor_step(
     assert api.status_code == 401
     assert api["Content-Type"] == "application/problem+json"
     assert client.get(reverse("identity:verify")).status_code == 200
+
+
+def test_an_officer_lands_on_the_officer_home_after_the_second_factor(
+    client: Client, divisions: dict
+) -> None:
+    officer = factories.officer(factories.department(divisions["city"]))
+    to_verify = sign_in(client, officer.username)["Location"]
+
+    verified = client.post(to_verify, {"token": current_code(officer)})
+
+    assert verified["Location"] == reverse("identity:officer-home")
+
+
+def test_a_citizen_lands_on_the_home_page_and_a_named_page_wins(
+    client: Client, divisions: dict
+) -> None:
+    user = factories.citizen(divisions["street"])
+
+    assert sign_in(client, user.username)["Location"] == reverse("web:home")
+    client.logout()
+    answered = client.post(
+        reverse("identity:sign-in"),
+        {"username": user.username, "password": factories.PASSWORD, "next": "/my-data/"},
+    )
+    assert answered["Location"] == "/my-data/"

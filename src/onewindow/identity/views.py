@@ -65,10 +65,12 @@ def locked_out(request: HttpRequest, response: Any, credentials: Any) -> HttpRes
 @sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    next_url = _next_url(request, reverse(settings.LOGIN_REDIRECT_URL))
+    next_url = _next_url(request, "")
     form = SignInForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
+        # Without a page to return to, officers land on their own home, citizens on theirs.
+        next_url = next_url or _home_of(user)
         security.sign_in(request, user)
         if user.preferred_language:
             request.session["_language"] = user.preferred_language
@@ -78,6 +80,14 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             )
         return HttpResponseRedirect(next_url)
     return render(request, "identity/sign_in.html", {"form": form, "next": next_url})
+
+
+def _home_of(user: User) -> str:
+    return (
+        reverse("identity:officer-home")
+        if user.is_officer
+        else reverse(settings.LOGIN_REDIRECT_URL)
+    )
 
 
 @login_required
