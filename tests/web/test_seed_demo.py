@@ -193,3 +193,15 @@ def test_the_demo_clerk_has_paper_results_to_post_and_hand_over(seeded: str) -> 
     clerk = User.objects.get(username="clerk")
     waiting = selectors.deliveries_for(clerk, view="to_dispatch")
     assert any(d.application.applicant.username == "resident-0001" for d in waiting)
+
+
+def test_seeding_says_what_it_is_doing_on_stderr(seeded: str) -> None:
+    out, err = StringIO(), StringIO()
+
+    call_command("seed_demo", "--seed", "2026", "--applications", "80", stdout=out, stderr=err)
+
+    phases = err.getvalue().splitlines()
+    assert phases[0].startswith("Seeding the map")
+    assert any(line.startswith("Seeding 80 applications in every state") for line in phases)
+    assert all(line.startswith("Seeding ") and line.endswith(" s") for line in phases)
+    assert "Seeding" not in out.getvalue()

@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -78,25 +81,47 @@ class Command(BaseCommand):
         fake = Faker("zh_CN")
         fake.seed_instance(seed)
         with transaction.atomic():
-            villages = self._divisions()
-            departments = self._departments()
-            accounts = self._officers(departments, seed)
-            accounts += self._people(villages, rng, fake, seed)
-            seed_catalog()
-            handling_officers(
-                make_password(city.DEMO_PASSWORD), lambda user: self._totp(user, seed)
-            )
-        seed_exchange(rng)  # first, so the demo's applications fetch what the departments hold
-        seed_credit(rng, city.DEMO_PASSWORD, lambda user: self._totp(user, seed))
-        seed_applications(rng, applications)
-        seed_deliveries()
-        seed_licences()  # last: whatever the approvals above should have issued
-        hotline_cases = seed_hotline(rng)
-        with transaction.atomic():
+            with self._phase("the map: divisions, departments, officers and 1,000 residents"):
+                villages = self._divisions()
+                departments = self._departments()
+                accounts = self._officers(departments, seed)
+                accounts += self._people(villages, rng, fake, seed)
+            with self._phase("the service catalogue"):
+                seed_catalog()
+                handling_officers(
+                    make_password(city.DEMO_PASSWORD), lambda user: self._totp(user, seed)
+                )
+        # Data services first, so the demo's applications fetch what the departments hold.
+        with self._phase("data services and grants"):
+            seed_exchange(rng)
+        with self._phase("business credit profiles"):
+            seed_credit(rng, city.DEMO_PASSWORD, lambda user: self._totp(user, seed))
+        with self._phase(f"{applications} applications in every state"):
+            seed_applications(rng, applications)
+        with self._phase("paper results by post and at the hall"):
+            seed_deliveries()
+        with self._phase("electronic licences"):
+            seed_licences()  # last: whatever the approvals above should have issued
+        with self._phase("hotline cases, reviews and a mediation"):
+            hotline_cases = seed_hotline(rng)
+        with self._phase("partner apps for sign-on"), transaction.atomic():
             seed_sign_on()
         self._print(accounts)
         self.stdout.write(
             f"Citizen hotline: {hotline_cases} cases at /hotline/ (wall, scoreboard, trends)."
+        )
+
+    @contextmanager
+    def _phase(self, what: str) -> Iterator[None]:
+        """Say what is being seeded and how long it took, on stderr: seeding takes minutes, and
+        stdout (the accounts and their secrets) must read the same on every run."""
+        self.stderr.write(f"Seeding {what}…", style_func=str, ending="")
+        self.stderr.flush()
+        started = time.monotonic()
+        yield
+        self.stderr.write(
+            f" done in {time.monotonic() - started:.1f} s",
+            style_func=str,
         )
 
     # --- the map ---------------------------------------------------------------------------
