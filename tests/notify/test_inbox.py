@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -152,3 +153,33 @@ def test_an_officer_sees_their_own_reminders_but_not_a_citizens_messages(
     assert (page_mark.status_code, api_mark.status_code) == (404, 404)
     others_message.refresh_from_db()
     assert others_message.read_at is None
+
+
+def test_the_inbox_pages_through_every_message_and_marks_all_read_at_once(
+    client: Client, english_reader: User, others_message: Message
+) -> None:
+    sent = [
+        services.send(english_reader, "application_received", context={**CONTEXT, "ref": f"R-{n}"})
+        for n in range(45)
+    ]
+    client.force_login(english_reader)
+
+    seen: list[int] = []
+    for number in (1, 2, 3):
+        page = client.get("/inbox/", {"page": number}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert f"Page {number} of 3" in page
+        seen += [int(pk) for pk in re.findall(r'action="/inbox/(\d+)/read/"', page)]
+    assert sorted(seen) == sorted(m.pk for m in sent)
+    assert client.get("/inbox/", {"page": "²"}).status_code == 200  # a mangled link: page one
+
+    first = client.get("/inbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Mark all 45 unread messages as read" in first
+    response = client.post("/inbox/read-all/")
+
+    assert response.status_code == 302
+    assert not Message.objects.filter(recipient=english_reader, read_at__isnull=True).exists()
+    others_message.refresh_from_db()
+    assert others_message.read_at is None
+    after = client.get("/inbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "ow-unread-count" not in after
+    assert "unread messages as read" not in after

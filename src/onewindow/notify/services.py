@@ -59,6 +59,13 @@ def send(
     return message
 
 
+def mark_all_read(user: User) -> int:
+    """Mark every unread message of the user's read at once; returns how many were unread."""
+    return Message.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def mark_read(user: User, message: Message) -> Message:
     """Mark the user's own message read (reading twice keeps the first time).
 

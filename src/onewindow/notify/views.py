@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,11 +20,26 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+INBOX_PAGE = 20
+
+
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    messages = selectors.inbox_for(_user(request))[:200]
-    return render(request, "notify/inbox.html", {"inbox_messages": messages})
+    user = _user(request)
+    page = Paginator(selectors.inbox_for(user), INBOX_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notify/inbox.html",
+        {"inbox_messages": page, "page": page, "unread": selectors.unread_count(user)},
+    )
+
+
+@login_required
+@require_POST
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    services.mark_all_read(_user(request))
+    return HttpResponseRedirect(reverse("notify:inbox"))
 
 
 @login_required
