@@ -134,3 +134,17 @@ def test_the_dispatcher_routes_merges_and_the_department_answers_from_pages(
     wall = Client().get("/hotline/wall/", {"q": "路灯"})
     assert "路灯已修复".encode() in wall.content
     assert services.has_role(world.dispatcher, Role.DISPATCHER)
+
+
+def test_the_what_happened_box_is_several_lines_tall_and_its_hint_in_the_readers_language(
+    divisions: dict[str, Any],
+) -> None:
+    factories.world(divisions)
+
+    chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get("/hotline/new/").content.decode()
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/hotline/new/").content.decode()
+
+    assert 'class="usa-textarea"' in chinese
+    assert 'class="usa-input" cols' not in chinese
+    assert "请说明地点、时间和事情经过，不超过" in chinese
+    assert "Where, when and what;" in english

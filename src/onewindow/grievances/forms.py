@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.divisions import Level
@@ -58,7 +59,10 @@ class _CaseFields(UswdsMixin, forms.Form):
     )
     text = forms.CharField(
         label=_("What happened?"),
-        help_text=_("Where, when and what; %(max)d characters at most.") % {"max": intake.MAX_TEXT},
+        # Formatted when shown, in the reader's language (not once, at import, in English).
+        help_text=format_lazy(
+            _("Where, when and what; {max} characters at most."), max=intake.MAX_TEXT
+        ),
         widget=forms.Textarea(attrs={"rows": 6}),
         # Length is checked by the service, so the page and the API say the same thing.
         required=False,

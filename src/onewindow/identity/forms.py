@@ -21,11 +21,14 @@ class UswdsMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():  # type: ignore[attr-defined]
             widget = field.widget
-            css = (
-                "usa-checkbox__input"
-                if isinstance(widget, forms.CheckboxInput)
-                else ("usa-select" if isinstance(widget, forms.Select) else "usa-input")
-            )
+            if isinstance(widget, forms.CheckboxInput):
+                css = "usa-checkbox__input"
+            elif isinstance(widget, forms.Select):
+                css = "usa-select"
+            elif isinstance(widget, forms.Textarea):
+                css = "usa-textarea"  # several lines tall: "usa-input" fixes the height to one
+            else:
+                css = "usa-input"
             widget.attrs.setdefault("class", css)
 
     def full_clean(self) -> None:
