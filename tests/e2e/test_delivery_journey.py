@@ -37,7 +37,12 @@ def test_a_result_is_posted_and_another_handed_over_at_the_hall(
     page.get_by_label("Recent passport-style photo").set_input_files(
         files=[{"name": "photo.pdf", "mimeType": "application/pdf", "buffer": factories.PDF}]
     )
+    # One postal address, shown only once delivery by post is chosen.
+    assert page.get_by_label("Postal address (if posted)").count() == 0
+    page.get_by_label("How to receive the result").select_option("electronic")
+    assert page.locator("#postal-address").is_hidden()
     page.get_by_label("How to receive the result").select_option("post")
+    assert page.locator("#postal-address").is_visible()
     page.get_by_label("Road, number, building and room").fill("文三路 90 号 3 幢 201 室")
     page.get_by_label("Postal code").fill("31001")
     page.get_by_role("button", name="Submit the application").click()

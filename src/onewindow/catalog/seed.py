@@ -601,9 +601,6 @@ SOCIAL_SECURITY_CARD = dict(
                         "hzbank": ("杭州银行", "Bank of Hangzhou"),
                     },
                 ),
-                "postal_address": _text(
-                    "Postal address (if posted)", "邮寄地址（选择邮寄时填写）", max_length=200
-                ),
             },
             "required": ["bank"],
             "additionalProperties": False,
