@@ -318,3 +318,25 @@ def test_the_step_page_shows_the_application_and_its_materials_before_the_decisi
 
     assert html.index("What the application says") < html.index("Approve this step")
     assert html.index("What the application says") < html.index("Reject the application")
+
+
+def test_the_form_warns_of_an_application_for_the_same_service_still_being_handled(
+    divisions,  # type: ignore[no-untyped-def]
+) -> None:
+    _departments, versions = _world(divisions)
+    applicant = citizen(divisions["community"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(applicant)
+    url = reverse("applications:new", args=[factories.BIRTH])
+    assert 'id="already-open"' not in client.get(url).content.decode()
+
+    first = factories.file(applicant, versions[factories.BIRTH], factories.BIRTH_FORM)
+
+    html = client.get(url).content.decode()
+    assert "An application for this service is already being handled" in html
+    assert f'href="/applications/{first.ref}/"' in html
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "本事项已有办件正在办理" in chinese
+    other = Client(HTTP_ACCEPT_LANGUAGE="en")
+    other.force_login(citizen(divisions["community"]))
+    assert 'id="already-open"' not in other.get(url).content.decode()

@@ -50,6 +50,17 @@ def applications_of(user: User) -> QuerySet[Application]:
     )
 
 
+def open_applications_for_item(user: User, item_code: str) -> list[Application]:
+    """The person's applications for this service that are still being handled (any version),
+    newest first: filing another is allowed, but should never happen unnoticed."""
+    return list(
+        applications_of(user)
+        .filter(item_version__item__code=item_code)
+        .exclude(status__in=TERMINAL_APPLICATION_STATUSES)
+        .order_by("-submitted_at")[:5]
+    )
+
+
 def access_application(user: User, ref: str) -> Application:
     """An application the person may follow (as applicant, filer or for their business)."""
     application = (

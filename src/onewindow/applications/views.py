@@ -158,6 +158,7 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
             "filing": filing,
             "request_key": request.POST.get("request_key") or uuid.uuid4().hex,
             "draft": draft,
+            "already_open": selectors.open_applications_for_item(applicant, version.item.code),
             "applicant": applicant,
             "acting_for": applicant.pk != filer.pk,
             "applicant_name": personal_data.mask_name(applicant.real_name),
