@@ -18,6 +18,14 @@ REDIRECT_URI = "https://partner.example/callback"
 LOGOUT_URI = "https://partner.example/signed-out"
 
 
+def as_public_site(settings: Any, base: str) -> str:
+    """Make `base` (a live server) this site's public address, so the provider's issuer is
+    there too: the issuer is configured, never taken from the Host header."""
+    settings.ONEWINDOW_SITE_URL = base
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": f"{base}/o"}
+    return base
+
+
 def hidden_fields(page: str) -> dict[str, str]:
     fields = {}
     for tag in re.findall(r"<input[^>]*>", page):
