@@ -88,6 +88,8 @@ def world(
     lawful_basis: str = "",
     is_confidential: bool = True,
     username: str = "xiaoming",
+    redirect_uris: tuple[str, ...] = (REDIRECT_URI,),
+    post_logout_redirect_uris: tuple[str, ...] = (LOGOUT_URI,),
 ) -> World:
     department = factories.department(divisions["city"])
     admin = factories.officer(department, roles=("platform_admin",), username="admin")
@@ -97,8 +99,8 @@ def world(
         name="City services mini-program",
         kind="partner_app",
         contact_department=department,
-        redirect_uris=[REDIRECT_URI],
-        post_logout_redirect_uris=[LOGOUT_URI],
+        redirect_uris=redirect_uris,
+        post_logout_redirect_uris=post_logout_redirect_uris,
         allowed_scopes=scopes,
         lawful_basis=lawful_basis,
         is_confidential=is_confidential,
