@@ -296,6 +296,70 @@ def test_a_partner_using_authlib_signs_a_person_in_and_out_in_a_browser(
     context.close()
 
 
+def test_a_partner_using_pyoidc_runs_the_code_flow_with_pkce(
+    browser: Any, live_server: Any, settings: Any, divisions: dict, partner_site: PartnerSite
+) -> None:
+    from oic import rndstr
+    from oic.oic import Client as PyoidcClient
+    from oic.oic.message import AuthorizationResponse, RegistrationResponse
+    from oic.utils.authn.client import CLIENT_AUTHN_METHOD
+
+    base = as_public_site(settings, live_server.url)
+    callback = f"{partner_site.url}/callback"
+    partner_site.routes["/callback"] = lambda query: (200, {}, _page("Back at the partner"))
+    given = world(divisions, scopes=("profile",), redirect_uris=(callback,))
+    rp = PyoidcClient(client_authn_method=CLIENT_AUTHN_METHOD)
+    rp.provider_config(f"{base}/o")  # discovery, with its issuer checked, and the JWKS
+    rp.store_registration_info(
+        RegistrationResponse(
+            client_id=given.client.client_id,
+            client_secret=given.secret,
+            redirect_uris=[callback],
+        )
+    )
+    pkce, verifier = rp.add_code_challenge()
+    state, nonce = rndstr(), rndstr()
+    request = rp.construct_AuthorizationRequest(
+        request_args={
+            "client_id": rp.client_id,
+            "response_type": "code",
+            "scope": ["openid", "profile"],
+            "redirect_uri": callback,
+            "state": state,
+            "nonce": nonce,
+            **pkce,
+        }
+    )
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+
+    page.goto(request.request(rp.authorization_endpoint))
+    _sign_in_at_onewindow(page, base, given.citizen)
+    page.wait_for_url(f"{base}/o/authorize/**", timeout=WAIT_MS)
+    page.get_by_role("button", name="Allow", exact=True).click()
+    page.wait_for_url(f"{callback}**", timeout=WAIT_MS)
+    answer = rp.parse_response(
+        AuthorizationResponse, info=urlsplit(page.url).query, sformat="urlencoded"
+    )
+    tokens = rp.do_access_token_request(
+        state=answer["state"],
+        request_args={"code": answer["code"], "code_verifier": verifier},
+        authn_method="client_secret_basic",
+    )
+    info = rp.do_user_info_request(state=answer["state"])
+
+    assert answer["state"] == state
+    assert answer["iss"] == rp.provider_info["issuer"] == f"{base}/o"
+    id_token = tokens["id_token"]  # pyoidc verified its signature against the JWKS
+    assert id_token["iss"] == f"{base}/o"
+    assert id_token["aud"] == [given.client.client_id]
+    assert id_token["nonce"] == nonce
+    assert id_token["sub"] == info["sub"] == oidc.subject_for(given.citizen, given.client)
+    assert info["name"] == "王小明"
+    assert partner_site.errors == []
+    context.close()
+
+
 def test_the_consent_screen_in_both_languages_then_back_to_the_app(
     browser: Any, live_server: Any, divisions: dict
 ) -> None:

@@ -11,11 +11,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.test import Client as Browser
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oauth2_provider.models import AccessToken
 
 from onewindow.identity.oidc_views import form_action_source
+from tests.identity import factories
 from tests.identity.oidc_helpers import (
     LOGOUT_URI,
     REDIRECT_URI,
@@ -85,6 +87,23 @@ def test_a_failed_sign_in_still_allows_the_return_to_the_client(divisions: dict)
 
     assert again.status_code == 200
     assert form_action(again) == ["'self'", REDIRECT_URI]
+
+
+def test_an_officers_second_factor_pages_of_a_sign_on_allow_the_return_too(
+    divisions: dict,
+) -> None:
+    given_world = world(divisions)
+    officer = factories.officer(given_world.client.contact_department, username="officer")
+    next_path = _authorize_path(given_world.client.client_id)
+    browser = Browser()
+    browser.force_login(officer)
+
+    verify = browser.get("/account/sign-in/verify/", {"next": next_path})
+    TOTPDevice.objects.filter(user=officer).delete()
+    enrol = browser.get("/account/sign-in/enrol/", {"next": next_path})
+
+    assert verify.status_code == enrol.status_code == 200
+    assert form_action(verify) == form_action(enrol) == ["'self'", REDIRECT_URI]
 
 
 def test_the_consent_screen_allows_every_registered_redirect_uri_of_its_client(

@@ -85,7 +85,8 @@ def _client_continued_by(request: HttpRequest) -> Client | None:
     parts = urlsplit(target)
     if parts.path != reverse("oauth2_provider:authorize"):
         return None
-    return oidc.client_by_client_id(parse_qs(parts.query).get("client_id", [""])[0])
+    client = oidc.client_by_client_id(parse_qs(parts.query).get("client_id", [""])[0])
+    return client if client is not None and client.is_usable(request) else None
 
 
 View = Callable[..., HttpResponseBase]
@@ -310,7 +311,8 @@ def _json(response: HttpResponse, document: dict[str, Any]) -> JsonResponse:
 
 
 def _issuer_path() -> str:
-    return urlsplit(oauth2_settings.OIDC_ISS_ENDPOINT).path.rstrip("/")
+    issuer: str = oauth2_settings.OIDC_ISS_ENDPOINT
+    return urlsplit(issuer).path.rstrip("/")
 
 
 def _check_issuer_path(view: DiscoveryView | AuthorizationServerMetadataView) -> None:
