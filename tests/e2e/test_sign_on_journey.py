@@ -28,6 +28,11 @@ from authlib.integrations.base_client import (
     OpenIDMixin,
 )
 from authlib.integrations.requests_client import OAuth2Session
+from oauth2_provider.models import AccessToken
+from oic import rndstr
+from oic.oic import Client as PyoidcClient
+from oic.oic.message import AuthorizationResponse, RegistrationResponse
+from oic.utils.authn.client import CLIENT_AUTHN_METHOD
 
 from onewindow.identity import oidc
 from onewindow.identity.models import ClientConsent, User
@@ -273,11 +278,12 @@ def test_a_partner_using_authlib_signs_a_person_in_and_out_in_a_browser(
     assert not [url for url in shown if urlsplit(url).path == "/o/authorize/"]
     assert ClientConsent.objects.filter(user=given.citizen, client=given.client).count() == 1
 
-    # Logout by POST from the partner's page.
+    # Logout by POST from the partner's page: the partner's tokens for the person go too.
     page.goto(f"{partner}/sign-out-by-post")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{partner}/signed-out**", timeout=WAIT_MS)
     assert _signed_out_of_onewindow(page, base)
+    assert not AccessToken.objects.filter(user=given.citizen, application=given.client).exists()
 
     # Logout by GET without an ID token: OneWindow asks, the answer goes back to the partner.
     page.goto(f"{partner}/sign-in")
@@ -299,11 +305,6 @@ def test_a_partner_using_authlib_signs_a_person_in_and_out_in_a_browser(
 def test_a_partner_using_pyoidc_runs_the_code_flow_with_pkce(
     browser: Any, live_server: Any, settings: Any, divisions: dict, partner_site: PartnerSite
 ) -> None:
-    from oic import rndstr
-    from oic.oic import Client as PyoidcClient
-    from oic.oic.message import AuthorizationResponse, RegistrationResponse
-    from oic.utils.authn.client import CLIENT_AUTHN_METHOD
-
     base = as_public_site(settings, live_server.url)
     callback = f"{partner_site.url}/callback"
     partner_site.routes["/callback"] = lambda query: (200, {}, _page("Back at the partner"))
