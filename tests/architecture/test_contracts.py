@@ -54,6 +54,8 @@ PUBLIC = {
     "oauth2_provider:oauth-server-metadata",
     "oauth2_provider:jwks-info",
     "oauth2_provider:rp-initiated-logout",
+    "oidc:authorization-server-metadata",  # RFC 8414's place for the same metadata
+    "oidc:openid-configuration",
 }
 PUBLIC_PREFIXES = ("api:", "ledger")  # the API answers 401 itself; the ledger is public by design
 

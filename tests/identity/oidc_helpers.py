@@ -18,6 +18,14 @@ REDIRECT_URI = "https://partner.example/callback"
 LOGOUT_URI = "https://partner.example/signed-out"
 
 
+def as_public_site(settings: Any, base: str) -> str:
+    """Make `base` (a live server) this site's public address, so the provider's issuer is
+    there too: the issuer is configured, never taken from the Host header."""
+    settings.ONEWINDOW_SITE_URL = base
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": f"{base}/o"}
+    return base
+
+
 def hidden_fields(page: str) -> dict[str, str]:
     fields = {}
     for tag in re.findall(r"<input[^>]*>", page):
@@ -80,6 +88,8 @@ def world(
     lawful_basis: str = "",
     is_confidential: bool = True,
     username: str = "xiaoming",
+    redirect_uris: tuple[str, ...] = (REDIRECT_URI,),
+    post_logout_redirect_uris: tuple[str, ...] = (LOGOUT_URI,),
 ) -> World:
     department = factories.department(divisions["city"])
     admin = factories.officer(department, roles=("platform_admin",), username="admin")
@@ -89,8 +99,8 @@ def world(
         name="City services mini-program",
         kind="partner_app",
         contact_department=department,
-        redirect_uris=[REDIRECT_URI],
-        post_logout_redirect_uris=[LOGOUT_URI],
+        redirect_uris=redirect_uris,
+        post_logout_redirect_uris=post_logout_redirect_uris,
         allowed_scopes=scopes,
         lawful_basis=lawful_basis,
         is_confidential=is_confidential,

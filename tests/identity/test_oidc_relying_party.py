@@ -23,6 +23,7 @@ from onewindow.identity.models import ClaimRelease, ClientConsent, ClientUsage
 from tests.identity.oidc_helpers import (
     LOGOUT_URI,
     REDIRECT_URI,
+    as_public_site,
     consent,
     discovery,
     signed_in_browser,
@@ -35,6 +36,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 SCOPE = "openid profile division applications:read"
+
+
+@pytest.fixture(autouse=True)
+def provider(live_server: Any, settings: Any) -> str:
+    return as_public_site(settings, live_server.url)
 
 
 def relying_party(config: dict[str, Any], client_id: str, secret: str) -> OAuth2Session:

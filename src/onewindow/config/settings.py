@@ -287,18 +287,22 @@ OIDC_RETIRED_DIR = VAR_DIR / "oidc_retired"
 ONEWINDOW_OIDC_SUBJECT_KEY = secret_from_env_or_file(
     "ONEWINDOW_OIDC_SUBJECT_KEY", VAR_DIR / "oidc_subject_key", nbytes=32
 )
+# How clients authenticate at the token and revocation endpoints (public clients: "none", with
+# PKCE); the OIDC and RFC 8414 documents both publish this one list.
+TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 OAUTH2_PROVIDER: dict[str, Any] = {
     "OIDC_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": rsa_key_from_env_or_file("ONEWINDOW_OIDC_KEY", OIDC_KEY_FILE),
     "OIDC_RSA_PRIVATE_KEYS_INACTIVE": retired_keys(OIDC_RETIRED_DIR),
-    "OIDC_ISS_ENDPOINT": env_str("ONEWINDOW_OIDC_ISSUER", ""),  # blank: this site's /o
+    # The issuer never follows the Host header: a code got at one host name and redeemed at
+    # another must carry the same `iss`. Blank: the configured public address + /o.
+    "OIDC_ISS_ENDPOINT": (
+        env_str("ONEWINDOW_OIDC_ISSUER", "") or f"{ONEWINDOW_SITE_URL.rstrip('/')}/o"
+    ).rstrip("/"),
     "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
     "OIDC_SUBJECT_TYPES_SUPPORTED": ["pairwise", "public"],
-    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": [
-        "client_secret_basic",
-        "client_secret_post",
-        "none",
-    ],
+    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": TOKEN_ENDPOINT_AUTH_METHODS,
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": TOKEN_ENDPOINT_AUTH_METHODS,
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
     # With an ID token of the signed-in person the client proves whose session it ends.
     "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,

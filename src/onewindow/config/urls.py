@@ -1,11 +1,13 @@
 from django.urls import include, path
 
 from onewindow.config.api import api
+from onewindow.identity import oidc_urls
 
 urlpatterns = [
     path("", include("onewindow.web.urls")),
     path("account/", include("onewindow.identity.urls")),
     path("o/", include("onewindow.identity.oidc_urls")),
+    path("", include((oidc_urls.well_known, "oidc"))),
     path("services/", include("onewindow.catalog.urls")),
     path("", include("onewindow.applications.urls")),
     path("api/v1/", api.urls),

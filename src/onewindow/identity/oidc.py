@@ -227,6 +227,30 @@ def access_authorised_client(user: User, pk: int) -> Client:
     return client
 
 
+# ----- where a sign-on page may send the browser, and what a client may learn of its tokens -------
+
+
+def client_by_client_id(client_id: str) -> Client | None:
+    """The registered client with this public identifier (none when blank or unknown)."""
+    if not client_id:
+        return None
+    return Client.objects.filter(client_id=client_id).first()
+
+
+def own_access_token(client: Client, token: str) -> AccessToken | None:
+    """RFC 7662 for `client`: its own access token with this value, if it is still good.
+    Another client's token is no token at all to it (tokens are kept as SHA-256 digests)."""
+    checksum = hashlib.sha256(token.encode()).hexdigest()
+    found = (
+        AccessToken.objects.select_related("user", "application")
+        .filter(token_checksum=checksum, application=client)
+        .first()
+    )
+    if found is None or not found.is_valid() or not client.is_usable(None):
+        return None
+    return found
+
+
 # ----- what was released, and how often --------------------------------------------------------
 
 

@@ -37,6 +37,7 @@ from onewindow.identity.forms import (
     TokenForm,
 )
 from onewindow.identity.models import AgentConsent, ConsentChallenge, ConsentMethod, User, UserKind
+from onewindow.identity.oidc_views import continues_sign_on
 
 ENROL_SESSION_KEY = "identity.enrolling_device"
 
@@ -64,6 +65,7 @@ def locked_out(request: HttpRequest, response: Any, credentials: Any) -> HttpRes
 
 @sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
+@continues_sign_on
 def sign_in(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request, "")
     form = SignInForm(request, data=request.POST or None)
@@ -92,6 +94,7 @@ def _home_of(user: User) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@continues_sign_on
 def verify(request: HttpRequest) -> HttpResponse:
     """Second step: the 6-digit TOTP code. Without a confirmed device, enrol one first."""
     user = _user(request)
@@ -110,6 +113,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@continues_sign_on
 def enrol(request: HttpRequest) -> HttpResponse:
     """First-time set-up of an authenticator app: scan the QR, confirm with one code."""
     user = _user(request)
