@@ -442,7 +442,7 @@ def tasks(request: HttpRequest, view: str = "all", service: str = "") -> list[St
     return selectors.work_queue(officer, view=view, service=service)
 
 
-class DecisionIn(Schema):
+class StepDecisionIn(Schema):
     version: int
     note: str = ""
 
@@ -473,13 +473,13 @@ def _task(request: HttpRequest, pk: int) -> tuple[User, Step]:
 
 
 @router.post("/tasks/{pk}/claim", response=TaskOut, summary="Claim a step")
-def claim(request: HttpRequest, pk: int, payload: DecisionIn) -> Step:
+def claim(request: HttpRequest, pk: int, payload: StepDecisionIn) -> Step:
     officer, step = _task(request, pk)
     return services.claim_step(officer, step, version=payload.version)
 
 
 @router.post("/tasks/{pk}/approve", response=TaskOut, summary="Approve a step you hold")
-def approve(request: HttpRequest, pk: int, payload: DecisionIn) -> Step:
+def approve(request: HttpRequest, pk: int, payload: StepDecisionIn) -> Step:
     officer, step = _task(request, pk)
     return services.approve_step(officer, step, version=payload.version, note=payload.note)
 
