@@ -27,9 +27,11 @@ def test_api_docs_render_in_chromium_under_our_csp_without_a_violation(
 
     response = page.goto(f"{live_server.url}/api/v1/docs")
 
-    assert response is not None and response.status == 200
+    assert response is not None
+    assert response.status == 200
     policy = response.headers["content-security-policy"]
-    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
     # Swagger UI drew the document: its title, and the operations of a tag, one per row.
     page.get_by_role("heading", name="OneWindow API").wait_for(timeout=20_000)
     route = page.locator('.opblock-summary-path[data-path="/api/v1/hotline/dispatch/{ref}"]')
