@@ -178,16 +178,17 @@ class OneWindowAPI(NinjaAPI):
     @property
     def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
         patterns, app_name, namespace = super().urls
-        answered: list[URLResolver | URLPattern] = [
-            URLPattern(
-                entry.pattern,
-                _problem_for_wrong_method(entry.callback),
-                entry.default_args,
-                entry.name,
-            )
-            if isinstance(entry, URLPattern)
-            else entry
-            for entry in patterns
-        ]
+        answered: list[URLResolver | URLPattern] = []
+        for entry in patterns:
+            if isinstance(entry, URLPattern):
+                # ninja's root view only raises Http404 (the site's HTML page): answer the
+                # API's way, keeping the name ninja reverses to find the API's root path.
+                view = (
+                    api_not_found
+                    if entry.name == "api-root"
+                    else _problem_for_wrong_method(entry.callback)
+                )
+                entry = URLPattern(entry.pattern, view, entry.default_args, entry.name)
+            answered.append(entry)
         answered.append(re_path(r"^(?P<rest>.*)$", api_not_found, name="not-found"))
         return answered, app_name, namespace
