@@ -2,8 +2,8 @@
 
 - the OpenAPI document lists each operation's RFC 9457 problem answers (one `ProblemDetails`
   schema, `application/problem+json`), derived from what the operation is: signed-in
-  operations may answer 401 and 403, operations on a path parameter 404, operations with
-  input 400 and 422, writes 409; an operation that can answer more (a 429 for a flood)
+  operations may answer 401 and 403, operations on a path parameter or with a body 404,
+  operations with input 400 and 422, writes 409; an operation that can answer more (a 429 for a flood)
   says so with `core.errors.documented_problems(429)`;
 - an unknown path or a wrong method under /api/v1/ is a problem document too (404; 405 with
   `Allow`), not the site's HTML error page;
@@ -90,8 +90,8 @@ def problem_statuses(method: str, operation: dict[str, Any]) -> set[int]:
     statuses: set[int] = set(operation.pop(PROBLEMS_EXTENSION, []))
     if operation.get("security"):
         statuses |= {401, 403}
-    if any(parameter.get("in") == "path" for parameter in parameters):
-        statuses.add(404)
+    if has_body or any(parameter.get("in") == "path" for parameter in parameters):
+        statuses.add(404)  # what the path or the body names is not there, or not yours
     if has_body or parameters:
         statuses.add(422)
     if has_body or has_query or method in WRITE_METHODS:
@@ -113,6 +113,17 @@ def problem_answer(status: int) -> dict[str, Any]:
     return answer
 
 
+def binary_parts_as_oas31(operation: dict[str, Any]) -> None:
+    """A file part of a multipart body in OpenAPI 3.1 terms: its content is bytes, described
+    by `contentMediaType` rather than `type: string` (which 3.1 validators hold to text)."""
+    content = operation.get("requestBody", {}).get("content", {})
+    for media_type in content.values():
+        for part in media_type.get("schema", {}).get("properties", {}).values():
+            if part.get("type") == "string" and part.get("format") == "binary":
+                del part["type"]
+                part["contentMediaType"] = "application/octet-stream"
+
+
 def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     """Add the problem answers to every operation of an OpenAPI document (in place)."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
@@ -120,6 +131,7 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     components["ProblemFieldError"] = FIELD_ERROR_SCHEMA
     for operations in schema.get("paths", {}).values():
         for method, operation in operations.items():
+            binary_parts_as_oas31(operation)
             answers = operation.setdefault("responses", {})
             for status in sorted(problem_statuses(method, operation)):
                 answers.setdefault(status, problem_answer(status))
