@@ -206,5 +206,7 @@ def test_unknown_paths_and_wrong_methods_under_the_api_answer_problem_json(
     assert wrong["Content-Type"] == "application/problem+json"
     assert wrong["Allow"] == "GET"
     assert wrong.json()["type"].endswith("/method_not_allowed")
+    in_chinese = client.delete("/api/v1/services", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert in_chinese.json()["title"] == "此处不支持该请求方法。"
     # A page outside the API keeps its HTML error page.
     assert "text/html" in client.get("/no-such-page/")["Content-Type"]

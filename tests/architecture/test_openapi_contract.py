@@ -47,6 +47,9 @@ from tests.identity.test_assisted_filing import agent, verified_client  # noqa: 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
 PROBLEM_JSON = "application/problem+json"
+# Public free-text searches: any query is answered (with what matches), so there is no error
+# to provoke today.
+ALWAYS_ANSWERED = {("get", "/api/v1/credit"), ("get", "/api/v1/hotline/wall")}
 HOUSEHOLD = "public_security.household_registration"
 PURPOSE = "330000-CA-HY-001"
 
@@ -804,7 +807,9 @@ def test_every_documented_operation_was_exercised_with_a_success_and_an_error(
         key for key, seen in contract.statuses.items() if not any(s < 300 for s in seen)
     )
     without_error = sorted(
-        key for key, seen in contract.statuses.items() if not any(s >= 400 for s in seen)
+        key
+        for key, seen in contract.statuses.items()
+        if not any(s >= 400 for s in seen) and key not in ALWAYS_ANSWERED
     )
     assert without_success == []
     assert without_error == []

@@ -19,7 +19,7 @@ from ninja.security import django_auth
 from onewindow.applications import selectors, services
 from onewindow.applications.models import Application, Draft, Step, Upload
 from onewindow.catalog import selectors as catalog
-from onewindow.core.errors import DomainError, NotFound
+from onewindow.core.errors import DomainError, NotFound, documented_problems
 from onewindow.identity.bearer import partner_client, person
 from onewindow.identity.decorators import verified_officer
 from onewindow.identity.models import Business, User
@@ -434,7 +434,12 @@ class TaskOut(StepOut):
         return selectors.working_days_left(step.due_at)
 
 
-@router.get("/tasks", response=list[TaskOut], summary="My department's open steps, by deadline")
+@router.get(
+    "/tasks",
+    response=list[TaskOut],
+    summary="My department's open steps, by deadline",
+    openapi_extra=documented_problems(400),  # an unknown queue view
+)
 def tasks(request: HttpRequest, view: str = "all", service: str = "") -> list[Step]:
     officer = _officer(request)
     if view not in selectors.QUEUE_FILTERS:

@@ -168,6 +168,7 @@ def _officer_delivery(request: HttpRequest, pk: int) -> tuple[User, Delivery]:
     response=list[OfficerDeliveryOut],
     summary="My hall's and department's deliveries (view: to_dispatch, in_transit, pickup, "
     "finished)",
+    openapi_extra=documented_problems(400),  # an unknown view
 )
 def deliveries(request: HttpRequest, view: str = "to_dispatch") -> list[Delivery]:
     officer = verified_officer(request)

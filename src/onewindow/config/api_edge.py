@@ -2,9 +2,10 @@
 
 - the OpenAPI document lists each operation's RFC 9457 problem answers (one `ProblemDetails`
   schema, `application/problem+json`), derived from what the operation is: signed-in
-  operations may answer 401 and 403, operations on a path parameter or with a body 404,
-  operations with input 400 and 422, writes 409; an operation that can answer more (a 429 for a flood)
-  says so with `core.errors.documented_problems(429)`;
+  operations may answer 401 and 403; operations on a path parameter or with a body 404;
+  operations with input 422 (it breaks the schema); writes 400 (a rule of the service) and
+  409 (the state moved on). An operation that can answer more (a read refusing its query
+  with 400, a 429 for a flood) says so with `core.errors.documented_problems(...)`;
 - an unknown path or a wrong method under /api/v1/ is a problem document too (404; 405 with
   `Allow`), not the site's HTML error page;
 - the docs page at /api/v1/docs loads Swagger UI from our own static files (vendored in
@@ -86,7 +87,6 @@ def problem_statuses(method: str, operation: dict[str, Any]) -> set[int]:
     """The problem statuses an operation of this kind can answer."""
     parameters = operation.get("parameters", [])
     has_body = "requestBody" in operation
-    has_query = any(parameter.get("in") == "query" for parameter in parameters)
     statuses: set[int] = set(operation.pop(PROBLEMS_EXTENSION, []))
     if operation.get("security"):
         statuses |= {401, 403}
@@ -94,8 +94,8 @@ def problem_statuses(method: str, operation: dict[str, Any]) -> set[int]:
         statuses.add(404)  # what the path or the body names is not there, or not yours
     if has_body or parameters:
         statuses.add(422)
-    if has_body or has_query or method in WRITE_METHODS:
-        statuses.add(400)
+    if method in WRITE_METHODS:
+        statuses.add(400)  # a read refusing its query says so: documented_problems(400)
     if method in WRITE_METHODS:
         statuses.add(409)
     return statuses

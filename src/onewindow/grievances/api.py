@@ -673,7 +673,12 @@ def may_see_trends(user: User) -> bool:
     return services.has_role(user, Role.SUPERVISOR) or services.has_role(user, Role.DISPATCHER)
 
 
-@router.get("/hotline/trends", response=TrendsOut, summary="Public-opinion trends (supervisors)")
+@router.get(
+    "/hotline/trends",
+    response=TrendsOut,
+    summary="Public-opinion trends (supervisors)",
+    openapi_extra=documented_problems(400),  # a malformed week, an unknown division
+)
 def trends(request: HttpRequest, week: str = "", division: str = "") -> dict[str, Any]:
     officer = _officer(request)
     if not may_see_trends(officer):
