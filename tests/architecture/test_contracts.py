@@ -3,12 +3,16 @@ every API operation is documented, migrations match the models."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from enum import Enum
 from io import StringIO
+from typing import Any, get_args
 
 import pytest
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
+from pydantic import BaseModel
 
 # Pages anyone may open, by decision. Everything else must send an anonymous visitor away.
 PUBLIC = {
@@ -111,7 +115,102 @@ def test_every_api_route_is_in_the_openapi_document(client: Client) -> None:
         "/api/v1/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern.pattern))
         for pattern in api.urls[0]
         if isinstance(pattern, URLPattern)
-        and pattern.name not in {"openapi-json", "openapi-view", "api-root"}
+        and pattern.name not in {"openapi-json", "openapi-view", "api-root", "not-found"}
     }
     assert routed
     assert routed <= documented
+
+
+def _schema_classes(annotation: Any, found: dict[str, set[type]], seen: set[Any]) -> None:
+    """Every pydantic model and enum reachable from an annotation, by the name the OpenAPI
+    document gives its component (the class name)."""
+    if annotation in seen:
+        return
+    seen.add(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel | Enum):
+        found[annotation.__name__].add(annotation)
+        if issubclass(annotation, BaseModel):
+            for field in annotation.model_fields.values():
+                _schema_classes(field.annotation, found, seen)
+    for argument in get_args(annotation):
+        _schema_classes(argument, found, seen)
+
+
+def test_no_two_schema_classes_share_a_name_in_the_openapi_document(client: Client) -> None:
+    from onewindow.config.api import api
+
+    found: dict[str, set[type]] = defaultdict(set)
+    seen: set[Any] = set()
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                # ninja's own per-operation wrappers (parameters, the "response" field) are
+                # not components; what they hold is.
+                wrappers = [*operation.models, *operation.response_models.values()]
+                for wrapper in wrappers:
+                    if isinstance(wrapper, type) and issubclass(wrapper, BaseModel):
+                        for field in wrapper.model_fields.values():
+                            _schema_classes(field.annotation, found, seen)
+    shared = {
+        name: sorted(f"{cls.__module__}.{cls.__qualname__}" for cls in classes)
+        for name, classes in found.items()
+        if len(classes) > 1
+    }
+    assert shared == {}
+    components = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert set(found) <= set(components)
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_its_problem_answers(client: Client) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    problem = {"$ref": "#/components/schemas/ProblemDetails"}
+    missing = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            answers = operation["responses"]
+            problems = {
+                int(status)
+                for status, answer in answers.items()
+                if answer.get("content", {}).get("application/problem+json", {}).get("schema")
+                == problem
+            }
+            expected = set()
+            if operation.get("security"):
+                expected |= {401, 403}
+            if "{" in path or "requestBody" in operation:
+                expected.add(404)
+            if "requestBody" in operation:
+                expected |= {400, 422}
+            if method != "get":
+                expected.add(409)
+            if not problems or not expected <= problems:
+                missing.append((method, path, sorted(expected - problems)))
+    assert missing == []
+    assert {"type", "title", "status"} <= set(
+        document["components"]["schemas"]["ProblemDetails"]["required"]
+    )
+
+
+@pytest.mark.django_db
+def test_unknown_paths_and_wrong_methods_under_the_api_answer_problem_json(
+    client: Client,
+) -> None:
+    for url in ("/api/v1/", "/api/v1/no-such-thing", "/api/v1/services/x/y/z/"):
+        missing = client.get(url)
+        assert missing.status_code == 404, url
+        assert missing["Content-Type"] == "application/problem+json"
+        assert missing.json()["status"] == 404
+    unknown_post = client.post("/api/v1/no-such-thing", {}, content_type="application/json")
+    assert unknown_post.status_code == 404
+    assert unknown_post["Content-Type"] == "application/problem+json"
+
+    wrong = client.delete("/api/v1/services")
+    assert wrong.status_code == 405
+    assert wrong["Content-Type"] == "application/problem+json"
+    assert wrong["Allow"] == "GET"
+    assert wrong.json()["type"].endswith("/method_not_allowed")
+    in_chinese = client.delete("/api/v1/services", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert in_chinese.json()["title"] == "此处不支持该请求方法。"
+    # A page outside the API keeps its HTML error page.
+    assert "text/html" in client.get("/no-such-page/")["Content-Type"]

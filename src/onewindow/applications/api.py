@@ -19,7 +19,7 @@ from ninja.security import django_auth
 from onewindow.applications import selectors, services
 from onewindow.applications.models import Application, Draft, Step, Upload
 from onewindow.catalog import selectors as catalog
-from onewindow.core.errors import DomainError, NotFound
+from onewindow.core.errors import DomainError, NotFound, documented_problems
 from onewindow.identity.bearer import partner_client, person
 from onewindow.identity.decorators import verified_officer
 from onewindow.identity.models import Business, User
@@ -434,7 +434,12 @@ class TaskOut(StepOut):
         return selectors.working_days_left(step.due_at)
 
 
-@router.get("/tasks", response=list[TaskOut], summary="My department's open steps, by deadline")
+@router.get(
+    "/tasks",
+    response=list[TaskOut],
+    summary="My department's open steps, by deadline",
+    openapi_extra=documented_problems(400),  # an unknown queue view
+)
 def tasks(request: HttpRequest, view: str = "all", service: str = "") -> list[Step]:
     officer = _officer(request)
     if view not in selectors.QUEUE_FILTERS:
@@ -442,7 +447,7 @@ def tasks(request: HttpRequest, view: str = "all", service: str = "") -> list[St
     return selectors.work_queue(officer, view=view, service=service)
 
 
-class DecisionIn(Schema):
+class StepDecisionIn(Schema):
     version: int
     note: str = ""
 
@@ -473,13 +478,13 @@ def _task(request: HttpRequest, pk: int) -> tuple[User, Step]:
 
 
 @router.post("/tasks/{pk}/claim", response=TaskOut, summary="Claim a step")
-def claim(request: HttpRequest, pk: int, payload: DecisionIn) -> Step:
+def claim(request: HttpRequest, pk: int, payload: StepDecisionIn) -> Step:
     officer, step = _task(request, pk)
     return services.claim_step(officer, step, version=payload.version)
 
 
 @router.post("/tasks/{pk}/approve", response=TaskOut, summary="Approve a step you hold")
-def approve(request: HttpRequest, pk: int, payload: DecisionIn) -> Step:
+def approve(request: HttpRequest, pk: int, payload: StepDecisionIn) -> Step:
     officer, step = _task(request, pk)
     return services.approve_step(officer, step, version=payload.version, note=payload.note)
 

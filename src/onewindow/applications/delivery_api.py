@@ -17,7 +17,7 @@ from ninja.security import django_auth
 from onewindow.applications import delivery as paper_delivery
 from onewindow.applications import selectors
 from onewindow.applications.models import Carrier, Delivery, Transition
-from onewindow.core.errors import DomainError
+from onewindow.core.errors import DomainError, documented_problems
 from onewindow.identity.decorators import verified_officer
 from onewindow.identity.models import User
 
@@ -168,6 +168,7 @@ def _officer_delivery(request: HttpRequest, pk: int) -> tuple[User, Delivery]:
     response=list[OfficerDeliveryOut],
     summary="My hall's and department's deliveries (view: to_dispatch, in_transit, pickup, "
     "finished)",
+    openapi_extra=documented_problems(400),  # an unknown view
 )
 def deliveries(request: HttpRequest, view: str = "to_dispatch") -> list[Delivery]:
     officer = verified_officer(request)
@@ -193,7 +194,7 @@ def address(request: HttpRequest, pk: int) -> AddressOut:
     )
 
 
-class DispatchIn(Schema):
+class DeliveryDispatchIn(Schema):
     carrier: Carrier
     tracking_number: str
 
@@ -209,7 +210,7 @@ class HandOverIn(Schema):
 @router.post(
     "/deliveries/{pk}/dispatch", response=OfficerDeliveryOut, summary="Posted, with tracking"
 )
-def dispatch(request: HttpRequest, pk: int, payload: DispatchIn) -> Delivery:
+def dispatch(request: HttpRequest, pk: int, payload: DeliveryDispatchIn) -> Delivery:
     officer, delivery = _officer_delivery(request, pk)
     return paper_delivery.dispatch(
         officer, delivery, carrier=payload.carrier, tracking_number=payload.tracking_number
@@ -238,6 +239,7 @@ def returned(request: HttpRequest, pk: int, payload: ReturnedIn) -> Delivery:
     "/deliveries/{pk}/hand-over",
     response=OfficerDeliveryOut,
     summary="Hand the result over to the applicant presenting the pickup code",
+    openapi_extra=documented_problems(429),  # the fifth wrong code in a row locks the pickup
 )
 def hand_over(request: HttpRequest, pk: int, payload: HandOverIn) -> Delivery:
     officer, delivery = _officer_delivery(request, pk)

@@ -32,7 +32,7 @@ class SearchOut(Schema):
     facets: dict[str, dict[str, int]]
 
 
-class StepOut(Schema):
+class GuideStepOut(Schema):
     key: str
     name: str
     role: str
@@ -62,7 +62,7 @@ class GuideOut(Schema):
     visits: int
     delivery_options: list[str]
     form_schema: dict[str, Any]
-    steps: list[StepOut]
+    steps: list[GuideStepOut]
 
 
 def _summary(item: ServiceItem, score: int) -> dict[str, Any]:

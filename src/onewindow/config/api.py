@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from onewindow.applications.api import router as applications_router
 from onewindow.applications.delivery_api import router as delivery_router
 from onewindow.catalog.api import router as catalog_router
+from onewindow.config.api_edge import PROBLEM_JSON, OneWindowAPI, VendoredSwagger, problem_response
 from onewindow.core.api import router as core_router
 from onewindow.core.errors import DomainError, problem, problem_from_error
 from onewindow.credentials.api import router as credentials_router
@@ -24,13 +21,14 @@ from onewindow.identity.api import router as identity_router
 from onewindow.identity.bearer import InsufficientScope, InvalidToken
 from onewindow.notify.api import router as notify_router
 
-PROBLEM_JSON = "application/problem+json"
+__all__ = ["PROBLEM_JSON", "api", "problem_response"]
 
-api = NinjaAPI(
+api = OneWindowAPI(
     title="OneWindow API",
     version="1",
     description="Government services behind one window. Errors are RFC 9457 problem+json.",
     urls_namespace="api",
+    docs=VendoredSwagger(),
 )
 api.add_router("/", core_router)
 api.add_router("/", identity_router)
@@ -44,18 +42,13 @@ api.add_router("/", credentials_router)
 api.add_router("/", grievances_router)
 
 
-def problem_response(request: HttpRequest, document: dict[str, Any]) -> HttpResponse:
-    document.setdefault("instance", request.path)
-    return HttpResponse(
-        json.dumps(document, ensure_ascii=False),
-        status=document["status"],
-        content_type=PROBLEM_JSON,
-    )
-
-
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
-    return problem_response(request, problem_from_error(error))
+    response = problem_response(request, problem_from_error(error))
+    retry_after = error.params.get("retry_after")
+    if error.status == 429 and isinstance(retry_after, int):
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @api.exception_handler(InvalidToken)

@@ -12,6 +12,9 @@ from typing import Any
 from django.utils.functional import Promise
 
 PROBLEM_TYPE_BASE = "https://onewindow.example/problems/"
+# The OpenAPI extension through which an operation names the problem statuses it can answer
+# beyond those the API edge documents for every operation of its kind (config.api_edge).
+PROBLEMS_EXTENSION = "x-problems"
 
 
 class DomainError(Exception):
@@ -101,3 +104,9 @@ def problem_from_error(error: DomainError, *, instance: str | None = None) -> di
     if "current" in error.params:
         document["current"] = error.params["current"]
     return document
+
+
+def documented_problems(*statuses: int) -> dict[str, Any]:
+    """The `openapi_extra` of an operation that can also answer these problem statuses,
+    e.g. `documented_problems(429)` where a flood limit applies."""
+    return {PROBLEMS_EXTENSION: list(statuses)}

@@ -15,7 +15,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
-from onewindow.core.errors import DomainError, NotFound
+from onewindow.core.errors import DomainError, NotFound, documented_problems
 from onewindow.core.models import Division
 from onewindow.grievances import intake, mediation, reviews, selectors, services, text
 from onewindow.grievances.models import (
@@ -190,7 +190,7 @@ class ContactOut(Schema):
     contact_preference: str
 
 
-class DispatchIn(Schema):
+class CaseDispatchIn(Schema):
     category: str
     department: str | None = None
 
@@ -199,7 +199,7 @@ class MergeIn(Schema):
     confirm: bool
 
 
-class DecisionIn(Schema):
+class ContestDecisionIn(Schema):
     decision: str
     department: str | None = None
 
@@ -401,7 +401,12 @@ class FollowUpIn(Schema):
 # ----- reporters ------------------------------------------------------------------------------
 
 
-@router.post("/hotline/cases", response={201: CaseOut}, summary="Report a case")
+@router.post(
+    "/hotline/cases",
+    response={201: CaseOut},
+    summary="Report a case",
+    openapi_extra=documented_problems(429),  # flood limits per phone, address and network
+)
 def report(request: HttpRequest, payload: CaseIn) -> Status[Case]:
     user = _user(request)
     case = intake.submit_case(
@@ -448,7 +453,12 @@ def rate(request: HttpRequest, ref: str, payload: RatingIn) -> Status[Any]:
 # ----- hotline agents --------------------------------------------------------------------------
 
 
-@router.post("/hotline/calls", response={201: OfficerCaseOut}, summary="Record a call (agent)")
+@router.post(
+    "/hotline/calls",
+    response={201: OfficerCaseOut},
+    summary="Record a call (agent)",
+    openapi_extra=documented_problems(429),  # the same flood limits as every channel
+)
 def record_call(request: HttpRequest, payload: CallIn) -> Status[Case]:
     agent = _officer(request, Role.HOTLINE_AGENT)
     case = intake.submit_case(
@@ -574,7 +584,7 @@ def dispatch_queue(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.post("/hotline/dispatch/{ref}", response=OfficerCaseOut, summary="Route a case")
-def dispatch(request: HttpRequest, ref: str, payload: DispatchIn) -> Case:
+def dispatch(request: HttpRequest, ref: str, payload: CaseDispatchIn) -> Case:
     dispatcher = _officer(request, Role.DISPATCHER)
     case = selectors.access_case_for_officer(dispatcher, ref)
     return services.dispatch_case(
@@ -599,7 +609,7 @@ def decide_merge(request: HttpRequest, pk: int, payload: MergeIn) -> MergePropos
 @router.post(
     "/hotline/transfers/{pk}/decision", response=OfficerCaseOut, summary="Decide a contest"
 )
-def decide_contest(request: HttpRequest, pk: int, payload: DecisionIn) -> Case:
+def decide_contest(request: HttpRequest, pk: int, payload: ContestDecisionIn) -> Case:
     dispatcher = _officer(request, Role.DISPATCHER)
     found = Transfer.objects.filter(pk=pk).first()
     if found is None:
@@ -663,7 +673,12 @@ def may_see_trends(user: User) -> bool:
     return services.has_role(user, Role.SUPERVISOR) or services.has_role(user, Role.DISPATCHER)
 
 
-@router.get("/hotline/trends", response=TrendsOut, summary="Public-opinion trends (supervisors)")
+@router.get(
+    "/hotline/trends",
+    response=TrendsOut,
+    summary="Public-opinion trends (supervisors)",
+    openapi_extra=documented_problems(400),  # a malformed week, an unknown division
+)
 def trends(request: HttpRequest, week: str = "", division: str = "") -> dict[str, Any]:
     officer = _officer(request)
     if not may_see_trends(officer):

@@ -1,0 +1,815 @@
+"""The OpenAPI document is the contract: openapi-core (the library integrators use to check
+a server against a document) validates the real request and the real answer of every
+documented /api/v1/ operation, driven as clients drive them with data built through the
+real services: a success and at least one error each. The last test fails when an
+operation of the document was not exercised."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from django.urls import reverse
+from django.utils import timezone
+from openapi_core import Config, OpenAPI
+from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
+from openapi_core.deserializing.media_types.util import json_loads
+from openapi_core.exceptions import OpenAPIError
+
+from onewindow.applications import delivery as paper_delivery
+from onewindow.applications.models import Application, Delivery
+from onewindow.core.validators import generate_credit_code
+from onewindow.credentials import services as credential_services
+from onewindow.credentials.models import Credential
+from onewindow.exchange import credit
+from onewindow.exchange import services as exchange
+from onewindow.exchange.models import DataService
+from onewindow.exchange.seed import seed_data_services
+from onewindow.grievances import mediation, reviews
+from onewindow.grievances import services as hotline
+from onewindow.identity import services as identity
+from onewindow.identity.models import ConsentMethod, UserSession
+from tests.applications import factories
+from tests.credentials.test_credentials import founder, licence, world  # noqa: F401  (fixtures)
+from tests.grievances import factories as hotline_factories
+from tests.grievances.test_api import MATRIX, Row, scene  # noqa: F401  (fixture)
+from tests.identity import factories as people
+from tests.identity.oidc_helpers import token_for
+from tests.identity.oidc_helpers import world as sign_on_world
+from tests.identity.test_assisted_filing import agent, verified_client  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1"
+PROBLEM_JSON = "application/problem+json"
+# Public free-text searches: any query is answered (with what matches), so there is no error
+# to provoke today.
+ALWAYS_ANSWERED = {("get", "/api/v1/credit"), ("get", "/api/v1/hotline/wall")}
+HOUSEHOLD = "public_security.household_registration"
+PURPOSE = "330000-CA-HY-001"
+
+
+class SentRequest(DjangoOpenAPIRequest):
+    """Django's request as openapi-core reads it, with the body bytes we sent (a multipart
+    body is already consumed by the time the answer is back)."""
+
+    def __init__(self, response: Any, body: bytes) -> None:
+        super().__init__(response.wsgi_request)
+        self.sent = body
+
+    @property
+    def body(self) -> bytes:
+        return self.sent
+
+
+class Contract:
+    """Sends requests, has openapi-core check them and their answers, records coverage."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        # openapi-core reads application/json; problem+json is JSON too (RFC 9457).
+        config = Config(extra_media_type_deserializers={PROBLEM_JSON: json_loads})
+        self.openapi = OpenAPI.from_dict(document, config=config)
+        self.statuses: dict[tuple[str, str], set[int]] = defaultdict(set)
+
+    def call(
+        self,
+        client: Client,
+        method: str,
+        url: str,
+        body: dict[str, Any] | None = None,
+        *,
+        status: int,
+        files: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        request_is_valid: bool = True,
+    ) -> Any:
+        """`request_is_valid=False` for a request the document itself refuses (no
+        credentials, a body breaking the schema): openapi-core must refuse it too."""
+        if files is not None:
+            data, content_type = (
+                encode_multipart(BOUNDARY, {**(body or {}), **files}),
+                (MULTIPART_CONTENT),
+            )
+        elif body is not None:
+            data, content_type = json.dumps(body).encode(), "application/json"
+        else:
+            data, content_type = b"", "application/json"
+        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()}
+        response = client.generic(
+            method.upper(), f"{API}{url}", data, content_type=content_type, **extra
+        )
+        assert response.status_code == status, (method, url, response.content[:600])
+        request = SentRequest(response, data)
+        if request_is_valid:
+            self.openapi.validate_request(request)
+        else:
+            with pytest.raises(OpenAPIError):
+                self.openapi.validate_request(request)
+        self.openapi.validate_response(request, DjangoOpenAPIResponse(response))
+        if status >= 400:
+            assert response["Content-Type"] == PROBLEM_JSON
+        assert request.path_pattern is not None
+        self.statuses[(method.lower(), request.path_pattern)].add(status)
+        if not response.content:
+            return None
+        return response.json()
+
+
+_contract: Contract | None = None
+
+
+@pytest.fixture
+def contract(client: Client) -> Contract:
+    global _contract
+    if _contract is None:
+        _contract = Contract(client.get(f"{API}/openapi.json").json())
+    return _contract
+
+
+def _session(user: Any) -> Client:
+    if user.is_officer:
+        return verified_client(user)
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    browser.force_login(user)
+    return browser
+
+
+ANONYMOUS = Client()
+
+
+# ----- public reads ----------------------------------------------------------------------------
+
+
+def test_public_reads_match_the_document(contract: Contract, world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    c = contract
+    c.call(ANONYMOUS, "get", "/divisions/330106", status=200)
+    c.call(ANONYMOUS, "get", "/divisions/999999", status=404)
+    c.call(ANONYMOUS, "get", "/divisions/330106001/ancestors", status=200)
+    c.call(ANONYMOUS, "get", "/divisions/999999/ancestors", status=404)
+    c.call(ANONYMOUS, "get", "/divisions/330106/children", status=200)
+    c.call(ANONYMOUS, "get", "/divisions/999999/children", status=404)
+
+    found = c.call(ANONYMOUS, "get", "/services?q=%E5%BC%80%E5%85%AC%E5%8F%B8", status=200)
+    assert found["items"][0]["code"] == factories.COMPANY
+    c.call(ANONYMOUS, "get", "/services?level=county", status=422, request_is_valid=False)
+    guide = c.call(ANONYMOUS, "get", f"/services/{factories.COMPANY}", status=200)
+    assert {"key", "sla_days", "join"} <= set(guide["steps"][0])  # the guide's steps
+    c.call(ANONYMOUS, "get", "/services/NOPE", status=404)
+
+    c.call(ANONYMOUS, "get", "/hotline/wall?q=%E8%B7%AF%E7%81%AF", status=200)
+    c.call(ANONYMOUS, "post", "/verify", {}, status=422, request_is_valid=False)
+
+
+def test_credit_profiles_match_the_document(contract: Contract, world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    departments = world["departments"]
+    seed_data_services()
+    requester = factories.officer(departments["330100-development_reform"])
+    for code in (credit.REGISTRATION_SERVICE, *(s.service_code for s in credit.SOURCES)):
+        service = DataService.objects.get(code=code)
+        grant = exchange.request_grant(
+            requester, service, purpose=credit.CREDIT_PURPOSE, fields=service.field_names
+        )
+        exchange.approve_grant(
+            factories.officer(service.provider, "data_steward"),
+            grant,
+            fields=service.field_names,
+            expires_at=timezone.now() + timedelta(days=30),
+        )
+    owner = people.citizen(world["divisions"]["community"], username="owner")
+    business = identity.register_business(
+        owner,
+        credit_code=generate_credit_code(random.Random(58), division_code="330106"),
+        name="杭州西溪味道餐饮管理有限公司",
+        division=world["divisions"]["district"],
+    )
+    exchange.load_records(
+        DataService.objects.get(code=credit.REGISTRATION_SERVICE),
+        [
+            (
+                business.credit_code,
+                {
+                    "name": business.name,
+                    "legal_representative": "王小明",
+                    "registered_on": "2021-03-15",
+                    "status": "存续",
+                    "registration_authority": "杭州市西湖区市场监督管理局",
+                },
+            )
+        ],
+    )
+    credit.refresh_profile(business.credit_code)
+
+    c = contract
+    listed = c.call(ANONYMOUS, "get", f"/credit?q={business.credit_code}", status=200)
+    assert listed == [{"credit_code": business.credit_code, "name": business.name}]
+    c.call(ANONYMOUS, "get", f"/credit/{business.credit_code}", status=200)
+    c.call(ANONYMOUS, "get", "/credit/91330106MA2XXXXXXX", status=404)
+
+
+# ----- the person's account, businesses and the client registry ---------------------------------
+
+
+def test_identity_operations_match_the_document(contract: Contract, divisions, agent) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    c = contract
+    given = sign_on_world(divisions, scopes=("profile",))
+    token_for(given.citizen, given.client, given.secret, "openid profile")
+    laptop = Client(HTTP_USER_AGENT="TestBrowser/1.0")
+    signed = laptop.post(
+        reverse("identity:sign-in"), {"username": "xiaoming", "password": people.PASSWORD}
+    )
+    assert signed.status_code == 302
+    stranger = _session(people.citizen(divisions["community"], username="neighbour"))
+
+    c.call(laptop, "get", "/me", status=200)
+    c.call(ANONYMOUS, "get", "/me", status=401, request_is_valid=False)
+    sessions = c.call(laptop, "get", "/me/sessions", status=200)
+    assert sessions[0]["is_current"] is True
+    c.call(ANONYMOUS, "get", "/me/sessions", status=401, request_is_valid=False)
+    c.call(stranger, "post", f"/me/sessions/{sessions[0]['id']}/end", status=404)
+    other = _session(given.citizen)
+    other_session = UserSession.objects.create(
+        user=given.citizen, session_key=other.session.session_key or "k", user_agent="Phone"
+    )
+    c.call(laptop, "post", f"/me/sessions/{other_session.pk}/end", status=204)
+
+    clients = c.call(laptop, "get", "/me/clients", status=200)
+    assert clients[0]["id"] == given.client.pk
+    c.call(ANONYMOUS, "get", "/me/clients", status=401, request_is_valid=False)
+    c.call(stranger, "post", f"/me/clients/{given.client.pk}/revoke", status=404)
+    c.call(laptop, "post", f"/me/clients/{given.client.pk}/revoke", status=200)
+
+    consent = identity.record_agent_consent(
+        agent, given.citizen, method=ConsentMethod.ONE_TIME_CODE, evidence=b"challenge:1:abc"
+    )
+    c.call(laptop, "get", "/me/agent-consents", status=200)
+    c.call(ANONYMOUS, "get", "/me/agent-consents", status=401, request_is_valid=False)
+    c.call(stranger, "post", f"/me/agent-consents/{consent.pk}/withdraw", status=404)
+    c.call(laptop, "post", f"/me/agent-consents/{consent.pk}/withdraw", status=200)
+
+    business = identity.register_business(
+        given.citizen,
+        credit_code=generate_credit_code(random.Random(11), division_code="330106"),
+        name="杭州云帆控股有限公司",
+        division=divisions["district"],
+    )
+    agents = f"/businesses/{business.credit_code}/agents"
+    made = c.call(laptop, "post", agents, {"agent": "neighbour"}, status=201)
+    c.call(laptop, "post", agents, {"agent": "neighbour", "service_types": ["tax"]}, status=400)
+    c.call(laptop, "get", agents, status=200)
+    c.call(stranger, "get", agents, status=404)
+    c.call(laptop, "post", f"{agents}/{made['id']}/withdraw", status=200)
+    c.call(laptop, "post", f"{agents}/999999/withdraw", status=404)
+
+    admin = verified_client(given.admin)
+    c.call(admin, "get", "/clients", status=200)
+    c.call(stranger, "get", "/clients", status=403)
+    registered = c.call(
+        admin,
+        "post",
+        "/clients",
+        {
+            "name": "Service hall terminal",
+            "kind": "hall_terminal",
+            "contact_department": given.client.contact_department.code,
+            "redirect_uris": ["https://terminal.example/cb"],
+            "allowed_scopes": ["profile", "applications:file"],
+            "is_confidential": False,
+        },
+        status=201,
+    )
+    c.call(
+        admin,
+        "post",
+        "/clients",
+        {
+            "name": "x",
+            "kind": "hall_terminal",
+            "contact_department": given.client.contact_department.code,
+            "redirect_uris": ["https://terminal.example/cb"],
+            "allowed_scopes": ["root"],
+        },
+        status=400,
+    )
+    pk = registered["id"]
+    c.call(admin, "post", f"/clients/{pk}/suspend", {"reason": "合同到期"}, status=200)
+    c.call(stranger, "post", f"/clients/{pk}/suspend", {"reason": "x"}, status=403)
+    c.call(admin, "post", f"/clients/{pk}/reinstate", status=200)
+    c.call(admin, "post", "/clients/999999/reinstate", status=404)
+    c.call(admin, "put", f"/clients/{pk}/scopes", {"allowed_scopes": ["profile"]}, status=200)
+    c.call(admin, "put", f"/clients/{pk}/scopes", {}, status=422, request_is_valid=False)
+
+
+# ----- applications, drafts, the officer's tasks, the inbox --------------------------------------
+
+
+def _open_step(application: Application) -> Any:
+    application.refresh_from_db()
+    return application.steps.filter(status="open").select_related("department").first()
+
+
+def test_application_operations_match_the_document(contract: Contract, world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    c = contract
+    divisions = world["divisions"]
+    birth = world["versions"][factories.BIRTH]
+    applicant = people.citizen(divisions["community"], username="parent")
+    me = _session(applicant)
+    stranger = _session(people.citizen(divisions["community"], username="stranger"))
+
+    draft = c.call(me, "post", "/drafts", {"service_code": factories.BIRTH}, status=201)
+    c.call(me, "post", "/drafts", {"form": {}}, status=422, request_is_valid=False)
+    c.call(me, "get", f"/drafts/{draft['id']}", status=200)
+    c.call(stranger, "get", f"/drafts/{draft['id']}", status=404)
+    c.call(
+        me,
+        "put",
+        f"/drafts/{draft['id']}",
+        {"service_code": factories.BIRTH, "form": {"baby_name": "王小宝"}},
+        status=200,
+    )
+    c.call(stranger, "put", f"/drafts/{draft['id']}", {"service_code": "x"}, status=404)
+    c.call(
+        me,
+        "post",
+        f"/drafts/{draft['id']}/uploads",
+        {"material_key": "household_register"},
+        files={"file": _file("register.pdf", factories.PDF)},
+        status=201,
+    )
+    c.call(
+        me,
+        "post",
+        f"/drafts/{draft['id']}/uploads",
+        {"material_key": "household_register"},
+        files={"file": _file("register.txt", b"just words, not a scan")},
+        status=400,
+    )
+    filing = {
+        "service_code": factories.BIRTH,
+        "form": factories.BIRTH_FORM,
+        "delivery": "electronic",
+        "draft": draft["id"],
+    }
+    c.call(me, "post", "/applications", filing, status=400)  # no Idempotency-Key
+    filed = c.call(
+        me, "post", "/applications", filing, headers={"Idempotency-Key": "k-1"}, status=201
+    )
+    # The retry without the draft: the filing consumed it (a retry naming it is a 404).
+    retry = {key: value for key, value in filing.items() if key != "draft"}
+    c.call(me, "post", "/applications", retry, headers={"Idempotency-Key": "k-1"}, status=200)
+    c.call(me, "get", "/applications", status=200)
+    c.call(ANONYMOUS, "get", "/applications", status=401, request_is_valid=False)
+    c.call(me, "get", f"/applications/{filed['ref']}", status=200)
+    c.call(stranger, "get", f"/applications/{filed['ref']}", status=404)
+
+    # The officer's queue and moves on the filed application.
+    application = Application.objects.get(ref=filed["ref"])
+    step = _open_step(application)
+    officer = factories.officer(step.department, step.role)
+    colleague = factories.officer(step.department, step.role)
+    desk = verified_client(officer)
+    c.call(desk, "get", "/tasks", status=200)
+    c.call(desk, "get", "/tasks?view=nonsense", status=400)
+    c.call(me, "get", "/tasks", status=403)
+    c.call(desk, "post", f"/tasks/{step.pk}/claim", {"version": step.version + 7}, status=409)
+    claimed = c.call(desk, "post", f"/tasks/{step.pk}/claim", {"version": step.version}, status=200)
+    forwarded = c.call(
+        desk,
+        "post",
+        f"/tasks/{step.pk}/forward",
+        {"version": claimed["version"], "to": colleague.username},
+        status=200,
+    )
+    c.call(desk, "post", f"/tasks/{step.pk}/forward", {"version": 1, "to": "ghost"}, status=404)
+    desk = verified_client(colleague)
+    c.call(desk, "post", f"/tasks/{step.pk}/approve", {"version": 0}, status=409)
+    c.call(desk, "post", f"/tasks/{step.pk}/approve", {"version": forwarded["version"]}, status=200)
+
+    # Supplements asked and answered; a rejection; a withdrawal.
+    second = factories.file(applicant, birth, factories.BIRTH_FORM)
+    step = _open_step(second)
+    desk = verified_client(factories.officer(step.department, step.role))
+    step_version = c.call(
+        desk, "post", f"/tasks/{step.pk}/claim", {"version": step.version}, status=200
+    )["version"]
+    c.call(
+        desk,
+        "post",
+        f"/tasks/{step.pk}/supplements",
+        {"version": step_version},
+        status=422,
+        request_is_valid=False,
+    )
+    c.call(
+        desk,
+        "post",
+        f"/tasks/{step.pk}/supplements",
+        {"version": step_version, "items": [{"key": "", "reason": "出生医学证明编号看不清"}]},
+        status=200,
+    )
+    second.refresh_from_db()
+    c.call(
+        me,
+        "post",
+        f"/applications/{second.ref}/supplements",
+        {"version": second.version, "note": "已重新填写", "form": factories.BIRTH_FORM},
+        status=200,
+    )
+    c.call(stranger, "post", f"/applications/{second.ref}/supplements", {"version": 1}, status=404)
+
+    third = factories.file(applicant, birth, factories.BIRTH_FORM)
+    step = _open_step(third)
+    desk = verified_client(factories.officer(step.department, step.role))
+    version = c.call(
+        desk, "post", f"/tasks/{step.pk}/claim", {"version": step.version}, status=200
+    )["version"]
+    c.call(
+        desk,
+        "post",
+        f"/tasks/{step.pk}/reject",
+        {"version": version},
+        status=422,
+        request_is_valid=False,
+    )
+    c.call(
+        desk,
+        "post",
+        f"/tasks/{step.pk}/reject",
+        {"version": version, "reasons": "出生医学证明与户口簿不符"},
+        status=200,
+    )
+
+    fourth = factories.file(applicant, birth, factories.BIRTH_FORM)
+    c.call(me, "post", f"/applications/{fourth.ref}/withdraw", {"version": 0}, status=409)
+    c.call(
+        me,
+        "post",
+        f"/applications/{fourth.ref}/withdraw",
+        {"version": fourth.version, "reason": "不需要了"},
+        status=200,
+    )
+
+    inbox = c.call(me, "get", "/inbox", status=200)
+    assert inbox["items"]
+    c.call(ANONYMOUS, "get", "/inbox", status=401, request_is_valid=False)
+    c.call(me, "post", f"/inbox/{inbox['items'][0]['id']}/read", status=200)
+    c.call(stranger, "post", f"/inbox/{inbox['items'][0]['id']}/read", status=404)
+
+
+def _file(name: str, content: bytes) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content)
+
+
+# ----- delivery of the paper result --------------------------------------------------------------
+
+
+def _approved(application: Application) -> Application:
+    for _round in range(10):
+        step = _open_step(application)
+        if step is None:
+            break
+        officer = factories.officer(step.department, step.role)
+        from onewindow.applications import services
+
+        step = services.claim_step(officer, step, version=step.version)
+        services.approve_step(officer, step, version=step.version)
+    application.refresh_from_db()
+    return application
+
+
+def test_delivery_operations_match_the_document(contract: Contract, world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    c = contract
+    divisions = world["divisions"]
+    card = world["versions"][factories.SOCIAL_SECURITY_CARD]
+    applicant = people.citizen(divisions["community"], username="cardholder")
+    me = _session(applicant)
+    clerk = verified_client(
+        factories.officer(world["departments"]["330106-market_supervision"], "window_clerk")
+    )
+    outsider = verified_client(
+        factories.officer(world["departments"]["330100-education"], "approver")
+    )
+    address = {
+        "recipient_name": "王小明",
+        "mobile": "138 1234 5678",
+        "division": "330106001",
+        "street": "文三路 90 号 3 幢 201 室",
+        "postal_code": "310012",
+    }
+    posted = _approved(
+        factories.file(applicant, card, {"bank": "icbc"}, delivery="post", address=address)
+    )
+    delivery = Delivery.objects.get(application=posted)
+
+    c.call(me, "get", f"/applications/{posted.ref}/delivery", status=200)
+    c.call(
+        ANONYMOUS, "get", f"/applications/{posted.ref}/delivery", status=401, request_is_valid=False
+    )
+    c.call(clerk, "get", "/deliveries", status=200)
+    c.call(clerk, "get", "/deliveries?view=lost", status=400)
+    c.call(clerk, "get", f"/deliveries/{delivery.pk}/address", status=200)
+    c.call(outsider, "get", f"/deliveries/{delivery.pk}/address", status=404)
+    c.call(clerk, "post", f"/deliveries/{delivery.pk}/delivered", status=409)  # not posted yet
+    waybill = {"carrier": "ems", "tracking_number": "EA123456789CN"}
+    c.call(
+        clerk,
+        "post",
+        f"/deliveries/{delivery.pk}/dispatch",
+        {"carrier": "pigeon", "tracking_number": "1"},
+        status=422,
+        request_is_valid=False,
+    )
+    c.call(clerk, "post", f"/deliveries/{delivery.pk}/dispatch", waybill, status=200)
+    c.call(clerk, "post", f"/deliveries/{delivery.pk}/returned", {"reason": "   "}, status=400)
+    c.call(
+        clerk, "post", f"/deliveries/{delivery.pk}/returned", {"reason": "收件人拒收"}, status=200
+    )
+    c.call(clerk, "post", f"/deliveries/{delivery.pk}/dispatch", waybill, status=200)
+    c.call(clerk, "post", f"/deliveries/{delivery.pk}/delivered", status=200)
+
+    pickup = _approved(factories.file(applicant, card, {"bank": "icbc"}, delivery="pickup"))
+    ready = Delivery.objects.get(application=pickup)
+    code = paper_delivery.pickup_code_of(ready)
+    wrong = f"{(int(code) + 1) % 10**8:08d}"
+    for _attempt in range(4):
+        c.call(clerk, "post", f"/deliveries/{ready.pk}/hand-over", {"code": wrong}, status=400)
+    locked = c.call(clerk, "post", f"/deliveries/{ready.pk}/hand-over", {"code": wrong}, status=429)
+    assert locked["errors"][0]["field"] == "code"
+    Delivery.objects.filter(pk=ready.pk).update(locked_until=None, failed_code_attempts=0)
+    c.call(clerk, "post", f"/deliveries/{ready.pk}/hand-over", {"code": code}, status=200)
+
+
+# ----- data sharing --------------------------------------------------------------------------
+
+
+def test_data_sharing_operations_match_the_document(contract: Contract, world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    c = contract
+    seed_data_services()
+    service = DataService.objects.get(code=HOUSEHOLD)
+    consumer = world["departments"]["330106-civil_affairs"]
+    number = people.resident_id()
+    person = people.citizen(world["divisions"]["community"], id_number=number)
+    exchange.load_records(service, [(number, {"name": "王小明", "household_division": "330106"})])
+    clerk_user = factories.officer(consumer)
+    clerk = verified_client(clerk_user)
+    steward = verified_client(factories.officer(service.provider, "data_steward"))
+    supervisor = verified_client(factories.officer(consumer, "supervisor"))
+    me = _session(person)
+
+    c.call(clerk, "get", "/data-services", status=200)
+    c.call(me, "get", "/data-services", status=403)
+    asking = {"service": HOUSEHOLD, "purpose": PURPOSE, "fields": ["name", "household_division"]}
+    grant = c.call(clerk, "post", "/grants", asking, status=201)
+    c.call(clerk, "post", "/grants", {**asking, "service": "nothing"}, status=404)
+    c.call(clerk, "get", "/grants", status=200)
+    c.call(me, "get", "/grants", status=403)
+    expires = (timezone.now() + timedelta(days=9)).isoformat()
+    c.call(
+        clerk,
+        "post",
+        f"/grants/{grant['id']}/approve",
+        {"fields": ["name"], "expires_at": expires},
+        status=404,
+    )
+    c.call(
+        steward,
+        "post",
+        f"/grants/{grant['id']}/approve",
+        {"fields": ["name", "household_division"], "expires_at": expires},
+        status=200,
+    )
+
+    exchange.call(
+        consumer,
+        HOUSEHOLD,
+        subject=number,
+        purpose=PURPOSE,
+        case_ref="330106-20261124-000007",
+        actor=clerk_user.username,
+    )
+    [access] = c.call(me, "get", "/my-data/accesses", status=200)
+    # A second request for the same data, refused.
+    refused = c.call(clerk, "post", "/grants", asking, status=201)
+    c.call(
+        steward,
+        "post",
+        f"/grants/{refused['id']}/refuse",
+        {"reason": "已有授权，无需重复"},
+        status=200,
+    )
+    c.call(steward, "post", "/grants/999999/refuse", {"reason": "x"}, status=404)
+    c.call(ANONYMOUS, "get", "/my-data/accesses", status=401, request_is_valid=False)
+    report = c.call(
+        me,
+        "post",
+        f"/my-data/accesses/{access['id']}/report",
+        {"reason": "Nobody told me about this lookup."},
+        status=201,
+    )
+    c.call(me, "post", "/my-data/accesses/999999/report", {"reason": "Who is this?"}, status=404)
+    c.call(supervisor, "get", "/misuse-cases", status=200)
+    c.call(me, "get", "/misuse-cases", status=403)
+    c.call(
+        supervisor,
+        "post",
+        f"/misuse-cases/{report['case']}/decide",
+        {"upheld": False, "finding": "It was for the marriage the person registered."},
+        status=200,
+    )
+    c.call(
+        supervisor, "post", "/misuse-cases/M-0/decide", {"upheld": True, "finding": "x"}, status=404
+    )
+    c.call(steward, "post", f"/grants/{grant['id']}/revoke", status=200)
+    c.call(steward, "post", "/grants/999999/revoke", status=404)
+
+
+# ----- credentials ---------------------------------------------------------------------------
+
+
+def test_credential_operations_match_the_document(  # type: ignore[no-untyped-def]
+    contract: Contract,
+    licence: Credential,  # noqa: F811
+    founder,  # noqa: F811
+    world,  # noqa: F811
+) -> None:
+    c = contract
+    owner = _session(founder)
+    stranger = _session(people.citizen(world["divisions"]["community"], username="stranger"))
+    c.call(owner, "get", "/credentials", status=200)
+    c.call(ANONYMOUS, "get", "/credentials", status=401, request_is_valid=False)
+    c.call(owner, "get", f"/credentials/{licence.pk}", status=200)
+    c.call(stranger, "get", f"/credentials/{licence.pk}", status=404)
+    shares = f"/credentials/{licence.pk}/shares"
+    made = c.call(
+        owner,
+        "post",
+        shares,
+        {"recipient": "房东", "fields": ["companyName"], "days": 1},
+        status=201,
+    )
+    c.call(owner, "post", shares, {"recipient": "房东", "fields": ["nothing"]}, status=400)
+    c.call(owner, "get", shares, status=200)
+    c.call(stranger, "get", shares, status=404)
+    c.call(owner, "post", f"/credentials/shares/{made['id']}/withdraw", status=200)
+    c.call(stranger, "post", f"/credentials/shares/{made['id']}/withdraw", status=404)
+    verdict = c.call(
+        ANONYMOUS, "post", "/verify", {"credential": credential_services.qr_of(licence)}, status=200
+    )
+    assert verdict["valid"] is True
+    status = f"/credentials/{licence.pk}/status"
+    revoke = {"status": "revoked", "reason": "依法吊销营业执照"}
+    c.call(owner, "post", status, revoke, status=403)
+    approver = verified_client(factories.officer(licence.issuer, "approver"))
+    c.call(approver, "post", status, {"status": "revoked", "reason": ""}, status=400)
+    c.call(approver, "post", status, revoke, status=200)
+
+
+# ----- the hotline -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=[row[0] for row in MATRIX])
+def test_hotline_operations_match_the_document(contract: Contract, scene, row: Row) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    _name, method, path, body, _wrong, right, ok = row
+    url, payload = path(scene), body(scene)
+    payload_or_none = payload if method != "get" else None
+    contract.call(ANONYMOUS, method, url, payload_or_none, status=401, request_is_valid=False)
+    [status] = ok
+    contract.call(_session(right(scene)), method, url, payload_or_none, status=status)
+
+
+def test_the_rest_of_the_hotline_matches_the_document(contract: Contract, scene) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    c = contract
+    hotline_world = scene["world"]
+    open_case = scene["open"]
+    housing = hotline_world.departments["330100-housing"]
+    hotline.transfer_case(hotline_world.district_officer, open_case, to=housing, reason="物业负责")
+    receiver = _session(hotline_factories.officer(housing, username="housing-2"))
+    c.call(
+        receiver,
+        "post",
+        f"/hotline/work/{open_case.ref}/contest",
+        {"reason": "不归我们管"},
+        status=200,
+    )
+    c.call(
+        _session(scene["reporter"]),
+        "post",
+        "/hotline/cases",
+        {"kind": "complaint"},
+        status=422,
+        request_is_valid=False,
+    )
+    c.call(
+        _session(hotline_world.dispatcher),
+        "post",
+        "/hotline/dispatch/G-0",
+        {"category": "city.refuse"},
+        status=404,
+    )
+    c.call(
+        _session(hotline_world.dispatcher),
+        "post",
+        "/hotline/transfers/999999/decision",
+        {"decision": "upheld"},
+        status=404,
+    )
+    c.call(
+        _session(hotline_world.dispatcher),
+        "post",
+        "/hotline/merges/999999",
+        {"confirm": True},
+        status=404,
+    )
+
+    review = reviews.submit_review(
+        scene["reporter"], scene["invitation"], level=1, tags=["slow"], comment="等了很久"
+    )
+    task = review.rectification
+    officer = _session(hotline_world.district_officer)
+    c.call(
+        officer,
+        "post",
+        f"/hotline/rectifications/{task.pk}",
+        {"response": "已增加窗口人员"},
+        status=200,
+    )
+    c.call(officer, "post", "/hotline/rectifications/999999", {"response": "x"}, status=404)
+
+    dispute = scene["dispute"]
+    office_user = scene["office"]
+    mediation.assign_mediator(office_user, dispute, mediator=scene["mediator"])
+    mediator = _session(scene["mediator"])
+    held = timezone.now().isoformat()
+    base = f"/hotline/disputes/{dispute.ref}"
+    c.call(
+        mediator,
+        "post",
+        f"{base}/sessions",
+        {"held_at": held, "place": "王阜乡调解室", "notes": "双方陈述"},
+        status=201,
+    )
+    c.call(
+        mediator,
+        "post",
+        "/hotline/disputes/D-0/sessions",
+        {"held_at": held, "place": "x", "notes": "x"},
+        status=404,
+    )
+    c.call(
+        mediator, "post", f"{base}/follow-up", {"agreement_kept": True, "notes": "x"}, status=409
+    )
+    c.call(
+        mediator,
+        "post",
+        f"{base}/outcome",
+        {"agreed": True, "agreement": "围墙按原界线重砌，费用各半。"},
+        status=200,
+    )
+    c.call(
+        mediator,
+        "post",
+        "/hotline/disputes/D-0/outcome",
+        {"agreed": True, "agreement": "x"},
+        status=404,
+    )
+    c.call(
+        mediator,
+        "post",
+        f"{base}/follow-up",
+        {"agreement_kept": True, "notes": "已按协议重砌"},
+        status=200,
+    )
+
+
+# ----- coverage ------------------------------------------------------------------------------
+
+
+def test_every_documented_operation_was_exercised_with_a_success_and_an_error(
+    contract: Contract,
+) -> None:
+    documented = {
+        (method, path)
+        for path, operations in contract.document["paths"].items()
+        for method in operations
+    }
+    unexercised = sorted(documented - set(contract.statuses))
+    if len(contract.statuses) < 10:
+        pytest.skip("run the whole module: this checks what the tests above exercised")
+    assert unexercised == []
+    without_success = sorted(
+        key for key, seen in contract.statuses.items() if not any(s < 300 for s in seen)
+    )
+    without_error = sorted(
+        key
+        for key, seen in contract.statuses.items()
+        if not any(s >= 400 for s in seen) and key not in ALWAYS_ANSWERED
+    )
+    assert without_success == []
+    assert without_error == []
