@@ -41,7 +41,9 @@ def _applicant(world) -> User:  # type: ignore[no-untyped-def]
 
 
 def _filed(world) -> Application:  # type: ignore[no-untyped-def]
-    return factories.file(_applicant(world), world["versions"][factories.BIRTH], factories.BIRTH_FORM)
+    return factories.file(
+        _applicant(world), world["versions"][factories.BIRTH], factories.BIRTH_FORM
+    )
 
 
 def _rejected(world) -> tuple[Application, Step]:  # type: ignore[no-untyped-def]
@@ -63,7 +65,9 @@ def _text(findings: list) -> str:  # type: ignore[type-arg]
 def test_filings_decisions_and_credentials_made_by_the_services_audit_clean(world) -> None:  # type: ignore[no-untyped-def]
     _filed(world)
     _rejected(world)
-    licence = issued(_applicant(world), world["versions"][factories.COMPANY], factories.COMPANY_FORM)
+    licence = issued(
+        _applicant(world), world["versions"][factories.COMPANY], factories.COMPANY_FORM
+    )
     approver = factories.officer(licence.issuer, "approver")
     credential_services.change_status(approver, licence, to="suspended", reason="检查期间暂停使用")
 
@@ -197,7 +201,9 @@ def test_supplements_that_change_the_form_are_recorded_and_audit_clean(world) ->
 
 
 def test_a_credential_altered_deleted_or_reinstated_in_the_database_is_named(world) -> None:  # type: ignore[no-untyped-def]
-    licence = issued(_applicant(world), world["versions"][factories.COMPANY], factories.COMPANY_FORM)
+    licence = issued(
+        _applicant(world), world["versions"][factories.COMPANY], factories.COMPANY_FORM
+    )
     approver = factories.officer(licence.issuer, "approver")
     credential_services.change_status(approver, licence, to="revoked", reason="营业执照被吊销")
     Credential.objects.filter(pk=licence.pk).update(status="active")
@@ -246,7 +252,8 @@ def test_the_worker_audits_when_due_tells_platform_admins_and_the_ledger_page_sh
     notice = Message.objects.get(recipient=admin, event="integrity_audit_failed")
     assert application.ref in notice.body
     run = AuditRun.objects.filter(kind=AuditKind.RECORDS).order_by("-pk").first()
-    assert run is not None and not run.is_clean
+    assert run is not None
+    assert not run.is_clean
     # The page keeps showing the last clean run, not the failed one.
     last_clean = AuditRun.objects.filter(kind=AuditKind.RECORDS, is_clean=True).get()
     page = Client().get(reverse("ledger-public"), HTTP_ACCEPT_LANGUAGE="en")

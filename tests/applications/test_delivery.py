@@ -18,8 +18,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from onewindow.applications import audit, services
 from onewindow.applications import delivery as paper_delivery
-from onewindow.applications import audit, selectors, services
 from onewindow.applications.models import (
     Application,
     Delivery,

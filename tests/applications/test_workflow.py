@@ -412,8 +412,8 @@ def test_a_hall_clerk_files_apply_anywhere_services_for_other_counties(world) ->
 def test_changing_a_decision_row_afterwards_is_named_by_the_audit(world) -> None:  # type: ignore[no-untyped-def]
     from django.core.management import CommandError, call_command
 
-    from onewindow.applications.models import Transition
     from onewindow.applications.audit import audit_decisions
+    from onewindow.applications.models import Transition
 
     applicant = citizen(world["divisions"]["community"])
     application = factories.file(

@@ -102,7 +102,8 @@ def test_an_entry_rewritten_with_its_leaf_hash_and_tree_node_is_named() -> None:
 
     first = report.first
     assert first is not None, "the rewrite went unnoticed"
-    assert first.index is not None and first.last_index is not None
+    assert first.index is not None
+    assert first.last_index is not None
     # The stored subtree of two leaves holding it is the narrowest evidence left.
     assert first.index <= 37 <= first.last_index
     assert first.last_index - first.index <= 1

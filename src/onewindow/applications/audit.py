@@ -153,6 +153,7 @@ def _check_decision_rows(
             break
         last_pk = rows[-1][0]
         for _pk, index, ref, step_key, action, to_status, reason in rows:
+            assert index is not None  # filtered above
             linked.add(index)
             entry = ledger.decisions.get(index)
             if entry is None:

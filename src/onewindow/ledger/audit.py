@@ -211,7 +211,7 @@ def _check_tree(
 ) -> None:
     roots = {checkpoint.size: checkpoint.root for checkpoint in signed}
     stops = sorted({*roots, head_size, tree_size} - {0})
-    size, frontier_hashes = 0, []  # the rebuilt tree: its size and frontier
+    size, frontier_hashes = 0, list[bytes]()  # the rebuilt tree: its size and frontier
     verified_size = 0  # the largest signed size whose root the rebuilt tree matches
     expected = 0
     is_rebuilding = True
