@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -19,6 +20,7 @@ from onewindow.ledger.models import (
     TreeHead,
     TreeNode,
 )
+from tests.ledger.test_witness import start_witness
 
 pytestmark = pytest.mark.django_db
 
@@ -224,3 +226,66 @@ def test_the_audit_command_reports_a_clean_run_and_keeps_it(
     assert "intact: 7 entries rebuild the tree of 7; 2 checkpoints" in capsys.readouterr().out
     run = AuditRun.objects.get()
     assert (run.kind, run.is_clean, run.checked) == (AuditKind.LOG, True, 7)
+
+
+def test_a_rewrite_hidden_by_removing_later_checkpoints_is_caught_by_the_witness(
+    tmp_path: Path,
+) -> None:
+    log_in_batches(4)
+    running = start_witness("auditor.example/w1", 1, tmp_path / "witness")
+    witness = next(running)
+    try:
+        log_in_batches(4, 4)  # checkpoints of 4, 8 and 12; the witness cosigns 12
+        assert [o.status for o in services.request_cosignatures(witnesses=[witness.config])] == [
+            200
+        ]
+        configured = [{"url": witness.url, "key": witness.config.key.encode()}]
+        with override_settings(LEDGER_WITNESSES=configured):
+            clean = audit.audit()
+            assert clean.is_clean and clean.witnessed == 1, findings_text(clean)
+            # Rewrite entry 6 with every stored hash up to the root, and remove the
+            # checkpoints (and the cosignature) that would tell.
+            _rewrite_with_every_hash(6, size=12)
+            Cosignature.objects.all().delete()
+            Checkpoint.objects.filter(size__gt=4).delete()
+            TreeHead.objects.update(size=12, root_hash=_stored_root(12))
+            Checkpoint.objects.create(
+                size=12,
+                root_hash=_stored_root(12),
+                note=Checkpoint.objects.get(size=4).note,  # the attacker has no signing key
+            )
+
+            report = audit.audit()
+    finally:
+        running.close()
+
+    text = findings_text(report)
+    assert "checkpoint 12: the stored size or root differs from its signed note" in text
+    assert "checkpoint 12: the entries do not make the root auditor.example/w1 cosigned" in text
+
+
+def _stored_root(size: int) -> bytes:
+    hashes = dict(
+        ((level, index), bytes(value))
+        for level, index, value in TreeNode.objects.values_list("level", "index", "hash")
+    )
+    return merkle.root_hash(size, lambda coordinates: hashes)
+
+
+def _rewrite_with_every_hash(index: int, *, size: int) -> None:
+    """Rewrite an entry and every stored subtree hash above it, as a careful attacker would."""
+    entry = LedgerEntry.objects.get(index=index)
+    body = entry.body.replace("approver", "clerk")
+    LedgerEntry.objects.filter(index=index).update(
+        body=body, leaf_hash=merkle.leaf_hash(body.encode())
+    )
+    leaves = [
+        merkle.leaf_hash(body.encode())
+        for body in LedgerEntry.objects.filter(index__lt=size)
+        .order_by("index")
+        .values_list("body", flat=True)
+    ]
+    tree = merkle.MemoryTree()
+    tree.append(leaves)
+    for (level, position), value in tree.hashes.items():
+        TreeNode.objects.filter(level=level, index=position).update(hash=value)

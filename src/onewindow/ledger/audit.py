@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +36,8 @@ from onewindow.ledger.models import (
 
 BATCH = 8192  # a power of two: most subtrees complete inside the batch that holds their leaves
 MAX_FINDINGS = 50
+WITNESS_TIMEOUT = 5.0
+MAX_NOTE = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ class AuditReport:
     tree_size: int = 0
     checkpoints: int = 0
     cosignatures: int = 0
+    witnessed: int = 0  # witnesses whose latest cosigned checkpoint was compared
+    unreachable: list[str] = field(default_factory=list)  # witnesses that did not answer
     findings: list[AuditFinding] = field(default_factory=list)
 
     @property
@@ -96,20 +102,59 @@ class _SignedCheckpoint:
     root: bytes
 
 
+@dataclass(frozen=True)
+class _Witnessed:
+    """The latest checkpoint a witness says it cosigned (fetched from the witness itself)."""
+
+    witness: str
+    size: int
+    root: bytes
+
+
 def audit(*, batch: int = BATCH) -> AuditReport:
-    """Recompute the log from its entries and check every stored hash, head and signature.
+    """Recompute the log from its entries and check every stored hash, head and signature,
+    and the latest checkpoint each configured witness cosigned.
 
     Returns the report; `report.is_clean` when everything agrees."""
+    report = AuditReport()
+    # Before the snapshot: a witness only cosigns what the log had already committed.
+    witnessed = _witnessed_checkpoints(report)
     outer = connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql" and not outer:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        return _audit(batch)
+        return _audit(report, batch, witnessed)
 
 
-def _audit(batch: int) -> AuditReport:
-    report = AuditReport()
+def _witnessed_checkpoints(report: AuditReport) -> list[_Witnessed]:
+    """Ask each configured witness for the latest checkpoint of this log it cosigned
+    (`GET /latest/<origin>`); an unreachable witness is noted, not a finding."""
+    found = []
+    path = "/latest/" + urllib.parse.quote(keys.origin(), safe="")
+    for config in services.configured_witnesses():
+        name = config.key.name
+        try:
+            with urllib.request.urlopen(  # noqa: S310 - witness URLs come from settings
+                config.url.rstrip("/") + path, timeout=WITNESS_TIMEOUT
+            ) as response:
+                text = response.read(MAX_NOTE).decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            report.unreachable.append(name)
+            continue
+        try:
+            opened, _ = note.open_checkpoint(text, keys.verifier())
+            _, cosigned = note.open_note(text, [config.key])
+        except note.NoteError as error:
+            report.add(AuditFinding(None, f"the latest checkpoint {name} holds: {error}"))
+            continue
+        if cosigned:
+            found.append(_Witnessed(name, opened.size, opened.root_hash))
+    return found
+
+
+def _audit(report: AuditReport, batch: int, witnessed: list[_Witnessed]) -> AuditReport:
+    stored_sizes = set(Checkpoint.objects.values_list("size", flat=True))
     signed = _check_checkpoints(report)
     signed_size = max((checkpoint.size for checkpoint in signed), default=0)
     head = TreeHead.objects.filter(pk=1).values_list("size", "root_hash").first()
@@ -129,8 +174,33 @@ def _audit(batch: int) -> AuditReport:
     tree_size = max(signed_size, head_size)
     report.tree_size = tree_size
     report.checkpoints = len(signed)
+    report.witnessed = len(witnessed)
+    for seen in witnessed:
+        if seen.size > tree_size:
+            report.add(
+                AuditFinding(
+                    None,
+                    f"{seen.witness} cosigned a tree of {seen.size} entries, but the log holds "
+                    f"{tree_size}: entries or checkpoints were removed",
+                    seen.size,
+                )
+            )
+        elif seen.size not in stored_sizes:
+            report.add(
+                AuditFinding(
+                    None, f"the checkpoint {seen.witness} cosigned is no longer stored", seen.size
+                )
+            )
     sequence = LogSequence.objects.filter(pk=1).values_list("next_index", flat=True).first()
-    _check_tree(report, batch, tree_size, signed, head_size, head_root, int(sequence or 0))
+    _check_tree(
+        report,
+        batch,
+        tree_size,
+        signed,
+        witnessed,
+        (head_size, head_root),
+        int(sequence or 0),
+    )
     _check_cosignatures(report, signed)
     return report
 
@@ -205,12 +275,14 @@ def _check_tree(
     batch: int,
     tree_size: int,
     signed: list[_SignedCheckpoint],
-    head_size: int,
-    head_root: bytes,
+    witnessed: list[_Witnessed],
+    head: tuple[int, bytes],
     next_index: int,
 ) -> None:
+    head_size, head_root = head
     roots = {checkpoint.size: checkpoint.root for checkpoint in signed}
-    stops = sorted({*roots, head_size, tree_size} - {0})
+    witness_roots = {seen.size: seen for seen in witnessed if seen.size <= tree_size}
+    stops = sorted({*roots, *witness_roots, head_size, tree_size} - {0})
     size, frontier_hashes = 0, list[bytes]()  # the rebuilt tree: its size and frontier
     verified_size = 0  # the largest signed size whose root the rebuilt tree matches
     expected = 0
@@ -258,6 +330,16 @@ def _check_tree(
                             size - 1,
                         )
                     )
+            seen = witness_roots.get(size)
+            if seen is not None and seen.root != root and not report.names_entries_in(0, size):
+                report.add(
+                    AuditFinding(
+                        None,
+                        f"the entries do not make the root {seen.witness} cosigned for this "
+                        "size: the log was rewritten or its checkpoint replaced",
+                        size,
+                    )
+                )
             if size == head_size and root != head_root:
                 report.add(AuditFinding(None, "the stored tree head's root differs", head_size))
     if expected < max(tree_size, next_index):

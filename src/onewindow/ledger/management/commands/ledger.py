@@ -47,11 +47,14 @@ class Command(BaseCommand):
         report = services.record_log_audit(audit.audit())
         for finding in report.findings:
             self.stderr.write(str(finding))
+        for name in report.unreachable:
+            self.stderr.write(f"witness {name} did not answer: its checkpoint was not compared")
         if report.first is not None:
             raise CommandError(str(report.first))
         self.stdout.write(
             f"intact: {report.entries} entries rebuild the tree of {report.tree_size}; "
-            f"{report.checkpoints} checkpoints and {report.cosignatures} cosignatures verify"
+            f"{report.checkpoints} checkpoints and {report.cosignatures} cosignatures verify; "
+            f"{report.witnessed} witnesses' latest checkpoints match"
         )
 
     def _integrate(self, max_batch: int, every: float, *, cosign: bool) -> None:
