@@ -14,7 +14,7 @@ from django.test import override_settings
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from onewindow.ledger import errors, keys, merkle, note, selectors, services
+from onewindow.ledger import audit, errors, keys, merkle, note, selectors, services
 from onewindow.ledger.models import LedgerEntry, TreeNode
 
 pytestmark = pytest.mark.django_db
@@ -177,12 +177,12 @@ def test_a_tampered_leaf_no_longer_verifies_against_the_signed_checkpoint() -> N
 
     assert not merkle.verify_inclusion(3, size, recomputed_leaf, proof, signed.root_hash)
     assert merkle.verify_inclusion(3, size, receipts[3].leaf_hash, proof, signed.root_hash)
-    finding = selectors.audit()
+    finding = audit.audit().first
     assert finding is not None
     assert finding.index == 3
 
 
-def test_rewriting_a_leaf_with_its_stored_hashes_is_caught_by_the_signed_root() -> None:
+def test_rewriting_a_leaf_with_its_leaf_hash_and_node_is_caught_by_the_stored_subtree() -> None:
     for n in range(4):
         record_decision(n)
     services.integrate_pending()
@@ -195,11 +195,12 @@ def test_rewriting_a_leaf_with_its_stored_hashes_is_caught_by_the_signed_root() 
     entry.save()
     TreeNode.objects.filter(level=0, index=5).update(hash=entry.leaf_hash)
 
-    finding = selectors.audit()
+    finding = audit.audit().first
 
+    # The stored subtree hash over entries 4 and 5 was made from the original entry.
     assert finding is not None
-    assert finding.index == 4
-    assert "size 8" in finding.reason
+    assert (finding.index, finding.last_index) == (4, 5)
+    assert "(1, 2)" in finding.reason
 
 
 def test_an_intact_log_passes_the_audit() -> None:
@@ -207,7 +208,7 @@ def test_an_intact_log_passes_the_audit() -> None:
         record_decision(n)
         services.integrate_pending()
 
-    assert selectors.audit() is None
+    assert audit.audit().is_clean
 
 
 def test_the_receipt_carries_everything_needed_to_verify_offline() -> None:
@@ -251,7 +252,7 @@ def test_two_integrators_at_once_publish_one_consistent_history() -> None:
 
     assert not failures
     assert selectors.tree_size() == 30
-    assert selectors.audit() is None
+    assert audit.audit().is_clean
 
 
 def test_the_integrate_and_key_commands(capsys: pytest.CaptureFixture[str]) -> None:

@@ -204,7 +204,7 @@ def test_the_audit_command_names_the_first_altered_entry() -> None:
     call_command("ledger", "audit")
     LedgerEntry.objects.filter(index=1).update(body="{}")
 
-    with pytest.raises(Exception, match="entry 1: the entry no longer hashes"):
+    with pytest.raises(Exception, match="entry 1: its body no longer hashes"):
         call_command("ledger", "audit")
 
 

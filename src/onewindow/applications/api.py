@@ -94,6 +94,8 @@ class ApplicationOut(Schema):
     visits_promised: int
     visits_made: int
     version: int
+    # The filing's entry in the public ledger: a receipt anyone can verify at /ledger/.
+    filed_ledger_index: int | None
     steps: list[StepOut]
 
     @staticmethod

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -86,6 +89,9 @@ class Application(models.Model):
     days_promised = models.PositiveSmallIntegerField(default=0)
     days_taken = models.PositiveSmallIntegerField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # The ledger entry of the filing (reference, service, digests of form and materials):
+    # the receipt the applicant can verify, and what the audit checks the row against.
+    filed_ledger_index = models.BigIntegerField(_("filing in the ledger"), null=True, blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -267,6 +273,29 @@ def decision_payload(
         "action": action,
         "to": to_status,
         "reason_sha256": hashlib.sha256(reason.encode()).hexdigest(),
+    }
+
+
+FILING_EVENTS = ("application.filed", "application.amended")
+
+
+def _sha256_json(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def filing_payload(
+    ref: str, item_version_id: int, form_data: Any, materials: Iterable[tuple[str, str]]
+) -> dict[str, Any]:
+    """What the ledger digests for a filing (and for each later change of its form or
+    materials): the audit rebuilds it from the Application row and its uploads, so a form
+    changed in the database, or an application deleted, no longer matches the ledger.
+    `materials` are (material key, SHA-256 of the file) pairs."""
+    return {
+        "ref": ref,
+        "service_version": item_version_id,
+        "form_sha256": _sha256_json(form_data),
+        "materials_sha256": _sha256_json(sorted([key, digest] for key, digest in materials)),
     }
 
 

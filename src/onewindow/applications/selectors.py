@@ -17,7 +17,6 @@ from onewindow.applications import delivery as paper_delivery
 from onewindow.applications import fetching
 from onewindow.applications.models import (
     ACTIVE_STEP_STATUSES,
-    TERMINAL_APPLICATION_STATUSES,
     Application,
     Delivery,
     DeliveryStatus,
@@ -270,64 +269,6 @@ def history(application: Application) -> QuerySet[Transition]:
 
 def material_views(application: Application) -> QuerySet[MaterialView]:
     return application.views.select_related("officer", "department").order_by("-at")
-
-
-@dataclass(frozen=True)
-class DecisionFinding:
-    ledger_index: int
-    ref: str
-    reason: str
-
-
-def audit_decisions(*, batch: int = 2_000) -> DecisionFinding | None:
-    """Check every recorded decision row against its ledger entry: the payload digest rebuilt
-    from the Transition must equal the one in the entry, and a finished application's status
-    must be the one its final decision recorded. Returns the first mismatch, or None."""
-    import hashlib
-    import json
-
-    from onewindow.applications.models import decision_payload
-    from onewindow.ledger.models import LedgerEntry
-    from onewindow.ledger.services import canonical_json
-
-    decisions = (
-        Transition.objects.filter(ledger_index__isnull=False)
-        .select_related("application", "step")
-        .order_by("ledger_index")
-    )
-    last = 0
-    while True:
-        rows = list(decisions.filter(ledger_index__gt=last)[:batch])
-        if not rows:
-            return None
-        bodies = dict(
-            LedgerEntry.objects.filter(index__in=[row.ledger_index for row in rows]).values_list(
-                "index", "body"
-            )
-        )
-        for row in rows:
-            assert row.ledger_index is not None
-            last = row.ledger_index
-            ref = row.application.ref
-            if row.ledger_index not in bodies:
-                return DecisionFinding(row.ledger_index, ref, "its ledger entry is missing")
-            payload = decision_payload(
-                ref, row.step.key if row.step else "", row.action, row.to_status, row.reason
-            )
-            digest = hashlib.sha256(canonical_json(payload)).hexdigest()
-            if json.loads(bodies[row.ledger_index])["payload_sha256"] != digest:
-                return DecisionFinding(
-                    row.ledger_index, ref, "the decision row no longer matches its ledger entry"
-                )
-            if (
-                row.step_id is None
-                and row.to_status in TERMINAL_APPLICATION_STATUSES
-                and row.application.is_terminal
-                and row.application.status != row.to_status
-            ):
-                return DecisionFinding(
-                    row.ledger_index, ref, "the application's status differs from its decision"
-                )
 
 
 def planned_fetches(

@@ -38,6 +38,7 @@ from onewindow.applications.models import (
     Transition,
     Upload,
     decision_payload,
+    filing_payload,
 )
 from onewindow.applications.routing import (
     check_may_file_here,
@@ -263,7 +264,10 @@ def submit_application(
             for step_definition in definition.initial_steps():
                 _open_step(application, step_definition, now)
             application.ref = _next_ref(county_of(home), now)
-            application.save(update_fields=["ref"])
+            application.filed_ledger_index = _record_filing(
+                application, "filed", actor_role=_role_of(filed_by, application)
+            )
+            application.save(update_fields=["ref", "filed_ledger_index"])
             _advance(application, now)
             fetching.open_fetches(application, planned)
             notices.announce(application, "application_received")
@@ -277,6 +281,22 @@ def submit_application(
         return existing
     fetching.run_due(application)
     return application
+
+
+def _record_filing(application: Application, action: str, *, actor_role: str) -> int:
+    """Record the filing (or a change of its form or materials) in the ledger: digests of
+    what was submitted, never the answers themselves. Returns the entry's index."""
+    materials = application.uploads.values_list("material_key", "sha256")
+    receipt = ledger.record(
+        f"application.{action}",
+        subject_ref=application.ref,
+        actor_role=actor_role if actor_role != "system" else "applicant",
+        department="platform",
+        payload=filing_payload(
+            application.ref, application.item_version_id, application.form_data, materials
+        ),
+    )
+    return receipt.index
 
 
 def begin_hall_filing(clerk: User, *, resident_id_number: str) -> User:
@@ -890,6 +910,7 @@ def provide_supplements(
     locked.status = ApplicationStatus.IN_PROGRESS
     locked.version += 1
     locked.save(update_fields=["status", "version", "form_data"])
+    _record_filing(locked, "amended", actor_role=_role_of(actor, locked))
     _transition(
         locked, None, "resumed", actor, ApplicationStatus.AWAITING_SUPPLEMENTS, locked.status
     )
@@ -1062,6 +1083,7 @@ def provide_instead(
     fetched.next_attempt_at = None
     fetched.updated_at = timezone.now()
     fetched.save(update_fields=["status", "next_attempt_at", "updated_at"])
+    _record_filing(application, "amended", actor_role="applicant")
     _transition(
         application,
         None,

@@ -213,7 +213,11 @@ ONEWINDOW_TICK_SECONDS = float(env_str("ONEWINDOW_TICK_SECONDS", "60"))
 ONEWINDOW_PERIODIC_TASKS: list[str] = [
     "onewindow.applications.tasks.tick",
     "onewindow.grievances.tasks.tick",
+    # The audits run when ONEWINDOW_AUDIT_SECONDS have passed since their last run.
+    "onewindow.ledger.tasks.audit",
+    "onewindow.applications.tasks.audit",
 ]
+ONEWINDOW_AUDIT_SECONDS = float(env_str("ONEWINDOW_AUDIT_SECONDS", "3600"))
 
 # Security: cookies are Secure whenever the site is served over HTTPS (ONEWINDOW_HTTPS=1).
 HTTPS = env_bool("ONEWINDOW_HTTPS", default=False)

@@ -118,3 +118,30 @@ class Cosignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.witness_name} on {self.checkpoint}"
+
+
+class AuditKind(models.TextChoices):
+    LOG = "log", _("The ledger's tree and signatures")
+    RECORDS = "records", _("Filings, decisions and issuances against the ledger")
+
+
+class AuditRun(models.Model):
+    """One run of a scheduled audit: when, and whether everything matched. The public ledger
+    page shows the last clean run of each kind; platform admins are told of the others."""
+
+    kind = models.CharField(_("audit"), max_length=16, choices=AuditKind.choices)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"))
+    is_clean = models.BooleanField(_("everything matched"))
+    checked = models.PositiveIntegerField(_("records checked"), default=0)
+    # Findings name entry indexes, checkpoint sizes and public references: never personal data.
+    findings = models.JSONField(_("findings"), default=list)
+
+    class Meta:
+        verbose_name = _("audit run")
+        indexes = [
+            models.Index(fields=["kind", "is_clean", "-finished_at"], name="ledger_audit_last")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} audit at {self.finished_at:%Y-%m-%d %H:%M}"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +14,14 @@ from django.db import connection
 from django.db.models import Count
 
 from onewindow.ledger import errors, keys, merkle
-from onewindow.ledger.models import Checkpoint, LedgerEntry, TreeHead, TreeNode
+from onewindow.ledger.models import (
+    AuditKind,
+    AuditRun,
+    Checkpoint,
+    LedgerEntry,
+    TreeHead,
+    TreeNode,
+)
 
 MAX_RANGE = 1000
 
@@ -231,55 +237,12 @@ def receipt(index: int) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class AuditFinding:
-    """The first place the stored log no longer matches what was signed."""
-
-    index: int
-    reason: str
-
-
-def audit(*, batch: int = 10_000) -> AuditFinding | None:
-    """Recompute every leaf from its stored body and every checkpoint root from those leaves.
-
-    Returns the first entry that no longer matches, or None when the log is intact.
-    """
-    size = tree_size()
-    tree = merkle.MemoryTree()
-    checkpoints = list(
-        Checkpoint.objects.filter(size__gt=0, size__lte=size)
-        .order_by("size")
-        .values_list("size", "root_hash")
-    )
-    verified_size = 0  # the largest checkpointed size whose root still recomputes
-    for start in range(0, size, batch):
-        end = min(size, start + batch)
-        bodies = dict(
-            LedgerEntry.objects.filter(index__gte=start, index__lt=end).values_list("index", "body")
+def last_clean_audits() -> list[tuple[AuditKind, AuditRun | None]]:
+    """Each audit with its last run that found everything matching (None: never yet)."""
+    return [
+        (
+            kind,
+            AuditRun.objects.filter(kind=kind, is_clean=True).order_by("-finished_at").first(),
         )
-        stored = dict(
-            TreeNode.objects.filter(level=0, index__gte=start, index__lt=end).values_list(
-                "index", "hash"
-            )
-        )
-        leaves: list[bytes] = []
-        for index in range(start, end):
-            if index not in bodies:
-                return AuditFinding(index, "the entry is missing")
-            leaf = merkle.leaf_hash(bodies[index].encode("utf-8"))
-            if index not in stored or bytes(stored[index]) != leaf:
-                return AuditFinding(index, "the entry no longer hashes to its leaf in the tree")
-            leaves.append(leaf)
-        tree.append(leaves)
-        while checkpoints and checkpoints[0][0] <= tree.size:
-            checkpoint_size, checkpoint_root = checkpoints.pop(0)
-            if merkle.root_hash(checkpoint_size, tree.read) != bytes(checkpoint_root):
-                # Body, leaf and stored hashes were rewritten together: only the signed roots
-                # still tell, and they bound the rewritten entry between two checkpoints.
-                return AuditFinding(
-                    verified_size,
-                    f"an entry from index {verified_size} to {checkpoint_size - 1} was rewritten "
-                    f"with its stored hashes: the signed root at size {checkpoint_size} differs",
-                )
-            verified_size = checkpoint_size
-    return None
+        for kind in AuditKind
+    ]

@@ -12,15 +12,18 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
+from onewindow.identity.models import Role, User
 from onewindow.ledger import errors, keys, merkle, note, selectors
 from onewindow.ledger.models import (
+    AuditKind,
+    AuditRun,
     Checkpoint,
     Cosignature,
     LedgerEntry,
@@ -28,6 +31,7 @@ from onewindow.ledger.models import (
     TreeHead,
     TreeNode,
 )
+from onewindow.notify import services as notify
 
 BODY_VERSION = 1
 DEFAULT_BATCH = 50_000
@@ -54,6 +58,9 @@ PERSONAL_KEYS = frozenset(
     }
 )
 MAX_LABEL = 64
+
+if TYPE_CHECKING:
+    from onewindow.ledger.audit import AuditReport
 
 
 def canonical_json(value: Any) -> bytes:
@@ -412,3 +419,65 @@ def add_cosignature(checkpoint: Checkpoint, signature: note.NoteSignature) -> Co
         },
     )
     return cosignature
+
+
+# ----- audits ---------------------------------------------------------------------------------
+
+
+def audit_is_due(kind: str, *, now: datetime | None = None) -> bool:
+    """Has `settings.ONEWINDOW_AUDIT_SECONDS` passed since the last run of this audit?
+    The worker ticks every minute; the audits read everything, so they run less often."""
+    every = float(getattr(settings, "ONEWINDOW_AUDIT_SECONDS", 3600))
+    last = AuditRun.objects.filter(kind=kind).order_by("-finished_at").first()
+    now = now or timezone.now()
+    return last is None or (now - last.finished_at).total_seconds() >= every
+
+
+def platform_admins() -> list[User]:
+    return list(
+        User.objects.filter(
+            Q(is_superuser=True) | Q(roles__role=Role.PLATFORM_ADMIN), is_active=True
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def record_audit_run(
+    kind: AuditKind, *, started_at: datetime, checked: int, findings: Sequence[str]
+) -> AuditRun:
+    """Keep the outcome of an audit run. When it found something, tell every platform admin
+    in their inbox, unless the previous run of this audit found the very same thing (the
+    worker runs it every hour; one message per new finding is enough)."""
+    with transaction.atomic():
+        previous = AuditRun.objects.filter(kind=kind).order_by("-finished_at", "-pk").first()
+        run = AuditRun.objects.create(
+            kind=kind,
+            started_at=started_at,
+            finished_at=timezone.now(),
+            is_clean=not findings,
+            checked=checked,
+            findings=list(findings),
+        )
+        is_new = previous is None or previous.findings[:1] != list(findings[:1])
+        if findings and is_new:
+            for admin in platform_admins():
+                notify.send(
+                    admin,
+                    "integrity_audit_failed",
+                    context={"audit": kind.label, "count": len(findings), "first": findings[0]},
+                    subject_ref=f"audit:{kind.value}",
+                    link="/ledger/",
+                )
+    return run
+
+
+def record_log_audit(report: AuditReport, *, started_at: datetime | None = None) -> AuditReport:
+    """Keep the outcome of `audit.audit()` (the ledger's own audit) as an audit run."""
+    record_audit_run(
+        AuditKind.LOG,
+        started_at=started_at or timezone.now(),
+        checked=report.entries,
+        findings=[str(finding) for finding in report.findings],
+    )
+    return report

@@ -128,5 +128,6 @@ def public_page(request: HttpRequest) -> HttpResponse:
         "entries": entries,
         "proof": proof_view,
         "verify_commands": _verify_commands(request, proof_view, subject_ref),
+        "audits": selectors.last_clean_audits(),
     }
     return render(request, "ledger/public.html", context)

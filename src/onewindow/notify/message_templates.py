@@ -226,6 +226,16 @@ TEMPLATES: dict[str, MessageTemplate] = {
         ),
         frozenset({"ref", "kind"}),
     ),
+    Event.INTEGRITY_AUDIT_FAILED: MessageTemplate(
+        gettext_noop("Integrity audit: %(count)s mismatch(es) found"),
+        gettext_noop(
+            "The scheduled audit of %(audit)s found %(count)s mismatch(es) with the public "
+            "ledger. The first: %(first)s\nSomeone may have changed the database directly. "
+            "Run the audit command to see every finding, and keep a copy of the database "
+            "before repairing anything."
+        ),
+        frozenset({"audit", "count", "first"}),
+    ),
 }
 
 

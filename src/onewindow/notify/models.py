@@ -32,6 +32,7 @@ class Event(models.TextChoices):
     RECTIFICATION_OPENED = "rectification_opened", _("Rectification task opened")
     RECTIFICATION_DONE = "rectification_done", _("Rectification done")
     MEDIATION_ASSIGNED = "mediation_assigned", _("Dispute assigned to a mediator")
+    INTEGRITY_AUDIT_FAILED = "integrity_audit_failed", _("Integrity audit found a mismatch")
 
 
 class DeliveryStatus(models.TextChoices):
