@@ -9,10 +9,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from onewindow.applications.models import Application
+from onewindow.core.models import IdempotentRequest
+from onewindow.core.tasks import purge_idempotent_requests
 from tests.applications import factories
 from tests.identity.factories import citizen
 
@@ -121,7 +125,10 @@ def test_the_same_body_in_another_key_order_is_the_same_request(world, divisions
     reordered = json.dumps(dict(reversed(list(body.items()))), indent=2)
 
     retry = client.post(
-        f"{API}/applications", reordered, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-3"
+        f"{API}/applications",
+        reordered,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-3",
     )
 
     assert retry.status_code == 201
@@ -148,3 +155,19 @@ def test_a_refused_request_is_not_stored_so_the_corrected_one_files(world, divis
     corrected = _file(client, body, "k-4")
 
     assert corrected.status_code == 201, corrected.content
+
+
+def test_answers_are_kept_a_day_then_purged_by_the_periodic_task(world, divisions) -> None:  # type: ignore[no-untyped-def]
+    client = _signed_in(citizen(divisions["community"]))
+    assert _file(client, _birth(_draft_with_register(client)), "k-5").status_code == 201
+    [stored] = IdempotentRequest.objects.all()
+    assert stored.expires_at - stored.created_at >= timedelta(hours=24)
+    assert "onewindow.core.tasks.purge_idempotent_requests" in settings.ONEWINDOW_PERIODIC_TASKS
+
+    purge_idempotent_requests.enqueue()  # the immediate backend runs it: nothing is due yet
+    assert IdempotentRequest.objects.count() == 1
+    # A day later (the answer's time is up):
+    IdempotentRequest.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    purge_idempotent_requests.enqueue()
+
+    assert IdempotentRequest.objects.count() == 0

@@ -213,6 +213,7 @@ ONEWINDOW_TICK_SECONDS = float(env_str("ONEWINDOW_TICK_SECONDS", "60"))
 ONEWINDOW_PERIODIC_TASKS: list[str] = [
     "onewindow.applications.tasks.tick",
     "onewindow.grievances.tasks.tick",
+    "onewindow.core.tasks.purge_idempotent_requests",
 ]
 
 # Security: cookies are Secure whenever the site is served over HTTPS (ONEWINDOW_HTTPS=1).
