@@ -50,6 +50,13 @@ def applications_of(user: User) -> QuerySet[Application]:
     )
 
 
+def filed_with_key(applicant: User, key: str) -> Application | None:
+    """The application the person filed with this request key, if any (a form sent twice)."""
+    if not key:
+        return None
+    return Application.objects.filter(applicant=applicant, idempotency_key=key[:64]).first()
+
+
 def access_application(user: User, ref: str) -> Application:
     """An application the person may follow (as applicant, filer or for their business)."""
     application = (
