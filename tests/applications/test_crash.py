@@ -18,7 +18,6 @@ import http.client
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -33,12 +32,12 @@ from typing import IO, Any
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.db import connection, connections
 
 from onewindow.applications.models import Upload
 from onewindow.core.models import Division
 from onewindow.identity.models import User
 from tests.applications import factories
+from tests.copied_database import Database
 from tests.exchange.test_federation import free_port
 from tests.identity.factories import citizen
 
@@ -103,73 +102,6 @@ def _seed(divisions: dict[str, Division]) -> tuple[list[str], list[Filing]]:
             uploads = list(Upload.objects.filter(draft=draft).values_list("pk", flat=True))
             filings.append(Filing(slot, str(uuid.uuid4()), json.dumps(body).encode(), uploads))
     return sessions, filings
-
-
-class Database:
-    """This test's own copy of the test database, and how to reach it."""
-
-    def __init__(self, folder: Path) -> None:
-        self.vendor = connection.vendor
-        self.folder = folder
-        self.name = f"crash_{uuid.uuid4().hex[:12]}"
-        self.url = ""
-
-    def copy_test_database(self) -> None:
-        if self.vendor == "sqlite":
-            path = self.folder / "onewindow.sqlite3"
-            connection.ensure_connection()
-            with sqlite3.connect(path) as target:
-                connection.connection.backup(target)
-            target.close()
-            self.url = f"sqlite:///{path}"
-            return
-        template = connection.settings_dict["NAME"]
-        # CREATE DATABASE ... TEMPLATE needs the template without sessions: close ours.
-        for alias in connections:
-            connections[alias].close()
-            close_pool = getattr(connections[alias], "close_pool", None)
-            if close_pool is not None:
-                close_pool()
-        self._admin(f'CREATE DATABASE "{self.name}" TEMPLATE "{template}"', attempts=20)
-        base = settings.DATABASES["default"]
-        port = base.get("PORT") or 5432
-        self.url = f"postgresql://{base['USER']}@{base['HOST']}:{port}/{self.name}"
-
-    def _admin(self, sql: str, *, attempts: int = 1) -> None:
-        import psycopg
-
-        base = settings.DATABASES["default"]
-        for attempt in range(attempts):
-            try:
-                with psycopg.connect(
-                    host=base["HOST"],
-                    port=base.get("PORT") or 5432,
-                    user=base["USER"],
-                    password=base.get("PASSWORD") or None,
-                    dbname="postgres",
-                    autocommit=True,
-                ) as admin:
-                    admin.execute(sql.encode())
-                return
-            except psycopg.errors.ObjectInUse:
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.25)
-
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        if self.vendor == "sqlite":
-            with sqlite3.connect(self.folder / "onewindow.sqlite3") as database:
-                found = database.execute(sql).fetchall()
-            database.close()
-            return found
-        import psycopg
-
-        with psycopg.connect(self.url) as database:
-            return database.execute(sql.encode()).fetchall()
-
-    def drop(self) -> None:
-        if self.vendor == "postgresql" and self.url:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 class Site:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from django_tasks_db.models import DBTaskResult
 
 from onewindow.web import workers
 from onewindow.web.models import WorkerBeat
+from tests.copied_database import Database
 from tests.web.slow_tasks import hang_the_first_time
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -66,51 +66,53 @@ def test_the_running_task_of_a_live_worker_is_left_alone(tmp_path: Path) -> None
 
 
 @pytest.mark.servers
+@pytest.mark.django_db(transaction=True)
 def test_kill_9_of_the_worker_mid_task_loses_no_task(tmp_path: Path) -> None:
+    with override_settings(TASKS=DATABASE_TASKS):
+        hang_the_first_time.enqueue(str(tmp_path))
+    database = Database(tmp_path)
+    database.copy_test_database()
     env = {
         **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "ONEWINDOW_TASKS_URL"}},
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
         "DJANGO_SETTINGS_MODULE": "onewindow.config.settings",
+        "DATABASE_URL": database.url,
         "ONEWINDOW_VAR_DIR": str(tmp_path),
         "ONEWINDOW_WORKER_BEAT_SECONDS": "0.3",
         "ONEWINDOW_LOG_LEVEL": "WARNING",
     }
-    cli = [sys.executable, "-m", "onewindow.config.cli"]
-    # Our own interpreter and CLI, fixed arguments: nothing untrusted reaches these calls.
-    subprocess.run([*cli, "migrate", "--noinput", "-v0"], env=env, check=True, timeout=120)  # noqa: S603
-    enqueue = (
-        f"from tests.web.slow_tasks import hang_the_first_time as t; t.enqueue({str(tmp_path)!r})"
-    )
-    subprocess.run([*cli, "shell", "-c", enqueue], env=env, check=True, timeout=60)  # noqa: S603
+    cli = [sys.executable, "-m", "onewindow.config.cli", "worker", "--no-tick"]
     log = (tmp_path / "worker.log").open("wb")
-    first = subprocess.Popen([*cli, "worker", "--no-tick"], env=env, stdout=log, stderr=log)  # noqa: S603
+    workers_started: list[subprocess.Popen[bytes]] = []
     try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "started").exists():
-            assert time.monotonic() < deadline, "the task never started"
-            assert first.poll() is None, (tmp_path / "worker.log").read_text()
-            time.sleep(0.1)
+        # Our own interpreter and CLI, fixed arguments: nothing untrusted reaches them.
+        first = subprocess.Popen(cli, env=env, stdout=log, stderr=log)  # noqa: S603
+        workers_started.append(first)
+        _wait_for(tmp_path / "started", first, tmp_path)
 
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
-        second = subprocess.Popen([*cli, "worker", "--no-tick"], env=env, stdout=log, stderr=log)  # noqa: S603
-        try:
-            deadline = time.monotonic() + 60
-            while not (tmp_path / "finished").exists():
-                assert time.monotonic() < deadline, "the task was not run again"
-                assert second.poll() is None, (tmp_path / "worker.log").read_text()
-                time.sleep(0.1)
-        finally:
-            second.terminate()
-            second.wait(timeout=30)
-    finally:
-        if first.poll() is None:
-            first.kill()
-        log.close()
-    with sqlite3.connect(tmp_path / "onewindow.sqlite3") as database:
-        rows = database.execute(
+        second = subprocess.Popen(cli, env=env, stdout=log, stderr=log)  # noqa: S603
+        workers_started.append(second)
+        _wait_for(tmp_path / "finished", second, tmp_path)
+        [(status, worker_ids)] = database.rows(  # the one task queued above
             "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult"
-        ).fetchall()
-    [(status, worker_ids)] = rows
+        )
+    finally:
+        for worker in workers_started:
+            if worker.poll() is None:
+                worker.terminate()
+                worker.wait(timeout=30)
+        log.close()
+        database.drop()
     assert status == "SUCCESSFUL"
-    assert len(json.loads(worker_ids)) == 2  # the dead worker, then the live one
+    ids = worker_ids if isinstance(worker_ids, list) else json.loads(worker_ids)
+    assert len(ids) == 2  # the dead worker, then the live one
+
+
+def _wait_for(path: Path, worker: subprocess.Popen[bytes], folder: Path) -> None:
+    deadline = time.monotonic() + 60
+    while not path.exists():
+        assert time.monotonic() < deadline, f"no {path.name} within a minute"
+        assert worker.poll() is None, (folder / "worker.log").read_text()
+        time.sleep(0.1)
