@@ -171,3 +171,14 @@ def test_answers_are_kept_a_day_then_purged_by_the_periodic_task(world, division
     purge_idempotent_requests.enqueue()
 
     assert IdempotentRequest.objects.count() == 0
+
+
+@pytest.mark.parametrize("key", ["k" * 65, "ключ", "tab\there"])
+def test_a_malformed_key_is_refused_before_anything_is_filed(world, divisions, key: str) -> None:  # type: ignore[no-untyped-def]
+    client = _signed_in(citizen(divisions["community"]))
+
+    refused = _file(client, _birth(_draft_with_register(client)), key)
+
+    assert refused.status_code == 400
+    assert refused.json()["type"].endswith("idempotency_key_invalid")
+    assert not Application.objects.exists()
