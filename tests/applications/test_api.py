@@ -73,14 +73,15 @@ def test_filing_through_the_api_is_idempotent(world, divisions) -> None:  # type
     first = _file_birth(client)
     assert first.status_code == 201, first.content
     ref = first.json()["ref"]
-    retry = client.post(
+    # The same key with another body (no draft this time) is another request: refused.
+    other = client.post(
         f"{API}/applications",
         {"service_code": factories.BIRTH, "form": factories.BIRTH_FORM, "delivery": "electronic"},
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="key-1",
     )
-    assert retry.status_code == 200
-    assert retry.json()["ref"] == ref
+    assert other.status_code == 422
+    assert other.json()["type"].endswith("idempotency_key_reused")
     assert Application.objects.count() == 1
     detail = client.get(f"{API}/applications/{ref}").json()
     assert detail["steps"][0]["key"] == "review"

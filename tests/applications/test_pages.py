@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from onewindow.applications.models import Application, ApplicationStatus, MaterialView
+from onewindow.applications.models import Application, ApplicationStatus, Draft, MaterialView
 from tests.applications import factories
 from tests.identity.factories import citizen
 from tests.identity.test_assisted_filing import verified_client
@@ -93,8 +93,10 @@ def test_citizen_saves_a_draft_then_submits_and_follows_the_timeline(divisions) 
         url,
         {**factories.BIRTH_FORM, "action": "submit", "delivery": "electronic", "request_key": "k1"},
     )
-    assert again.status_code in (200, 302)
+    # The form sent again: the first filing is shown, nothing new is filed or kept.
+    assert again["Location"] == submitted["Location"]
     assert Application.objects.count() == 1
+    assert not Draft.objects.filter(applicant=applicant).exists()
     track = client.get(submitted["Location"]).content.decode()
     assert "Household registration officer" in track
     assert "working days left" in track

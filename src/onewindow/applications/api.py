@@ -1,9 +1,10 @@
 """Applications, drafts, uploads and the officer's tasks over JSON.
 
-POST /applications needs an `Idempotency-Key` header: a retry with the same key returns the
-first application (200) instead of filing again (201). Officer endpoints need a session
-confirmed with the second factor. Decisions carry the step `version` the officer saw; a
-stale one is a 409 whose problem document holds the `current` state.
+POST /applications needs an `Idempotency-Key` header: a retry with the same key and body
+gets the first answer again (core/idempotency.py), another body under that key a 422.
+Officer endpoints need a session confirmed with the second factor. Decisions carry the step
+`version` the officer saw; a stale one is a 409 whose problem document holds the `current`
+state.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import django_auth
@@ -19,6 +20,7 @@ from ninja.security import django_auth
 from onewindow.applications import selectors, services
 from onewindow.applications.models import Application, Draft, Step, Upload
 from onewindow.catalog import selectors as catalog
+from onewindow.core import idempotency
 from onewindow.core.errors import DomainError, NotFound, documented_problems
 from onewindow.identity.bearer import partner_client, person
 from onewindow.identity.decorators import verified_officer
@@ -220,34 +222,32 @@ def _business(user: User, credit_code: str | None) -> Business | None:
 
 @router.post(
     "/applications",
-    response={200: ApplicationOut, 201: ApplicationOut},
+    response={201: ApplicationOut},
     summary="File an application (send an Idempotency-Key header)",
     auth=person(APPLICATIONS_FILE),
 )
-def submit(request: HttpRequest, payload: SubmitIn) -> Status[Application]:
+def submit(request: HttpRequest, payload: SubmitIn) -> HttpResponse:
     user = _user(request)
-    key = request.headers.get("Idempotency-Key", "")
-    if not key:
-        raise DomainError(
-            "Send an Idempotency-Key header so a retry cannot file twice.",
-            code="idempotency_key_missing",
-            field="Idempotency-Key",
+
+    def file(key: str) -> tuple[int, dict[str, Any]]:
+        version = catalog.current_version(payload.service_code)
+        application = services.submit_application(
+            user,
+            version,
+            payload.form,
+            idempotency_key=key,
+            delivery=payload.delivery,
+            business=_business(user, payload.business),
+            draft=selectors.access_draft(user, payload.draft) if payload.draft else None,
+            fetch_consent=payload.fetch_consent,
+            address=payload.address.dict() if payload.address else None,
+            via_partner_app=partner_client(request) is not None,
         )
-    existed = Application.objects.filter(applicant=user, idempotency_key=key[:64]).exists()
-    version = catalog.current_version(payload.service_code)
-    application = services.submit_application(
-        user,
-        version,
-        payload.form,
-        idempotency_key=key[:64],
-        delivery=payload.delivery,
-        business=_business(user, payload.business),
-        draft=selectors.access_draft(user, payload.draft) if payload.draft else None,
-        fetch_consent=payload.fetch_consent,
-        address=payload.address.dict() if payload.address else None,
-        via_partner_app=partner_client(request) is not None,
-    )
-    return Status(200 if existed else 201, application)
+        return 201, ApplicationOut.from_orm(application).model_dump(mode="json")
+
+    # The key first: a retry is answered from what the first request stored, before the
+    # draft (used up by the first filing) or anything else is looked up.
+    return idempotency.answer_once(request, owner=f"user:{user.pk}", run=file)
 
 
 @router.get(

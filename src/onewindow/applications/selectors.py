@@ -17,6 +17,7 @@ from onewindow.applications import delivery as paper_delivery
 from onewindow.applications import fetching
 from onewindow.applications.models import (
     ACTIVE_STEP_STATUSES,
+    TERMINAL_APPLICATION_STATUSES,
     Application,
     Delivery,
     DeliveryStatus,
@@ -58,6 +59,13 @@ def open_applications_for_item(user: User, item_code: str) -> list[Application]:
         .exclude(status__in=TERMINAL_APPLICATION_STATUSES)
         .order_by("-submitted_at")[:5]
     )
+
+
+def filed_with_key(applicant: User, key: str) -> Application | None:
+    """The application the person filed with this request key, if any (a form sent twice)."""
+    if not key:
+        return None
+    return Application.objects.filter(applicant=applicant, idempotency_key=key[:64]).first()
 
 
 def access_application(user: User, ref: str) -> Application:

@@ -100,9 +100,17 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
     form_class = form_class_for(version.form_schema)
     filing_class = filing_form_class(version, businesses=businesses, have=have)
     if request.method == "POST":
+        is_submit = request.POST.get("action") == "submit"
+        # The request key first: a form sent twice (a double click, a retry after a lost
+        # answer) shows what the first filed, and keeps no new draft.
+        filed = selectors.filed_with_key(applicant, request.POST.get("request_key", ""))
+        if is_submit and filed is not None:
+            messages.info(
+                request, _("This form was already submitted as %(ref)s.") % {"ref": filed.ref}
+            )
+            return HttpResponseRedirect(reverse("applications:detail", args=[filed.ref]))
         form = form_class(request.POST)
         filing = filing_class(request.POST, request.FILES)
-        is_submit = request.POST.get("action") == "submit"
         if is_submit:
             form_ok, filing_ok = form.is_valid(), filing.is_valid()
         else:  # a draft may be incomplete: keep whatever parses

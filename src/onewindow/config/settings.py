@@ -210,12 +210,16 @@ else:
 # The worker's clock: every ONEWINDOW_TICK_SECONDS it enqueues each of these tasks (dotted
 # paths of django-tasks Task objects that take no arguments).
 ONEWINDOW_TICK_SECONDS = float(env_str("ONEWINDOW_TICK_SECONDS", "60"))
+# Every worker says it is alive this often; a worker silent for three beats is taken for dead
+# and its running task queued again (web/workers.py).
+ONEWINDOW_WORKER_BEAT_SECONDS = float(env_str("ONEWINDOW_WORKER_BEAT_SECONDS", "10"))
 ONEWINDOW_PERIODIC_TASKS: list[str] = [
     "onewindow.applications.tasks.tick",
     "onewindow.grievances.tasks.tick",
     # The audits run when ONEWINDOW_AUDIT_SECONDS have passed since their last run.
     "onewindow.ledger.tasks.audit",
     "onewindow.applications.tasks.audit",
+    "onewindow.core.tasks.purge_idempotent_requests",
 ]
 ONEWINDOW_AUDIT_SECONDS = float(env_str("ONEWINDOW_AUDIT_SECONDS", "3600"))
 

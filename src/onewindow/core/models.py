@@ -69,3 +69,27 @@ class Division(models.Model):
     def is_within(self, other: Division) -> bool:
         """True when this division is `other` or lies inside it."""
         return self.path.startswith(other.path)
+
+
+class IdempotentRequest(models.Model):
+    """The answer a POST with an `Idempotency-Key` gave, written in the transaction of its
+    write so that a committed write always has its answer (core/idempotency.py)."""
+
+    owner = models.CharField(max_length=64)  # who sent it ("user:<pk>"): keys are per owner
+    operation = models.CharField(max_length=255)  # "POST /api/v1/applications"
+    key = models.CharField(max_length=64)
+    request_digest = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.TextField()
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "operation", "key"], name="one_answer_per_idempotency_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.key}"

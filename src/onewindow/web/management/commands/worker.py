@@ -5,6 +5,9 @@ RQ worker for django-tasks-rq) and, in a thread, enqueues every task named in
 `ONEWINDOW_PERIODIC_TASKS` every `ONEWINDOW_TICK_SECONDS`. Run the tick in exactly one worker
 (`--no-tick` on the others), or each tick is enqueued once per worker.
 SIGINT and SIGTERM finish the running task, stop the tick and exit.
+
+With the database backend each worker also beats (web/workers.py) and queues again the
+running tasks of workers that stopped beating, so `kill -9` of a worker loses no task.
 """
 
 from __future__ import annotations
@@ -26,7 +29,13 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks.backends.base import BaseTaskBackend
 from django_tasks.base import Task
 
+from onewindow.web import workers
+
 logger = logging.getLogger("onewindow.worker")
+
+
+def _path(backend: BaseTaskBackend) -> str:
+    return f"{type(backend).__module__}.{type(backend).__qualname__}"
 
 
 def periodic_tasks() -> list[Task[Any, Any]]:
@@ -49,6 +58,22 @@ def tick(tasks: list[Task[Any, Any]]) -> None:
             periodic.enqueue()
         except Exception:  # one broken task or a queue hiccup must not stop the clock
             logger.exception("tick: could not enqueue %s", periodic.module_path)
+
+
+def beat_until(stop: threading.Event, worker_id: str, backend_name: str, seconds: float) -> None:
+    """Beat now and every `seconds`, requeueing dead workers' tasks, until `stop` is set."""
+    try:
+        while True:
+            try:
+                workers.beat(worker_id)
+                workers.requeue_orphans(backend_name)
+            except Exception:  # a locked or lost database: beat again next time
+                logger.exception("beat: could not reach the database")
+            close_old_connections()
+            if stop.wait(seconds):
+                return
+    finally:
+        close_old_connections()
 
 
 def tick_until(stop: threading.Event, tasks: list[Task[Any, Any]], seconds: float) -> None:
@@ -81,31 +106,55 @@ class Command(BaseCommand):
     def handle(self, *args: Any, once: bool, no_tick: bool, **options: Any) -> None:
         tasks = [] if no_tick else periodic_tasks()
         backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+        worker_id = get_random_string(32)
+        is_database = _path(backend).startswith("django_tasks_db.")
+        if is_database:
+            # Alive before the first claim, and what dead workers left is queued again.
+            workers.beat(worker_id)
+            workers.requeue_orphans(backend.alias)
         if once:
             tick(tasks)
-            self.run_tasks(backend, burst=True, stop=None)
+            self.run_tasks(backend, burst=True, stop=None, worker_id=worker_id)
             return
         stop = threading.Event()
-        ticker = threading.Thread(
-            target=tick_until,
-            args=(stop, tasks, settings.ONEWINDOW_TICK_SECONDS),
-            name="onewindow-tick",
-            daemon=True,
-        )
-        ticker.start()
+        threads = [
+            threading.Thread(
+                target=tick_until,
+                args=(stop, tasks, settings.ONEWINDOW_TICK_SECONDS),
+                name="onewindow-tick",
+                daemon=True,
+            )
+        ]
+        if is_database:
+            threads.append(
+                threading.Thread(
+                    target=beat_until,
+                    args=(stop, worker_id, backend.alias, workers.beat_seconds()),
+                    name="onewindow-beat",
+                    daemon=True,
+                )
+            )
+        for thread in threads:
+            thread.start()
         try:
-            self.run_tasks(backend, burst=False, stop=stop)
+            self.run_tasks(backend, burst=False, stop=stop, worker_id=worker_id)
         finally:
             stop.set()
-            ticker.join(timeout=30)
+            for thread in threads:
+                thread.join(timeout=30)
 
     def run_tasks(
-        self, backend: BaseTaskBackend, *, burst: bool, stop: threading.Event | None
+        self,
+        backend: BaseTaskBackend,
+        *,
+        burst: bool,
+        stop: threading.Event | None,
+        worker_id: str,
     ) -> None:
         """Run the backend's worker; with `burst`, until no task is ready."""
-        backend_path = f"{type(backend).__module__}.{type(backend).__qualname__}"
+        backend_path = _path(backend)
         if backend_path.startswith("django_tasks_db."):
-            self.run_database_worker(backend, burst=burst)
+            self.run_database_worker(backend, burst=burst, worker_id=worker_id)
         elif backend_path.startswith("django_tasks_rq."):
             self.run_rq_worker(backend, burst=burst)
         elif stop is not None:
@@ -113,7 +162,7 @@ class Command(BaseCommand):
             self.on_stop_signal(lambda: stop.set())
             stop.wait()
 
-    def run_database_worker(self, backend: BaseTaskBackend, *, burst: bool) -> None:
+    def run_database_worker(self, backend: BaseTaskBackend, *, burst: bool, worker_id: str) -> None:
         from django_tasks_db.management.commands.db_worker import Worker
 
         worker = Worker(
@@ -123,7 +172,7 @@ class Command(BaseCommand):
             backend_name=backend.alias,
             startup_delay=False,
             max_tasks=None,
-            worker_id=get_random_string(32),
+            worker_id=worker_id,
             excluded_queue_names=[],
         )
 

@@ -1,0 +1,13 @@
+"""Background work of the shared kernel: the worker's tick runs these every minute."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from onewindow.core import idempotency
+
+
+@task()
+def purge_idempotent_requests() -> int:
+    """Delete the stored answers of idempotent requests past their time (a day)."""
+    return idempotency.purge_expired()
