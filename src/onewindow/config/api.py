@@ -55,7 +55,10 @@ def problem_response(request: HttpRequest, document: dict[str, Any]) -> HttpResp
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
-    return problem_response(request, problem_from_error(error))
+    response = problem_response(request, problem_from_error(error))
+    if "retry_after" in error.params:  # a rate limit (429): when to try again, in seconds
+        response["Retry-After"] = str(int(error.params["retry_after"]))
+    return response
 
 
 @api.exception_handler(InvalidToken)

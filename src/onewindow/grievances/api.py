@@ -15,6 +15,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
+from onewindow.core import ratelimit
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.models import Division
 from onewindow.grievances import intake, mediation, reviews, selectors, services, text
@@ -404,6 +405,7 @@ class FollowUpIn(Schema):
 @router.post("/hotline/cases", response={201: CaseOut}, summary="Report a case")
 def report(request: HttpRequest, payload: CaseIn) -> Status[Case]:
     user = _user(request)
+    ratelimit.hit(ratelimit.HOTLINE_PER_ACCOUNT, ratelimit.account_of(user.pk))
     case = intake.submit_case(
         kind=payload.kind,
         text_in=payload.text,
