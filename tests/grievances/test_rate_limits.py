@@ -13,6 +13,7 @@ from django.test import Client
 
 from onewindow.grievances.models import Case
 from tests.grievances import factories
+from tests.grievances.test_open311 import _partner_key
 from tests.grievances.test_pages import FORM
 from tests.identity.factories import citizen, resident_id
 
@@ -88,3 +89,36 @@ def test_one_accounts_flood_on_the_api_is_a_problem_json_429(
         "/api/v1/hotline/cases", json.dumps(body), content_type="application/json"
     )
     assert again.status_code == 201
+
+
+def test_a_partner_app_is_counted_per_key_not_per_address(
+    divisions: dict[str, Any], settings: Any
+) -> None:
+    factories.world(divisions)
+    settings.ONEWINDOW_RATE_LIMITS = {
+        **settings.ONEWINDOW_RATE_LIMITS,
+        "hotline.partner": "2 per hour",
+        "hotline.address": "1 per hour",  # a partner's server is not an anonymous visitor
+    }
+    first, second = _partner_key(divisions), _partner_key(divisions)
+    server = Client(REMOTE_ADDR=STATION)
+
+    def post(key: str, number: int) -> Any:
+        return server.post(
+            "/open311/v2/requests.json",
+            {
+                "api_key": key,
+                "service_code": "city.refuse",
+                "address_string": f"北山路{number}号",
+                "description": "垃圾桶满了没人清运。",
+                "phone": f"1391111{number:04d}",
+                "first_name": "李",
+            },
+        )
+
+    assert [post(first, n).status_code for n in range(2)] == [201, 201]
+    refused = post(first, 3)
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 3600
+    assert "partner application" in refused.json()[0]["description"]
+    assert post(second, 4).status_code == 201

@@ -34,7 +34,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
-from limits.storage import Storage, storage_from_string
+from limits.storage import RedisStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 
 from onewindow.core import personal_data
@@ -223,7 +223,7 @@ class DatabaseStorage(Storage):
 def _storage(url: str) -> Storage:
     if not url:
         return DatabaseStorage(wrap_exceptions=True)
-    return storage_from_string(url, key_prefix="onewindow", wrap_exceptions=True)
+    return RedisStorage(url, key_prefix="onewindow", wrap_exceptions=True)
 
 
 def limiter() -> FixedWindowRateLimiter:
