@@ -100,6 +100,9 @@ def _sign_in_account(identifier: str) -> str:
     identifier = identifier.strip()
     if not identifier:
         return ""
+    if not identifier.isprintable() or len(identifier) > 64:
+        # Never a valid account name; control characters must not reach a query.
+        return "name:" + identifier.lower()
     user = services.find_user_by_identifier(identifier)
     return ratelimit.account_of(user.pk) if user is not None else "name:" + identifier.lower()
 
