@@ -56,8 +56,9 @@ def problem_response(request: HttpRequest, document: dict[str, Any]) -> HttpResp
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
     response = problem_response(request, problem_from_error(error))
-    if "retry_after" in error.params:  # a rate limit (429): when to try again, in seconds
-        response["Retry-After"] = str(int(error.params["retry_after"]))
+    retry_after = error.params.get("retry_after")
+    if error.status == 429 and isinstance(retry_after, int):
+        response["Retry-After"] = str(retry_after)
     return response
 
 
