@@ -15,9 +15,10 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
-from onewindow.core import ratelimit
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.models import Division
+from onewindow.core.ratelimit import HOTLINE_PER_ACCOUNT, account_of
+from onewindow.core.ratelimit import hit as hit_rate_limit
 from onewindow.grievances import intake, mediation, reviews, selectors, services, text
 from onewindow.grievances.models import (
     Case,
@@ -405,7 +406,7 @@ class FollowUpIn(Schema):
 @router.post("/hotline/cases", response={201: CaseOut}, summary="Report a case")
 def report(request: HttpRequest, payload: CaseIn) -> Status[Case]:
     user = _user(request)
-    ratelimit.hit(ratelimit.HOTLINE_PER_ACCOUNT, ratelimit.account_of(user.pk))
+    hit_rate_limit(HOTLINE_PER_ACCOUNT, account_of(user.pk))
     case = intake.submit_case(
         kind=payload.kind,
         text_in=payload.text,

@@ -66,6 +66,19 @@ def locked_out(request: HttpRequest, response: Any, credentials: Any) -> HttpRes
     return render(request, "identity/locked_out.html", {"form": form, "minutes": 30}, status=429)
 
 
+def _sign_in_account(identifier: str) -> str:
+    """What the per-account failure limit counts: the account the identifier names (by
+    name, mobile or ID number alike), else the identifier, so guessing names is limited too."""
+    identifier = identifier.strip()
+    if not identifier:
+        return ""
+    if not identifier.isprintable() or len(identifier) > 64:
+        # Never a valid account name; control characters must not reach a query.
+        return "name:" + identifier.lower()
+    user = services.find_user_by_identifier(identifier)
+    return ratelimit.account_of(user.pk) if user is not None else "name:" + identifier.lower()
+
+
 @sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
@@ -92,19 +105,6 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             )
         return HttpResponseRedirect(next_url)
     return render(request, "identity/sign_in.html", {"form": form, "next": next_url})
-
-
-def _sign_in_account(identifier: str) -> str:
-    """What the per-account failure limit counts: the account the identifier names (by
-    name, mobile or ID number alike), else the identifier, so guessing names is limited too."""
-    identifier = identifier.strip()
-    if not identifier:
-        return ""
-    if not identifier.isprintable() or len(identifier) > 64:
-        # Never a valid account name; control characters must not reach a query.
-        return "name:" + identifier.lower()
-    user = services.find_user_by_identifier(identifier)
-    return ratelimit.account_of(user.pk) if user is not None else "name:" + identifier.lower()
 
 
 @login_required
