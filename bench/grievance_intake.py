@@ -174,7 +174,6 @@ def main() -> None:
     settings.ONEWINDOW_HOTLINE_RATE_LIMITS = {
         "phone": (10**9, 60),
         "address": (10**9, 60),
-        "ip": (10**9, 60),
     }
     call_command("migrate", verbosity=0)
     texts = _texts(args.cases)

@@ -30,7 +30,10 @@ FORM = {
 def test_anyone_may_report_on_the_web_form_and_floods_get_a_429_page(
     divisions: dict[str, Any], settings: Any
 ) -> None:
-    settings.ONEWINDOW_HOTLINE_RATE_LIMITS = {"ip": (2, 60)}
+    settings.ONEWINDOW_RATE_LIMITS = {
+        **settings.ONEWINDOW_RATE_LIMITS,
+        "hotline.address": "2 per hour",
+    }
     factories.world(divisions)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
 

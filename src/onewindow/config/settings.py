@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "onewindow.web.middleware.ElderModeMiddleware",
+    "onewindow.web.middleware.RateLimitedMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -157,6 +158,36 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "onewindow.identity.views.locked_out"
 AXES_VERBOSE = False
 
+# Rate limits (onewindow.core.ratelimit; docs/adr/0009-rate-limits.md): "<count> per <n> <unit>",
+# fixed windows from the first hit. Counted in Redis when ONEWINDOW_RATE_LIMIT_URL names one
+# (redis://host:6379/2), else in the database: either way every server process shares them.
+# Signed-in people are counted per account, others per network address; behind reverse proxies
+# set ONEWINDOW_PROXY_COUNT so the address is the client's, not the proxy's.
+ONEWINDOW_RATE_LIMIT_URL = env_str("ONEWINDOW_RATE_LIMIT_URL", "")
+if ONEWINDOW_RATE_LIMIT_URL and not ONEWINDOW_RATE_LIMIT_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured("ONEWINDOW_RATE_LIMIT_URL must be a redis:// or rediss:// URL")
+ONEWINDOW_PROXY_COUNT = int(env_str("ONEWINDOW_PROXY_COUNT", "0"))
+ONEWINDOW_RATE_LIMITS: dict[str, str] = {
+    # Opening accounts: tries per address; valid registrations per mobile number.
+    "registration.address": "20 per hour",
+    "registration.mobile": "5 per hour",
+    # Password reset requests (each sends an email) per address and per email address.
+    "password_reset.address": "10 per hour",
+    "password_reset.email": "3 per hour",
+    # Failed sign-ins across accounts from one address (password spraying), and against one
+    # account from anywhere; django-axes also locks one account at one address after 5.
+    "sign_in_failures.address": "30 per 15 minutes",
+    "sign_in_failures.account": "20 per hour",
+    # The public verifier (/verify/, POST /api/v1/verify).
+    "verify.address": "100 per 10 minutes",
+    "verify.account": "300 per 10 minutes",
+    # Hotline reports on the web, the API and Open311 (per partner key); the limits per phone
+    # number and per reported place are in ONEWINDOW_HOTLINE_RATE_LIMITS (grievances.intake).
+    "hotline.address": "20 per hour",
+    "hotline.account": "30 per hour",
+    "hotline.partner": "600 per hour",
+}
+
 OTP_TOTP_ISSUER = "OneWindow"
 
 LANGUAGE_CODE = "en"
@@ -220,6 +251,7 @@ ONEWINDOW_PERIODIC_TASKS: list[str] = [
     "onewindow.ledger.tasks.audit",
     "onewindow.applications.tasks.audit",
     "onewindow.core.tasks.purge_idempotent_requests",
+    "onewindow.core.tasks.purge_rate_counters",
 ]
 ONEWINDOW_AUDIT_SECONDS = float(env_str("ONEWINDOW_AUDIT_SECONDS", "3600"))
 

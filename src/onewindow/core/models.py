@@ -93,3 +93,16 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.key}"
+
+
+class RateCounter(models.Model):
+    """One window of one rate limit for one requester (core.ratelimit), when the counters
+    live in the database. `key` holds a keyed hash, never an address or number; rows whose
+    window has ended are deleted by the worker's tick."""
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.FloatField(db_index=True)  # seconds since the epoch, as `limits` uses
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
+from onewindow.core import ratelimit
 from onewindow.credentials import selectors, services
 from onewindow.credentials.models import Credential, CredentialShare
 from onewindow.identity.decorators import verified_officer
@@ -177,6 +178,9 @@ class VerdictOut(Schema):
     summary="Verify a credential or QR payload (no sign-in): valid, or exactly why not",
 )
 def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
+    ratelimit.hit_requester(
+        request, per_address=ratelimit.VERIFY_PER_ADDRESS, per_account=ratelimit.VERIFY_PER_ACCOUNT
+    )
     checked = selectors.check(payload.credential)
     return {
         **checked.verdict.as_dict(),

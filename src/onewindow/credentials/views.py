@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from onewindow.core import ratelimit
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.credentials import pdf, selectors, services
 from onewindow.credentials.forms import ShareForm, StatusForm, VerifyForm
@@ -166,6 +167,12 @@ def revoke_share(request: HttpRequest, share_id: int) -> HttpResponse:
 def verify(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.POST or None, request.FILES or None)
     checked = None
+    if request.method == "POST":
+        ratelimit.hit_requester(
+            request,
+            per_address=ratelimit.VERIFY_PER_ADDRESS,
+            per_account=ratelimit.VERIFY_PER_ACCOUNT,
+        )
     if request.method == "POST" and form.is_valid():
         checked = selectors.check(form.cleaned_data["credential"])
     return render(request, "credentials/verify.html", {"form": form, "checked": checked})

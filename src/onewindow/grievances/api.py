@@ -17,6 +17,8 @@ from ninja.security import django_auth
 
 from onewindow.core.errors import DomainError, NotFound, documented_problems
 from onewindow.core.models import Division
+from onewindow.core.ratelimit import HOTLINE_PER_ACCOUNT, account_of
+from onewindow.core.ratelimit import hit as hit_rate_limit
 from onewindow.grievances import intake, mediation, reviews, selectors, services, text
 from onewindow.grievances.models import (
     Case,
@@ -409,6 +411,7 @@ class FollowUpIn(Schema):
 )
 def report(request: HttpRequest, payload: CaseIn) -> Status[Case]:
     user = _user(request)
+    hit_rate_limit(HOTLINE_PER_ACCOUNT, account_of(user.pk))
     case = intake.submit_case(
         kind=payload.kind,
         text_in=payload.text,

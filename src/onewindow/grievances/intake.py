@@ -2,12 +2,15 @@
 
 `submit_case` is the one door: the web form, the hotline agent's console, the village agent
 and the Open311 API all call it. It checks the input (every field's error at once, nothing
-written), refuses floods from one phone number, address or network address, asks the
+written), refuses floods from one phone number or about one address, asks the
 classifier where the case belongs (outside the transaction: it is pure CPU), and then in one
 transaction writes the case, its reporter and photos, routes it (to the competent department
 of the proposed kind for the case's division, or to the dispatcher's queue below the
 confidence threshold), records the routing decision in the ledger and proposes merges with
 recent similar cases at the same place.
+
+Who sends is limited at the doors (web form, API, Open311) by `core.ratelimit`: per account
+when signed in, per network address otherwise, per key for partner apps.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from onewindow.core import personal_data
 from onewindow.core.divisions import Level
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
+from onewindow.core.ratelimit import RateLimited
 from onewindow.core.validators import normalise_mobile, validate_mobile
 from onewindow.grievances import routing, sla, text
 from onewindow.grievances.models import (
@@ -69,11 +73,6 @@ DUPLICATE_SIMILARITY = 0.4
 DUPLICATE_DISTANCE_M = 300.0
 
 
-class RateLimited(DomainError):
-    status = 429
-    code = "rate_limited"
-
-
 @dataclass(frozen=True)
 class Contact:
     """Who reports: a signed-in user, a caller's name and number, or nobody (anonymous)."""
@@ -108,9 +107,9 @@ class _Checked:
 
 
 def _rate_limits() -> dict[str, tuple[int, int]]:
-    """(most reports, in so many minutes) per phone number, address and network address."""
+    """(most reports, in so many minutes) per phone number and per reported address."""
     configured: dict[str, tuple[int, int]] = getattr(settings, "ONEWINDOW_HOTLINE_RATE_LIMITS", {})
-    return {"phone": (5, 60), "address": (5, 60), "ip": (20, 60), **configured}
+    return {"phone": (5, 60), "address": (5, 60), **configured}
 
 
 def normalise_phone(value: str) -> str:
@@ -219,9 +218,10 @@ def _check(
     return _Checked(text=body, phone=phone, photos=checked_photos)
 
 
-def check_rate_limits(*, phone: str, address: str, ip: str, now: datetime) -> None:
-    """Refuse a flood: too many reports from one number, one address or one network address
-    within the window. Counted from the stored reports, so every server process agrees."""
+def check_rate_limits(*, phone: str, address: str, now: datetime) -> None:
+    """Refuse a flood: too many reports from one number or about one address within the
+    window, whoever sends them (staff channels too). Counted from the stored reports, so
+    every server process agrees. Who sends is limited at the doors (core.ratelimit)."""
     limits = _rate_limits()
     checks: list[tuple[str, Q, Any]] = []
     if phone:
@@ -243,17 +243,6 @@ def check_rate_limits(*, phone: str, address: str, ip: str, now: datetime) -> No
                 _(
                     "Too many reports about this address: at most %(count)d in %(minutes)d "
                     "minutes. The cases already filed are being handled."
-                ),
-            )
-        )
-    if ip:
-        checks.append(
-            (
-                "ip",
-                Q(ip_hash=personal_data.lookup_hash(ip, context=IP_CONTEXT)),
-                _(
-                    "Too many reports from your network: at most %(count)d in %(minutes)d "
-                    "minutes. Please try again later."
                 ),
             )
         )
@@ -429,7 +418,7 @@ def submit_case(
     checked = _check(kind=kind, text_in=text_in, contact=contact, location=location, photos=photos)
     latitude, longitude = check_location(location.latitude, location.longitude)
     address = " ".join(location.address.split())
-    check_rate_limits(phone=checked.phone, address=address, ip=ip, now=now)
+    check_rate_limits(phone=checked.phone, address=address, now=now)
     proposal: routing.RoutingProposal | None
     if category:
         if category not in routing.CATEGORIES:

@@ -26,10 +26,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from onewindow.core import ratelimit
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
+from onewindow.core.ratelimit import RateLimited
 from onewindow.grievances import routing, selectors, services, text
-from onewindow.grievances.intake import Contact, Location, RateLimited, submit_case
+from onewindow.grievances.intake import Contact, Location, submit_case
 from onewindow.grievances.models import (
     Case,
     CaseKind,
@@ -336,6 +338,7 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     name = " ".join(p for p in (data.get("first_name", ""), data.get("last_name", "")) if p)
     phone = data.get("phone", "")
     try:
+        ratelimit.hit(ratelimit.HOTLINE_PER_PARTNER, f"partner:{client.pk}")
         case = submit_case(
             kind=kind,
             text_in=data.get("description", ""),

@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onewindow.core import personal_data
+from onewindow.core import personal_data, ratelimit
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.models import Division
+from onewindow.core.ratelimit import RateLimited
 from onewindow.grievances import forms, intake, mediation, reviews, selectors, services, text
 from onewindow.grievances.api import may_see_trends, parse_week
 from onewindow.grievances.models import (
@@ -57,7 +58,7 @@ def _require(request: HttpRequest, role: str) -> User:
 
 
 def _rate_limited(
-    request: HttpRequest, error: intake.RateLimited, template: str, context: dict[str, Any]
+    request: HttpRequest, error: RateLimited, template: str, context: dict[str, Any]
 ) -> HttpResponse:
     context = {**context, "rate_limited": str(error)}
     response = render(request, template, context, status=429)
@@ -89,6 +90,13 @@ def new(request: HttpRequest) -> HttpResponse:
             for f in request.FILES.getlist("photos")[: intake.MAX_PHOTOS + 1]
         ]
         try:
+            # Signed in (a resident, or a village agent acting for one): per account, so
+            # neighbours at one station do not share a limit; anonymous: per address.
+            ratelimit.hit_requester(
+                request,
+                per_address=ratelimit.HOTLINE_PER_ADDRESS,
+                per_account=ratelimit.HOTLINE_PER_ACCOUNT,
+            )
             case = intake.submit_case(
                 kind=data["kind"],
                 text_in=data["text"],
@@ -111,7 +119,7 @@ def new(request: HttpRequest) -> HttpResponse:
                 ip=str(request.META.get("REMOTE_ADDR", "")),
                 recorded_by=consent.agent if consent else None,
             )
-        except intake.RateLimited as error:
+        except RateLimited as error:
             return _rate_limited(request, error, "grievances/new.html", context)
         except DomainError as error:
             _show(form, error)
@@ -271,7 +279,7 @@ def console(request: HttpRequest) -> HttpResponse:
                 urgency=data["urgency"],
                 recorded_by=agent,
             )
-        except intake.RateLimited as error:
+        except RateLimited as error:
             return _rate_limited(request, error, "grievances/console.html", context)
         except DomainError as error:
             _show(form, error)

@@ -43,7 +43,7 @@ urlpatterns = [
     path("assist/stop/", views.assist_stop, name="assist-stop"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
+        views.PasswordResetView.as_view(
             template_name="identity/password_reset.html",
             email_template_name="identity/password_reset_email.txt",
             subject_template_name="identity/password_reset_subject.txt",

@@ -10,7 +10,9 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,8 +24,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from onewindow.core import ratelimit
 from onewindow.core.errors import DomainError
 from onewindow.core.personal_data import mask_name
+from onewindow.core.validators import normalise_mobile
 from onewindow.identity import oidc, security, selectors, services
 from onewindow.identity.decorators import assistant_required, officer_required
 from onewindow.identity.forms import (
@@ -63,12 +67,35 @@ def locked_out(request: HttpRequest, response: Any, credentials: Any) -> HttpRes
     return render(request, "identity/locked_out.html", {"form": form, "minutes": 30}, status=429)
 
 
+def _sign_in_account(identifier: str) -> str:
+    """What the per-account failure limit counts: the account the identifier names (by
+    name, mobile or ID number alike), else the identifier, so guessing names is limited too."""
+    identifier = identifier.strip()
+    if not identifier:
+        return ""
+    if not identifier.isprintable() or len(identifier) > 64:
+        # Never a valid account name; control characters must not reach a query.
+        return "name:" + identifier.lower()
+    user = services.find_user_by_identifier(identifier)
+    return ratelimit.account_of(user.pk) if user is not None else "name:" + identifier.lower()
+
+
 @sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 @continues_sign_on
 def sign_in(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request, "")
     form = SignInForm(request, data=request.POST or None)
+    if request.method == "POST":
+        # Failures are counted per address across accounts (password spraying) and per
+        # account from anywhere; past either limit no password is even tried.
+        address = ratelimit.address_of(request)
+        account = _sign_in_account(request.POST.get("username", ""))
+        ratelimit.check(ratelimit.SIGN_IN_FAILURES_PER_ADDRESS, address)
+        ratelimit.check(ratelimit.SIGN_IN_FAILURES_PER_ACCOUNT, account)
+        if not form.is_valid() and form.has_error(NON_FIELD_ERRORS, "invalid_login"):
+            ratelimit.record(ratelimit.SIGN_IN_FAILURES_PER_ADDRESS, address)
+            ratelimit.record(ratelimit.SIGN_IN_FAILURES_PER_ACCOUNT, account)
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
         # Without a page to return to, officers land on their own home, citizens on theirs.
@@ -165,8 +192,12 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def register_citizen(request: HttpRequest) -> HttpResponse:
     form = CitizenRegistrationForm(request.POST or None)
+    if request.method == "POST":
+        ratelimit.hit(ratelimit.REGISTRATION_PER_ADDRESS, ratelimit.address_of(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        mobile = normalise_mobile(data["mobile"])
+        ratelimit.hit(ratelimit.REGISTRATION_PER_MOBILE, "mobile:" + mobile if mobile else "")
         try:
             user = services.register_citizen(
                 username=data["username"],
@@ -184,6 +215,17 @@ def register_citizen(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your account is ready. Welcome to OneWindow."))
             return HttpResponseRedirect(reverse("identity:profile"))
     return render(request, "identity/register_citizen.html", {"form": form})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, limited per network address and per email address (each
+    request sends an email; the limit keeps the form from becoming a mail cannon)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        ratelimit.hit(ratelimit.PASSWORD_RESET_PER_ADDRESS, ratelimit.address_of(request))
+        email = str(request.POST.get("email", "")).strip().lower()
+        ratelimit.hit(ratelimit.PASSWORD_RESET_PER_EMAIL, "email:" + email if email else "")
+        return super().post(request, *args, **kwargs)
 
 
 @login_required
