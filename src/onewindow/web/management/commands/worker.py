@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from argparse import ArgumentParser
 from collections.abc import Callable
 from types import FrameType
@@ -25,8 +26,16 @@ from django.utils.module_loading import import_string
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks.backends.base import BaseTaskBackend
 from django_tasks.base import Task
+from django_tasks_rq.backend import RQBackend
+
+from onewindow.core.outages import is_outage
+from onewindow.core.task_queue import DurableRQBackend, relay_held_tasks, requeue_stranded
 
 logger = logging.getLogger("onewindow.worker")
+# How often every worker looks for tasks held in the database while Redis was away.
+RELAY_SECONDS = 1.0
+# The longest wait between attempts to reach Redis again.
+REDIS_RETRY_SECONDS = 2.0
 
 
 def periodic_tasks() -> list[Task[Any, Any]]:
@@ -49,6 +58,31 @@ def tick(tasks: list[Task[Any, Any]]) -> None:
             periodic.enqueue()
         except Exception:  # one broken task or a queue hiccup must not stop the clock
             logger.exception("tick: could not enqueue %s", periodic.module_path)
+
+
+def relay_once(backend: DurableRQBackend) -> int:
+    """Hand tasks held during a Redis outage to Redis, and put back jobs a worker lost with
+    Redis before starting them; how many held tasks went (0 while Redis is away)."""
+    relayed = 0
+    try:
+        for queue_name in sorted(backend.queues):
+            requeue_stranded(queue_name)
+        while moved := relay_held_tasks(backend):
+            relayed += moved
+    except Exception as error:  # the database may be away too: the next round tries again
+        if is_outage(error):
+            logger.warning("relay: held tasks wait (%s)", error)
+        else:
+            logger.exception("relay: could not hand held tasks to Redis")
+    finally:
+        close_old_connections()
+    return relayed
+
+
+def relay_until(stop: threading.Event, backend: DurableRQBackend, seconds: float) -> None:
+    """Relay held tasks every `seconds` until `stop` is set (runs in its own thread)."""
+    while not stop.wait(seconds):
+        relay_once(backend)
 
 
 def tick_until(stop: threading.Event, tasks: list[Task[Any, Any]], seconds: float) -> None:
@@ -106,7 +140,7 @@ class Command(BaseCommand):
         backend_path = f"{type(backend).__module__}.{type(backend).__qualname__}"
         if backend_path.startswith("django_tasks_db."):
             self.run_database_worker(backend, burst=burst)
-        elif backend_path.startswith("django_tasks_rq."):
+        elif isinstance(backend, RQBackend):
             self.run_rq_worker(backend, burst=burst)
         elif stop is not None:
             # Backends that run tasks as they are enqueued (immediate, dummy): only tick.
@@ -137,11 +171,42 @@ class Command(BaseCommand):
 
     def run_rq_worker(self, backend: BaseTaskBackend, *, burst: bool) -> None:
         import django_rq
-        from django_tasks_rq import Job
+        import redis.exceptions
 
-        # RQ installs its own SIGINT/SIGTERM handlers: a warm stop after the running job.
-        worker = django_rq.get_worker(*sorted(backend.queues), job_class=Job)
-        worker.work(burst=burst, with_scheduler=True)
+        from onewindow.core.task_queue import OutageRetryJob
+
+        relay_stop = threading.Event()
+        if isinstance(backend, DurableRQBackend):
+            if burst:
+                relay_once(backend)
+            else:
+                threading.Thread(
+                    target=relay_until,
+                    args=(relay_stop, backend, RELAY_SECONDS),
+                    name="onewindow-relay",
+                    daemon=True,
+                ).start()
+        try:
+            while True:
+                # RQ installs its own SIGINT/SIGTERM handlers: a warm stop after the running
+                # job. It quits on some Redis errors too; then wait for Redis and start again,
+                # so a Redis restart never needs a worker restart.
+                # Maintenance every 30 s, not 10 min: it restarts the scheduler (deferred and
+                # retried jobs) that died with Redis.
+                worker = django_rq.get_worker(
+                    *sorted(backend.queues), job_class=OutageRetryJob, maintenance_interval=30
+                )
+                worker.max_connection_wait_time = REDIS_RETRY_SECONDS  # reconnect promptly
+                try:
+                    worker.work(burst=burst, with_scheduler=True)
+                except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
+                    logger.warning("Redis unreachable (%s); starting again", error)
+                if burst or worker._stop_requested:
+                    return
+                logger.warning("the RQ worker quit without a stop signal; starting again")
+                time.sleep(REDIS_RETRY_SECONDS)
+        finally:
+            relay_stop.set()
 
     def on_stop_signal(self, finish: Callable[[], None]) -> None:
         def handler(signum: int, frame: FrameType | None) -> None:
