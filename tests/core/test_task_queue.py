@@ -151,3 +151,13 @@ def test_a_job_taken_but_never_started_goes_back_on_its_queue(redis_back: Any) -
     assert requeue_stranded("default") == 0
     assert redis_back.job_ids == [job.id]
     assert intermediate.get_job_ids() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_started_while_redis_is_away_keeps_what_is_held(redis_away: None) -> None:
+    _message()
+
+    call_command("worker", "--once")  # neither raises nor drops the held task
+
+    delivery = HeldTask.objects.filter(task_path="onewindow.notify.tasks.deliver_message")
+    assert delivery.count() == 1

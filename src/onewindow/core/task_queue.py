@@ -24,8 +24,10 @@ from django_tasks.base import TASK_MAX_PRIORITY, Task, TaskResult, TaskResultSta
 from django_tasks.signals import task_enqueued
 from django_tasks.utils import get_random_id
 from django_tasks_rq.backend import Job, RQBackend, failed_callback, success_callback
+from rq.callbacks import Callback
 from rq.exceptions import DuplicateJobError
-from rq.job import Callback, JobStatus, Retry
+from rq.job import Job as RQJob
+from rq.job import JobStatus, Retry
 
 from onewindow.core.models import HeldTask
 from onewindow.core.outages import is_outage
@@ -129,13 +131,13 @@ class DurableRQBackend(RQBackend):
 
     def hand_over(
         self, job_id: str, task: Task[Any, Any], args: list[Any], kwargs: dict[str, Any]
-    ) -> Job:
+    ) -> RQJob:
         """Put the job on its Redis queue (or schedule it), unless a job with this id is there.
 
         Raises redis.exceptions.ConnectionError or TimeoutError when Redis is unreachable.
         """
         queue = django_rq.get_queue(task.queue_name, job_class=OutageRetryJob)
-        job: Job = queue.create_job(
+        job = queue.create_job(
             task.module_path,
             args=args,
             kwargs=kwargs,

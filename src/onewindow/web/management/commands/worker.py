@@ -172,6 +172,7 @@ class Command(BaseCommand):
     def run_rq_worker(self, backend: BaseTaskBackend, *, burst: bool) -> None:
         import django_rq
         import redis.exceptions
+        from rq.exceptions import StopRequested
 
         from onewindow.core.task_queue import OutageRetryJob
 
@@ -189,22 +190,24 @@ class Command(BaseCommand):
         try:
             while True:
                 # RQ installs its own SIGINT/SIGTERM handlers: a warm stop after the running
-                # job. It quits on some Redis errors too; then wait for Redis and start again,
-                # so a Redis restart never needs a worker restart.
+                # job. It quits on some Redis errors, and cannot even start without Redis;
+                # then wait and start again, so a Redis restart never needs a worker restart.
                 # Maintenance every 30 s, not 10 min: it restarts the scheduler (deferred and
                 # retried jobs) that died with Redis.
-                worker = django_rq.get_worker(
-                    *sorted(backend.queues), job_class=OutageRetryJob, maintenance_interval=30
-                )
-                worker.max_connection_wait_time = REDIS_RETRY_SECONDS  # reconnect promptly
+                worker = None
                 try:
+                    worker = django_rq.get_worker(
+                        *sorted(backend.queues), job_class=OutageRetryJob, maintenance_interval=30
+                    )
+                    worker.max_connection_wait_time = REDIS_RETRY_SECONDS  # reconnect promptly
                     worker.work(burst=burst, with_scheduler=True)
                 except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
                     logger.warning("Redis unreachable (%s); starting again", error)
-                if burst or worker._stop_requested:
+                if burst or (worker is not None and worker._stop_requested):
                     return
-                logger.warning("the RQ worker quit without a stop signal; starting again")
                 time.sleep(REDIS_RETRY_SECONDS)
+        except StopRequested:  # a stop signal while waiting for Redis: nothing is running
+            return
         finally:
             relay_stop.set()
 
