@@ -243,6 +243,7 @@ class Answer:
     retry_after: str | None
     content_type: str
     body: bytes
+    port: int = 0
 
 
 @dataclass
@@ -292,6 +293,7 @@ class Load:
         finally:
             connection.close()
         answer.seconds = time.monotonic() - began
+        answer.port = port
         with self.lock:
             self.answers.append(answer)
         return answer
@@ -630,4 +632,9 @@ def test_database_and_redis_going_away_under_load_lose_nothing(site: Site) -> No
     assert all(
         kinds.index("done") == len(kinds) - 1 for kinds in by_job.values() if "done" in kinds
     ), "a job started again after it had completed"
+    # Scale-out: both servers filed, both workers ran jobs
+    filed_on = Counter(a.port for a in answers if a.kind == "file" and a.status == 201)
+    assert len(filed_on) == len(ports), filed_on
+    ran_in = Counter(line["pid"] for line in lines if line["kind"] == "done")
+    assert set(ran_in) == {pids[name] for name in workers}, ran_in
     assert load_ended - began < 240, summary
