@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from onewindow.config.env import env_bool, secret_from_env_or_file
+from onewindow.config.env import env_bool, redis_url_with_timeouts, secret_from_env_or_file
 
 
 def test_secret_is_generated_once_into_a_private_file(
@@ -45,3 +45,12 @@ def test_a_misspelt_boolean_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> 
 
     with pytest.raises(ValueError, match="TEST_FLAG"):
         env_bool("TEST_FLAG", default=False)
+
+
+def test_redis_url_gets_bounded_timeouts_unless_it_names_its_own() -> None:
+    assert redis_url_with_timeouts("redis://cache:6379/0") == (
+        "redis://cache:6379/0?socket_connect_timeout=2&socket_timeout=5"
+    )
+    assert redis_url_with_timeouts("rediss://cache:6380/1?socket_timeout=30") == (
+        "rediss://cache:6380/1?socket_timeout=30&socket_connect_timeout=2"
+    )

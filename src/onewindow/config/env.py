@@ -9,6 +9,7 @@ import base64
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from onewindow.core.keyfiles import retired_keys, rsa_key_from_env_or_file
 
@@ -16,10 +17,21 @@ __all__ = [
     "env_bool",
     "env_list",
     "env_str",
+    "redis_url_with_timeouts",
     "retired_keys",
     "rsa_key_from_env_or_file",
     "secret_from_env_or_file",
 ]
+
+
+def redis_url_with_timeouts(url: str) -> str:
+    """`url` with bounded connect and read timeouts unless it names its own: an unreachable
+    Redis must fail a call within seconds, never hang it."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("socket_connect_timeout", "2")
+    query.setdefault("socket_timeout", "5")
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def env_str(name: str, default: str) -> str:

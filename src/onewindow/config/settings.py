@@ -15,6 +15,7 @@ from onewindow.config.env import (
     env_bool,
     env_list,
     env_str,
+    redis_url_with_timeouts,
     retired_keys,
     rsa_key_from_env_or_file,
     secret_from_env_or_file,
@@ -114,10 +115,19 @@ def _database(url: str) -> dict[str, Any]:
         # A pool per server process: granian runs many threads per worker, and a persistent
         # connection per thread exhausted PostgreSQL's connections under load (see bench/).
         config["CONN_MAX_AGE"] = 0
-        config.setdefault("OPTIONS", {})["pool"] = {
+        # The database going away must give quick 503s, not hung requests, and the pool
+        # must find it again by itself: a bounded connect, a bounded wait for a pooled
+        # connection, a check of each connection handed out (a restart breaks them all),
+        # and reconnect attempts given up after 10 s so the next request starts afresh
+        # instead of waiting behind a backoff grown long during the outage.
+        config["CONN_HEALTH_CHECKS"] = True
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", int(env_str("ONEWINDOW_DB_CONNECT_TIMEOUT", "3")))
+        options["pool"] = {
             "min_size": 1,
             "max_size": int(env_str("ONEWINDOW_DB_POOL_SIZE", "8")),
-            "timeout": 10,
+            "timeout": float(env_str("ONEWINDOW_DB_POOL_TIMEOUT", "5")),
+            "reconnect_timeout": 10,
         }
     return config
 
@@ -230,10 +240,14 @@ ONEWINDOW_SITE_URL = env_str("ONEWINDOW_SITE_URL", "http://127.0.0.1:8000")
 TASKS_URL = env_str("ONEWINDOW_TASKS_URL", "")
 if TASKS_URL.startswith(("redis://", "rediss://")):
     INSTALLED_APPS.append("django_rq")
-    RQ_QUEUES = {"default": {"URL": TASKS_URL}}
+    RQ_QUEUES = {"default": {"URL": redis_url_with_timeouts(TASKS_URL)}}
+    # Tasks that cannot reach Redis wait in the database until it returns (docs/adr/0009).
     TASKS: dict[str, dict[str, Any]] = {
-        "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+        "default": {"BACKEND": "onewindow.core.task_queue.DurableRQBackend", "QUEUES": ["default"]}
     }
+    # Jobs run in the worker process itself: its relay and tick threads share its database
+    # pool, which a forked job process would inherit mid-use.
+    RQ = {"WORKER_CLASS": "rq.worker.SimpleWorker"}
 elif TASKS_URL:
     raise ImproperlyConfigured("ONEWINDOW_TASKS_URL must be a redis:// or rediss:// URL")
 else:

@@ -106,3 +106,26 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class HeldTask(models.Model):
+    """A background task that could not reach Redis when it was enqueued.
+
+    `core.task_queue.DurableRQBackend` writes it here instead, and the worker's relay hands it
+    to Redis under the same job id once Redis answers again (see docs/adr/0009).
+    """
+
+    job_id = models.CharField(max_length=64, unique=True)
+    task_path = models.CharField(max_length=255)
+    queue_name = models.CharField(max_length=100)
+    priority = models.SmallIntegerField(default=0)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    run_after = models.DateTimeField(null=True, blank=True)
+    held_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.task_path} ({self.job_id})"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from argparse import ArgumentParser
 from collections.abc import Callable
 from types import FrameType
@@ -28,10 +29,17 @@ from django.utils.module_loading import import_string
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks.backends.base import BaseTaskBackend
 from django_tasks.base import Task
+from django_tasks_rq.backend import RQBackend
 
+from onewindow.core.outages import is_outage
+from onewindow.core.task_queue import DurableRQBackend, relay_held_tasks, requeue_stranded
 from onewindow.web import workers
 
 logger = logging.getLogger("onewindow.worker")
+# How often every worker looks for tasks held in the database while Redis was away.
+RELAY_SECONDS = 1.0
+# The longest wait between attempts to reach Redis again.
+REDIS_RETRY_SECONDS = 2.0
 
 
 def _path(backend: BaseTaskBackend) -> str:
@@ -74,6 +82,31 @@ def beat_until(stop: threading.Event, worker_id: str, backend_name: str, seconds
                 return
     finally:
         close_old_connections()
+
+
+def relay_once(backend: DurableRQBackend) -> int:
+    """Hand tasks held during a Redis outage to Redis, and put back jobs a worker lost with
+    Redis before starting them; how many held tasks went (0 while Redis is away)."""
+    relayed = 0
+    try:
+        for queue_name in sorted(backend.queues):
+            requeue_stranded(queue_name)
+        while moved := relay_held_tasks(backend):
+            relayed += moved
+    except Exception as error:  # the database may be away too: the next round tries again
+        if is_outage(error):
+            logger.warning("relay: held tasks wait (%s)", error)
+        else:
+            logger.exception("relay: could not hand held tasks to Redis")
+    finally:
+        close_old_connections()
+    return relayed
+
+
+def relay_until(stop: threading.Event, backend: DurableRQBackend, seconds: float) -> None:
+    """Relay held tasks every `seconds` until `stop` is set (runs in its own thread)."""
+    while not stop.wait(seconds):
+        relay_once(backend)
 
 
 def tick_until(stop: threading.Event, tasks: list[Task[Any, Any]], seconds: float) -> None:
@@ -155,7 +188,7 @@ class Command(BaseCommand):
         backend_path = _path(backend)
         if backend_path.startswith("django_tasks_db."):
             self.run_database_worker(backend, burst=burst, worker_id=worker_id)
-        elif backend_path.startswith("django_tasks_rq."):
+        elif isinstance(backend, RQBackend):
             self.run_rq_worker(backend, burst=burst)
         elif stop is not None:
             # Backends that run tasks as they are enqueued (immediate, dummy): only tick.
@@ -186,11 +219,45 @@ class Command(BaseCommand):
 
     def run_rq_worker(self, backend: BaseTaskBackend, *, burst: bool) -> None:
         import django_rq
-        from django_tasks_rq import Job
+        import redis.exceptions
+        from rq.exceptions import StopRequested
 
-        # RQ installs its own SIGINT/SIGTERM handlers: a warm stop after the running job.
-        worker = django_rq.get_worker(*sorted(backend.queues), job_class=Job)
-        worker.work(burst=burst, with_scheduler=True)
+        from onewindow.core.task_queue import OutageRetryJob
+
+        relay_stop = threading.Event()
+        if isinstance(backend, DurableRQBackend):
+            if burst:
+                relay_once(backend)
+            else:
+                threading.Thread(
+                    target=relay_until,
+                    args=(relay_stop, backend, RELAY_SECONDS),
+                    name="onewindow-relay",
+                    daemon=True,
+                ).start()
+        try:
+            while True:
+                # RQ installs its own SIGINT/SIGTERM handlers: a warm stop after the running
+                # job. It quits on some Redis errors, and cannot even start without Redis;
+                # then wait and start again, so a Redis restart never needs a worker restart.
+                # Maintenance every 30 s, not 10 min: it restarts the scheduler (deferred and
+                # retried jobs) that died with Redis.
+                worker = None
+                try:
+                    worker = django_rq.get_worker(
+                        *sorted(backend.queues), job_class=OutageRetryJob, maintenance_interval=30
+                    )
+                    worker.max_connection_wait_time = REDIS_RETRY_SECONDS  # reconnect promptly
+                    worker.work(burst=burst, with_scheduler=True)
+                except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
+                    logger.warning("Redis unreachable (%s); starting again", error)
+                if burst or (worker is not None and worker._stop_requested):
+                    return
+                time.sleep(REDIS_RETRY_SECONDS)
+        except StopRequested:  # a stop signal while waiting for Redis: nothing is running
+            return
+        finally:
+            relay_stop.set()
 
     def on_stop_signal(self, finish: Callable[[], None]) -> None:
         def handler(signum: int, frame: FrameType | None) -> None:
