@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "onewindow.web.middleware.ElderModeMiddleware",
+    # After the language, the user and elder mode, so its refusal page is in the shell.
+    "onewindow.web.middleware.PlainInputMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

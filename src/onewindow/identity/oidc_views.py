@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse
-from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.exceptions import InvalidOIDCClientError, OAuthToolkitError
 from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView
 from oauthlib.openid.connect.core.exceptions import ConsentRequired, LoginRequired
 
@@ -125,6 +125,16 @@ class LogoutView(RPInitiatedLogoutView):
     """RP-initiated logout: the client's tokens for the person go, and so does the session."""
 
     template_name = "identity/oidc/logout_confirm.html"
+
+    def get_request_application(self, id_token: Any, client_id: str | None) -> Client | None:
+        """The client asking, by `client_id` or the ID token's; an unknown `client_id` is the
+        toolkit's "unknown client" error page (400), not the exception it would raise."""
+        if client_id:
+            found = Client.objects.filter(client_id=client_id).first()
+            if found is None:
+                raise InvalidOIDCClientError()
+            return found
+        return id_token.application if id_token else None
 
     def do_logout(
         self,
