@@ -1,0 +1,71 @@
+"""schemathesis over the whole OpenAPI document of /api/v1: every operation, as anonymous,
+as a resident and as an officer (second factor given), through the Django WSGI app in
+process. No answer may be a server error or break the response schema it documents.
+
+Examples are bounded (EXAMPLES per operation and person) so the run takes a minute or two;
+raise ONEWINDOW_FUZZ_EXAMPLES for a deeper run.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from tests.web import hostile
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLES = int(os.environ.get("ONEWINDOW_FUZZ_EXAMPLES", "6"))
+CSRF_TOKEN = "f" * 32
+
+
+def test_no_operation_answers_with_a_server_error_or_off_its_schema(
+    divisions: dict[str, Any],
+) -> None:
+    world = hostile.build(divisions)
+    app = get_wsgi_application()
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    people: dict[str, dict[str, str]] = {"anonymous": {}}
+    for user in (world.resident, world.officer):
+        session = hostile.browser(user).cookies["sessionid"].value
+        people[user.username] = {"Cookie": f"sessionid={session}; csrftoken={CSRF_TOKEN}"}
+
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) > 60  # the whole document
+    failures: list[str] = []
+    for operation in operations:
+        for person, cookie in people.items():
+            failures += _fuzz(operation, app, {**cookie, "X-CSRFToken": CSRF_TOKEN}, person)
+    assert failures == []
+
+
+def _fuzz(operation: Any, app: Any, headers: dict[str, str], person: str) -> list[str]:
+    failures: list[str] = []
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Any) -> None:
+        response = case.call(app=app, headers={**headers, "Idempotency-Key": "fuzz"})
+        try:
+            case.validate_response(
+                response, checks=[not_a_server_error, response_schema_conformance]
+            )
+        except (AssertionError, BaseExceptionGroup) as failure:  # one failure, or several
+            failures.append(f"{person} {operation.label}: {failure}"[:2000])
+
+    run()
+    return failures
