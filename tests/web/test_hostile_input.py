@@ -33,8 +33,12 @@ pytestmark = pytest.mark.django_db
 
 # Refused before any view runs; one request with every field hostile proves it.
 REFUSED = ("lone surrogate", "NUL", "percent-encoded NUL", "vertical tab", "escape")
-# Accepted as text; each goes into one field at a time as well.
+# Accepted as text, so the handler's own checks meet it.
 PASSABLE = ("100,000 characters", "RTL override", "template syntax")
+# Also into one field at a time, the others plausible (bounded: the run stays short).
+ONE_AT_A_TIME = ("100,000 characters",)
+# Also into hidden fields (versions, next addresses, tokens).
+INTO_HIDDEN = ("NUL", "100,000 characters", "template syntax")
 STORED_NEVER = ("\x00", "\x0b", "\x1b")
 FORM_ENCODED = "application/x-www-form-urlencoded"
 # Pages whose forms end the session or that are not forms for people (protocol endpoints).
@@ -62,7 +66,6 @@ def test_hostile_text_to_every_api_write_is_never_a_server_error(world: hostile.
                 sent += 1
                 if response.status_code >= 500:
                     failures.append((user and user.username, method, path, label))
-                    print(failures[-1], response.content[-3000:])  # noqa: T201
     assert sent > 500
     assert failures == []
     _assert_nothing_stored_with_control_characters()
@@ -92,7 +95,7 @@ def test_hostile_text_to_every_page_form_is_never_a_server_error(world: hostile.
 
 def test_hostile_text_to_open311_never_breaks_its_xml(world: hostile.World) -> None:
     client = Client(raise_request_exception=False)
-    fields = ("description", "first_name", "last_name", "address_string", "email", "phone")
+    fields = ("description", "first_name", "address_string", "email", "phone")
     statuses = set()
     for label, value in hostile.HOSTILE.items():
         for field in (*fields, "all"):
@@ -191,6 +194,8 @@ def _api_bodies(
     for label in PASSABLE:
         text = hostile.HOSTILE[label]
         yield label, _value(document, schema, text), media
+        if label not in ONE_AT_A_TIME:
+            continue
         for name, value in plausible.items():
             if isinstance(value, str):
                 yield f"{label} in {name}", {**plausible, name: text}, media
@@ -318,8 +323,9 @@ def _form_bodies(fields: dict[str, tuple[str, bool]]) -> Iterator[tuple[str, dic
     editable = [name for name in fields if name != "csrfmiddlewaretoken"]
     for label, text in hostile.HOSTILE.items():
         yield label, {**plausible, **dict.fromkeys(visible, text)}
-        yield f"{label} in hidden fields too", {**plausible, **dict.fromkeys(editable, text)}
-        if label in PASSABLE:
+        if label in INTO_HIDDEN:
+            yield f"{label} in hidden fields too", {**plausible, **dict.fromkeys(editable, text)}
+        if label in ONE_AT_A_TIME and len(visible) > 1:
             for name in visible:
                 yield f"{label} in {name}", {**plausible, name: text}
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -63,6 +65,15 @@ def _field_name(name: str) -> str:
 
 
 def _refused_fields(request: HttpRequest) -> list[tuple[str, str, str]]:
+    try:
+        return _refused_text(request)
+    except RequestDataTooBig:
+        return [("body", "too_large", str(_("The request is too large.")))]
+    except (SuspiciousOperation, BadRequest, MultiPartParserError):
+        return [("body", "malformed", str(_("The request body could not be read.")))]
+
+
+def _refused_text(request: HttpRequest) -> list[tuple[str, str, str]]:
     errors: list[tuple[str, str, str]] = []
 
     def check(field: str, value: str, *, multiline: bool) -> None:
