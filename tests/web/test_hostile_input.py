@@ -73,14 +73,19 @@ def test_hostile_text_to_every_api_write_is_never_a_server_error(world: hostile.
 
 def test_hostile_text_to_every_page_form_is_never_a_server_error(world: hostile.World) -> None:
     failures = []
-    forms_seen = 0
+    forms_seen: set[tuple[str, ...]] = set()
     for user in (None, world.resident, world.officer):
+        reader = hostile.browser(user)
         for page in _pages(world):
-            response = hostile.browser(user).get(page)
+            response = reader.get(page)
             if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
                 continue
             for action, fields in _post_forms(response.content.decode(), page):
-                forms_seen += 1
+                # The shell's forms (language, elder mode, sign-out) are on every page.
+                form = (str(user), action, *sorted(fields))
+                if form in forms_seen:
+                    continue
+                forms_seen.add(form)
                 for label, data in _form_bodies(fields):
                     # A fresh browser each time: a form may sign out or switch language.
                     answer = hostile.browser(user).post(
@@ -88,7 +93,7 @@ def test_hostile_text_to_every_page_form_is_never_a_server_error(world: hostile.
                     )
                     if answer.status_code >= 500:
                         failures.append((user and user.username, action, label))
-    assert forms_seen > 20
+    assert len(forms_seen) > 20
     assert failures == []
     _assert_nothing_stored_with_control_characters()
 
