@@ -47,8 +47,8 @@ def test_no_operation_answers_with_a_server_error_or_off_its_schema(
             headers = {**cookie, "X-CSRFToken": CSRF_TOKEN}
             failures += _fuzz(operation, app, headers, person, statuses)
     assert failures == []
-    # The people were signed in and the examples reached the handlers, not only the doors.
-    assert sum(n for status, n in statuses.items() if status < 300) > len(operations)
+    # The people were signed in and examples reached the handlers, not only the doors.
+    assert sum(n for status, n in statuses.items() if status < 300) >= 20
     assert statuses[401] < statuses.total() / 2
 
 
