@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -27,6 +30,18 @@ EXAMPLES = int(os.environ.get("ONEWINDOW_FUZZ_EXAMPLES", "6"))
 CSRF_TOKEN = "f" * 32
 
 
+@pytest.fixture
+def connection_kept() -> Iterator[None]:
+    """The WSGI handler closes the database connection after each request; in a test that
+    would close the test's own transaction (as Django's test client also avoids)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.mark.usefixtures("connection_kept")
 def test_no_operation_answers_with_a_server_error_or_off_its_schema(
     divisions: dict[str, Any],
 ) -> None:
