@@ -29,6 +29,7 @@ from onewindow.core import personal_data
 from onewindow.core.divisions import Level
 from onewindow.core.errors import Conflict, DomainError, NotFound
 from onewindow.core.errors import PermissionDenied as DomainForbidden
+from onewindow.core.text_input import ascii_int
 from onewindow.identity import services as identity_services
 from onewindow.identity.decorators import officer_required
 from onewindow.identity.models import MOBILE_CONTEXT, ConsentMethod, Role, User
@@ -252,7 +253,7 @@ def supplement(request: HttpRequest, ref: str) -> HttpResponse:
         services.provide_supplements(
             applicant,
             application,
-            version=int(request.POST.get("version", 0)),
+            version=ascii_int(request.POST.get("version")) or 0,
             note=request.POST.get("note", "")[:1000],
             files=files,
             acting=_user(request),
@@ -308,7 +309,7 @@ def withdraw(request: HttpRequest, ref: str) -> HttpResponse:
         services.withdraw_application(
             _user(request),
             application,
-            version=int(request.POST.get("version", 0)),
+            version=ascii_int(request.POST.get("version")) or 0,
             reason=request.POST.get("reason", "")[:500],
         )
         messages.success(request, _("The application was withdrawn."))
@@ -415,7 +416,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 def _act(request: HttpRequest, officer: User, step: Step) -> str:
     """Run the decision the officer posted; returns the message to show."""
     action = request.POST.get("action", "")
-    version = int(request.POST.get("version", 0))
+    version = ascii_int(request.POST.get("version")) or 0
     if action == "claim":
         services.claim_step(officer, step, version=version)
         return _("You now hold this step.")

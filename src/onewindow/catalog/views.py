@@ -11,6 +11,7 @@ from onewindow.catalog.life_events import LIFE_EVENTS, LIFE_EVENTS_BY_SLUG
 from onewindow.catalog.models import Delivery, MaterialSource
 from onewindow.core.divisions import Level
 from onewindow.core.errors import NotFound
+from onewindow.core.text_input import ascii_int
 from onewindow.identity.models import DepartmentKind
 
 
@@ -20,7 +21,7 @@ def search(request: HttpRequest) -> HttpResponse:
     department = request.GET.get("department", "")
     life_event = request.GET.get("life_event", "")
     level_text = request.GET.get("level", "")
-    level = int(level_text) if level_text.isdigit() else None
+    level = ascii_int(level_text)
     result = selectors.search_services(
         query, department_kind=department, level=level, life_event=life_event
     )

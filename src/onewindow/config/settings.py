@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "onewindow.web.middleware.ElderModeMiddleware",
     "onewindow.web.middleware.RateLimitedMiddleware",
+    # After the language, the user and elder mode, so its refusal page is in the shell.
+    "onewindow.web.middleware.PlainInputMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

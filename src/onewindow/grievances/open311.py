@@ -30,6 +30,7 @@ from onewindow.core import ratelimit
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
 from onewindow.core.ratelimit import RateLimited
+from onewindow.core.text_input import xml_text
 from onewindow.grievances import routing, selectors, services, text
 from onewindow.grievances.intake import Contact, Location, submit_case
 from onewindow.grievances.models import (
@@ -60,10 +61,17 @@ def _xml(root: str, item: str, rows: Sequence[Mapping[str, Any]]) -> bytes:
     for row in rows:
         element = ET.SubElement(top, item)
         _fill(element, row)
+    return _document(top)
+
+
+def _document(top: ET.Element) -> bytes:
     return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="unicode").encode()
 
 
 def _fill(element: ET.Element, row: Mapping[str, Any]) -> None:
+    """Every text goes through `xml_text`: ElementTree writes a control character as is
+    (a malformed document) and fails on a lone surrogate, and rows stored before input was
+    checked may hold either."""
     for key, value in row.items():
         child = ET.SubElement(element, key)
         if isinstance(value, list):
@@ -78,13 +86,13 @@ def _fill(element: ET.Element, row: Mapping[str, Any]) -> None:
                 if isinstance(entry, Mapping):
                     _fill(sub, entry)
                 else:
-                    sub.text = str(entry)
+                    sub.text = xml_text(str(entry))
         elif isinstance(value, Mapping):
             _fill(child, value)
         elif isinstance(value, bool):
             child.text = "true" if value else "false"
         elif value is not None:
-            child.text = str(value)
+            child.text = xml_text(str(value))
 
 
 def _respond(
@@ -108,6 +116,20 @@ def _error(fmt: str, error: Open311Error) -> HttpResponse:
     if error.retry_after:
         response["Retry-After"] = str(error.retry_after)
     return response
+
+
+def refused_input(request: HttpRequest, messages: Sequence[str]) -> HttpResponse:
+    """Input refused before any view ran (control characters, lone surrogates: see
+    `web.middleware.PlainInputMiddleware`), in Open311's error format: 400, one error per
+    field (each message names its field), in the format the path asks for."""
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return _respond(
+        fmt,
+        "errors",
+        "error",
+        [{"code": 400, "description": message} for message in messages],
+        status=400,
+    )
 
 
 def _handle(fmt: str, build: Any) -> HttpResponse:
@@ -212,11 +234,7 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
         if fmt == "xml":
             root = ET.Element("service_definition")
             _fill(root, definition)
-            return HttpResponse(
-                b'<?xml version="1.0" encoding="utf-8"?>'
-                + ET.tostring(root, encoding="unicode").encode(),
-                content_type=FORMATS["xml"],
-            )
+            return HttpResponse(_document(root), content_type=FORMATS["xml"])
         return HttpResponse(json.dumps(definition, ensure_ascii=False), content_type=FORMATS[fmt])
 
     return _handle(fmt, build)

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.exceptions import InvalidOIDCClientError, OAuthToolkitError
 from oauth2_provider.http import OAuth2ResponseRedirect
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views import (
@@ -264,6 +264,16 @@ class LogoutView(RPInitiatedLogoutView):
         if isinstance(application, Client):
             allow_forms_to(response, application.post_logout_redirect_uris.split())
         return response
+
+    def get_request_application(self, id_token: Any, client_id: str | None) -> Client | None:
+        """The client asking, by `client_id` or the ID token's; an unknown `client_id` is the
+        toolkit's "unknown client" error page (400), not the exception it would raise."""
+        if client_id:
+            found = Client.objects.filter(client_id=client_id).first()
+            if found is None:
+                raise InvalidOIDCClientError()
+            return found
+        return id_token.application if id_token else None
 
     def do_logout(
         self,

@@ -135,9 +135,14 @@ def register_citizen(
     return user
 
 
+IDENTIFIER_MAX_LENGTH = 150  # User.username's
+
+
 def find_user_by_identifier(identifier: str) -> User | None:
     """Resolve what a person typed at sign-in: account name, mobile or resident ID number."""
     identifier = identifier.strip()
+    if len(identifier) > IDENTIFIER_MAX_LENGTH:
+        return None  # longer than any account name; SQLite refuses such a LIKE pattern
     user = User.objects.filter(username__iexact=identifier).first()
     if user is not None:
         return user

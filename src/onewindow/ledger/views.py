@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from onewindow.core.text_input import ascii_int
 from onewindow.ledger import errors, keys, merkle, selectors, tiles
 
 TILE_INDEX = re.compile(r"((?:x[0-9]{3}/)*[0-9]{3})(?:\.p/([1-9][0-9]{0,2}))?")
@@ -97,9 +98,9 @@ def public_page(request: HttpRequest) -> HttpResponse:
     subject_ref = request.GET.get("ref", "").strip()[:64]
     entries = selectors.entries_for_ref(subject_ref, limit=50) if subject_ref else []
     proof_view = None
-    raw_index = request.GET.get("index", "")
-    if raw_index.isdigit() and latest is not None and int(raw_index) < latest.size:
-        entry = selectors.entry_at(int(raw_index))
+    index = ascii_int(request.GET.get("index"))
+    if index is not None and latest is not None and index < latest.size:
+        entry = selectors.entry_at(index)
         _, proof = selectors.inclusion_proof(entry.index, size=latest.size)
         leaf = merkle.leaf_hash(entry.body.encode("utf-8"))
         steps = merkle.inclusion_steps(entry.index, latest.size, leaf, proof)

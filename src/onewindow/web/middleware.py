@@ -1,13 +1,21 @@
-"""Elder-friendly mode (remembered per user and per browser) and the rate-limit page."""
+"""Elder-friendly mode: remembered per user (profile) and per browser (cookie); text from
+outside checked once for every view; the rate-limit page."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
+from onewindow.core import text_input
+from onewindow.core.errors import problem
 from onewindow.core.ratelimit import RateLimited
+from onewindow.grievances import open311
 
 ELDER_COOKIE = "onewindow_elder"
 
@@ -27,6 +35,103 @@ class ElderModeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.elder_mode = elder_mode_for(request)  # type: ignore[attr-defined]
         return self.get_response(request)
+
+
+# Query strings and paths are one line; form and JSON bodies may hold tab, newline and CR.
+MAX_REPORTED = 20
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class PlainInputMiddleware:
+    """The one door for text from outside: a path, query parameter, form field, uploaded
+    file's name or JSON string (keys included) holding a lone surrogate or a control
+    character is refused before any view runs, so nothing is half written and no database
+    or encoder meets it. Each refused field is named with its rule, in the answer's own
+    format: problem+json under /api/, Open311's error list under /open311/, a page
+    elsewhere. See `core.text_input`."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        errors = _refused_fields(request)
+        if errors:
+            return _refuse(request, errors[:MAX_REPORTED])
+        return self.get_response(request)
+
+
+def _field_name(name: str) -> str:
+    shown = text_input.xml_text(name)  # a field's name may itself be what was refused
+    return shown if len(shown) <= 60 else shown[:59] + "…"
+
+
+def _refused_fields(request: HttpRequest) -> list[tuple[str, str, str]]:
+    try:
+        return _refused_text(request)
+    except RequestDataTooBig:
+        return [("body", "too_large", str(_("The request is too large.")))]
+    except (SuspiciousOperation, BadRequest, MultiPartParserError):
+        return [("body", "malformed", str(_("The request body could not be read.")))]
+
+
+def _refused_text(request: HttpRequest) -> list[tuple[str, str, str]]:
+    errors: list[tuple[str, str, str]] = []
+
+    def check(field: str, value: str, *, multiline: bool) -> None:
+        found = text_input.refusal(value, multiline=multiline)
+        if found is not None:
+            name = _field_name(field)
+            errors.append((name, found.code, found.message(name)))
+
+    check("path", request.path, multiline=False)
+    for header, value in request.headers.items():
+        # Servers decode header bytes as Latin-1, so UTF-8 in a header looks like C1
+        # controls: only the C0 controls are refused there (HTTP forbids them too).
+        if any(ord(character) < 0x20 and character != "\t" for character in value):
+            check(header, value, multiline=False)
+    for key, values in request.GET.lists():
+        check(key, key, multiline=False)
+        for value in values:
+            check(key, value, multiline=False)
+    content_type = request.content_type or ""
+    if request.method in ("POST", "PUT", "PATCH") and content_type in FORM_TYPES:
+        for key, values in request.POST.lists():
+            check(key, key, multiline=False)
+            for value in values:
+                check(key, value, multiline=True)
+        for key, files in request.FILES.lists():
+            for upload in files:
+                check(key, upload.name or "", multiline=False)
+    elif (content_type == "application/json" or content_type.endswith("+json")) and request.body:
+        try:
+            document = text_input.parse_json(request.body)
+        except ValueError:
+            return [("body", "not_json", str(_("The body is not valid JSON.")))]
+        for path, found in text_input.refusals_in_json(document):
+            name = _field_name(path)
+            errors.append((name, found.code, found.message(name)))
+    return errors
+
+
+def _refuse(request: HttpRequest, errors: list[tuple[str, str, str]]) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        document = problem(
+            status=422,
+            code="validation",
+            title=_("The request is not valid."),
+            errors=[{"field": f, "code": code, "message": m} for f, code, m in errors],
+            instance=text_input.xml_text(request.path),
+        )
+        return HttpResponse(
+            json.dumps(document, ensure_ascii=False),
+            status=422,
+            content_type="application/problem+json",
+        )
+    if request.path.startswith("/open311/"):
+        return open311.refused_input(request, [message for _field, _code, message in errors])
+    return render(
+        request, "errors/refused_input.html", {"status": 400, "errors": errors}, status=400
+    )
 
 
 class RateLimitedMiddleware:
