@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -16,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.core.errors import DomainError, NotFound
-from onewindow.credentials import pdf, selectors, services
+from onewindow.credentials import formats, pdf, seals, selectors, services
 from onewindow.credentials.forms import ShareForm, StatusForm, VerifyForm
 from onewindow.credentials.kinds import KINDS
 from onewindow.credentials.models import Credential, SealKey
+from onewindow.credentials.verify import Reason, Verdict
 from onewindow.identity.decorators import officer_required
 from onewindow.identity.models import Department, User
 
@@ -29,9 +29,9 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def qr_svg(payload: str) -> str:
+def qr_svg(content: str) -> str:
     """The QR as inline SVG (no image request, no inline style)."""
-    code = segno.make(payload, error="m")
+    code = pdf.qr_code(content)
     return code.svg_inline(scale=4, border=4, title=_("QR code of the credential"))
 
 
@@ -98,7 +98,7 @@ def detail(request: HttpRequest, credential_id: str) -> HttpResponse:
                 % {"who": share.recipient, "until": share.expires_at.date()},
             )
             form = ShareForm(kind=kind)
-    qr = services.qr_of(credential)
+    qr = services.qr_url(credential)
     return render(
         request,
         "credentials/detail.html",
@@ -172,6 +172,31 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def scanned(request: HttpRequest, digits: str) -> HttpResponse:
+    """A printed QR scanned by a phone camera: its URL carries the signed payload, and this
+    page shows the verdict on it (the same as pasting the payload into /verify/)."""
+    try:
+        payload = formats.payload_from_digits(digits)
+    except formats.Malformed as error:
+        checked = selectors.Checked(Verdict(Reason.MALFORMED, "qr", detail=str(error)))
+    else:
+        checked = selectors.check(payload)
+    response = render(
+        request, "credentials/verify.html", {"form": VerifyForm(), "checked": checked}
+    )
+    # The URL holds the holder's fields: no cache keeps the page.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def jwt_vc_issuer(request: HttpRequest, department: str) -> HttpResponse:
+    """JWT VC Issuer Metadata (IETF SD-JWT VC) of `<public URL>/credentials/issuers/<code>`."""
+    issuer = get_object_or_404(Department, code=department)
+    return _public(JsonResponse(services.jwt_vc_issuer_metadata(issuer)), 300)
+
+
+@require_GET
 def shared(request: HttpRequest, token: str) -> HttpResponse:
     try:
         share, presentation = services.open_share(token)
@@ -222,7 +247,7 @@ def status_list(request: HttpRequest, department: str, purpose: str) -> HttpResp
 @require_GET
 def jwks(request: HttpRequest, department: str) -> HttpResponse:
     issuer = get_object_or_404(Department, code=department)
-    keys = [seal.public_jwk for seal in SealKey.objects.filter(department=issuer)]
+    keys = [seals.published_jwk(seal) for seal in SealKey.objects.filter(department=issuer)]
     return _public(JsonResponse({"keys": keys}), 300)
 
 
