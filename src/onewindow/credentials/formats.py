@@ -330,12 +330,13 @@ def qr_url(payload: str, base_url: str) -> str:
     """The printed QR's content: the verification page at `base_url` for this payload."""
     if not payload.startswith(QR_PREFIX):
         raise Malformed("no OW1: prefix")
-    data = base45.b45decode(payload[len(QR_PREFIX) :])
+    data: bytes = base45.b45decode(payload[len(QR_PREFIX) :])
     return f"{base_url.rstrip('/')}{QR_URL_PATH}{to_digits(data)}"
 
 
 def payload_from_digits(digits: str) -> str:
-    return QR_PREFIX + base45.b45encode(from_digits(digits)).decode("ascii")
+    encoded: bytes = base45.b45encode(from_digits(digits))
+    return QR_PREFIX + encoded.decode("ascii")
 
 
 def unwrap_qr_url(text: str) -> str:

@@ -82,8 +82,9 @@ def qr_code(content: str) -> segno.QRCode:
     at level M). Other text (a bare payload) is encoded as segno sees fit."""
     prefix, separator, digits = content.rpartition(formats.QR_URL_PATH)
     if separator and digits.isascii() and digits.isdigit():
+        # segno takes a list of (content, mode) segments; its annotations say only str.
         return segno.make(
-            [(prefix + separator, segno.consts.MODE_BYTE), (digits, segno.consts.MODE_NUMERIC)],
+            [(prefix + separator, segno.consts.MODE_BYTE), (digits, segno.consts.MODE_NUMERIC)],  # type: ignore[arg-type]
             error="m",
         )
     return segno.make(content, error="m")

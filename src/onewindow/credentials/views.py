@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.core.errors import DomainError, NotFound
+from onewindow.core.site import public_url
 from onewindow.credentials import formats, pdf, seals, selectors, services
 from onewindow.credentials.forms import ShareForm, StatusForm, VerifyForm
 from onewindow.credentials.kinds import KINDS
@@ -88,7 +89,7 @@ def detail(request: HttpRequest, credential_id: str) -> HttpResponse:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            new_share_url = request.build_absolute_uri(reverse("credentials:shared", args=[token]))
+            new_share_url = public_url(reverse("credentials:shared", args=[token]))
             messages.success(
                 request,
                 _(

@@ -146,7 +146,7 @@ class PreferencesForm(UswdsMixin, forms.Form):
 
 
 class UswdsPasswordResetForm(UswdsMixin, PasswordResetForm):
-    def send_mail(  # type: ignore[override]
+    def send_mail(
         self,
         subject_template_name: str,
         email_template_name: str,
