@@ -229,7 +229,7 @@ def test_the_wallet_pages_show_download_and_share(licence: Credential, founder: 
     detail = client.get(reverse("credentials:detail", args=[licence.pk]))
     body = detail.content.decode()
     assert "<svg" in body
-    assert services.qr_of(licence) in body
+    assert services.qr_url(licence) in body
     assert (
         client.get(reverse("credentials:pdf", args=[licence.pk]))["Content-Type"]
         == "application/pdf"
