@@ -266,3 +266,27 @@ def test_any_digit_string_decodes_to_the_bytes_it_spells_or_is_refused(digits: s
     except formats.Malformed:
         return
     assert formats.to_digits(data) == digits
+
+
+def test_no_changed_digit_of_the_qr_url_verifies(licence: Credential) -> None:
+    from hypothesis import HealthCheck
+    from hypothesis import settings as hypothesis_settings
+
+    trust = services.trust()
+    scanned = services.qr_url(licence)
+    start = scanned.index("/v/") + 3
+    assert verify(scanned, trust).is_valid
+
+    @hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(position=st.integers(start, len(scanned) - 1), digit=st.sampled_from("0123456789"))
+    def changed(position: int, digit: str) -> None:
+        if scanned[position] == digit:
+            return
+        altered = scanned[:position] + digit + scanned[position + 1 :]
+        assert verify(altered, trust).reason in {
+            Reason.MALFORMED,
+            Reason.SIGNATURE,
+            Reason.UNKNOWN_KEY,
+        }
+
+    changed()
