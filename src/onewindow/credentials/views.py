@@ -133,6 +133,7 @@ def credential_document(credential: Credential) -> dict[str, Any]:
         "media_type": "application/vc+sd-jwt",
         "sd_jwt": services.sd_jwt_of(credential),
         "qr": services.qr_of(credential),
+        "qr_url": services.qr_url(credential),
         "status": credential.status,
     }
 
