@@ -290,3 +290,19 @@ def test_no_changed_digit_of_the_qr_url_verifies(licence: Credential) -> None:
         }
 
     changed()
+
+
+def test_credentials_stay_valid_when_the_site_moves_to_another_address(
+    licence: Credential, client: Client, settings: Any
+) -> None:
+    issued_at_old_address = services.sd_jwt_of(licence)
+    old_qr = services.qr_url(licence)
+
+    settings.ONEWINDOW_PUBLIC_URL = "https://zwfw.hangzhou.example"
+
+    assert verify(issued_at_old_address, services.trust()).is_valid
+    assert verify(old_qr, services.trust()).is_valid
+    assert services.qr_url(licence).startswith("https://zwfw.hangzhou.example/v/")
+    # Another department's key cannot pass for this issuer under any address.
+    other = services.trust().issuers[services.issuer_id(licence.issuer)]
+    assert not other.is_named("https://zwfw.hangzhou.example/credentials/issuers/330106-other")
