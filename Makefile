@@ -5,8 +5,12 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address every link the platform writes starts with (status lists, trust list, QR codes,
+# Open311 discovery, e-mails): this server's, unless the environment names another (a proxy).
+ONEWINDOW_PUBLIC_URL ?= http://$(HOST):$(PORT)
+export ONEWINDOW_PUBLIC_URL
 
-.PHONY: demo test install lint typecheck contracts pytest serve messages bench bench-exchange bench-credentials bench-hotline bench-routing routing-model clean
+.PHONY: public-url demo test install lint typecheck contracts pytest serve messages bench bench-exchange bench-credentials bench-hotline bench-routing routing-model clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "OneWindow needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
@@ -19,11 +23,15 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 
 install: $(INSTALLED)
 
+# The address `make demo` writes into links (tests check the port reaches it).
+public-url:
+	@echo $(ONEWINDOW_PUBLIC_URL)
+
 demo: install
 	$(BIN)/onewindow migrate --noinput
 	$(BIN)/onewindow collectstatic --noinput --verbosity 0
 	$(BIN)/onewindow seed-demo --seed 2026
-	@echo "Serving OneWindow at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo "Serving OneWindow at http://$(HOST):$(PORT)/ as $(ONEWINDOW_PUBLIC_URL)  (Ctrl-C stops it)"
 	@# The background worker (notifications, periodic work) runs beside the server and stops with it.
 	$(BIN)/onewindow worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \

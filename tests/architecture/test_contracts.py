@@ -40,6 +40,8 @@ PUBLIC = {
     "credentials:trust-list-signed",
     "credentials:status-list",  # status lists: a verifier checks without saying which one
     "credentials:jwks",
+    "credentials:scanned",  # a printed QR's URL: the verdict on the payload it carries
+    "credentials:jwt-vc-issuer",  # IETF SD-JWT VC issuer metadata (the issuer's keys)
     # The citizen hotline: anyone may report (rate-limited) and read the answered cases.
     "grievances:home",
     "grievances:new",
@@ -52,6 +54,7 @@ PUBLIC = {
     "open311:service-definition",
     "open311:requests",
     "open311:request",
+    "open311:token",
     # OpenID Connect: the provider's public metadata and keys; RP-initiated logout, which
     # a signed-out visitor reaches with nothing left to end.
     "oauth2_provider:oidc-connect-discovery-info",

@@ -1,4 +1,4 @@
-"""Tasks on Redis that outlive Redis going away (core.task_queue, docs/adr/0009).
+"""Tasks on Redis that outlive Redis going away (core.task_queue, docs/adr/0010).
 
 Redis "away" is a port nobody listens on; Redis "back" is the shared one on 127.0.0.1:6379,
 database 13, emptied before and after (skipped when unreachable, unless

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
@@ -229,7 +230,7 @@ def test_the_wallet_pages_show_download_and_share(licence: Credential, founder: 
     detail = client.get(reverse("credentials:detail", args=[licence.pk]))
     body = detail.content.decode()
     assert "<svg" in body
-    assert services.qr_of(licence) in body
+    assert services.qr_url(licence) in body
     assert (
         client.get(reverse("credentials:pdf", args=[licence.pk]))["Content-Type"]
         == "application/pdf"
@@ -326,6 +327,8 @@ def test_api_wallet_needs_sign_in_and_shows_only_ones_own(
     assert [item["number"] for item in owner.get("/api/v1/credentials").json()] == [licence.number]
     detail = owner.get(f"/api/v1/credentials/{licence.pk}").json()
     assert detail["qr"].startswith("OW1:")
+    assert detail["qr_url"] == services.qr_url(licence)
+    assert owner.get(urlsplit(detail["qr_url"]).path).status_code == 200
     made = owner.post(
         f"/api/v1/credentials/{licence.pk}/shares",
         {"recipient": "房东", "fields": ["companyName"], "days": 1},

@@ -42,7 +42,7 @@ def test_a_credential_from_another_region_verifies_once_its_trust_list_is_import
         assert verdict["valid"] is True
         assert verdict["region"] == "330000"
         assert verdict["status_checked"] is True  # Zhejiang's status list, over HTTP
-        assert verdict["issuer"] == "urn:onewindow:issuer:330100-civil_affairs"
+        assert verdict["issuer"] == f"{zhejiang.url}/credentials/issuers/330100-civil_affairs"
 
     zhejiang.run("revoke", issued["id"])
     assert jiangsu.run("verify", issued["qr"])["reason"] == "revoked"

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import random
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 
 from onewindow.core.validators import generate_credit_code
@@ -59,7 +61,8 @@ def test_agent_finds_the_licence_downloads_it_and_anyone_verifies_it_until_revok
     with open(download.value.path(), "rb") as saved:
         assert saved.read(5) == b"%PDF-"
     qr_content = page.locator("#qr-content").input_value()
-    assert qr_content.startswith("OW1:")
+    # The QR is a URL of our verification page (the site's configured public address).
+    assert qr_content.startswith(f"{django_settings.ONEWINDOW_PUBLIC_URL}/v/")
 
     verifier = browser.new_context(locale="en-US").new_page()  # anyone, not signed in
     verifier.goto(f"{base}/verify/")
@@ -71,6 +74,12 @@ def test_agent_finds_the_licence_downloads_it_and_anyone_verifies_it_until_revok
     assert "Valid" in verdict.inner_text()
     assert "杭州西湖云帆科技有限公司" in verifier.locator("#verified-fields").inner_text()
     assert serious_violations(verifier) == []
+    # A phone camera scanning the code opens that URL: the verdict on this licence at once.
+    scanner = browser.new_context(locale="zh-CN").new_page()
+    scanner.goto(f"{base}{urlsplit(qr_content).path}")
+    assert scanner.locator("#verdict").get_attribute("data-reason") == "valid"
+    assert licence.number in scanner.locator("#verified-fields").inner_text()
+    assert serious_violations(scanner) == []
 
     officer = _officer_page(browser, base, factories.officer(licence.issuer, "approver"))
     officer.goto(f"{base}/credentials/issued/")

@@ -10,6 +10,7 @@ ONEWINDOW_REGION_CODE) and reads one JSON list per line, answering each with one
     ["issue"]                          a marriage certificate from this region's civil affairs
     ["credentials", "anchor"|...]      the `onewindow credentials` command, as an operator
     ["verify", "OW1:..."]              this region's verifier (the /verify page's), as a dict
+    ["notification"]                   the e-mail and SMS of the holder's last message
     ["revoke", "<credential id>"]      an approver of the issuer revokes it
 
 One process per region for the whole test: starting Django once, not once per step, keeps
@@ -206,6 +207,8 @@ def issue() -> dict[str, Any]:
         id_number=own_id,
         mobile="13900000002",
     )
+    holder.email = "bride@example.com"  # so that the issuance notice has an e-mail copy
+    holder.save(update_fields=["email"])
     credential = services.issue_credential(
         kind="marriage_certificate",
         issuer=Department.objects.get(code="330100-civil_affairs"),
@@ -224,8 +227,32 @@ def issue() -> dict[str, Any]:
     return {
         "id": str(credential.pk),
         "qr": services.qr_of(credential),
+        "qr_url": services.qr_url(credential),
         "sd_jwt": services.sd_jwt_of(credential),
     }
+
+
+def notification() -> dict[str, Any]:
+    """Deliver the last message of the holder issued to above (`issue`), as the worker would,
+    to an e-mail address and the SMS adapter's outbox; what each copy says."""
+    import contextlib
+    import io
+
+    from django.core import mail
+    from django.test import override_settings
+
+    from onewindow.identity import sms
+    from onewindow.notify import delivery
+    from onewindow.notify.models import Message
+
+    message = Message.objects.filter(recipient__username="bride").latest("pk")
+    with (
+        override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+        contextlib.redirect_stdout(io.StringIO()),  # the console SMS adapter prints
+    ):
+        mail.outbox = []
+        delivery.deliver(message.pk)
+        return {"link": message.link, "email": mail.outbox[-1].body, "sms": sms.outbox[-1][1]}
 
 
 def credentials(*args: str) -> dict[str, Any]:
@@ -283,6 +310,7 @@ def main() -> None:
         "credentials": credentials,
         "verify": verify,
         "revoke": revoke,
+        "notification": notification,
     }
     for line in sys.stdin:
         action, *arguments = json.loads(line)

@@ -13,6 +13,7 @@ from georeport import GeoReport
 
 from onewindow.grievances import services
 from onewindow.grievances.models import Case, CaseStatus, Channel
+from onewindow.grievances.open311 import SPEC
 from onewindow.identity.models import Role
 from tests.grievances import factories
 
@@ -191,3 +192,118 @@ def test_public_reads_show_no_personal_data(client: Client, divisions: dict[str,
     assert "138****5678" in found["status_notes"]
     discovery = client.get("/open311/v2/discovery.json").json()
     assert discovery["endpoints"][0]["specification"] == "http://wiki.open311.org/GeoReport_v2"
+
+
+# ----- GeoReport v2 as strict clients read it: discovery, tokens, media, coordinates ----------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_georeport_clients_get_discovery_tokens_media_and_full_precision_coordinates(
+    live_server: Any, divisions: dict[str, Any], settings: Any
+) -> None:
+    import xmltodict
+
+    settings.ONEWINDOW_PUBLIC_URL = live_server.url
+    factories.world(divisions)
+    key = _partner_key(divisions)
+
+    # Discovery, JSON and XML, names the configured address; a client follows it.
+    as_json = requests.get(f"{live_server.url}/open311/v2/discovery.json", timeout=10)
+    as_xml = requests.get(f"{live_server.url}/open311/v2/discovery.xml", timeout=10)
+    assert as_json.status_code == as_xml.status_code == 200
+    assert as_xml.headers["Content-Type"].startswith("text/xml")
+    endpoint = as_json.json()["endpoints"][0]
+    xml_endpoint = xmltodict.parse(as_xml.content)["discovery"]["endpoints"]["endpoint"]
+    assert endpoint["url"] == xml_endpoint["url"] == f"{live_server.url}/open311/v2"
+    assert endpoint["specification"] == xml_endpoint["specification"] == SPEC
+    assert set(xml_endpoint["formats"]["format"]) == set(endpoint["formats"])
+    client = GeoReport(endpoint["url"], api_key=key)
+
+    posted = requests.post(
+        f"{endpoint['url']}/requests.json",
+        data={
+            "api_key": key,
+            "service_code": "city.street_lighting",
+            "lat": "30.25924412",
+            "long": "-120.14888377",  # any sign, any precision up to 8 decimals, in range
+            "media_url": "https://photos.example.org/311/lamp-4411.jpg",
+            "description": "北山路口的路灯已经坏了两个星期，晚上过马路很危险。",
+        },
+        timeout=10,
+    )
+    assert posted.status_code == 201, posted.text
+    receipt = posted.json()[0]
+
+    # The token the POST answered with names the request, in JSON and in XML.
+    token = requests.get(f"{endpoint['url']}/tokens/{receipt['token']}.json", timeout=10)
+    assert token.status_code == 200
+    assert token.json() == [
+        {"service_request_id": receipt["service_request_id"], "token": receipt["token"]}
+    ]
+    token_xml = xmltodict.parse(
+        requests.get(f"{endpoint['url']}/tokens/{receipt['token']}.xml", timeout=10).content
+    )
+    assert (
+        token_xml["service_requests"]["request"]["service_request_id"]
+        == (receipt["service_request_id"])
+    )
+    unknown = requests.get(f"{endpoint['url']}/tokens/G000-none.json", timeout=10)
+    assert unknown.status_code == 404
+    assert unknown.json()[0]["code"] == 404
+
+    found = client.get_service_request(receipt["service_request_id"])
+    assert found["lat"] == 30.25924412
+    assert found["long"] == -120.14888377
+    assert found["media_url"] == "https://photos.example.org/311/lamp-4411.jpg"
+    as_xml_request = GeoReport(endpoint["url"], output_format="xml").get_service_request(
+        receipt["service_request_id"]
+    )
+    assert as_xml_request["lat"] == "30.25924412"
+    assert as_xml_request["media_url"] == "https://photos.example.org/311/lamp-4411.jpg"
+    listed = client.get_service_requests()
+    assert receipt["service_request_id"] in {row["service_request_id"] for row in listed}
+
+
+@pytest.mark.parametrize(
+    "media_url",
+    ["javascript:alert(1)", "ftp://files.example.org/a.jpg", "not a url", "https://" + "a" * 500],
+)
+def test_a_media_url_that_is_not_an_http_address_is_refused(
+    client: Client, divisions: dict[str, Any], media_url: str
+) -> None:
+    factories.world(divisions)
+    response = _post(
+        client,
+        api_key=_partner_key(divisions),
+        service_code="city.refuse",
+        address_string="北山路1号",
+        description="垃圾桶满了没人清运。",
+        media_url=media_url,
+    )
+
+    assert response.status_code == 400
+    assert "media_url" in response.json()[0]["description"]
+    assert not Case.objects.exists()
+
+
+def test_public_reads_can_be_fetched_from_another_sites_page(
+    client: Client, divisions: dict[str, Any]
+) -> None:
+    world = factories.world(divisions)
+    case = factories.call(divisions["community"], "北山街道路灯坏了很久", agent=world.agent)
+    reads = [
+        "/open311/v2/discovery.json",
+        "/open311/v2/services.xml",
+        f"/open311/v2/requests/{case.ref}.json",
+        "/open311/v2/requests.json",
+        "/ledger/checkpoint",
+        "/ledger/api/search?ref=" + case.ref,
+    ]
+    for path in reads:
+        response = client.get(path, HTTP_ORIGIN="https://map.xihu.example")
+        assert response["Access-Control-Allow-Origin"] == "*", path
+        assert "Access-Control-Allow-Credentials" not in response, path
+    # Pages for people, and anything signed in, are not opened to other sites.
+    for path in ("/hotline/mine/", "/account/security/", "/"):
+        response = client.get(path, HTTP_ORIGIN="https://map.xihu.example")
+        assert "Access-Control-Allow-Origin" not in response, path

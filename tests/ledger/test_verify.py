@@ -265,3 +265,27 @@ def test_a_malformed_log_key_is_a_usage_error() -> None:
         verify.main(["--log-key", "not-a-key", "checkpoint", "x"])
 
     assert usage.value.code == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tiles_and_checkpoint_verify_straight_from_the_servers_url(
+    live_server: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record(300)  # one full tile of 256 and a partial one
+    services.integrate_pending()
+    ledger = f"{live_server.url}/ledger"
+
+    assert run_cli("tiles", ledger) == 0
+    assert "all 300 entries match" in capsys.readouterr().out
+    assert run_cli("checkpoint", f"{ledger}/checkpoint") == 0
+    assert "checkpoint OK" in capsys.readouterr().out
+
+    # A rewritten entry is served as it now is, and named.
+    entry = LedgerEntry.objects.get(index=270)
+    entry.body = entry.body.replace("data-steward", "clerk")
+    entry.save()
+    assert run_cli("tiles", ledger) == 1
+    assert "FAILED entry 270: does not match its leaf hash" in capsys.readouterr().err
+    # An address that serves no ledger fails with the reason, not a traceback.
+    assert run_cli("checkpoint", f"{live_server.url}/no-ledger/checkpoint") == 1
+    assert "HTTP 404" in capsys.readouterr().err

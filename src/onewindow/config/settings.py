@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "onewindow.web.middleware.RateLimitedMiddleware",
     # After the language, the user and elder mode, so its refusal page is in the shell.
     "onewindow.web.middleware.PlainInputMiddleware",
+    "onewindow.web.middleware.PublicReadCorsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -234,8 +235,16 @@ EMAIL_TIMEOUT = 10  # seconds: a stuck mail server must not hold a worker foreve
 DEFAULT_FROM_EMAIL = env_str("ONEWINDOW_FROM_EMAIL", "noreply@onewindow.example")
 # The SMS gateway: a send(mobile, text) function (see onewindow.identity.sms).
 ONEWINDOW_SMS_BACKEND = env_str("ONEWINDOW_SMS_BACKEND", "onewindow.identity.sms.console_backend")
-# Where links in emails and SMS point: the public address of this site.
-ONEWINDOW_SITE_URL = env_str("ONEWINDOW_SITE_URL", "http://127.0.0.1:8000")
+# The public address of this site: every absolute link the platform writes starts with it
+# (credentials' issuers and status lists, the trust list, QR codes, Open311 discovery, links
+# in e-mails and SMS; see core.site.public_url). One setting: ONEWINDOW_SITE_URL was a second
+# name for the same address and is still read when ONEWINDOW_PUBLIC_URL is not set.
+ONEWINDOW_PUBLIC_URL = (
+    env_str("ONEWINDOW_PUBLIC_URL", "")
+    or env_str("ONEWINDOW_SITE_URL", "")
+    or "http://127.0.0.1:8000"
+).rstrip("/")
+ONEWINDOW_SITE_URL = ONEWINDOW_PUBLIC_URL
 
 # Background tasks (django-tasks): in the database by default, run by `onewindow worker`;
 # on Redis (django-tasks-rq) when ONEWINDOW_TASKS_URL=redis://host:6379/0, for many machines.
@@ -243,7 +252,7 @@ TASKS_URL = env_str("ONEWINDOW_TASKS_URL", "")
 if TASKS_URL.startswith(("redis://", "rediss://")):
     INSTALLED_APPS.append("django_rq")
     RQ_QUEUES = {"default": {"URL": redis_url_with_timeouts(TASKS_URL)}}
-    # Tasks that cannot reach Redis wait in the database until it returns (docs/adr/0009).
+    # Tasks that cannot reach Redis wait in the database until it returns (docs/adr/0010).
     TASKS: dict[str, dict[str, Any]] = {
         "default": {"BACKEND": "onewindow.core.task_queue.DurableRQBackend", "QUEUES": ["default"]}
     }
@@ -322,9 +331,6 @@ LEDGER_WITNESS_QUORUM = int(env_str("ONEWINDOW_LEDGER_WITNESS_QUORUM", "0"))
 ONEWINDOW_REGION_CODE = env_str("ONEWINDOW_REGION_CODE", "330000")
 ONEWINDOW_EXCHANGE_TIMEOUT = float(env_str("ONEWINDOW_EXCHANGE_TIMEOUT", "5"))
 
-# Where the public reaches this instance: credentials name their status lists under it, and
-# other regions fetch our trust list from it.
-ONEWINDOW_PUBLIC_URL = env_str("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # How long credentials' status lists are cached, here and by verifiers of other regions: a
 # revocation reaches them within this many seconds (our own /verify sees it at once).
 ONEWINDOW_STATUS_LIST_SECONDS = int(env_str("ONEWINDOW_STATUS_LIST_SECONDS", "60"))

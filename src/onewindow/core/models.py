@@ -112,7 +112,7 @@ class HeldTask(models.Model):
     """A background task that could not reach Redis when it was enqueued.
 
     `core.task_queue.DurableRQBackend` writes it here instead, and the worker's relay hands it
-    to Redis under the same job id once Redis answers again (see docs/adr/0009).
+    to Redis under the same job id once Redis answers again (see docs/adr/0010).
     """
 
     job_id = models.CharField(max_length=64, unique=True)

@@ -1,4 +1,4 @@
-"""Background tasks on Redis that outlive Redis going away (docs/adr/0009).
+"""Background tasks on Redis that outlive Redis going away (docs/adr/0010).
 
 `DurableRQBackend` is django-tasks-rq's backend with two changes. A task that cannot reach
 Redis is held in the database (`HeldTask`) instead of failing the request that enqueued it,

@@ -41,6 +41,7 @@ class CredentialDetailOut(CredentialOut):
     media_type: str = "application/vc+sd-jwt"
     sd_jwt: str
     qr: str
+    qr_url: str  # what the printed QR holds: our /v/ verification page with the payload
     subject: dict[str, Any]
 
 
@@ -76,6 +77,7 @@ def detail(request: HttpRequest, credential_id: str) -> dict[str, Any]:
         **_out(credential),
         "sd_jwt": services.sd_jwt_of(credential),
         "qr": services.qr_of(credential),
+        "qr_url": services.qr_url(credential),
         "subject": services.subject_of(credential),
     }
 

@@ -1,13 +1,19 @@
 """The wire formats of a credential, free of Django so the standalone verifier can use them.
 
 - **SD-JWT VC** (W3C VC 2.0 secured with SD-JWT, RFC 9901; media type
-  `application/vc+sd-jwt`): an Ed25519 JWS (alg `Ed25519`, RFC 9864) whose payload is the
+  `application/vc+sd-jwt`, with the IETF SD-JWT VC `vct`): an Ed25519 JWS whose payload is the
   VC with every `credentialSubject` property replaced by the digest of a disclosure
   (`[salt, name, value]`, base64url); the holder presents the JWS plus the disclosures they
   choose, `<jws>~<disclosure>~...~`.
 - **QR payload**: the EU Digital COVID Certificate's shape: CWT claims in a COSE_Sign1
   (EdDSA), zlib, Base45, and the prefix `OW1:`. The key id is 8 bytes of the key's digest,
-  as in the DCC, so the code stays small.
+  as in the DCC, so the code stays small. The printed QR holds the same bytes as a URL of
+  the issuing site's verification page, `<public URL>/v/<digits>` (see `qr_url`), so a phone
+  camera opens the verdict; the digits decode back to the `OW1:` payload offline.
+
+JWS algorithm: we sign with `EdDSA` (RFC 8037), which every JOSE library verifies (PyJWT,
+Authlib, jwcrypto, joserfc); RFC 9864's fully specified `Ed25519` names the same signature
+over the same key, and what was issued with it keeps verifying: both are accepted.
 
 Every decoder here is strict: base64url must be canonical (a changed padding bit is a
 changed byte), and anything that is not exactly what we issue is `Malformed`.
@@ -20,6 +26,7 @@ import binascii
 import gzip
 import hashlib
 import json
+import re
 import secrets
 import zlib
 from collections.abc import Iterable, Mapping
@@ -31,8 +38,12 @@ import cbor2
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-JWS_ALGORITHM = "Ed25519"
+JWS_ALGORITHM = "EdDSA"
+# Both names of an Ed25519 JWS: EdDSA (RFC 8037) and Ed25519 (RFC 9864, what we issued first).
+JWS_ALGORITHMS = frozenset({"EdDSA", "Ed25519"})
 SD_JWT_TYPE = "vc+sd-jwt"
+# The IETF SD-JWT VC media type the draft moved to; read, not issued (see ADR 0008).
+SD_JWT_TYPES = frozenset({SD_JWT_TYPE, "dc+sd-jwt"})
 SD_ALG = "sha-256"
 QR_PREFIX = "OW1:"
 COSE_EDDSA = -8
@@ -96,7 +107,8 @@ def disclosure_digest(encoded: str) -> str:
 def sign_compact(
     header: Mapping[str, Any], payload: Mapping[str, Any], key: Ed25519PrivateKey
 ) -> str:
-    """A compact JWS (RFC 7515) of `payload`, signed with Ed25519."""
+    """A compact JWS (RFC 7515) of `payload`, signed with Ed25519 (the header names the
+    algorithm; `JWS_ALGORITHM` for everything we issue)."""
     signing_input = f"{b64url(_json(header))}.{b64url(_json(payload))}"
     return f"{signing_input}.{b64url(key.sign(signing_input.encode('ascii')))}"
 
@@ -109,7 +121,7 @@ def parse_compact(text: str) -> tuple[dict[str, Any], dict[str, Any], bytes, byt
     header = _json_object(b64url_decode(pieces[0]))
     payload = _json_object(b64url_decode(pieces[1]))
     signature = b64url_decode(pieces[2])
-    if header.get("alg") != JWS_ALGORITHM or not isinstance(header.get("kid"), str):
+    if header.get("alg") not in JWS_ALGORITHMS or not isinstance(header.get("kid"), str):
         raise Malformed("not signed with Ed25519 by a named key")
     return header, payload, f"{pieces[0]}.{pieces[1]}".encode("ascii"), signature
 
@@ -164,7 +176,7 @@ def parse_sd_jwt(text: str) -> ParsedSdJwt:
         # A key-binding JWT after the last `~` is not something we issue or accept.
         raise Malformed("an SD-JWT ends with '~'")
     header, payload, signing_input, signature = parse_compact(parts[0])
-    if header.get("typ") != SD_JWT_TYPE:
+    if header.get("typ") not in SD_JWT_TYPES:
         raise Malformed("not a vc+sd-jwt")
     return ParsedSdJwt(header, payload, signing_input, signature, tuple(parts[1:-1]))
 
@@ -273,6 +285,65 @@ def parse_qr(text: str) -> ParsedQr:
         raise Malformed("no key id or claims")
     to_sign = cbor2.dumps(["Signature1", protected_bytes, b"", payload])
     return ParsedQr(key_id, claims, to_sign, signature)
+
+
+# ----- the QR as a URL of the verification page ---------------------------------------------
+#
+# A phone camera or WeChat opens a URL, not `OW1:` text. Base45 cannot go into a URL (it uses
+# space, `%` and `/`), so the URL carries the same zlib-compressed COSE bytes as decimal
+# digits: every 7 bytes as 17 digits (a shorter last group as fewer, by the table below).
+# A QR code stores digits in its numeric mode at 3.3 bits each, as dense as Base45 in its
+# alphanumeric mode, so `https://<site>/v/<digits>` needs the same QR version as `OW1:...`.
+
+QR_URL_PATH = "/v/"
+_DIGITS_FOR_BYTES = {1: 3, 2: 5, 3: 8, 4: 10, 5: 13, 6: 15, 7: 17}
+_BYTES_FOR_DIGITS = {digits: size for size, digits in _DIGITS_FOR_BYTES.items()}
+_URL = re.compile(r"https?://[^\s/]+(?:/[^\s]*)?/v/([0-9]+)/?", re.IGNORECASE)
+
+
+def to_digits(data: bytes) -> str:
+    return "".join(
+        str(int.from_bytes(data[start : start + 7], "big")).zfill(
+            _DIGITS_FOR_BYTES[len(data[start : start + 7])]
+        )
+        for start in range(0, len(data), 7)
+    )
+
+
+def from_digits(text: str) -> bytes:
+    """Strict inverse of `to_digits`: a group too large for its bytes or a length no group
+    has is Malformed, so each byte string has exactly one spelling."""
+    if not text.isascii() or not text.isdigit():
+        raise Malformed("not digits")
+    out = bytearray()
+    for start in range(0, len(text), 17):
+        group = text[start : start + 17]
+        size = _BYTES_FOR_DIGITS.get(len(group))
+        value = int(group)
+        if size is None or value >= 256**size:
+            raise Malformed("not a digit-encoded QR payload")
+        out += value.to_bytes(size, "big")
+    return bytes(out)
+
+
+def qr_url(payload: str, base_url: str) -> str:
+    """The printed QR's content: the verification page at `base_url` for this payload."""
+    if not payload.startswith(QR_PREFIX):
+        raise Malformed("no OW1: prefix")
+    data: bytes = base45.b45decode(payload[len(QR_PREFIX) :])
+    return f"{base_url.rstrip('/')}{QR_URL_PATH}{to_digits(data)}"
+
+
+def payload_from_digits(digits: str) -> str:
+    encoded: bytes = base45.b45encode(from_digits(digits))
+    return QR_PREFIX + encoded.decode("ascii")
+
+
+def unwrap_qr_url(text: str) -> str:
+    """The `OW1:` payload of a scanned QR URL (`https://<site>/v/<digits>`); any other text
+    comes back unchanged. Raises Malformed for a QR URL whose digits are not a payload."""
+    match = _URL.fullmatch(text.strip())
+    return payload_from_digits(match[1]) if match else text
 
 
 # ----- Bitstring Status List (W3C) ------------------------------------------------------------

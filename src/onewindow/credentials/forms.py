@@ -15,7 +15,10 @@ MAX_UPLOAD = 100_000
 class VerifyForm(UswdsMixin, forms.Form):
     credential = forms.CharField(
         label=_("QR content or credential"),
-        help_text=_("Paste what the QR code holds (it starts with OW1:) or the whole credential."),
+        help_text=_(
+            "Paste what the QR code holds (a link ending in /v/ and digits, or text starting "
+            "with OW1:) or the whole credential."
+        ),
         required=False,
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 5, "class": "usa-textarea", "spellcheck": "false"}),

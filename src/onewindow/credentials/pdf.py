@@ -20,7 +20,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from onewindow.credentials import services
+from onewindow.credentials import formats, services
 from onewindow.credentials.kinds import KINDS
 from onewindow.credentials.models import Credential
 
@@ -76,9 +76,23 @@ def _wrapped(canvas: Canvas, x: float, y: float, text: str, size: float, width: 
     return y
 
 
-def _qr(canvas: Canvas, payload: str, x: float, y: float, size: float) -> None:
+def qr_code(content: str) -> segno.QRCode:
+    """The QR code of a credential's QR URL (`formats.qr_url`): the address in byte mode and
+    the digits in numeric mode, so it is as small as the bare `OW1:` payload (version 12-13
+    at level M). Other text (a bare payload) is encoded as segno sees fit."""
+    prefix, separator, digits = content.rpartition(formats.QR_URL_PATH)
+    if separator and digits.isascii() and digits.isdigit():
+        # segno takes a list of (content, mode) segments; its annotations say only str.
+        return segno.make(
+            [(prefix + separator, segno.consts.MODE_BYTE), (digits, segno.consts.MODE_NUMERIC)],  # type: ignore[arg-type]
+            error="m",
+        )
+    return segno.make(content, error="m")
+
+
+def _qr(canvas: Canvas, content: str, x: float, y: float, size: float) -> None:
     """The QR as vector squares: sharp at any zoom, and no image library on the path."""
-    code = segno.make(payload, error="m", mode="alphanumeric" if payload.isascii() else None)
+    code = qr_code(content)
     matrix = code.matrix
     count = len(matrix)
     module = size / (count + 8)
@@ -142,7 +156,7 @@ def render(credential: Credential) -> bytes:
         else "长期 Until revoked"
     )
     _text(canvas, 24 * mm, y, f"有效期至 Valid until: {until}", 10)
-    _qr(canvas, services.qr_of(credential), width - 82 * mm, height - 120 * mm, 60 * mm)
+    _qr(canvas, services.qr_url(credential), width - 82 * mm, height - 120 * mm, 60 * mm)
     _text(canvas, width - 80 * mm, height - 124 * mm, "扫码核验 Scan to verify: /verify", 8)
     _text(canvas, 24 * mm, 40 * mm, f"发证机关 Issuer: {credential.issuer.name_zh}", 11)
     _text(canvas, 24 * mm, 34 * mm, credential.issuer.name_en, 9)

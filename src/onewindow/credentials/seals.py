@@ -89,6 +89,12 @@ def _active(department: Department | None) -> SealKey:
     return found if found is not None else _new(department)
 
 
+def published_jwk(seal: SealKey) -> dict[str, Any]:
+    """The seal's public JWK as we publish it: `alg` is what it signs with now (EdDSA); seals
+    made before say Ed25519 in storage, the same key and signature under RFC 9864's name."""
+    return {**seal.public_jwk, "alg": formats.JWS_ALGORITHM}
+
+
 def seal_of(department: Department | None) -> Seal:
     """The department's current seal (the trust anchor's for None), made on first use."""
     key: int | str = department.pk if department else ANCHOR

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from onewindow.core import personal_data
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from onewindow.core.site import public_url
 from onewindow.credentials import formats, seals
 from onewindow.credentials.kinds import KINDS, Kind
 from onewindow.credentials.models import (
@@ -52,15 +53,28 @@ STATUS_ROLES = (Role.APPROVER, Role.DEPARTMENT_ADMIN)
 
 
 def issuer_id(department: Department) -> str:
+    """The issuer's identifier: an https URL (IETF SD-JWT VC), under which
+    `/.well-known/jwt-vc-issuer/credentials/issuers/<code>` serves its keys."""
+    return public_url(f"/credentials/issuers/{department.code}")
+
+
+def former_issuer_id(department: Department) -> str:
+    """What credentials issued before the https identifiers name the issuer."""
     return f"{ISSUER_PREFIX}{department.code}"
 
 
-def _base_url() -> str:
-    return str(settings.ONEWINDOW_PUBLIC_URL)
+def vct(kind: Kind) -> str:
+    """The SD-JWT VC type: a name of the kind that does not change with the site's address."""
+    return f"urn:onewindow:vct:{kind.vc_type}"
 
 
 def status_list_url(department: Department) -> str:
-    return f"{_base_url()}/credentials/status/{department.code}/{{purpose}}.jwt"
+    return public_url(f"/credentials/status/{department.code}/{{purpose}}.jwt")
+
+
+def qr_url(credential: Credential) -> str:
+    """What the printed QR holds: our /v/ verification page carrying the signed payload."""
+    return formats.qr_url(qr_of(credential), public_url())
 
 
 # ----- issuing --------------------------------------------------------------------------------
@@ -115,6 +129,7 @@ def _vc(credential: Credential, kind: Kind, issuer: Department) -> dict[str, Any
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "type": ["VerifiableCredential", kind.vc_type],
         "id": credential.urn,
+        "vct": vct(kind),
         "iss": issuer_id(issuer),
         "issuer": {"id": issuer_id(issuer), "name": issuer.name_zh, "nameEn": issuer.name_en},
         "validFrom": credential.valid_from.isoformat(),
@@ -475,13 +490,15 @@ def trust_list_document() -> dict[str, Any]:
             department.pk,
             {
                 "id": issuer_id(department),
+                "department": department.code,
+                "also_known_as": [former_issuer_id(department)],
                 "name_zh": department.name_zh,
                 "name_en": department.name_en,
                 "status_list": status_list_url(department),
                 "keys": [],
             },
         )
-        jwk = dict(seal.public_jwk)
+        jwk = seals.published_jwk(seal)
         if seal.retired_at is not None:
             jwk["retired_at"] = seal.retired_at.isoformat()
         entry["keys"].append(jwk)
@@ -503,11 +520,21 @@ def trust_list_jws() -> str:
             "alg": formats.JWS_ALGORITHM,
             "kid": anchor.kid,
             "typ": "onewindow-trust-list+jwt",
-            "jwk": anchor.stored.public_jwk,
+            "jwk": seals.published_jwk(anchor.stored),
         },
         trust_list_document(),
         anchor.private,
     )
+
+
+def jwt_vc_issuer_metadata(department: Department) -> dict[str, Any]:
+    """The issuer's JWT VC Issuer Metadata (IETF SD-JWT VC): its identifier and every seal
+    key it ever used, so a verifier that knows only the `iss` URL finds the key by `kid`."""
+    keys = SealKey.objects.filter(department=department).order_by("created_at")
+    return {
+        "issuer": issuer_id(department),
+        "jwks": {"keys": [seals.published_jwk(seal) for seal in keys]},
+    }
 
 
 def anchor_thumbprint(jwk: Mapping[str, Any]) -> str:

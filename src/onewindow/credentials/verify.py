@@ -2,11 +2,12 @@
 database, no Django. The `/verify` page and API use this, and so can anyone offline:
 
     onewindow-credential-verify --trust-list trust-list.json 'OW1:...'
+    onewindow-credential-verify --trust-list trust-list.json 'https://<site>/v/<digits>'
 
 The answer is valid, or exactly why not: malformed, unknown issuer, unknown key, signature,
 tampered field, not yet valid, expired, suspended, revoked. Status (revoked or suspended)
 is read from the issuer's Bitstring Status List when the caller can supply it; otherwise the
-verdict says status was not checked.
+verdict says status was not checked, and why (`status_detail`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from onewindow.credentials import formats
 from onewindow.credentials.kinds import BY_QR_CODE
 
 TRUST_LIST_TYPE = "onewindow-trust-list"
+# What issuers were named before they had https identifiers (IETF SD-JWT VC): credentials
+# issued then still name them, and trust lists carry them as `also_known_as`.
 ISSUER_PREFIX = "urn:onewindow:issuer:"
 
 
@@ -46,15 +49,30 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True)
 class Issuer:
-    id: str  # urn:onewindow:issuer:<department code>
+    id: str  # <public URL>/credentials/issuers/<department code>
     name_zh: str
     name_en: str
     region: str
     status_list_url: str  # with {purpose} in it
+    department: str = ""
+    also_known_as: tuple[str, ...] = ()  # earlier identifiers (urn:onewindow:issuer:...)
 
     @property
     def department_code(self) -> str:
-        return self.id.removeprefix(ISSUER_PREFIX)
+        if self.department:
+            return self.department
+        return self.id.removeprefix(ISSUER_PREFIX).rstrip("/").rsplit("/", 1)[-1]
+
+    def is_named(self, name: object) -> bool:
+        if name == self.id or name in self.also_known_as:
+            return True
+        # The same issuer under an earlier address of its site (a demo moved to another port,
+        # a new domain): the trusted key says who signed, and department codes are unique.
+        return (
+            isinstance(name, str)
+            and name.startswith(("https://", "http://"))
+            and name.endswith(f"/credentials/issuers/{self.department_code}")
+        )
 
 
 @dataclass(frozen=True)
@@ -98,8 +116,11 @@ class TrustList:
                 name_en=str(entry.get("name_en", "")),
                 region=region,
                 status_list_url=str(entry.get("status_list", "")),
+                department=str(entry.get("department", "")),
+                also_known_as=tuple(str(name) for name in entry.get("also_known_as", [])),
             )
-            self.issuers[issuer.id] = issuer
+            for name in (issuer.id, *issuer.also_known_as):
+                self.issuers[name] = issuer
             for jwk in entry.get("keys", []):
                 if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
                     continue
@@ -138,6 +159,7 @@ class Verdict:
     valid_until: datetime | None = None
     status_index: int | None = None
     status_checked: bool = False
+    status_detail: str = ""  # why the status was not checked
     detail: str = ""
 
     @property
@@ -159,6 +181,7 @@ class Verdict:
             "valid_from": self.valid_from.isoformat() if self.valid_from else None,
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "status_checked": self.status_checked,
+            **({"status_detail": self.status_detail} if self.status_detail else {}),
         }
 
 
@@ -184,10 +207,18 @@ def _dates_and_status(
         verdict.reason = Reason.SIGNATURE
         verdict.detail = "signed after the seal was retired"
         return verdict
-    if status is not None and verdict.issuer is not None and verdict.status_index is not None:
+    if status is None:
+        verdict.status_detail = "no status lookup was asked for (offline)"
+    elif verdict.issuer is None or verdict.status_index is None:
+        verdict.status_detail = "the credential names no status list entry"
+    else:
         revoked = status(verdict.issuer, "revocation", verdict.status_index)
         suspended = status(verdict.issuer, "suspension", verdict.status_index)
         verdict.status_checked = revoked is not None and suspended is not None
+        if not verdict.status_checked:
+            verdict.status_detail = getattr(status, "failure", "") or (
+                "the issuer's status list could not be read"
+            )
         if revoked:
             verdict.reason = Reason.REVOKED
             return verdict
@@ -269,7 +300,7 @@ def verify_sd_jwt(
         formats.verify_signature(key.public, parsed.signature, parsed.signing_input)
     except formats.BadSignature:
         return Verdict(Reason.SIGNATURE, "sd-jwt", issuer=key.issuer)
-    if issuer_id != key.issuer.id:
+    if not key.issuer.is_named(issuer_id):
         return Verdict(
             Reason.SIGNATURE, "sd-jwt", issuer=key.issuer, detail="issuer and key differ"
         )
@@ -313,10 +344,40 @@ def verify(
     now: datetime | None = None,
     status: StatusLookup | None = None,
 ) -> Verdict:
-    """A QR payload or an SD-JWT, whichever `text` is."""
+    """A QR payload (as `OW1:` text or as the printed QR's URL) or an SD-JWT, whichever
+    `text` is."""
+    try:
+        text = formats.unwrap_qr_url(text)
+    except formats.Malformed as error:
+        return Verdict(Reason.MALFORMED, "qr", detail=str(error))
     if text.strip().startswith(formats.QR_PREFIX):
         return verify_qr(text, trust, now=now, status=status)
     return verify_sd_jwt(text, trust, now=now, status=status)
+
+
+class StatusUnavailable(Exception):
+    """Why a status list could not be read (the verdict then says status was not checked)."""
+
+
+def read_status_list(url: str, issuer: Issuer, trust: TrustList, timeout: float = 5.0) -> str:
+    """The encodedList published at `url`; raises StatusUnavailable saying why not."""
+    import urllib.error
+    import urllib.request
+
+    if not url.startswith(("https://", "http://")):
+        raise StatusUnavailable(f"the status list address is not http(s): {url[:100]!r}")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+            token = response.read(1_000_000).decode()
+    except urllib.error.HTTPError as error:
+        raise StatusUnavailable(f"{url} answered HTTP {error.code}") from None
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        raise StatusUnavailable(f"{url} could not be fetched: {reason}") from None
+    try:
+        return status_list_from_jwt(token, issuer, trust)
+    except (formats.Malformed, formats.BadSignature, KeyError, ValueError) as error:
+        raise StatusUnavailable(f"{url} is not a status list its issuer signed: {error}") from None
 
 
 def fetch_status_list(
@@ -324,29 +385,37 @@ def fetch_status_list(
 ) -> str | None:
     """The encodedList published at `url`, or None when it cannot be fetched or is not
     signed by its issuer."""
-    import urllib.request
-
-    if not url.startswith(("https://", "http://")):
-        return None
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
-            return status_list_from_jwt(response.read(1_000_000).decode(), issuer, trust)
-    except (OSError, ValueError):
+        return read_status_list(url, issuer, trust, timeout)
+    except StatusUnavailable:
         return None
+
+
+class _FetchedStatus:
+    """Status read from the issuers' published lists over HTTP, each fetched once; `failure`
+    says why the last list could not be read."""
+
+    def __init__(self, trust: TrustList, timeout: float) -> None:
+        self.trust = trust
+        self.timeout = timeout
+        self.lists: dict[str, str | None] = {}
+        self.failure = ""
+
+    def __call__(self, issuer: Issuer, purpose: str, index: int) -> bool | None:
+        url = issuer.status_list_url.replace("{purpose}", purpose)
+        if url not in self.lists:
+            try:
+                self.lists[url] = read_status_list(url, issuer, self.trust, self.timeout)
+            except StatusUnavailable as error:
+                self.lists[url] = None
+                self.failure = str(error)
+        encoded = self.lists[url]
+        return None if encoded is None else formats.status_bit(encoded, index)
 
 
 def fetch_status_lookup(trust: TrustList, timeout: float = 5.0) -> StatusLookup:
     """Status read from the issuers' published lists over HTTP, each fetched once."""
-    lists: dict[str, str | None] = {}
-
-    def lookup(issuer: Issuer, purpose: str, index: int) -> bool | None:
-        url = issuer.status_list_url.replace("{purpose}", purpose)
-        if url not in lists:
-            lists[url] = fetch_status_list(url, issuer, trust, timeout)
-        encoded = lists[url]
-        return None if encoded is None else formats.status_bit(encoded, index)
-
-    return lookup
+    return _FetchedStatus(trust, timeout)
 
 
 def status_list_from_jwt(token: str, issuer: Issuer, trust: TrustList) -> str:
@@ -369,7 +438,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--trust-list", type=Path, required=True, action="append")
     parser.add_argument("--online", action="store_true", help="fetch status lists to check status")
-    parser.add_argument("credential", help="the QR content (OW1:...) or the SD-JWT; - reads stdin")
+    parser.add_argument(
+        "credential",
+        help="the QR content (OW1:... or the scanned https://.../v/... URL) or the SD-JWT; "
+        "- reads stdin",
+    )
     arguments = parser.parse_args(argv)
     text = sys.stdin.read() if arguments.credential == "-" else arguments.credential
     trust = TrustList(

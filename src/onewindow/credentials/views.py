@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -17,10 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from onewindow.core import ratelimit
 from onewindow.core.errors import DomainError, NotFound
-from onewindow.credentials import pdf, selectors, services
+from onewindow.core.site import public_url
+from onewindow.credentials import formats, pdf, seals, selectors, services
 from onewindow.credentials.forms import ShareForm, StatusForm, VerifyForm
 from onewindow.credentials.kinds import KINDS
 from onewindow.credentials.models import Credential, SealKey
+from onewindow.credentials.verify import Reason, Verdict
 from onewindow.identity.decorators import officer_required
 from onewindow.identity.models import Department, User
 
@@ -30,9 +31,9 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def qr_svg(payload: str) -> str:
+def qr_svg(content: str) -> str:
     """The QR as inline SVG (no image request, no inline style)."""
-    code = segno.make(payload, error="m")
+    code = pdf.qr_code(content)
     return code.svg_inline(scale=4, border=4, title=_("QR code of the credential"))
 
 
@@ -89,7 +90,7 @@ def detail(request: HttpRequest, credential_id: str) -> HttpResponse:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            new_share_url = request.build_absolute_uri(reverse("credentials:shared", args=[token]))
+            new_share_url = public_url(reverse("credentials:shared", args=[token]))
             messages.success(
                 request,
                 _(
@@ -99,7 +100,7 @@ def detail(request: HttpRequest, credential_id: str) -> HttpResponse:
                 % {"who": share.recipient, "until": share.expires_at.date()},
             )
             form = ShareForm(kind=kind)
-    qr = services.qr_of(credential)
+    qr = services.qr_url(credential)
     return render(
         request,
         "credentials/detail.html",
@@ -133,6 +134,7 @@ def credential_document(credential: Credential) -> dict[str, Any]:
         "media_type": "application/vc+sd-jwt",
         "sd_jwt": services.sd_jwt_of(credential),
         "qr": services.qr_of(credential),
+        "qr_url": services.qr_url(credential),
         "status": credential.status,
     }
 
@@ -176,6 +178,31 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         checked = selectors.check(form.cleaned_data["credential"])
     return render(request, "credentials/verify.html", {"form": form, "checked": checked})
+
+
+@require_GET
+def scanned(request: HttpRequest, digits: str) -> HttpResponse:
+    """A printed QR scanned by a phone camera: its URL carries the signed payload, and this
+    page shows the verdict on it (the same as pasting the payload into /verify/)."""
+    try:
+        payload = formats.payload_from_digits(digits)
+    except formats.Malformed as error:
+        checked = selectors.Checked(Verdict(Reason.MALFORMED, "qr", detail=str(error)))
+    else:
+        checked = selectors.check(payload)
+    response = render(
+        request, "credentials/verify.html", {"form": VerifyForm(), "checked": checked}
+    )
+    # The URL holds the holder's fields: no cache keeps the page.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def jwt_vc_issuer(request: HttpRequest, department: str) -> HttpResponse:
+    """JWT VC Issuer Metadata (IETF SD-JWT VC) of `<public URL>/credentials/issuers/<code>`."""
+    issuer = get_object_or_404(Department, code=department)
+    return _public(JsonResponse(services.jwt_vc_issuer_metadata(issuer)), 300)
 
 
 @require_GET
@@ -229,7 +256,7 @@ def status_list(request: HttpRequest, department: str, purpose: str) -> HttpResp
 @require_GET
 def jwks(request: HttpRequest, department: str) -> HttpResponse:
     issuer = get_object_or_404(Department, code=department)
-    keys = [seal.public_jwk for seal in SealKey.objects.filter(department=issuer)]
+    keys = [seals.published_jwk(seal) for seal in SealKey.objects.filter(department=issuer)]
     return _public(JsonResponse({"keys": keys}), 300)
 
 

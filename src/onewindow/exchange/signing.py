@@ -1,5 +1,7 @@
 """Each department signs what it sends with its own Ed25519 key (JWS, RFC 7515 compact form,
-`alg: Ed25519` per RFC 9864); the registry of public keys is published as a JWKS.
+`alg: EdDSA` per RFC 8037, which PyJWT, Authlib, jwcrypto and joserfc all verify); the
+registry of public keys is published as a JWKS. A message signed under RFC 9864's name for
+the same algorithm, `Ed25519` (what we sent before), is accepted too.
 
 Private keys are kept encrypted under the platform's data key. Rotating a key retires the old
 one: it still verifies for a grace period, so messages in flight are not lost. Keys of peer
@@ -17,6 +19,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -25,7 +28,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from joserfc import jws
-from joserfc.errors import JoseError
+from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import OKPKey
 
 from onewindow.core import personal_data
@@ -33,7 +36,11 @@ from onewindow.core.errors import DomainError
 from onewindow.exchange.models import KID_PATTERN, DepartmentKey, PeerRegion, PeerStatus
 from onewindow.identity.models import Department
 
-ALGORITHM = "Ed25519"
+ALGORITHM = "EdDSA"
+ALGORITHMS = ["EdDSA", "Ed25519"]  # accepted: the same Ed25519 signature under either name
+# joserfc warns on every EdDSA use that RFC 9864 deprecates the name; we sign with it on
+# purpose (most JOSE libraries know no other), so the warning says nothing here.
+warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=SecurityWarning)
 TYPE = "onewindow-exchange+jws"
 KEY_CONTEXT = "exchange.department_key"
 RETIRED_KEY_GRACE = timedelta(hours=1)
@@ -157,14 +164,14 @@ def jws_header(token: str) -> dict[str, Any]:
         header = jws.extract_compact(token.encode()).protected
     except (JoseError, ValueError):
         raise SignatureRefused("The message is not a compact JWS.") from None
-    if header.get("alg") != ALGORITHM or header.get("typ") != TYPE:
+    if header.get("alg") not in ALGORITHMS or header.get("typ") != TYPE:
         raise SignatureRefused("The message must be signed with Ed25519 as an exchange JWS.")
     return header
 
 
 def _verified_claims(token: str, public: OKPKey) -> dict[str, Any]:
     try:
-        verified = jws.deserialize_compact(token, public, algorithms=[ALGORITHM])
+        verified = jws.deserialize_compact(token, public, algorithms=ALGORITHMS)
         claims = json.loads(verified.payload)
     except (JoseError, ValueError):
         raise SignatureRefused("The signature does not verify.") from None

@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -63,6 +64,8 @@ from onewindow.notify.models import Event
 MIN_TEXT = 5
 MAX_TEXT = 2000
 MAX_ADDRESS = 200
+MAX_MEDIA_URL = 500
+COORDINATE_STEP = Decimal("0.00000001")
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 PHOTO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
@@ -166,7 +169,27 @@ def check_location(latitude: Any, longitude: Any) -> tuple[Decimal | None, Decim
             field="location",
             code="bad_location",
         )
-    return lat.quantize(Decimal("0.000001")), lon.quantize(Decimal("0.000001"))
+    # As given, up to the 8 decimals (about 1 mm) the case keeps.
+    return lat.quantize(COORDINATE_STEP), lon.quantize(COORDINATE_STEP)
+
+
+def check_media_url(value: str) -> str:
+    """A partner's photo address: an http(s) URL of at most 500 characters, or nothing."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        if len(value) > MAX_MEDIA_URL:
+            raise ValidationError("too long")
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        raise DomainError(
+            _("media_url must be an http or https address of at most %(max)d characters.")
+            % {"max": MAX_MEDIA_URL},
+            field="media_url",
+            code="bad_media_url",
+        ) from None
+    return value
 
 
 def _check(
@@ -404,6 +427,7 @@ def submit_case(
     api_client: ApiClient | None = None,
     category: str = "",
     now: datetime | None = None,
+    media_url: str = "",
 ) -> Case:
     """File a case from any channel. Raises DomainError (per-field `errors` in its params)
     for bad input and RateLimited (429) for a flood; writes nothing in either case.
@@ -417,6 +441,7 @@ def submit_case(
         raise DomainError(_("Choose ordinary or urgent."), field="urgency")
     checked = _check(kind=kind, text_in=text_in, contact=contact, location=location, photos=photos)
     latitude, longitude = check_location(location.latitude, location.longitude)
+    media_url = check_media_url(media_url)
     address = " ".join(location.address.split())
     check_rate_limits(phone=checked.phone, address=address, now=now)
     proposal: routing.RoutingProposal | None
@@ -441,6 +466,7 @@ def submit_case(
             division=location.division,
             latitude=latitude,
             longitude=longitude,
+            media_url=media_url,
             urgency=urgency,
             received_at=now,
             respond_due=respond_due,

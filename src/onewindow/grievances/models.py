@@ -129,8 +129,11 @@ class Case(models.Model):
     division = models.ForeignKey(
         Division, on_delete=models.PROTECT, related_name="+", verbose_name=_("where")
     )
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    # Eight decimals (about 1 mm): a coordinate is kept as precisely as the reporter gave it.
+    latitude = models.DecimalField(max_digits=11, decimal_places=8, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=11, decimal_places=8, null=True, blank=True)
+    # A photo a partner app hosts (Open311 `media_url`), shown with the public request.
+    media_url = models.URLField(max_length=500, blank=True)
     address_encrypted = models.TextField(blank=True, editable=False)
     address_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     urgency = models.CharField(

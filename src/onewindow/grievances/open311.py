@@ -1,12 +1,16 @@
 """Open311 GeoReport v2 at /open311/v2/: services, service definitions, requests (GET and
-POST) and one request, in JSON and XML, plus the discovery document.
+POST), one request and a request's id from its token, in JSON and XML, plus the discovery
+document (JSON and XML) naming this site's configured public address.
 
 Plain Django views, not django-ninja: the standard fixes its own paths (format suffixes),
 form-encoded POST bodies, XML documents and its error format (a list of {code, description}
 with the HTTP status), none of which fit the problem+json API at /api/v1/. Reads are public
-(as the standard intends) and show no personal data: descriptions and answers are
-desensitised, the address is the division's name and coordinates are rounded to ~100 m.
-Posting needs a partner's `api_key`.
+(as the standard intends, and readable from other sites' pages: see
+web.middleware.PublicReadCorsMiddleware) and show no personal data: descriptions and answers
+are desensitised and the address is the division's name. Coordinates are the place of the
+problem, returned as precisely as they were given, and `media_url` as the partner gave it.
+Posting needs a partner's `api_key`. Requests are created at once, so a request's token is
+its id: `tokens/<id>` answers for any request that exists.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from django.conf import settings
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -30,6 +33,7 @@ from onewindow.core import ratelimit
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
 from onewindow.core.ratelimit import RateLimited
+from onewindow.core.site import public_url
 from onewindow.core.text_input import xml_text
 from onewindow.grievances import routing, selectors, services, text
 from onewindow.grievances.intake import Contact, Location, submit_case
@@ -162,8 +166,7 @@ def _service(code: str) -> dict[str, Any]:
 
 
 @require_GET
-def discovery(request: HttpRequest) -> HttpResponse:
-    base = settings.ONEWINDOW_SITE_URL.rstrip("/")
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     document = {
         "changeset": "2026-11-24T00:00:00+08:00",
         "contact": _("The 12345 citizen hotline centre"),
@@ -171,14 +174,26 @@ def discovery(request: HttpRequest) -> HttpResponse:
         "endpoints": [
             {
                 "specification": SPEC,
-                "url": f"{base}/open311/v2",
+                "url": public_url("/open311/v2"),
                 "changeset": "2026-11-24T00:00:00+08:00",
                 "type": "production",
                 "formats": ["text/xml", "application/json"],
             }
         ],
     }
-    return HttpResponse(json.dumps(document, ensure_ascii=False), content_type=FORMATS["json"])
+
+    def build() -> HttpResponse:
+        if fmt == "xml":
+            root = ET.Element("discovery")
+            _fill(root, document)
+            return HttpResponse(
+                b'<?xml version="1.0" encoding="utf-8"?>'
+                + ET.tostring(root, encoding="unicode").encode(),
+                content_type=FORMATS["xml"],
+            )
+        return HttpResponse(json.dumps(document, ensure_ascii=False), content_type=FORMATS[fmt])
+
+    return _handle(fmt, build)
 
 
 @require_GET
@@ -249,8 +264,9 @@ def _public_request(case: Case, updated: datetime | None) -> dict[str, Any]:
         notes = text.desensitise(case.public_reply)
     code = case.category or case.proposed_category
 
-    def rounded(value: Any) -> float | None:
-        return round(float(value), 3) if value is not None else None
+    def coordinate(value: Any) -> float | None:
+        # The stored decimal, normalised (30.25924400 → 30.259244): as precise as given.
+        return float(value) if value is not None else None
 
     return {
         "service_request_id": case.ref,
@@ -267,9 +283,9 @@ def _public_request(case: Case, updated: datetime | None) -> dict[str, Any]:
         "address": case.division.name,
         "address_id": "",
         "zipcode": "",
-        "lat": rounded(case.latitude),
-        "long": rounded(case.longitude),
-        "media_url": "",
+        "lat": coordinate(case.latitude),
+        "long": coordinate(case.longitude),
+        "media_url": case.media_url,
     }
 
 
@@ -375,6 +391,7 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
             ip=_client_ip(request),
             api_client=client,
             category=code,
+            media_url=data.get("media_url", ""),
         )
     except RateLimited as error:
         raise Open311Error(
@@ -395,7 +412,14 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
         fmt,
         "service_requests",
         "request",
-        [{"service_request_id": case.ref, "service_notice": notice, "account_id": None}],
+        [
+            {
+                "service_request_id": case.ref,
+                "token": case.ref,
+                "service_notice": notice,
+                "account_id": None,
+            }
+        ],
         status=201,
     )
 
@@ -409,6 +433,24 @@ def _open311_field(name: str) -> str:
         "name": "first_name",
         "address": "address_string",
     }.get(name, name)
+
+
+@require_GET
+def token(request: HttpRequest, token_id: str, fmt: str) -> HttpResponse:
+    """GET Service Request ID from a token: requests are created at once, so the token a
+    POST returns is the request's id, and it names the request for as long as it exists."""
+
+    def build() -> HttpResponse:
+        if not Case.objects.filter(ref=token_id).exists():
+            raise Open311Error(404, _("No request has the token %(token)s.") % {"token": token_id})
+        return _respond(
+            fmt,
+            "service_requests",
+            "request",
+            [{"service_request_id": token_id, "token": token_id}],
+        )
+
+    return _handle(fmt, build)
 
 
 @csrf_exempt  # partner apps authenticate with their api_key, not a session

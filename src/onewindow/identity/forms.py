@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.core.divisions import Level
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
+from onewindow.core.site import public_url
 from onewindow.identity.models import ClientKind, Department, SubjectType
 from onewindow.identity.oidc_scopes import OPENID, SCOPES
 
@@ -148,7 +149,18 @@ class PreferencesForm(UswdsMixin, forms.Form):
 
 
 class UswdsPasswordResetForm(UswdsMixin, PasswordResetForm):
-    pass
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        # The link starts with the configured public address, not the Host header the
+        # request happened to carry (a proxy's, or another port's).
+        context = {**context, "public_url": public_url()}
+        super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 class UswdsSetPasswordForm(UswdsMixin, SetPasswordForm):  # type: ignore[type-arg]

@@ -6,8 +6,13 @@ log's verifier key, obtained out of band (`name+keyid+base64key`).
     onewindow-verify checkpoint --log-key KEY NEW [--previous OLD --proof PROOF]
     onewindow-verify receipt --log-key KEY RECEIPT.json [--ref REF]
     onewindow-verify tiles --log-key KEY DIR
+    onewindow-verify tiles --log-key KEY https://host/ledger
+    onewindow-verify checkpoint --log-key KEY https://host/ledger/checkpoint
     onewindow-verify ref --log-key KEY --url https://host/ledger REF
     onewindow-verify fork --log-key KEY A B
+
+Every file argument may also be an http(s) URL; `tiles` takes the directory of an export or
+the ledger's base URL, from which it fetches the checkpoint and every tile as a mirror would.
 
 Exit status 0 when everything verifies, 1 when something does not (the reason on stderr),
 2 for a usage error.
@@ -111,27 +116,62 @@ def check_receipt(receipt: dict[str, Any], trust: Trust, *, ref: str | None = No
     return index
 
 
-def _tile_file(directory: Path, kind: str, n: int, width: int) -> Path:
+def _is_url(source: str | Path) -> bool:
+    return str(source).startswith(("https://", "http://"))
+
+
+def read_source(source: str | Path, timeout: float = 30.0) -> bytes:
+    """The bytes of a file, or of an http(s) URL (a missing one is a VerificationError)."""
+    if not _is_url(source):
+        return Path(source).read_bytes()
+    try:
+        with urllib.request.urlopen(str(source), timeout=timeout) as response:  # noqa: S310
+            data: bytes = response.read()
+            return data
+    except urllib.error.HTTPError as error:
+        raise VerificationError(f"{source}: HTTP {error.code}") from error
+    except urllib.error.URLError as error:
+        raise VerificationError(f"{source}: {error.reason}") from error
+
+
+def read_text(source: str | Path) -> str:
+    return read_source(source).decode("utf-8")
+
+
+def _tile_path(kind: str, n: int, width: int) -> str:
     groups = [f"{n % 1000:03d}"]
     n //= 1000
     while n:
         groups.append(f"x{n % 1000:03d}")
         n //= 1000
     suffix = "" if width == TILE_WIDTH else f".p/{width}"
-    return directory / "tile" / kind / ("/".join(reversed(groups)) + suffix)
+    return f"tile/{kind}/" + "/".join(reversed(groups)) + suffix
 
 
-def check_tiles(directory: Path, trust: Trust) -> note.Checkpoint:
-    """Recompute the whole tree from exported entry bundles; name the first entry that differs."""
-    checkpoint = open_checkpoint((directory / "checkpoint").read_text(encoding="utf-8"), trust)
+def _tile_file(directory: Path, kind: str, n: int, width: int) -> Path:
+    return directory / _tile_path(kind, n, width)
+
+
+def _under(base: str | Path, relative: str) -> str | Path:
+    if _is_url(base):
+        return f"{str(base).rstrip('/')}/{relative}"
+    return Path(base) / relative
+
+
+def check_tiles(directory: str | Path, trust: Trust) -> note.Checkpoint:
+    """Recompute the whole tree from exported entry bundles (a directory, or a ledger's base
+    URL such as https://host/ledger); name the first entry that differs."""
+    checkpoint = open_checkpoint(read_text(_under(directory, "checkpoint")), trust)
     leaves: list[bytes] = []
     full, partial = divmod(checkpoint.size, TILE_WIDTH)
     for n, width in [(n, TILE_WIDTH) for n in range(full)] + ([(full, partial)] if partial else []):
         try:
-            bundle = _tile_file(directory, "entries", n, width).read_bytes()
-            tile = _tile_file(directory, "0", n, width).read_bytes()
+            bundle = read_source(_under(directory, _tile_path("entries", n, width)))
+            tile = read_source(_under(directory, _tile_path("0", n, width)))
         except FileNotFoundError as error:
             raise VerificationError(f"tiles: missing {error.filename}") from error
+        except VerificationError as error:
+            raise VerificationError(f"tiles: missing {error}") from error
         position = 0
         for offset in range(width):
             index = n * TILE_WIDTH + offset
@@ -212,36 +252,36 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quorum", type=int, default=0, help="witness cosignatures required")
     commands = parser.add_subparsers(dest="command", required=True)
     checkpoint = commands.add_parser("checkpoint", help="a checkpoint, and its consistency")
-    checkpoint.add_argument("checkpoint", type=Path)
-    checkpoint.add_argument("--previous", type=Path, help="a checkpoint you saw before")
-    checkpoint.add_argument("--proof", type=Path, help="consistency proof from previous")
+    checkpoint.add_argument("checkpoint", help="a file or an http(s) URL")
+    checkpoint.add_argument("--previous", help="a checkpoint you saw before (file or URL)")
+    checkpoint.add_argument("--proof", help="consistency proof from previous (file or URL)")
     receipt = commands.add_parser("receipt", help="the inclusion of a recorded event")
-    receipt.add_argument("receipt", type=Path)
+    receipt.add_argument("receipt", help="a file or an http(s) URL")
     receipt.add_argument("--ref", help="the public reference the entry must be about")
     tiles = commands.add_parser("tiles", help="a whole exported log, entry by entry")
-    tiles.add_argument("directory", type=Path)
+    tiles.add_argument("directory", help="an exported directory, or the ledger's base URL")
     reference = commands.add_parser("ref", help="every record about a public reference, online")
     reference.add_argument("ref")
     reference.add_argument("--url", required=True, help="the ledger's base URL, e.g. …/ledger")
     fork = commands.add_parser("fork", help="two checkpoints, e.g. from two witnesses")
-    fork.add_argument("first", type=Path)
-    fork.add_argument("second", type=Path)
+    fork.add_argument("first", help="a file or an http(s) URL")
+    fork.add_argument("second", help="a file or an http(s) URL")
     return parser
 
 
 def run(arguments: argparse.Namespace) -> str:
     trust = Trust(arguments.log_key, tuple(arguments.witness_key), arguments.quorum)
     if arguments.command == "checkpoint":
-        new = open_checkpoint(arguments.checkpoint.read_text(encoding="utf-8"), trust)
+        new = open_checkpoint(read_text(arguments.checkpoint), trust)
         if arguments.previous is None:
             return f"checkpoint OK: {new.origin} size {new.size}"
         if arguments.proof is None:
             raise VerificationError("consistency: --previous needs --proof")
-        old = open_checkpoint(arguments.previous.read_text(encoding="utf-8"), trust)
-        check_consistency(old, new, read_proof(arguments.proof.read_text(encoding="utf-8")))
+        old = open_checkpoint(read_text(arguments.previous), trust)
+        check_consistency(old, new, read_proof(read_text(arguments.proof)))
         return f"consistent: size {old.size} -> {new.size}"
     if arguments.command == "receipt":
-        document = json.loads(arguments.receipt.read_text(encoding="utf-8"))
+        document = json.loads(read_text(arguments.receipt))
         index = check_receipt(document, trust, ref=arguments.ref)
         return f"entry {index} OK: included in the signed tree of {document['tree_size']}"
     if arguments.command == "ref":
@@ -249,11 +289,7 @@ def run(arguments: argparse.Namespace) -> str:
     if arguments.command == "tiles":
         checkpoint = check_tiles(arguments.directory, trust)
         return f"tiles OK: all {checkpoint.size} entries match the signed root"
-    check_fork(
-        arguments.first.read_text(encoding="utf-8"),
-        arguments.second.read_text(encoding="utf-8"),
-        trust,
-    )
+    check_fork(read_text(arguments.first), read_text(arguments.second), trust)
     return "no fork between these checkpoints"
 
 

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from onewindow.core.site import public_url
 from onewindow.core.text_input import ascii_int
 from onewindow.ledger import errors, keys, merkle, selectors, tiles
 
@@ -84,7 +85,7 @@ def _verify_commands(
 ) -> str:
     """The two shell lines that check a receipt, quoted so a reference cannot break them."""
     index = str(proof_view["entry"].index) if proof_view else "INDEX"
-    receipt_url = request.build_absolute_uri(f"/ledger/api/receipts/{index}")
+    receipt_url = public_url(f"/ledger/api/receipts/{index}")
     verify = ["onewindow-verify", "--log-key", keys.verifier().encode(), "receipt", "receipt.json"]
     if subject_ref:
         verify += ["--ref", subject_ref]

@@ -7,11 +7,11 @@ between the gateway accepting a copy and the status being saved can send that co
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import F
 
 from onewindow.core import personal_data
+from onewindow.core.site import public_url
 from onewindow.identity import sms
 from onewindow.identity.models import MOBILE_CONTEXT
 from onewindow.notify.models import DeliveryStatus, Message
@@ -76,4 +76,4 @@ def _set(message: Message, **fields: str) -> None:
 
 
 def _with_link(text: str, link: str) -> str:
-    return f"{text}\n{settings.ONEWINDOW_SITE_URL.rstrip('/')}{link}" if link else text
+    return f"{text}\n{public_url(link)}" if link else text

@@ -156,3 +156,21 @@ def rate_limited_page(request: HttpRequest, error: RateLimited) -> HttpResponse:
     )
     response["Retry-After"] = str(error.params.get("retry_after", 60))
     return response
+
+
+# Public, anonymous reads other sites may fetch from a browser (a district's map widget reads
+# Open311 requests; anyone's page may check the ledger). `*` without
+# Access-Control-Allow-Credentials: a browser never sends cookies with such a request nor
+# lets a page read a signed-in answer, so nothing private can leak through it.
+PUBLIC_READ_PREFIXES = ("/open311/v2/", "/ledger/api/", "/ledger/checkpoint", "/ledger/tile/")
+
+
+class PublicReadCorsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method in ("GET", "HEAD") and request.path.startswith(PUBLIC_READ_PREFIXES):
+            response.setdefault("Access-Control-Allow-Origin", "*")
+        return response

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from onewindow.core.errors import DomainError
+from onewindow.core.site import public_url
 from onewindow.credentials import seals, services
 from onewindow.credentials.models import TrustedRegion
 from onewindow.identity.models import Department
@@ -40,7 +40,7 @@ class Command(BaseCommand):
                 anchor = seals.seal_of(None)
                 self.stdout.write(
                     f"{services.anchor_thumbprint(anchor.stored.public_jwk)} "
-                    f"{settings.ONEWINDOW_PUBLIC_URL}/credentials/trust-list.jwt"
+                    f"{public_url('/credentials/trust-list.jwt')}"
                 )
             elif action == "trust-import":
                 region = services.import_trust_list(
