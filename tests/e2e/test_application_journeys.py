@@ -163,7 +163,7 @@ def test_birth_registration_supplements_two_items_then_is_approved(
     items = page.locator("#supplement-items li")
     assert items.count() == 2
     assert serious_violations(page) == []
-    page.get_by_label("New file for “household_register”").set_input_files(
+    page.get_by_label("New file for “Household register (head and own pages)”").set_input_files(
         {"name": "register-full.pdf", "mimeType": "application/pdf", "buffer": factories.PDF}
     )
     page.get_by_label("Your answer").fill("Full register attached; the number is Q330012346.")

@@ -234,7 +234,8 @@ def issue_credential(
             notify.send(
                 recipient,
                 "credential_issued",
-                context={"number": credential.number, "kind": str(info.label)},
+                # The lazy label: rendered in the reader's language, not the request's.
+                context={"number": credential.number, "kind": info.label},
                 subject_ref=credential.number,
                 link=f"/wallet/{credential.id}/",
             )

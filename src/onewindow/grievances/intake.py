@@ -508,7 +508,7 @@ def submit_case(
             case,
             "received",
             actor=recorded_by,
-            note=str(Channel(channel).label),
+            note=Channel(channel).value,  # shown in the reader's language (note_display)
             now=now,
         )
         route(case, proposal, now=now)

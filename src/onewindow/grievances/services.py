@@ -303,7 +303,7 @@ def reply_progress(officer: User, case: Case, *, note: str, now: datetime | None
     record_event(case, "progress", actor=officer, department=officer.department, note=note, now=now)
     assert officer.department is not None
     _tell_reporters(
-        case, Event.CASE_PROGRESS, {"department": officer.department.name, "note": note}, now
+        case, Event.CASE_PROGRESS, {"department": officer.department, "note": note}, now
     )
     return case
 
@@ -333,7 +333,7 @@ def answer_case(officer: User, case: Case, *, reply: str, now: datetime | None =
     )
     assert officer.department is not None
     _tell_reporters(
-        case, Event.CASE_ANSWERED, {"department": officer.department.name, "reply": reply}, now
+        case, Event.CASE_ANSWERED, {"department": officer.department, "reply": reply}, now
     )
     return case
 
