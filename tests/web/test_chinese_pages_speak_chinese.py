@@ -115,6 +115,7 @@ def journeys(divisions: dict, django_capture_on_commit_callbacks: Any) -> dict[s
             items=[{"key": "household_register", "reason": "缺户主页"}],
         )
         hotline.call(divisions["community"], agent=hotline_world.agent)
+        unsure = hotline.call(divisions["community"], "你好，我想问一下这个事情应该找谁。")
         hotline.online(mother, divisions["community"], hotline.WAGES)
     return {
         "mother": mother,
@@ -126,6 +127,7 @@ def journeys(divisions: dict, django_capture_on_commit_callbacks: Any) -> dict[s
         "company": company,
         "waiting": waiting,
         "step": step,
+        "unsure": unsure,
         # Account names people chose, and what officers typed ("ok"), are theirs to write.
         "names": {"mother", "founder", "registrar", "agent", "dispatcher", "ok"},
     }
@@ -224,7 +226,10 @@ def test_officers_chinese_pages_show_no_codes_or_english(journeys: dict[str, Any
         ["/account/officer/", "/work/", f"/work/steps/{journeys['step'].pk}/"],
         names,
     )
-    found |= _english_on(dispatcher, ["/hotline/dispatch/"], names)
+    assert journeys["unsure"].proposed_category  # the dispatcher sees the classifier's guess
+    found |= _english_on(
+        dispatcher, ["/hotline/dispatch/", f"/hotline/dispatch/{journeys['unsure'].ref}/"], names
+    )
     found |= _english_on(agent, ["/hotline/console/"], names)
 
     assert found == {}, "\n".join(f"{path}: {sorted(words)}" for path, words in found.items())

@@ -281,6 +281,12 @@ TRANSITION_ACTIONS = {
     "supplements_requested": _("Supplements requested"),
     "supplements_provided": _("Supplements provided"),
     "withdrawn": _("Withdrawn"),
+    # The paper result's journey (applications.delivery.LOGGED_AS).
+    "delivery_opened": _("Paper result prepared"),
+    "dispatched": _("Posted"),
+    "delivered": _("Delivered"),
+    "returned": _("Returned to the hall"),
+    "handed_over": _("Collected"),
 }
 ACTOR_ROLES = {
     "applicant": _("applicant"),
@@ -323,7 +329,8 @@ class Transition(models.Model):
     @property
     def to_status_display(self) -> str:
         step_first = (StepStatus, ApplicationStatus)
-        for labels in step_first if self.step_id else reversed(step_first):
+        ordered = step_first if self.step_id else tuple(reversed(step_first))
+        for labels in (*ordered, DeliveryStatus):
             if self.to_status in labels.values:
                 return str(labels(self.to_status).label)
         return self.to_status

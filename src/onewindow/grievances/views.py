@@ -297,7 +297,16 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         request,
         "grievances/dispatch.html",
         {
-            "cases": selectors.dispatcher_queue()[:200],
+            # The classifier's category by name: "agri.subsidy" is a code.
+            "cases": [
+                (
+                    case,
+                    selectors.category_label(case.proposed_category)
+                    if case.proposed_category
+                    else "",
+                )
+                for case in selectors.dispatcher_queue()[:200]
+            ],
             "merges": selectors.merge_proposals()[:100],
             "contested": selectors.contested_transfers()[:100],
             "decision_form": forms.ContestDecisionForm(),
