@@ -172,12 +172,25 @@ class DispatchForm(UswdsMixin, forms.Form):
         help_text=_("Leave empty to send it to the competent department for the place."),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, division: Division | None = None, category: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()  # type: ignore[attr-defined]
-        self.fields["department"].choices = department_choices(  # type: ignore[attr-defined]
-            blank=str(_("The competent department"))
-        )
+        choices = department_choices(blank=str(_("The competent department")))
+        if division is not None and category in CATEGORIES:
+            # The few departments that fit the case first, not one among forty.
+            suggested = intake.suggested_departments(CATEGORIES[category].department_kind, division)
+            codes = {department.code for department in suggested}
+            choices = [
+                choices[0],
+                (str(_("Competent for this place")), [(d.code, d.name) for d in suggested]),
+                (
+                    str(_("All departments")),
+                    [choice for choice in choices[1:] if choice[0] not in codes],
+                ),
+            ]
+        self.fields["department"].choices = choices  # type: ignore[attr-defined]
 
 
 class NoteForm(UswdsMixin, forms.Form):

@@ -50,7 +50,13 @@ from onewindow.grievances.models import (
     Urgency,
     address_hash,
 )
-from onewindow.identity.models import MOBILE_CONTEXT, Department, User, UserKind
+from onewindow.identity.models import (
+    MOBILE_CONTEXT,
+    Department,
+    DepartmentKind,
+    User,
+    UserKind,
+)
 from onewindow.identity.selectors import competent_department
 from onewindow.ledger import services as ledger
 from onewindow.notify import services as notify
@@ -284,6 +290,36 @@ def department_for(kind: str, division: Division) -> Department | None:
         return competent_department(division, kind=kind, level=Level.VILLAGE)
     except DomainError:
         return None
+
+
+# Where no department of a case's kind covers its place (no agriculture bureau in a city
+# district, no office for this subdistrict), the local government answers for it.
+FALLBACK_KINDS = (DepartmentKind.TOWNSHIP_OFFICE, DepartmentKind.GENERAL_OFFICE)
+
+
+def fallback_department(division: Division) -> Department | None:
+    """The nearest township office, else the nearest government general office, up the
+    division tree from the case's place; None only where neither exists at all."""
+    for kind in FALLBACK_KINDS:
+        found = department_for(kind, division)
+        if found is not None:
+            return found
+    return None
+
+
+def suggested_departments(kind: str, division: Division) -> list[Department]:
+    """The departments a dispatcher most likely wants for a case of `kind` at `division`:
+    those of the kind up the division tree, nearest first, then the fallback."""
+    lineage = [*division.ancestor_codes(), division.code]
+    found = list(
+        Department.objects.filter(kind=kind, division__code__in=lineage)
+        .select_related("division")
+        .order_by("-division__level", "code")
+    )
+    fallback = fallback_department(division)
+    if fallback is not None and fallback not in found:
+        found.append(fallback)
+    return found
 
 
 def record_event(

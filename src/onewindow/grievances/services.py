@@ -23,7 +23,7 @@ from onewindow.core import calendar
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.models import Division
 from onewindow.grievances import routing, sla, text
-from onewindow.grievances.intake import department_for, record_event
+from onewindow.grievances.intake import department_for, fallback_department, record_event
 from onewindow.grievances.models import (
     STAGE_ORDER,
     ApiClient,
@@ -162,7 +162,8 @@ def dispatch_case(
         raise DomainError(_("Choose a category from the list."), field="category")
     kind = routing.CATEGORIES[category].department_kind
     if department is None:
-        department = department_for(kind, case.division)
+        # The competent department up the division tree, else the local government.
+        department = department_for(kind, case.division) or fallback_department(case.division)
         if department is None:
             raise DomainError(
                 _("No department of this kind serves %(division)s: choose one."),

@@ -322,8 +322,12 @@ def dispatch_case(request: HttpRequest, ref: str) -> HttpResponse:
         found = selectors.access_case_for_officer(dispatcher, ref)
     except NotFound:
         raise Http404 from None
+    category = found.category or found.proposed_category
     form = forms.DispatchForm(
-        request.POST or None, initial={"category": found.category or found.proposed_category}
+        request.POST or None,
+        initial={"category": category},
+        division=found.division,
+        category=category,
     )
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["department"]
