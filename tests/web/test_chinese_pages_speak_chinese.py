@@ -197,6 +197,7 @@ def test_citizens_chinese_pages_show_no_codes_or_english(journeys: dict[str, Any
             "/hotline/mine/",
             f"/hotline/cases/{case.ref}/",
             "/hotline/wall/",
+            "/hotline/track/",
             f"/ledger/?ref={journeys['birth'].ref}",
         ],
         journeys["names"],
@@ -204,6 +205,13 @@ def test_citizens_chinese_pages_show_no_codes_or_english(journeys: dict[str, Any
     found |= _english_on(
         founder, [f"/applications/{journeys['company'].ref}/", "/wallet/"], journeys["names"]
     )
+    tracked = _chinese_client(None).post(
+        "/hotline/track/", {"ref": journeys["unsure"].ref, "phone": "13900001111"}
+    )
+    assert tracked.context["case"] == journeys["unsure"]
+    words = english_words(tracked.content.decode(), journeys["names"])
+    if words:
+        found["/hotline/track/"] = words
     for credential in (birth_record, licence):
         response = _chinese_client(None).post(
             "/verify/", {"credential": credential_services.qr_of(credential)}

@@ -164,6 +164,15 @@ class ReviewForm(RatingForm):
         self.fields["tags"].choices = list(reviews.REVIEW_TAGS.items())  # type: ignore[attr-defined]
 
 
+class TrackForm(UswdsMixin, forms.Form):
+    ref = forms.CharField(label=_("Case number"), max_length=32)
+    phone = forms.CharField(
+        label=_("The phone number you gave"),
+        max_length=20,
+        help_text=_("The number and your phone number together show the case; neither alone."),
+    )
+
+
 class DispatchForm(UswdsMixin, forms.Form):
     category = forms.ChoiceField(label=_("Category"))
     department = forms.ChoiceField(

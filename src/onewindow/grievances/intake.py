@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +24,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import personal_data
@@ -58,6 +61,7 @@ from onewindow.identity.models import (
     UserKind,
 )
 from onewindow.identity.selectors import competent_department
+from onewindow.identity.sms import send_sms
 from onewindow.ledger import services as ledger
 from onewindow.notify import services as notify
 from onewindow.notify.models import Event
@@ -557,4 +561,21 @@ def submit_case(
                 subject_ref=case.ref,
                 link=f"/hotline/cases/{case.ref}/",
             )
+        elif checked.phone:
+            # A caller without an account hears the number once on the phone: the text
+            # message keeps it, and says where to follow the case with it.
+            body = _confirmation_text(case.ref, timezone.localtime(resolve_due).date())
+            transaction.on_commit(partial(send_sms, checked.phone, body))
     return case
+
+
+def _confirmation_text(ref: str, due: date) -> str:
+    with translation.override(notify.DEFAULT_LANGUAGE):
+        return gettext(
+            "12345 hotline: your case number is %(ref)s; we will answer by %(due)s. "
+            "Follow it at %(url)s with this number and your phone number."
+        ) % {
+            "ref": ref,
+            "due": formats.date_format(due, "DATE_FORMAT"),
+            "url": f"{settings.ONEWINDOW_SITE_URL.rstrip('/')}{reverse('grievances:track')}",
+        }

@@ -155,6 +155,36 @@ def wall_case(request: HttpRequest, ref: str) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    """Anyone who called follows their case by its number and their phone number (POST, so
+    the phone number stays out of addresses and logs)."""
+    form = forms.TrackForm(request.POST or None)
+    found = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            found = selectors.track_case(form.cleaned_data["ref"], form.cleaned_data["phone"])
+        except NotFound as error:
+            _show(form, error)
+        else:
+            # The page shows the case, not the phone number it was asked with.
+            form = forms.TrackForm(initial={"ref": found.ref})
+    return render(
+        request,
+        "grievances/track.html",
+        {
+            "form": form,
+            "case": found,
+            "events": (
+                found.events.exclude(action__in=["rated"]).select_related("department")
+                if found
+                else []
+            ),
+            "answer": text.desensitise(found.public_reply) if found else "",
+        },
+    )
+
+
 # ----- reporters ------------------------------------------------------------------------------
 
 
