@@ -201,6 +201,7 @@ def test_officers_and_visitors_pages_fit_every_width_language_and_elder_mode(
 ) -> None:
     officer_paths = ["/account/officer/", "/work/", f"/work/steps/{world.step_pk}/"]
     visitor_paths = ["/", "/account/sign-in/", "/account/register/", "/ledger/", "/verify/"]
+    visitor_paths += ["/hotline/track/"]
 
     problems = _problems(browser, live_server.url, world.officer, officer_paths)
     problems += _problems(browser, live_server.url, None, visitor_paths)

@@ -186,18 +186,16 @@ class DispatchForm(UswdsMixin, forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()  # type: ignore[attr-defined]
-        choices = department_choices(blank=str(_("The competent department")))
+        flat = department_choices(blank=str(_("The competent department")))
+        choices: list[tuple[str, Any]] = list(flat)
         if division is not None and category in CATEGORIES:
             # The few departments that fit the case first, not one among forty.
             suggested = intake.suggested_departments(CATEGORIES[category].department_kind, division)
             codes = {department.code for department in suggested}
             choices = [
-                choices[0],
+                flat[0],
                 (str(_("Competent for this place")), [(d.code, d.name) for d in suggested]),
-                (
-                    str(_("All departments")),
-                    [choice for choice in choices[1:] if choice[0] not in codes],
-                ),
+                (str(_("All departments")), [c for c in flat[1:] if c[0] not in codes]),
             ]
         self.fields["department"].choices = choices  # type: ignore[attr-defined]
 
