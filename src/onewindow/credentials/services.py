@@ -338,7 +338,8 @@ def change_status(officer: User, credential: Credential, *, to: str, reason: str
                 "credential_status_changed",
                 context={
                     "number": locked.number,
-                    "status": str(locked.get_status_display()),
+                    # Lazy: in the holder's language, not this request's.
+                    "status": CredentialStatus(locked.status).label,
                     "reason": reason,
                 },
                 subject_ref=locked.number,

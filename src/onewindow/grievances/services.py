@@ -17,6 +17,7 @@ from functools import partial
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import calendar
@@ -625,8 +626,9 @@ def escalate_overdue(now: datetime | None = None) -> int:
                     Event.CASE_ESCALATED,
                     context={
                         "ref": case.ref,
-                        "department": case.department.name,
-                        "stage": str(Stage(stage).label).lower(),
+                        # Named when rendered, in the admin's language.
+                        "department": case.department,
+                        "stage": _lower_lazy(Stage(stage).label),
                         "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
                     },
                     subject_ref=case.ref,
@@ -634,6 +636,13 @@ def escalate_overdue(now: datetime | None = None) -> int:
                 )
             moved += 1
     return moved
+
+
+def _lower(label: object) -> str:
+    return str(label).lower()
+
+
+_lower_lazy = lazy(_lower, str)
 
 
 # ----- personal data: reading a reporter's contact details ----------------------------------
