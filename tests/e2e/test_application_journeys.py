@@ -157,7 +157,7 @@ def test_birth_registration_supplements_two_items_then_is_approved(
     )
     assert serious_violations(officer_page) == []
     officer_page.get_by_role("button", name="Send the request").click()
-    officer_page.get_by_text("Supplements requested").wait_for()
+    officer_page.locator(".usa-alert", has_text="Supplements requested").wait_for()
 
     page.goto(f"{base}/applications/{application.ref}/")
     items = page.locator("#supplement-items li")
