@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.applications.models import Application
 from onewindow.identity.models import User
+from onewindow.ledger import services as ledger
 from onewindow.notify import services as notify
 from onewindow.notify.models import Event
 from onewindow.web.middleware import ELDER_COOKIE
@@ -32,7 +33,8 @@ LANGUAGES = ("en", "zh-hans")
 # Words broken across lines: for each visible header item, the line boxes its text occupies.
 HEADER_LINES = """() => {
   const items = document.querySelectorAll(
-    '.usa-nav__primary-item > a, .usa-nav__primary-item button, .ow-utility-bar button, .usa-logo a'
+    '.usa-nav__primary-item > a, .usa-nav__primary-item button, .ow-utility-bar button, ' +
+    '.usa-logo a, .usa-search [type=submit]'
   );
   const broken = [];
   for (const item of items) {
@@ -112,6 +114,7 @@ def world(divisions: dict) -> World:
             subject_ref=application.ref,
         )
     del hotline
+    ledger.integrate_pending()  # a checkpoint, its root hash and proofs: long unbroken lines
     return World(resident, officer, application, step.pk, case.ref)
 
 
@@ -164,7 +167,7 @@ def _problems(browser: Any, base: str, user: User | None, paths: list[str]) -> l
                 # The phone's menu is a drawer: open it to see its items.
                 page.locator(".usa-menu-btn").click()
             problems += [
-                f"{where}: header word broken: {item!r}" for item in page.evaluate(HEADER_LINES)
+                f"{where}: word broken in {item!r}" for item in page.evaluate(HEADER_LINES)
             ]
             overlap = page.evaluate(BADGE_OVERLAP)
             if overlap:
@@ -191,6 +194,7 @@ def test_citizens_pages_fit_every_width_language_and_elder_mode(
         "/hotline/wall/",
         f"/hotline/cases/{world.case_ref}/",
         "/ledger/",
+        f"/ledger/?ref={world.application.ref}&index=0",
     ]
 
     assert _problems(browser, live_server.url, world.citizen, paths) == []
