@@ -47,6 +47,7 @@ PUBLIC = {
     "grievances:new",
     "grievances:wall",
     "grievances:wall-case",
+    "grievances:track",  # a caller follows a case by its number and their phone number
     # Open311 GeoReport v2: plain views outside /api/v1/ (format suffixes, XML, the
     # standard's own error list); reads are public, posting needs a partner's api_key.
     "open311:discovery",

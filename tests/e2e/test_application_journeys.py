@@ -157,13 +157,13 @@ def test_birth_registration_supplements_two_items_then_is_approved(
     )
     assert serious_violations(officer_page) == []
     officer_page.get_by_role("button", name="Send the request").click()
-    officer_page.get_by_text("Supplements requested").wait_for()
+    officer_page.locator(".usa-alert", has_text="Supplements requested").wait_for()
 
     page.goto(f"{base}/applications/{application.ref}/")
     items = page.locator("#supplement-items li")
     assert items.count() == 2
     assert serious_violations(page) == []
-    page.get_by_label("New file for “household_register”").set_input_files(
+    page.get_by_label("New file for “Household register (head and own pages)”").set_input_files(
         {"name": "register-full.pdf", "mimeType": "application/pdf", "buffer": factories.PDF}
     )
     page.get_by_label("Your answer").fill("Full register attached; the number is Q330012346.")

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.catalog.models import ServiceItemVersion
+from onewindow.catalog.workflow_definition import parse_workflow
 from onewindow.core.models import Division
-from onewindow.identity.models import Business, Department
+from onewindow.identity.models import Business, Department, Role
 
 
 class Channel(models.TextChoices):
@@ -168,6 +169,15 @@ class Step(models.Model):
         return f"{self.application.ref}/{self.key}"
 
     @property
+    def name(self) -> str:
+        """The step's name from its workflow, in the current language ("register" is a key)."""
+        definition = parse_workflow(self.application.item_version.workflow)
+        try:
+            return definition.step(self.key).name
+        except KeyError:
+            return self.key
+
+    @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STEP_STATUSES
 
@@ -186,6 +196,15 @@ class SupplementRequest(models.Model):
 
     def __str__(self) -> str:
         return f"supplements for {self.step_id}"
+
+    @property
+    def named_items(self) -> list[dict[str, str]]:
+        """The items with each material's name in the current language beside its key."""
+        version = self.step.application.item_version
+        return [
+            {**item, "name": version.material_name(item["key"]) if item.get("key") else ""}
+            for item in self.items
+        ]
 
 
 class Draft(models.Model):
@@ -211,6 +230,9 @@ class ScanStatus(models.TextChoices):
     NOT_SCANNED = "not_scanned", _("No scanner configured")
 
 
+FILE_FORMATS = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG"}
+
+
 class Upload(models.Model):
     """A material file: checked by content type and size before it is stored."""
 
@@ -232,6 +254,52 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.material_key}: {self.original_name}"
+
+    @property
+    def material_name(self) -> str:
+        holder = self.application or self.draft
+        if holder is None:
+            return self.material_key
+        return holder.item_version.material_name(self.material_key)
+
+    @property
+    def format_name(self) -> str:
+        """The file's format as people name it ("PDF"), not its media type."""
+        return FILE_FORMATS.get(self.content_type, self.content_type)
+
+
+# What the record of every step says for each action and actor, in the reader's language.
+TRANSITION_ACTIONS = {
+    "submitted": _("Submitted"),
+    "opened": _("Step opened"),
+    "assigned": _("Assigned"),
+    "claimed": _("Claimed"),
+    "approved": _("Approved"),
+    "rejected": _("Rejected"),
+    "skipped": _("Not needed"),
+    "cancelled": _("Stopped"),
+    "escalated": _("Escalated"),
+    "forwarded": _("Forwarded"),
+    "paused": _("Paused"),
+    "resumed": _("Resumed"),
+    "material_uploaded": _("Material uploaded"),
+    "supplement_requested": _("Supplements requested"),
+    "supplements_requested": _("Supplements requested"),
+    "supplements_provided": _("Supplements provided"),
+    "withdrawn": _("Withdrawn"),
+    # The paper result's journey (applications.delivery.LOGGED_AS).
+    "delivery_opened": _("Paper result prepared"),
+    "dispatched": _("Posted"),
+    "delivered": _("Delivered"),
+    "returned": _("Returned to the hall"),
+    "handed_over": _("Collected"),
+}
+ACTOR_ROLES = {
+    "applicant": _("applicant"),
+    "system": _("system"),
+    "officer": _("officer"),
+    "station_agent": _("village service station agent"),
+}
 
 
 class Transition(models.Model):
@@ -259,6 +327,25 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} {self.action} → {self.to_status}"
+
+    @property
+    def action_display(self) -> str:
+        return str(TRANSITION_ACTIONS.get(self.action, self.action))
+
+    @property
+    def to_status_display(self) -> str:
+        step_first = (StepStatus, ApplicationStatus)
+        ordered = step_first if self.step_id else tuple(reversed(step_first))
+        for labels in (*ordered, DeliveryStatus):
+            if self.to_status in labels.values:
+                return str(labels(self.to_status).label)
+        return self.to_status
+
+    @property
+    def actor_role_display(self) -> str:
+        if self.actor_role in Role.values:
+            return str(Role(self.actor_role).label)
+        return str(ACTOR_ROLES.get(self.actor_role, self.actor_role))
 
 
 def decision_payload(

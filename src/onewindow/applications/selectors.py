@@ -272,7 +272,7 @@ def timeline(application: Application) -> list[TimelineRow]:
 
 
 def history(application: Application) -> QuerySet[Transition]:
-    return application.transitions.select_related("step", "actor")
+    return application.transitions.select_related("step__application__item_version", "actor")
 
 
 def material_views(application: Application) -> QuerySet[MaterialView]:

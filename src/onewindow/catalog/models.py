@@ -112,6 +112,14 @@ class ServiceItemVersion(models.Model):
     def guide(self) -> str:
         return self.guide_zh if (get_language() or "").startswith("zh") else self.guide_en
 
+    def material_name(self, key: str) -> str:
+        """A material's name in the current language; `key` ("photo") is only an identifier."""
+        is_chinese = (get_language() or "").startswith("zh")
+        for material in self.materials:
+            if material.get("key") == key:
+                return str(material["name_zh"] if is_chinese else material["name_en"])
+        return key
+
 
 class SearchTerm(models.Model):
     """One segmented term of an item's current version, with its weight (the search index).

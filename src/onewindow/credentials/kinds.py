@@ -3,7 +3,10 @@ it is valid. The service that produces one names its kind in the catalogue."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +17,13 @@ class Field:
     name: str  # the credentialSubject property
     label: str | Promise
     in_qr: bool = False  # printed in the QR payload (keep it small: a phone must read it)
+    values: Mapping[str, str | Promise] = field(default_factory=dict)  # codes as people read them
+
+    def display(self, value: Any) -> Any:
+        """The value as a person reads it: "female" is a code, 女/Female is what it means."""
+        if isinstance(value, str) and value in self.values:
+            return str(self.values[value])
+        return value
 
 
 @dataclass(frozen=True)
@@ -33,11 +43,18 @@ class Kind:
     def label_of(self, name: str) -> str | Promise:
         return next((field.label for field in self.fields if field.name == name), name)
 
+    def display(self, name: str, value: Any) -> Any:
+        field = next((field for field in self.fields if field.name == name), None)
+        return value if field is None else field.display(value)
+
     @property
     def qr_fields(self) -> list[str]:
         """The fields the QR carries, in the order it lists their values."""
         return [field.name for field in self.fields if field.in_qr]
 
+
+SEXES = MappingProxyType({"female": _("Female"), "male": _("Male")})
+PARENTS = MappingProxyType({"mother": _("Mother"), "father": _("Father")})
 
 _HOLDER = (
     Field("holderName", _("Full name"), in_qr=True),
@@ -86,10 +103,10 @@ KINDS: dict[str, Kind] = {
             "person",
             (
                 Field("childName", _("Child's name"), in_qr=True),
-                Field("childSex", _("Sex")),
+                Field("childSex", _("Sex"), values=SEXES),
                 Field("birthDate", _("Date of birth"), in_qr=True),
                 Field("birthCertificateNumber", _("Birth medical certificate number")),
-                Field("householdOf", _("Household of"), in_qr=True),
+                Field("householdOf", _("Household of"), in_qr=True, values=PARENTS),
                 Field("registeredOn", _("Registered on"), in_qr=True),
             ),
         ),
@@ -125,3 +142,11 @@ KINDS: dict[str, Kind] = {
 }
 
 BY_QR_CODE: dict[str, Kind] = {kind.qr_code: kind for kind in KINDS.values()}
+
+
+def kind_named(name: str) -> Kind | None:
+    """The kind a verifier reports, by our code, its W3C type or its QR letters."""
+    return next(
+        (kind for kind in KINDS.values() if name in (kind.code, kind.vc_type, kind.qr_code)),
+        None,
+    )

@@ -6,6 +6,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -13,6 +14,7 @@ from django.db.models import Q, QuerySet
 
 from onewindow.core.errors import NotFound
 from onewindow.credentials import formats, services
+from onewindow.credentials.kinds import kind_named
 from onewindow.credentials.models import Credential, CredentialShare, CredentialStatus
 from onewindow.credentials.verify import (
     Issuer,
@@ -85,6 +87,23 @@ class Checked:
     verdict: Verdict
     status_changed_at: datetime | None = None  # known for our own issuers' credentials
     status_reason: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        """What the credential is in the reader's language ("BusinessLicenceCredential": a type)."""
+        kind = kind_named(self.verdict.kind)
+        return self.verdict.kind if kind is None else str(kind.label)
+
+    @property
+    def fields(self) -> list[tuple[str, Any]]:
+        """The disclosed fields under their names and with their values as people read them."""
+        kind = kind_named(self.verdict.kind)
+        if kind is None:
+            return list(self.verdict.subject.items())
+        return [
+            (str(kind.label_of(name)), kind.display(name, value))
+            for name, value in self.verdict.subject.items()
+        ]
 
 
 REMOTE_STATUS_SECONDS = int(settings.ONEWINDOW_STATUS_LIST_SECONDS)

@@ -249,7 +249,8 @@ def issue_credential(
             notify.send(
                 recipient,
                 "credential_issued",
-                context={"number": credential.number, "kind": str(info.label)},
+                # The lazy label: rendered in the reader's language, not the request's.
+                context={"number": credential.number, "kind": info.label},
                 subject_ref=credential.number,
                 link=f"/wallet/{credential.id}/",
             )
@@ -352,7 +353,8 @@ def change_status(officer: User, credential: Credential, *, to: str, reason: str
                 "credential_status_changed",
                 context={
                     "number": locked.number,
-                    "status": str(locked.get_status_display()),
+                    # Lazy: in the holder's language, not this request's.
+                    "status": CredentialStatus(locked.status).label,
                     "reason": reason,
                 },
                 subject_ref=locked.number,

@@ -40,7 +40,7 @@ def qr_svg(content: str) -> str:
 def fields_of(credential: Credential, subject: dict[str, Any]) -> list[tuple[Any, Any]]:
     kind = KINDS[credential.kind]
     return [
-        (field.label, subject[field.name])
+        (field.label, field.display(subject[field.name]))
         for field in kind.fields
         if field.name in subject and field.name not in ("idNumber", "spouseIdNumber")
     ]

@@ -164,6 +164,15 @@ class ReviewForm(RatingForm):
         self.fields["tags"].choices = list(reviews.REVIEW_TAGS.items())  # type: ignore[attr-defined]
 
 
+class TrackForm(UswdsMixin, forms.Form):
+    ref = forms.CharField(label=_("Case number"), max_length=32)
+    phone = forms.CharField(
+        label=_("The phone number you gave"),
+        max_length=20,
+        help_text=_("The number and your phone number together show the case; neither alone."),
+    )
+
+
 class DispatchForm(UswdsMixin, forms.Form):
     category = forms.ChoiceField(label=_("Category"))
     department = forms.ChoiceField(
@@ -172,12 +181,23 @@ class DispatchForm(UswdsMixin, forms.Form):
         help_text=_("Leave empty to send it to the competent department for the place."),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, division: Division | None = None, category: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()  # type: ignore[attr-defined]
-        self.fields["department"].choices = department_choices(  # type: ignore[attr-defined]
-            blank=str(_("The competent department"))
-        )
+        flat = department_choices(blank=str(_("The competent department")))
+        choices: list[tuple[str, Any]] = list(flat)
+        if division is not None and category in CATEGORIES:
+            # The few departments that fit the case first, not one among forty.
+            suggested = intake.suggested_departments(CATEGORIES[category].department_kind, division)
+            codes = {department.code for department in suggested}
+            choices = [
+                flat[0],
+                (str(_("Competent for this place")), [(d.code, d.name) for d in suggested]),
+                (str(_("All departments")), [c for c in flat[1:] if c[0] not in codes]),
+            ]
+        self.fields["department"].choices = choices  # type: ignore[attr-defined]
 
 
 class NoteForm(UswdsMixin, forms.Form):

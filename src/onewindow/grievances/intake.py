@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +28,9 @@ from django.core.files.base import ContentFile
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import personal_data
@@ -55,8 +58,15 @@ from onewindow.grievances.models import (
     Urgency,
     address_hash,
 )
-from onewindow.identity.models import MOBILE_CONTEXT, Department, User, UserKind
+from onewindow.identity.models import (
+    MOBILE_CONTEXT,
+    Department,
+    DepartmentKind,
+    User,
+    UserKind,
+)
 from onewindow.identity.selectors import competent_department
+from onewindow.identity.sms import send_sms
 from onewindow.ledger import services as ledger
 from onewindow.notify import services as notify
 from onewindow.notify.models import Event
@@ -298,6 +308,36 @@ def department_for(kind: str, division: Division) -> Department | None:
         return None
 
 
+# Where no department of a case's kind covers its place (no agriculture bureau in a city
+# district, no office for this subdistrict), the local government answers for it.
+FALLBACK_KINDS = (DepartmentKind.TOWNSHIP_OFFICE, DepartmentKind.GENERAL_OFFICE)
+
+
+def fallback_department(division: Division) -> Department | None:
+    """The nearest township office, else the nearest government general office, up the
+    division tree from the case's place; None only where neither exists at all."""
+    for kind in FALLBACK_KINDS:
+        found = department_for(kind, division)
+        if found is not None:
+            return found
+    return None
+
+
+def suggested_departments(kind: str, division: Division) -> list[Department]:
+    """The departments a dispatcher most likely wants for a case of `kind` at `division`:
+    those of the kind up the division tree, nearest first, then the fallback."""
+    lineage = [*division.ancestor_codes(), division.code]
+    found = list(
+        Department.objects.filter(kind=kind, division__code__in=lineage)
+        .select_related("division")
+        .order_by("-division__level", "code")
+    )
+    fallback = fallback_department(division)
+    if fallback is not None and fallback not in found:
+        found.append(fallback)
+    return found
+
+
 def record_event(
     case: Case,
     action: str,
@@ -523,7 +563,7 @@ def submit_case(
             case,
             "received",
             actor=recorded_by,
-            note=str(Channel(channel).label),
+            note=Channel(channel).value,  # shown in the reader's language (note_display)
             now=now,
         )
         route(case, proposal, now=now)
@@ -536,4 +576,21 @@ def submit_case(
                 subject_ref=case.ref,
                 link=f"/hotline/cases/{case.ref}/",
             )
+        elif checked.phone:
+            # A caller without an account hears the number once on the phone: the text
+            # message keeps it, and says where to follow the case with it.
+            body = _confirmation_text(case.ref, timezone.localtime(resolve_due).date())
+            transaction.on_commit(partial(send_sms, checked.phone, body))
     return case
+
+
+def _confirmation_text(ref: str, due: date) -> str:
+    with translation.override(notify.DEFAULT_LANGUAGE):
+        return gettext(
+            "12345 hotline: your case number is %(ref)s; we will answer by %(due)s. "
+            "Follow it at %(url)s with this number and your phone number."
+        ) % {
+            "ref": ref,
+            "due": formats.date_format(due, "DATE_FORMAT"),
+            "url": f"{settings.ONEWINDOW_SITE_URL.rstrip('/')}{reverse('grievances:track')}",
+        }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import personal_data
@@ -332,6 +332,20 @@ class CaseEvent(models.Model):
     @property
     def label(self) -> str:
         return str(ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def note_display(self) -> str:
+        """The note in the reader's language where it names a channel: "received" events
+        keep the channel's code (older ones its label in the language of the day)."""
+        if self.action == "received":
+            for channel in Channel:
+                with translation.override("en"):
+                    english = str(channel.label)
+                with translation.override("zh-hans"):
+                    chinese = str(channel.label)
+                if self.note in (channel.value, english, chinese):
+                    return str(channel.label)
+        return self.note
 
 
 class TransferDecision(models.TextChoices):

@@ -58,7 +58,7 @@ def invite_review(
                 context={
                     "ref": subject_ref,
                     "service_name": service_name,
-                    "department": department.name,
+                    "department": department,  # named in the reader's language
                 },
                 subject_ref=subject_ref,
                 link=f"/hotline/reviews/{invitation.pk}/",
@@ -171,7 +171,7 @@ def complete_rectification(
         Event.RECTIFICATION_DONE,
         context={
             "ref": invitation.subject_ref,
-            "department": task.department.name,
+            "department": task.department,
             "response": response,
         },
         subject_ref=invitation.subject_ref,

@@ -11,12 +11,15 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from onewindow.core import personal_data
 from onewindow.core.calendar import SHANGHAI
 from onewindow.core.errors import NotFound
 from onewindow.core.models import Division
-from onewindow.grievances import routing, services
+from onewindow.grievances import intake, routing, services
 from onewindow.grievances.models import (
+    PHONE_CONTEXT,
     Case,
     CaseStatus,
     Dispute,
@@ -134,6 +137,24 @@ def public_wall(query: str = "", *, limit: int = 50) -> QuerySet[Case]:
             Q(text__icontains=word) | Q(public_reply__icontains=word) | Q(terms__icontains=word)
         )
     return cases.select_related("department", "division").order_by("-answered_at")[:limit]
+
+
+def track_case(ref: str, phone: str) -> Case:
+    """The case a caller follows by the number they were told and their own phone number
+    (a reference alone is sequential, so it is not enough). A merged case leads to the case
+    it joined. Raises NotFound for a wrong pair, whatever part of it is wrong."""
+    number = intake.normalise_phone(phone)
+    reporter = (
+        Reporter.objects.filter(
+            original_case_ref=ref.strip().upper(),
+            phone_hash=personal_data.lookup_hash(number, context=PHONE_CONTEXT) if number else "-",
+        )
+        .select_related("case__department", "case__division")
+        .first()
+    )
+    if reporter is None:
+        raise NotFound(_("No case has this number with this phone number."), field="ref")
+    return reporter.case
 
 
 def public_case(ref: str) -> Case:

@@ -17,13 +17,14 @@ from functools import partial
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import calendar
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.models import Division
 from onewindow.grievances import routing, sla, text
-from onewindow.grievances.intake import department_for, record_event
+from onewindow.grievances.intake import department_for, fallback_department, record_event
 from onewindow.grievances.models import (
     STAGE_ORDER,
     ApiClient,
@@ -162,7 +163,8 @@ def dispatch_case(
         raise DomainError(_("Choose a category from the list."), field="category")
     kind = routing.CATEGORIES[category].department_kind
     if department is None:
-        department = department_for(kind, case.division)
+        # The competent department up the division tree, else the local government.
+        department = department_for(kind, case.division) or fallback_department(case.division)
         if department is None:
             raise DomainError(
                 _("No department of this kind serves %(division)s: choose one."),
@@ -303,7 +305,7 @@ def reply_progress(officer: User, case: Case, *, note: str, now: datetime | None
     record_event(case, "progress", actor=officer, department=officer.department, note=note, now=now)
     assert officer.department is not None
     _tell_reporters(
-        case, Event.CASE_PROGRESS, {"department": officer.department.name, "note": note}, now
+        case, Event.CASE_PROGRESS, {"department": officer.department, "note": note}, now
     )
     return case
 
@@ -333,7 +335,7 @@ def answer_case(officer: User, case: Case, *, reply: str, now: datetime | None =
     )
     assert officer.department is not None
     _tell_reporters(
-        case, Event.CASE_ANSWERED, {"department": officer.department.name, "reply": reply}, now
+        case, Event.CASE_ANSWERED, {"department": officer.department, "reply": reply}, now
     )
     return case
 
@@ -624,8 +626,9 @@ def escalate_overdue(now: datetime | None = None) -> int:
                     Event.CASE_ESCALATED,
                     context={
                         "ref": case.ref,
-                        "department": case.department.name,
-                        "stage": str(Stage(stage).label).lower(),
+                        # Named when rendered, in the admin's language.
+                        "department": case.department,
+                        "stage": _lower_lazy(Stage(stage).label),
                         "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
                     },
                     subject_ref=case.ref,
@@ -633,6 +636,13 @@ def escalate_overdue(now: datetime | None = None) -> int:
                 )
             moved += 1
     return moved
+
+
+def _lower(label: object) -> str:
+    return str(label).lower()
+
+
+_lower_lazy = lazy(_lower, str)
 
 
 # ----- personal data: reading a reporter's contact details ----------------------------------

@@ -7,6 +7,7 @@ app_name = "grievances"
 urlpatterns = [
     path("", views.home, name="home"),
     path("new/", views.new, name="new"),
+    path("track/", views.track, name="track"),
     path("wall/", views.wall, name="wall"),
     path("wall/<str:ref>/", views.wall_case, name="wall-case"),
     path("mine/", views.mine, name="mine"),

@@ -163,6 +163,36 @@ def wall_case(request: HttpRequest, ref: str) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    """Anyone who called follows their case by its number and their phone number (POST, so
+    the phone number stays out of addresses and logs)."""
+    form = forms.TrackForm(request.POST or None)
+    found = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            found = selectors.track_case(form.cleaned_data["ref"], form.cleaned_data["phone"])
+        except NotFound as error:
+            _show(form, error)
+        else:
+            # The page shows the case, not the phone number it was asked with.
+            form = forms.TrackForm(initial={"ref": found.ref})
+    return render(
+        request,
+        "grievances/track.html",
+        {
+            "form": form,
+            "case": found,
+            "events": (
+                found.events.exclude(action__in=["rated"]).select_related("department")
+                if found
+                else []
+            ),
+            "answer": text.desensitise(found.public_reply) if found else "",
+        },
+    )
+
+
 # ----- reporters ------------------------------------------------------------------------------
 
 
@@ -305,7 +335,16 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         request,
         "grievances/dispatch.html",
         {
-            "cases": selectors.dispatcher_queue()[:200],
+            # The classifier's category by name: "agri.subsidy" is a code.
+            "cases": [
+                (
+                    case,
+                    selectors.category_label(case.proposed_category)
+                    if case.proposed_category
+                    else "",
+                )
+                for case in selectors.dispatcher_queue()[:200]
+            ],
             "merges": selectors.merge_proposals()[:100],
             "contested": selectors.contested_transfers()[:100],
             "decision_form": forms.ContestDecisionForm(),
@@ -321,8 +360,12 @@ def dispatch_case(request: HttpRequest, ref: str) -> HttpResponse:
         found = selectors.access_case_for_officer(dispatcher, ref)
     except NotFound:
         raise Http404 from None
+    category = found.category or found.proposed_category
     form = forms.DispatchForm(
-        request.POST or None, initial={"category": found.category or found.proposed_category}
+        request.POST or None,
+        initial={"category": category},
+        division=found.division,
+        category=category,
     )
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["department"]

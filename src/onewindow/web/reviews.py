@@ -9,9 +9,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.utils import translation
+
 from onewindow.applications.models import Application
 from onewindow.core.errors import DomainError
 from onewindow.grievances import reviews
+from onewindow.notify import services as notify
 
 logger = logging.getLogger(__name__)
 
@@ -21,12 +24,15 @@ def invite_review_on_completion(sender: Any, *, application: Application, **kwar
     step = application.steps.filter(status="approved").order_by("-finished_at", "-pk").first()
     if step is None:
         return
+    # The service's name as the applicant reads it: the invitation keeps it as text.
+    with translation.override(notify.language_for(application.applicant)):
+        service_name = application.item_version.name
     try:
         reviews.invite_review(
             application.applicant,
             subject_ref=application.ref,
             department=step.department,
-            service_name=application.item_version.name,
+            service_name=service_name,
         )
     except DomainError as refused:
         logger.warning("review invitation for %s not sent: %s", application.ref, refused)

@@ -43,6 +43,9 @@ PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 MAX_AGE_DAYS = 60
 
 
+OFFICER_TITLES = {Role.REVIEWER: "审核人员", Role.APPROVER: "审批人员"}
+
+
 def handling_officers(password_hash: str, totp: Callable[[User], str]) -> int:
     """A reviewer and an approver in every department; returns how many were created."""
     created = 0
@@ -54,7 +57,8 @@ def handling_officers(password_hash: str, totp: Callable[[User], str]) -> int:
             officer = User.objects.create(
                 username=username,
                 password=password_hash,
-                real_name=f"{department.name_zh[:10]}{role.label}",
+                # A name people read on Chinese pages ("held by"), not the role's English label.
+                real_name=f"{department.name_zh[:10]}{OFFICER_TITLES[role]}",
                 kind=UserKind.OFFICER,
                 department=department,
             )
