@@ -38,6 +38,7 @@ from onewindow.core.divisions import Level
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
 from onewindow.core.ratelimit import RateLimited
+from onewindow.core.site import public_url
 from onewindow.core.validators import normalise_mobile, validate_mobile
 from onewindow.grievances import routing, sla, text
 from onewindow.grievances.models import (
@@ -592,5 +593,5 @@ def _confirmation_text(ref: str, due: date) -> str:
         ) % {
             "ref": ref,
             "due": formats.date_format(due, "DATE_FORMAT"),
-            "url": f"{settings.ONEWINDOW_SITE_URL.rstrip('/')}{reverse('grievances:track')}",
+            "url": public_url(reverse("grievances:track")),
         }
