@@ -345,5 +345,5 @@ def test_kill_9_mid_rush_loses_no_acknowledged_filing_and_files_none_twice(
         timeout=120,
     )
     assert audits.returncode == 0, audits.stdout + audits.stderr
-    assert "Every decision row matches its ledger entry." in audits.stdout
+    assert "Every filing, decision and issuance matches the ledger" in audits.stdout
     assert "intact:" in audits.stdout

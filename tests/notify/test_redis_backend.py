@@ -52,7 +52,9 @@ def rq_backend() -> Iterator[None]:
 
 def test_message_is_enqueued_on_redis_and_delivered_by_a_burst_worker(
     rq_backend: None,
-    db: None,
+    # Committed for real: the worker closes its database connections after relaying held
+    # tasks, as a long-running worker must, which a test transaction would not survive.
+    transactional_db: None,
     sms_outbox: list[tuple[str, str]],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
