@@ -34,7 +34,7 @@ _ASCII_DIGITS = re.compile(r"[0-9]{1,18}")  # below 2**63: every database stores
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a text was refused: the rule (a stable code) and the character, as U+XXXX."""
+    """Why a text was refused: the rule (a stable code) and the character (e.g. U+000B)."""
 
     code: str
     character: str
