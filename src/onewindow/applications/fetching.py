@@ -247,3 +247,8 @@ def data_of(fetched: FetchedMaterial) -> list[tuple[str, str]]:
         for field in fetched.service.response_fields
         if field["name"] in data and data[field["name"]] not in (None, "")
     ]
+
+
+def retry_fetches(now: datetime | None = None) -> int:
+    """The worker's tick: fetches whose provider was unavailable, tried again when due."""
+    return run_due(now=now)

@@ -1,0 +1,270 @@
+"""Deciding: officers claim, assign, forward, approve and reject steps, ask for supplements
+once, and open an applicant's materials (the applicant sees that they did).
+
+Every decision goes through `_step_for`: the officer's department and role are checked
+before the application and step are locked (see the engine for the locking order).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.applications import notices
+from onewindow.applications.models import (
+    Application,
+    ApplicationStatus,
+    MaterialView,
+    Step,
+    StepStatus,
+    SupplementRequest,
+)
+from onewindow.applications.workflow.engine import (
+    _advance,
+    _finish,
+    _locked,
+    _save_step,
+    _state,
+    _transition,
+)
+from onewindow.core import calendar
+from onewindow.core.errors import Conflict, DomainError, PermissionDenied
+from onewindow.identity.models import OfficerRole, Role, User
+from onewindow.ledger import services as ledger
+
+
+def _may_work_on(officer: User, step: Step) -> bool:
+    departments = {step.department_id, step.escalated_to_id}
+    return (
+        officer.is_officer
+        and officer.department_id in departments
+        and OfficerRole.objects.filter(
+            user=officer, role__in=[step.role, Role.DEPARTMENT_ADMIN]
+        ).exists()
+    )
+
+
+def _check_open(step: Step) -> None:
+    if step.status != StepStatus.OPEN:
+        raise Conflict(
+            _("This step is not open for a decision."),
+            code="step_not_open",
+            params={"current": _state(step)},
+        )
+
+
+def _check_assignee(officer: User, step: Step) -> None:
+    if step.assignee_id != officer.pk:
+        raise PermissionDenied(
+            _("This step is not assigned to you: claim it first."), code="not_assigned"
+        )
+    _check_open(step)
+
+
+def _step_for(officer: User, step: Step, *, version: int) -> tuple[Application, Step]:
+    if not _may_work_on(officer, step):
+        raise PermissionDenied(_("This step belongs to another department or role."))
+    return _locked(step, version=version)
+
+
+@transaction.atomic
+def claim_step(officer: User, step: Step, *, version: int) -> Step:
+    """Take an unassigned open step (or one already yours). Raises PermissionDenied, Conflict
+    (held by another, or skipped, decided or waiting for supplements)."""
+    application, step = _step_for(officer, step, version=version)
+    _check_open(step)
+    if step.assignee_id not in (None, officer.pk):
+        raise Conflict(
+            _("Another officer holds this step."),
+            code="already_claimed",
+            params={"current": _state(step)},
+        )
+    _save_step(step, assignee=officer)
+    _transition(
+        application, step, "claimed", officer, step.status, step.status, actor_role=step.role
+    )
+    return step
+
+
+@transaction.atomic
+def assign_step(admin: User, step: Step, *, version: int, assignee: User) -> Step:
+    """A department administrator (or the supervising one after escalation) hands a step to
+    an officer of the step's department and role."""
+    application, step = _step_for(admin, step, version=version)
+    if not OfficerRole.objects.filter(user=admin, role=Role.DEPARTMENT_ADMIN).exists():
+        raise PermissionDenied(_("Only a department administrator assigns steps."))
+    if not step.is_active:
+        raise Conflict(
+            _("This step is finished or was not needed: nobody can be assigned to it."),
+            code="step_not_active",
+            params={"current": _state(step)},
+        )
+    if (
+        assignee.department_id != step.department_id
+        or not OfficerRole.objects.filter(user=assignee, role=step.role).exists()
+    ):
+        raise DomainError(_("That officer cannot handle this step."), field="assignee")
+    _save_step(step, assignee=assignee)
+    _transition(
+        application,
+        step,
+        "assigned",
+        admin,
+        step.status,
+        step.status,
+        reason=assignee.username,
+        actor_role=Role.DEPARTMENT_ADMIN,
+    )
+    return step
+
+
+@transaction.atomic
+def forward_step(officer: User, step: Step, *, version: int, to: User, note: str = "") -> Step:
+    """Pass a step you hold to a colleague of the same department and role."""
+    application, step = _step_for(officer, step, version=version)
+    _check_assignee(officer, step)
+    if (
+        to.department_id != step.department_id
+        or not OfficerRole.objects.filter(user=to, role=step.role).exists()
+    ):
+        raise DomainError(_("That officer cannot handle this step."), field="to")
+    _save_step(step, assignee=to)
+    _transition(
+        application,
+        step,
+        "forwarded",
+        officer,
+        step.status,
+        step.status,
+        reason=note or to.username,
+        actor_role=step.role,
+    )
+    return step
+
+
+@transaction.atomic
+def approve_step(officer: User, step: Step, *, version: int, note: str = "") -> Step:
+    """Approve a step you hold; opens what follows and completes the application when it was
+    the last. Raises PermissionDenied (not yours), Conflict (stale or finished)."""
+    application, step = _step_for(officer, step, version=version)
+    _check_assignee(officer, step)
+    now = timezone.now()
+    _save_step(
+        step,
+        status=StepStatus.APPROVED,
+        finished_at=now,
+        days_taken=calendar.working_days_between(step.opened_at, now),
+    )
+    _transition(
+        application,
+        step,
+        "approved",
+        officer,
+        StepStatus.OPEN,
+        step.status,
+        reason=note,
+        actor_role=step.role,
+        decision=True,
+    )
+    _advance(application, now)
+    return step
+
+
+@transaction.atomic
+def reject_step(officer: User, step: Step, *, version: int, reasons: str) -> Step:
+    """Reject with reasons (required): the application ends rejected, other steps stop."""
+    if not reasons.strip():
+        raise DomainError(_("Give the reasons for the rejection."), field="reasons")
+    application, step = _step_for(officer, step, version=version)
+    _check_assignee(officer, step)
+    now = timezone.now()
+    _save_step(step, status=StepStatus.REJECTED, finished_at=now)
+    _transition(
+        application,
+        step,
+        "rejected",
+        officer,
+        StepStatus.OPEN,
+        step.status,
+        reason=reasons,
+        actor_role=step.role,
+        decision=True,
+    )
+    _finish(
+        application, ApplicationStatus.REJECTED, officer, now, reason=reasons, actor_role=step.role
+    )
+    return step
+
+
+@transaction.atomic
+def request_supplements(
+    officer: User, step: Step, *, version: int, items: list[dict[str, str]]
+) -> SupplementRequest:
+    """Ask for everything missing at once; a step may ask only once. Pauses the step's clock.
+    `items` are {"key": material key or "", "reason": what is wrong or missing}."""
+    cleaned = [
+        {"key": str(item.get("key", "")), "reason": str(item.get("reason", "")).strip()}
+        for item in items
+    ]
+    if not cleaned or any(not item["reason"] for item in cleaned):
+        raise DomainError(
+            _("List every missing item, each with what is missing or wrong."), field="items"
+        )
+    application, step = _step_for(officer, step, version=version)
+    _check_assignee(officer, step)
+    if step.is_supplement_used:
+        raise Conflict(
+            _("Supplements were already requested once on this step."),
+            code="supplements_used",
+            params={"current": _state(step)},
+        )
+    now = timezone.now()
+    _save_step(
+        step,
+        status=StepStatus.AWAITING_SUPPLEMENTS,
+        is_supplement_used=True,
+        days_left_when_paused=calendar.working_days_between(now, step.due_at),
+    )
+    supplement = SupplementRequest.objects.create(
+        step=step, items=cleaned, requested_by=officer, requested_at=now
+    )
+    _transition(
+        application,
+        step,
+        "supplements_requested",
+        officer,
+        StepStatus.OPEN,
+        step.status,
+        reason="; ".join(item["reason"] for item in cleaned),
+        actor_role=step.role,
+    )
+    if application.status != ApplicationStatus.AWAITING_SUPPLEMENTS:
+        from_status = application.status
+        application.status = ApplicationStatus.AWAITING_SUPPLEMENTS
+        application.version += 1
+        application.save(update_fields=["status", "version"])
+        _transition(application, None, "paused", officer, from_status, application.status)
+    notices.announce(
+        application, "supplement_requested", items=[item["reason"] for item in cleaned]
+    )
+    return supplement
+
+
+def record_material_view(officer: User, application: Application, *, purpose: str) -> MaterialView:
+    """Log an officer opening an applicant's materials; the applicant sees the log."""
+    if not officer.is_officer or officer.department is None:
+        raise PermissionDenied(_("Only officers of a handling department view materials."))
+    if not application.steps.filter(department=officer.department).exists():
+        raise PermissionDenied(_("Your department does not handle this application."))
+    view = MaterialView.objects.create(
+        application=application, officer=officer, department=officer.department, purpose=purpose
+    )
+    ledger.record(
+        "data.access",
+        subject_ref=application.ref,
+        actor_role="officer",
+        department=officer.department.code,
+        payload={"ref": application.ref, "purpose": purpose, "view": view.pk},
+    )
+    return view

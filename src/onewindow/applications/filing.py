@@ -1,0 +1,567 @@
+"""Filing: drafts, uploads, submission, supplements answered, withdrawal, and the
+applicant's side of materials the platform fetches (upload instead, try again).
+
+These are the applicant's use cases (or those of the clerk or village agent filing for them
+under consent); each calls down into the workflow engine for its transitions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.applications import delivery as paper_delivery
+from onewindow.applications import fetching, notices
+from onewindow.applications.models import (
+    Application,
+    ApplicationStatus,
+    Channel,
+    Draft,
+    FetchedMaterial,
+    FetchStatus,
+    ReferenceCounter,
+    StepStatus,
+    SupplementRequest,
+    Upload,
+    filing_payload,
+)
+from onewindow.applications.routing import check_may_file_here, county_of
+from onewindow.applications.uploads import CheckedFile, check_upload
+from onewindow.applications.workflow.engine import (
+    _advance,
+    _finish,
+    _open_step,
+    _role_of,
+    _save_step,
+    _transition,
+)
+from onewindow.catalog.form_schema import validate_form_data
+from onewindow.catalog.models import Audience, Delivery, MaterialSource, ServiceItemVersion
+from onewindow.catalog.workflow_definition import parse_workflow
+from onewindow.core import calendar
+from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from onewindow.core.models import Division
+from onewindow.identity import services as identity_services
+from onewindow.identity.models import Business, OfficerRole, Role, User, UserKind
+from onewindow.ledger import services as ledger
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _next_ref(county: Division, now: datetime) -> str:
+    prefix = f"{county.code[:6]}-{timezone.localtime(now):%Y%m%d}"
+    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(prefix=prefix)
+    ReferenceCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db(fields=["last"])
+    return f"{prefix}-{counter.last:06d}"
+
+
+def _check_business(
+    applicant: User, business: Business | None, version: ServiceItemVersion
+) -> None:
+    if version.audience == Audience.BUSINESS and business is None:
+        raise DomainError(
+            _("This service is for businesses: choose the company."), field="business"
+        )
+    if version.audience == Audience.CITIZEN and business is not None:
+        raise DomainError(_("This service is for individuals."), field="business")
+    if business is None or business.legal_representative_id == applicant.pk:
+        return
+    authorisation = business.agents.filter(agent=applicant, withdrawn_at__isnull=True).first()
+    if authorisation is None or (
+        authorisation.service_types and version.service_type not in authorisation.service_types
+    ):
+        raise PermissionDenied(
+            _("You are not authorised to apply for this business."), field="business"
+        )
+
+
+def _filing_channel(
+    applicant: User, filed_by: User, *, via_partner_app: bool = False
+) -> tuple[str, Division]:
+    """Who filed decides the channel and the receiving division; refuses agents without a
+    valid consent and officers who are not window clerks."""
+    if filed_by.pk == applicant.pk:
+        if applicant.division is None:
+            raise DomainError(_("Your account has no registered division."), field="division")
+        return (Channel.PARTNER_APP if via_partner_app else Channel.ONLINE), applicant.division
+    if filed_by.kind == UserKind.STATION_AGENT:
+        if identity_services.valid_consent(filed_by, applicant) is None:
+            raise PermissionDenied(_("The resident's consent is missing or has expired."))
+        assert filed_by.division is not None
+        return Channel.VILLAGE_AGENT, filed_by.division
+    if (
+        filed_by.is_officer
+        and OfficerRole.objects.filter(user=filed_by, role=Role.WINDOW_CLERK).exists()
+    ):
+        # The citizen at the counter consents as a resident at a village station does.
+        if identity_services.valid_consent(filed_by, applicant) is None:
+            raise PermissionDenied(_("The citizen's consent is missing or has expired."))
+        assert filed_by.department is not None
+        return Channel.HALL, filed_by.department.division
+    raise PermissionDenied(_("Only the applicant, a window clerk or a consented agent may file."))
+
+
+def _missing_uploads(version: ServiceItemVersion, uploads: Iterable[Upload]) -> list[str]:
+    have = {upload.material_key for upload in uploads}
+    return [
+        material["key"]
+        for material in version.materials
+        if material["source"] == MaterialSource.UPLOAD
+        and material.get("is_required", True)
+        and material["key"] not in have
+    ]
+
+
+def submit_application(
+    applicant: User,
+    version: ServiceItemVersion,
+    form_data: dict[str, Any],
+    *,
+    idempotency_key: str,
+    delivery: str,
+    business: Business | None = None,
+    filed_by: User | None = None,
+    draft: Draft | None = None,
+    fetch_consent: bool = False,
+    address: Mapping[str, Any] | None = None,
+    via_partner_app: bool = False,
+) -> Application:
+    """File an application once. The same idempotency key returns the first application;
+    the same key with different content is a Conflict. Raises DomainError with per-field
+    `params["errors"]` for a form that breaks its schema, and stores nothing then.
+
+    Materials the catalogue declares as fetched are asked from their departments right
+    after the application is stored, once the applicant has confirmed (`fetch_consent`);
+    a material the applicant uploaded anyway is not fetched.
+
+    A result delivered by post needs the `address` (recipient_name, mobile, division code,
+    street, postal_code): its errors come with the form's, keyed `address.<field>`; other
+    methods ignore it."""
+    filed_by = filed_by or applicant
+    is_post = delivery == Delivery.POST
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise DomainError(
+            _("A request key of 1 to 64 characters is needed."), field="idempotency_key"
+        )
+    request = [version.pk, form_data, business.pk if business else None, delivery]
+    if is_post and address is not None:
+        request.append(dict(address))
+    digest = _digest(request)
+    existing = Application.objects.filter(
+        applicant=applicant, idempotency_key=idempotency_key
+    ).first()
+    if existing is not None:
+        if existing.request_digest != digest:
+            raise Conflict(
+                _("This request key was already used for a different application."),
+                code="idempotency_key_reused",
+            )
+        return existing
+    errors = validate_form_data(version.form_schema, form_data)
+    postal_address = None
+    if is_post and delivery in version.delivery_options:
+        postal_address, address_errors = paper_delivery.address_errors(address or {})
+        errors = {**errors, **address_errors}
+    if errors:
+        raise DomainError(
+            _("The form has %(count)s problem(s)."),
+            code="form_invalid",
+            field=next(iter(errors)),
+            params={"count": len(errors), "errors": errors},
+        )
+    if delivery not in version.delivery_options:
+        raise DomainError(_("Choose one of the delivery options offered."), field="delivery")
+    _check_business(applicant, business, version)
+    channel, receiving = _filing_channel(applicant, filed_by, via_partner_app=via_partner_app)
+    home = business.division if business is not None else applicant.division
+    assert home is not None
+    if channel in (Channel.ONLINE, Channel.PARTNER_APP):
+        receiving = home  # online, the handling side is the receiving side
+    check_may_file_here(
+        home=home, receiving=receiving, is_apply_anywhere=version.item.is_apply_anywhere
+    )
+    uploads = list(draft.uploads.all()) if draft is not None else []
+    missing = _missing_uploads(version, uploads)
+    if missing:
+        names = [m["name_en"] for m in version.materials if m["key"] in missing]
+        raise DomainError(
+            _("Upload every required material first: %(names)s."),
+            code="materials_missing",
+            field="materials",
+            params={"names": ", ".join(names), "missing": missing},
+        )
+    uploaded = {upload.material_key for upload in uploads}
+    planned = [
+        fetch
+        for fetch in fetching.plan(version, home, has_business=business is not None)
+        if fetch.key not in uploaded
+    ]
+    if not fetch_consent and any(fetch.is_possible for fetch in planned):
+        raise DomainError(
+            _(
+                "Confirm that the platform may fetch the listed records for you, "
+                "or upload those documents yourself."
+            ),
+            code="fetch_consent_missing",
+            field="fetch_consent",
+        )
+    definition = parse_workflow(version.workflow)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                # The readable ref comes last, so the county's counter row stays locked only
+                # for the end of the transaction, not for all of it.
+                ref=f"pending-{uuid.uuid4().hex[:16]}",
+                applicant=applicant,
+                business=business,
+                item_version=version,
+                division=home,
+                receiving_division=receiving,
+                channel=channel,
+                filed_by=filed_by,
+                form_data=form_data,
+                delivery=delivery,
+                idempotency_key=idempotency_key,
+                request_digest=digest,
+                submitted_at=now,
+                due_at=calendar.add_working_days(now, version.promised_days),
+                visits_promised=version.visits,
+                visits_made=0 if channel in (Channel.ONLINE, Channel.PARTNER_APP) else 1,
+                days_promised=version.promised_days,
+            )
+            for upload in uploads:
+                upload.application = application
+                upload.draft = None
+                upload.save(update_fields=["application", "draft"])
+            if draft is not None:
+                draft.delete()
+            _transition(application, None, "submitted", filed_by, "", ApplicationStatus.IN_PROGRESS)
+            if postal_address is not None:
+                paper_delivery.store_address(application, postal_address)
+            for step_definition in definition.initial_steps():
+                _open_step(application, step_definition, now)
+            application.ref = _next_ref(county_of(home), now)
+            application.filed_ledger_index = _record_filing(
+                application, "filed", actor_role=_role_of(filed_by, application)
+            )
+            application.save(update_fields=["ref", "filed_ledger_index"])
+            _advance(application, now)
+            fetching.open_fetches(application, planned)
+            notices.announce(application, "application_received")
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer with its application.
+        existing = Application.objects.filter(
+            applicant=applicant, idempotency_key=idempotency_key
+        ).first()
+        if existing is None or existing.request_digest != digest:
+            raise
+        return existing
+    fetching.run_due(application)
+    return application
+
+
+def _record_filing(application: Application, action: str, *, actor_role: str) -> int:
+    """Record the filing (or a change of its form or materials) in the ledger: digests of
+    what was submitted, never the answers themselves. Returns the entry's index."""
+    materials = application.uploads.values_list("material_key", "sha256")
+    receipt = ledger.record(
+        f"application.{action}",
+        subject_ref=application.ref,
+        actor_role=actor_role if actor_role != "system" else "applicant",
+        department="platform",
+        payload=filing_payload(
+            application.ref, application.item_version_id, application.form_data, materials
+        ),
+    )
+    return receipt.index
+
+
+def begin_hall_filing(clerk: User, *, resident_id_number: str) -> User:
+    """A window clerk, with the citizen present and their ID card checked, looks them up to
+    file for them. Raises PermissionDenied (not a window clerk), NotFound (no such citizen).
+    The lookup of someone else's personal data is recorded in the ledger."""
+    if not (
+        clerk.is_officer
+        and clerk.department is not None
+        and OfficerRole.objects.filter(user=clerk, role=Role.WINDOW_CLERK).exists()
+    ):
+        raise PermissionDenied(_("Only window clerks file for citizens at a service hall."))
+    citizen = identity_services.find_user_by_identifier(resident_id_number)
+    if citizen is None or citizen.kind != UserKind.CITIZEN or len(resident_id_number.strip()) < 15:
+        raise NotFound(_("No registered citizen has this resident ID number."), field="id_number")
+    ledger.record(
+        "data.access",
+        subject_ref=f"user:{citizen.pk}",
+        actor_role=Role.WINDOW_CLERK,
+        department=clerk.department.code,
+        payload={"purpose": "hall_filing", "clerk": clerk.username},
+    )
+    return citizen
+
+
+def save_draft(
+    applicant: User,
+    version: ServiceItemVersion,
+    form_data: dict[str, Any],
+    *,
+    business: Business | None = None,
+    draft: Draft | None = None,
+) -> Draft:
+    """Keep a part-filled form (unvalidated: a draft may be incomplete)."""
+    if draft is not None and draft.applicant_id != applicant.pk:
+        raise PermissionDenied(_("This draft is not yours."))
+    if draft is None:
+        draft = Draft(applicant=applicant, item_version=version, business=business)
+    draft.form_data = form_data
+    draft.updated_at = timezone.now()
+    draft.save()
+    return draft
+
+
+def _store_upload(
+    owner: User,
+    *,
+    material_key: str,
+    name: str,
+    content: bytes,
+    checked: CheckedFile,
+    draft: Draft | None = None,
+    application: Application | None = None,
+) -> Upload:
+    upload = Upload(
+        owner=owner,
+        draft=draft,
+        application=application,
+        material_key=material_key,
+        original_name=name[:200],
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        scan_status=checked.scan_status,
+    )
+    upload.file.save(f"{checked.sha256[:16]}.bin", ContentFile(content), save=False)
+    upload.save()
+    return upload
+
+
+UPLOADABLE_SOURCES = (MaterialSource.UPLOAD, MaterialSource.EXCHANGE)
+
+
+def add_upload(
+    owner: User, draft: Draft, *, material_key: str, name: str, content: bytes
+) -> Upload:
+    """Attach a material file to a draft after checking its type, size and scan. A material
+    the platform would fetch may be uploaded instead; then it is not fetched."""
+    if draft.applicant_id != owner.pk:
+        raise PermissionDenied(_("This draft is not yours."))
+    keys = {m["key"] for m in draft.item_version.materials if m["source"] in UPLOADABLE_SOURCES}
+    if material_key not in keys:
+        raise DomainError(_("This service asks for no such material."), field="material_key")
+    checked = check_upload(content, field=f"file_{material_key}")
+    draft.uploads.filter(material_key=material_key).delete()  # a new file replaces the old
+    return _store_upload(
+        owner, material_key=material_key, name=name, content=content, checked=checked, draft=draft
+    )
+
+
+def _check_acting_for(actor: User, application: Application) -> None:
+    """Someone other than the applicant acts on the application: only a village agent or
+    window clerk, and only under the applicant's valid consent."""
+    applicant = application.applicant
+    if (
+        not identity_services.may_act_for_residents(actor)
+        or identity_services.valid_consent(actor, applicant) is None
+    ):
+        raise PermissionDenied(_("The applicant's consent is missing or has expired."))
+
+
+@transaction.atomic
+def provide_supplements(
+    applicant: User,
+    application: Application,
+    *,
+    version: int,
+    note: str = "",
+    form_data: dict[str, Any] | None = None,
+    files: dict[str, tuple[str, bytes]] | None = None,
+    acting: User | None = None,
+) -> Application:
+    """Answer every open supplement request at once (corrected form answers and/or new
+    files); the paused steps resume with the working days they had left. `acting` is the
+    village agent or window clerk doing it for the applicant (a valid consent needed); the
+    record then names them."""
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if locked.applicant_id != applicant.pk:
+        raise PermissionDenied(_("This application is not yours."))
+    actor = applicant
+    if acting is not None and acting.pk != applicant.pk:
+        _check_acting_for(acting, locked)
+        actor = acting
+    if locked.version != version:
+        raise Conflict(
+            _("The application changed; reload it."),
+            code="stale_version",
+            params={"current": {"status": locked.status, "version": locked.version}},
+        )
+    if locked.status != ApplicationStatus.AWAITING_SUPPLEMENTS:
+        raise Conflict(_("No supplements are being waited for."), code="nothing_to_supplement")
+    if form_data is not None:
+        merged = {**locked.form_data, **form_data}
+        errors = validate_form_data(locked.item_version.form_schema, merged)
+        if errors:
+            raise DomainError(
+                _("The form has %(count)s problem(s)."),
+                code="form_invalid",
+                field=next(iter(errors)),
+                params={"count": len(errors), "errors": errors},
+            )
+        locked.form_data = merged
+    uploads_by_key = {m["key"] for m in locked.item_version.materials}
+    for key, (name, content) in (files or {}).items():
+        if key not in uploads_by_key:
+            raise DomainError(_("This service asks for no such material."), field=key)
+        _store_upload(
+            applicant,
+            material_key=key,
+            name=name,
+            content=content,
+            checked=check_upload(content, field=key),
+            application=locked,
+        )
+    now = timezone.now()
+    for step in locked.steps.select_for_update().filter(status=StepStatus.AWAITING_SUPPLEMENTS):
+        SupplementRequest.objects.filter(step=step).update(answered_at=now, answer_note=note)
+        _save_step(
+            step,
+            status=StepStatus.OPEN,
+            due_at=calendar.add_working_days(now, max(step.days_left_when_paused or 0, 1)),
+            days_left_when_paused=None,
+            reminded_at=None,
+        )
+        _transition(
+            locked,
+            step,
+            "supplements_provided",
+            actor,
+            StepStatus.AWAITING_SUPPLEMENTS,
+            step.status,
+            reason=note,
+        )
+    locked.status = ApplicationStatus.IN_PROGRESS
+    locked.version += 1
+    locked.save(update_fields=["status", "version", "form_data"])
+    _record_filing(locked, "amended", actor_role=_role_of(actor, locked))
+    _transition(
+        locked, None, "resumed", actor, ApplicationStatus.AWAITING_SUPPLEMENTS, locked.status
+    )
+    return locked
+
+
+@transaction.atomic
+def withdraw_application(
+    applicant: User, application: Application, *, version: int, reason: str = ""
+) -> Application:
+    """The applicant (or whoever filed it for them) withdraws an unfinished application."""
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if applicant.pk not in (locked.applicant_id, locked.filed_by_id):
+        raise PermissionDenied(_("This application is not yours."))
+    if applicant.pk != locked.applicant_id:
+        _check_acting_for(applicant, locked)
+    if locked.is_terminal:
+        raise Conflict(
+            _("The application is already %(status)s and cannot move again."),
+            code="application_finished",
+            params={"status": locked.get_status_display()},
+        )
+    if locked.version != version:
+        raise Conflict(
+            _("The application changed; reload it."),
+            code="stale_version",
+            params={"current": {"status": locked.status, "version": locked.version}},
+        )
+    _finish(
+        locked,
+        ApplicationStatus.WITHDRAWN,
+        applicant,
+        timezone.now(),
+        reason=reason,
+        actor_role=_role_of(applicant, locked),
+    )
+    return locked
+
+
+def _fetch_for_applicant(applicant: User, application: Application, material_key: str):  # type: ignore[no-untyped-def]
+    if application.applicant_id != applicant.pk:
+        raise PermissionDenied(_("This application is not yours."))
+    if application.is_terminal:
+        raise Conflict(_("This application is closed."), code="application_closed")
+    fetched = (
+        FetchedMaterial.objects.select_for_update()
+        .filter(application=application, material_key=material_key)
+        .first()
+    )
+    if fetched is None:
+        raise NotFound(_("No material of this application is fetched."), field="material_key")
+    return fetched
+
+
+@transaction.atomic
+def provide_instead(
+    applicant: User, application: Application, *, material_key: str, name: str, content: bytes
+) -> Upload:
+    """The applicant uploads a material the platform could not fetch (or chose not to wait
+    for); the officer then works from the file."""
+    fetched = _fetch_for_applicant(applicant, application, material_key)
+    if fetched.status == FetchStatus.FETCHED:
+        raise Conflict(_("This material was already fetched and verified."), code="fetched")
+    upload = _store_upload(
+        applicant,
+        material_key=material_key,
+        name=name,
+        content=content,
+        checked=check_upload(content, field=f"file_{material_key}"),
+        application=application,
+    )
+    fetched.status = FetchStatus.UPLOADED
+    fetched.next_attempt_at = None
+    fetched.updated_at = timezone.now()
+    fetched.save(update_fields=["status", "next_attempt_at", "updated_at"])
+    _record_filing(application, "amended", actor_role="applicant")
+    _transition(
+        application,
+        None,
+        "material_uploaded",
+        applicant,
+        application.status,
+        application.status,
+        reason=material_key,
+    )
+    return upload
+
+
+def retry_fetch(applicant: User, application: Application, *, material_key: str) -> FetchStatus:
+    """The applicant asks the platform to try a failed fetch again now."""
+    with transaction.atomic():
+        fetched = _fetch_for_applicant(applicant, application, material_key)
+        if fetched.status not in (FetchStatus.UNAVAILABLE, FetchStatus.NOT_FOUND):
+            raise Conflict(_("This material is not waiting for another try."), code="not_retryable")
+        fetched.status = FetchStatus.PENDING
+        fetched.next_attempt_at = timezone.now()
+        fetched.save(update_fields=["status", "next_attempt_at"])
+    fetching.run_due(application)
+    fetched.refresh_from_db()
+    return FetchStatus(fetched.status)

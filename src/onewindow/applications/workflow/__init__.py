@@ -1,0 +1,1 @@
+"""The workflow engine: the generic core (`engine`) and the parsed definitions it runs."""

@@ -1,0 +1,256 @@
+"""The workflow engine's core: steps opened from a parsed definition, transitions written
+with their ledger entries, joins of parallel branches, and the end of an application.
+
+Every transition locks the application row first and the step second (one order, so two
+officers on parallel steps serialise instead of deadlocking), checks the version the actor
+saw (optimistic concurrency: a stale version is a 409 with the current state), writes a
+Transition row, records decisions in the ledger, and queues notices on commit. The use
+cases (filing, deciding, deadlines) call down into this module; it never calls them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.applications import delivery as paper_delivery
+from onewindow.applications import notices
+from onewindow.applications.models import (
+    Application,
+    ApplicationStatus,
+    Step,
+    StepStatus,
+    Transition,
+    decision_payload,
+)
+from onewindow.applications.routing import competent_department
+from onewindow.applications.signals import application_completed
+from onewindow.catalog.workflow_definition import StepDefinition, parse_workflow
+from onewindow.core import calendar
+from onewindow.core.errors import Conflict
+from onewindow.identity import services as identity_services
+from onewindow.identity.models import User, UserKind
+from onewindow.ledger import services as ledger
+
+RESOLVED_STEP_STATUSES = frozenset({StepStatus.APPROVED, StepStatus.SKIPPED, StepStatus.CANCELLED})
+
+
+def _role_of(actor: User | None, application: Application) -> str:
+    """Who acted, as the record shows it: the applicant, or the agent or clerk acting for
+    them under their consent (the record then names both people)."""
+    if actor is None:
+        return "system"
+    if actor.pk == application.applicant_id:
+        return "applicant"
+    if actor.kind == UserKind.STATION_AGENT:
+        return "station_agent"
+    if actor.kind == UserKind.OFFICER and identity_services.may_act_for_residents(actor):
+        return "window_clerk"
+    return "system"
+
+
+def _transition(
+    application: Application,
+    step: Step | None,
+    action: str,
+    actor: User | None,
+    from_status: str,
+    to_status: str,
+    *,
+    reason: str = "",
+    actor_role: str = "",
+    decision: bool = False,
+) -> Transition:
+    ledger_index = None
+    if decision:
+        receipt = ledger.record(
+            f"application.{action}",
+            subject_ref=application.ref if step is None else f"{application.ref}/{step.key}",
+            actor_role=actor_role or "system",
+            department=step.department.code if step is not None else "platform",
+            payload=decision_payload(
+                application.ref, step.key if step is not None else "", action, to_status, reason
+            ),
+        )
+        ledger_index = receipt.index
+    return Transition.objects.create(
+        application=application,
+        step=step,
+        action=action,
+        actor=actor,
+        actor_role=actor_role or _role_of(actor, application),
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        at=timezone.now(),
+        ledger_index=ledger_index,
+    )
+
+
+def _open_step(application: Application, definition: StepDefinition, now: datetime) -> Step:
+    department = competent_department(
+        application.division, kind=definition.department_kind, level=definition.level
+    )
+    holds = definition.when is None or definition.when.holds(application.form_data)
+    step = Step.objects.create(
+        application=application,
+        key=definition.key,
+        department=department,
+        role=definition.role,
+        status=StepStatus.OPEN if holds else StepStatus.SKIPPED,
+        opened_at=now,
+        due_at=calendar.add_working_days(now, definition.sla_days),
+        finished_at=None if holds else now,
+    )
+    _transition(
+        application,
+        step,
+        "opened" if holds else "skipped",
+        None,
+        "",
+        step.status,
+        reason="" if holds else "condition not met",
+    )
+    return step
+
+
+def _advance(application: Application, now: datetime) -> None:
+    """Open every step whose join is satisfied; finish the application when nothing is left."""
+    definition = parse_workflow(application.item_version.workflow)
+    while True:
+        steps = {step.key: step for step in application.steps.all()}
+        opened = False
+        for step_definition in definition.steps:
+            if step_definition.key in steps or not step_definition.after:
+                continue
+            before = [steps.get(key) for key in step_definition.after]
+            if any(step is None for step in before):
+                continue
+            statuses = [step.status for step in before if step is not None]
+            resolved = all(status in RESOLVED_STEP_STATUSES for status in statuses)
+            if step_definition.join == "all" and not resolved:
+                continue
+            if step_definition.join == "any" and not (StepStatus.APPROVED in statuses or resolved):
+                continue
+            new_step = _open_step(application, step_definition, now)
+            steps[new_step.key] = new_step
+            opened = True
+            if step_definition.join == "any":
+                _cancel_unneeded(application, definition, steps, before, now)
+        if not opened:
+            break
+    if any(step.is_active for step in steps.values()):
+        return
+    if len(steps) == len(definition.steps):
+        _finish(application, ApplicationStatus.APPROVED, None, now, reason="")
+
+
+def _cancel_unneeded(application, definition, steps, before, now) -> None:  # type: ignore[no-untyped-def]
+    """After an any-join fires, stop the branches it no longer waits for (when nothing else
+    waits for them either)."""
+    for step in before:
+        if step is None or not step.is_active:
+            continue
+        if all(successor.key in steps for successor in definition.successors(step.key)):
+            from_status = step.status
+            step.status = StepStatus.CANCELLED
+            step.finished_at = now
+            step.version += 1
+            step.save(update_fields=["status", "finished_at", "version"])
+            _transition(
+                application,
+                step,
+                "cancelled",
+                None,
+                from_status,
+                step.status,
+                reason="another branch completed the join",
+            )
+
+
+def _finish(
+    application: Application,
+    status: str,
+    actor: User | None,
+    now: datetime,
+    *,
+    reason: str,
+    actor_role: str = "",
+) -> None:
+    from_status = application.status
+    application.status = status
+    application.finished_at = now
+    application.days_taken = calendar.working_days_between(application.submitted_at, now)
+    application.version += 1
+    application.save(update_fields=["status", "finished_at", "days_taken", "version"])
+    for step in application.steps.filter(
+        status__in=[StepStatus.OPEN, StepStatus.AWAITING_SUPPLEMENTS]
+    ):
+        step_from = step.status
+        step.status = StepStatus.CANCELLED
+        step.finished_at = now
+        step.version += 1
+        step.save(update_fields=["status", "finished_at", "version"])
+        _transition(application, step, "cancelled", actor, step_from, step.status, reason=reason)
+    _transition(
+        application,
+        None,
+        status,
+        actor,
+        from_status,
+        status,
+        reason=reason,
+        actor_role=actor_role,
+        decision=True,
+    )
+    events: dict[str, str] = {
+        ApplicationStatus.APPROVED: "application_approved",
+        ApplicationStatus.REJECTED: "application_rejected",
+    }
+    if status in events:
+        notices.announce(application, events[status], reasons=reason)
+    if status == ApplicationStatus.APPROVED:
+        # In the approving transaction, not on the signal: no approved application is ever
+        # left without the delivery of its paper result.
+        paper_delivery.open_delivery(application, now)
+        transaction.on_commit(
+            lambda: application_completed.send(sender=Application, application=application)
+        )
+
+
+def _locked(step: Step, *, version: int) -> tuple[Application, Step]:
+    """Lock the application, then the step; refuse finished applications and stale versions."""
+    application = Application.objects.select_for_update().get(pk=step.application_id)
+    current = Step.objects.select_for_update().select_related("department").get(pk=step.pk)
+    if application.is_terminal:
+        raise Conflict(
+            _("The application is already %(status)s and cannot move again."),
+            code="application_finished",
+            params={"status": application.get_status_display(), "current": _state(current)},
+        )
+    if current.version != version:
+        raise Conflict(
+            _("Someone else acted on this step first; reload to see its current state."),
+            code="stale_version",
+            params={"current": _state(current)},
+        )
+    return application, current
+
+
+def _state(step: Step) -> dict[str, Any]:
+    return {
+        "status": step.status,
+        "version": step.version,
+        "assignee": step.assignee.username if step.assignee else None,
+    }
+
+
+def _save_step(step: Step, **changes: Any) -> None:
+    for name, value in changes.items():
+        setattr(step, name, value)
+    step.version += 1
+    step.save(update_fields=[*changes, "version"])
