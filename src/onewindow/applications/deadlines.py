@@ -12,8 +12,8 @@ from django.utils import timezone
 from onewindow.applications import notices
 from onewindow.applications.models import Step, StepStatus
 from onewindow.applications.routing import supervising_department
+from onewindow.applications.workflow.definitions import workflow_of
 from onewindow.applications.workflow.engine import _transition
-from onewindow.catalog.workflow_definition import parse_workflow
 from onewindow.core import calendar
 
 REMINDER_HORIZON = timedelta(days=21)
@@ -32,12 +32,8 @@ def send_reminders(now: datetime | None = None) -> int:
         due_at__gt=now,
         due_at__lte=now + REMINDER_HORIZON,
     ).select_related("application__item_version", "assignee", "department")
-    remind_before_of: dict[int, int] = {}
     for step in candidates.iterator():
-        version = step.application.item_version
-        if version.pk not in remind_before_of:
-            remind_before_of[version.pk] = parse_workflow(version.workflow).remind_before_days
-        remind_before = remind_before_of[version.pk]
+        remind_before = workflow_of(step.application.item_version).remind_before_days
         if calendar.working_days_between(now, step.due_at) > remind_before:
             continue
         with transaction.atomic():

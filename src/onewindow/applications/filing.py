@@ -37,6 +37,7 @@ from onewindow.applications.models import (
 )
 from onewindow.applications.routing import check_may_file_here, county_of
 from onewindow.applications.uploads import CheckedFile, check_upload
+from onewindow.applications.workflow.definitions import workflow_of
 from onewindow.applications.workflow.engine import (
     _advance,
     _finish,
@@ -47,7 +48,6 @@ from onewindow.applications.workflow.engine import (
 )
 from onewindow.catalog.form_schema import validate_form_data
 from onewindow.catalog.models import Audience, Delivery, MaterialSource, ServiceItemVersion
-from onewindow.catalog.workflow_definition import parse_workflow
 from onewindow.core import calendar
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.models import Division
@@ -218,7 +218,7 @@ def submit_application(
             code="fetch_consent_missing",
             field="fetch_consent",
         )
-    definition = parse_workflow(version.workflow)
+    definition = workflow_of(version)
     now = timezone.now()
     try:
         with transaction.atomic():

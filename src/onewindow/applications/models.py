@@ -12,8 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.applications.workflow.definitions import workflow_of
 from onewindow.catalog.models import ServiceItemVersion
-from onewindow.catalog.workflow_definition import parse_workflow
 from onewindow.core.models import Division
 from onewindow.identity.models import Business, Department, Role
 
@@ -171,7 +171,7 @@ class Step(models.Model):
     @property
     def name(self) -> str:
         """The step's name from its workflow, in the current language ("register" is a key)."""
-        definition = parse_workflow(self.application.item_version.workflow)
+        definition = workflow_of(self.application.item_version)
         try:
             return definition.step(self.key).name
         except KeyError:

@@ -28,9 +28,10 @@ from onewindow.applications.models import (
     StepStatus,
     Transition,
 )
+from onewindow.applications.workflow.definitions import workflow_of
 from onewindow.catalog.models import Delivery as DeliveryMethod
 from onewindow.catalog.models import ServiceItemVersion
-from onewindow.catalog.workflow_definition import StepDefinition, parse_workflow
+from onewindow.catalog.workflow_definition import StepDefinition
 from onewindow.core import calendar
 from onewindow.core.errors import NotFound
 from onewindow.core.models import Division
@@ -267,7 +268,7 @@ class TimelineRow:
 def timeline(application: Application) -> list[TimelineRow]:
     """Every step of the workflow in order, with what happened to it so far."""
     steps = {step.key: step for step in application.steps.select_related("department")}
-    definition = parse_workflow(application.item_version.workflow)
+    definition = workflow_of(application.item_version)
     return [TimelineRow(definition=d, step=steps.get(d.key)) for d in definition.steps]
 
 

@@ -189,8 +189,8 @@ def _parse_step(words: list[str], line: int, known: dict[str, StepDefinition]) -
 def parse_workflow(text: str) -> WorkflowDefinition:
     """Parse and check a definition. Raises WorkflowDefinitionError naming the wrong line.
 
-    Cached by text: versions are immutable, so the engine parses each workflow once per
-    process rather than on every transition."""
+    Cached by text, for readers that hold only the text (the catalogue's guide); the
+    applications engine keeps its own cache per service version."""
     steps: dict[str, StepDefinition] = {}
     remind_before = 1
     seen_header = False

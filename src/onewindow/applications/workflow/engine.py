@@ -29,7 +29,8 @@ from onewindow.applications.models import (
 )
 from onewindow.applications.routing import competent_department
 from onewindow.applications.signals import application_completed
-from onewindow.catalog.workflow_definition import StepDefinition, parse_workflow
+from onewindow.applications.workflow.definitions import workflow_of
+from onewindow.catalog.workflow_definition import StepDefinition
 from onewindow.core import calendar
 from onewindow.core.errors import Conflict
 from onewindow.identity import services as identity_services
@@ -120,7 +121,7 @@ def _open_step(application: Application, definition: StepDefinition, now: dateti
 
 def _advance(application: Application, now: datetime) -> None:
     """Open every step whose join is satisfied; finish the application when nothing is left."""
-    definition = parse_workflow(application.item_version.workflow)
+    definition = workflow_of(application.item_version)
     while True:
         steps = {step.key: step for step in application.steps.all()}
         opened = False
