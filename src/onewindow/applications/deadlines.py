@@ -13,7 +13,7 @@ from onewindow.applications import notices
 from onewindow.applications.models import Step, StepStatus
 from onewindow.applications.routing import supervising_department
 from onewindow.applications.workflow.definitions import workflow_of
-from onewindow.applications.workflow.engine import _transition
+from onewindow.applications.workflow.engine import record_transition
 from onewindow.core import calendar
 
 REMINDER_HORIZON = timedelta(days=21)
@@ -73,7 +73,7 @@ def escalate_overdue(now: datetime | None = None) -> int:
             if not updated:
                 continue
             step.refresh_from_db()
-            _transition(
+            record_transition(
                 step.application,
                 step,
                 "escalated",

@@ -21,12 +21,13 @@ from onewindow.applications.models import (
     SupplementRequest,
 )
 from onewindow.applications.workflow.engine import (
-    _advance,
-    _finish,
-    _locked,
-    _save_step,
-    _state,
-    _transition,
+    advance,
+    finish,
+    lock_step,
+    paused_days_left,
+    record_transition,
+    save_step,
+    step_state,
 )
 from onewindow.core import calendar
 from onewindow.core.errors import Conflict, DomainError, PermissionDenied
@@ -50,7 +51,7 @@ def _check_open(step: Step) -> None:
         raise Conflict(
             _("This step is not open for a decision."),
             code="step_not_open",
-            params={"current": _state(step)},
+            params={"current": step_state(step)},
         )
 
 
@@ -65,7 +66,7 @@ def _check_assignee(officer: User, step: Step) -> None:
 def _step_for(officer: User, step: Step, *, version: int) -> tuple[Application, Step]:
     if not _may_work_on(officer, step):
         raise PermissionDenied(_("This step belongs to another department or role."))
-    return _locked(step, version=version)
+    return lock_step(step, version=version)
 
 
 @transaction.atomic
@@ -78,10 +79,10 @@ def claim_step(officer: User, step: Step, *, version: int) -> Step:
         raise Conflict(
             _("Another officer holds this step."),
             code="already_claimed",
-            params={"current": _state(step)},
+            params={"current": step_state(step)},
         )
-    _save_step(step, assignee=officer)
-    _transition(
+    save_step(step, assignee=officer)
+    record_transition(
         application, step, "claimed", officer, step.status, step.status, actor_role=step.role
     )
     return step
@@ -98,15 +99,15 @@ def assign_step(admin: User, step: Step, *, version: int, assignee: User) -> Ste
         raise Conflict(
             _("This step is finished or was not needed: nobody can be assigned to it."),
             code="step_not_active",
-            params={"current": _state(step)},
+            params={"current": step_state(step)},
         )
     if (
         assignee.department_id != step.department_id
         or not OfficerRole.objects.filter(user=assignee, role=step.role).exists()
     ):
         raise DomainError(_("That officer cannot handle this step."), field="assignee")
-    _save_step(step, assignee=assignee)
-    _transition(
+    save_step(step, assignee=assignee)
+    record_transition(
         application,
         step,
         "assigned",
@@ -129,8 +130,8 @@ def forward_step(officer: User, step: Step, *, version: int, to: User, note: str
         or not OfficerRole.objects.filter(user=to, role=step.role).exists()
     ):
         raise DomainError(_("That officer cannot handle this step."), field="to")
-    _save_step(step, assignee=to)
-    _transition(
+    save_step(step, assignee=to)
+    record_transition(
         application,
         step,
         "forwarded",
@@ -150,13 +151,13 @@ def approve_step(officer: User, step: Step, *, version: int, note: str = "") -> 
     application, step = _step_for(officer, step, version=version)
     _check_assignee(officer, step)
     now = timezone.now()
-    _save_step(
+    save_step(
         step,
         status=StepStatus.APPROVED,
         finished_at=now,
         days_taken=calendar.working_days_between(step.opened_at, now),
     )
-    _transition(
+    record_transition(
         application,
         step,
         "approved",
@@ -167,7 +168,7 @@ def approve_step(officer: User, step: Step, *, version: int, note: str = "") -> 
         actor_role=step.role,
         decision=True,
     )
-    _advance(application, now)
+    advance(application, now)
     return step
 
 
@@ -179,8 +180,8 @@ def reject_step(officer: User, step: Step, *, version: int, reasons: str) -> Ste
     application, step = _step_for(officer, step, version=version)
     _check_assignee(officer, step)
     now = timezone.now()
-    _save_step(step, status=StepStatus.REJECTED, finished_at=now)
-    _transition(
+    save_step(step, status=StepStatus.REJECTED, finished_at=now)
+    record_transition(
         application,
         step,
         "rejected",
@@ -191,7 +192,7 @@ def reject_step(officer: User, step: Step, *, version: int, reasons: str) -> Ste
         actor_role=step.role,
         decision=True,
     )
-    _finish(
+    finish(
         application, ApplicationStatus.REJECTED, officer, now, reason=reasons, actor_role=step.role
     )
     return step
@@ -217,19 +218,19 @@ def request_supplements(
         raise Conflict(
             _("Supplements were already requested once on this step."),
             code="supplements_used",
-            params={"current": _state(step)},
+            params={"current": step_state(step)},
         )
     now = timezone.now()
-    _save_step(
+    save_step(
         step,
         status=StepStatus.AWAITING_SUPPLEMENTS,
         is_supplement_used=True,
-        days_left_when_paused=calendar.working_days_between(now, step.due_at),
+        days_left_when_paused=paused_days_left(step, now),
     )
     supplement = SupplementRequest.objects.create(
         step=step, items=cleaned, requested_by=officer, requested_at=now
     )
-    _transition(
+    record_transition(
         application,
         step,
         "supplements_requested",
@@ -244,7 +245,7 @@ def request_supplements(
         application.status = ApplicationStatus.AWAITING_SUPPLEMENTS
         application.version += 1
         application.save(update_fields=["status", "version"])
-        _transition(application, None, "paused", officer, from_status, application.status)
+        record_transition(application, None, "paused", officer, from_status, application.status)
     notices.announce(
         application, "supplement_requested", items=[item["reason"] for item in cleaned]
     )

@@ -39,16 +39,17 @@ from onewindow.applications.routing import check_may_file_here, county_of
 from onewindow.applications.uploads import CheckedFile, check_upload
 from onewindow.applications.workflow.definitions import workflow_of
 from onewindow.applications.workflow.engine import (
-    _advance,
-    _finish,
-    _open_step,
-    _role_of,
-    _save_step,
-    _transition,
+    advance,
+    due_after,
+    finish,
+    open_step,
+    record_transition,
+    resumed_due_at,
+    role_of,
+    save_step,
 )
 from onewindow.catalog.form_schema import validate_form_data
 from onewindow.catalog.models import Audience, Delivery, MaterialSource, ServiceItemVersion
-from onewindow.core import calendar
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.models import Division
 from onewindow.identity import services as identity_services
@@ -238,7 +239,7 @@ def submit_application(
                 idempotency_key=idempotency_key,
                 request_digest=digest,
                 submitted_at=now,
-                due_at=calendar.add_working_days(now, version.promised_days),
+                due_at=due_after(now, version.promised_days),
                 visits_promised=version.visits,
                 visits_made=0 if channel in (Channel.ONLINE, Channel.PARTNER_APP) else 1,
                 days_promised=version.promised_days,
@@ -249,17 +250,19 @@ def submit_application(
                 upload.save(update_fields=["application", "draft"])
             if draft is not None:
                 draft.delete()
-            _transition(application, None, "submitted", filed_by, "", ApplicationStatus.IN_PROGRESS)
+            record_transition(
+                application, None, "submitted", filed_by, "", ApplicationStatus.IN_PROGRESS
+            )
             if postal_address is not None:
                 paper_delivery.store_address(application, postal_address)
             for step_definition in definition.initial_steps():
-                _open_step(application, step_definition, now)
+                open_step(application, step_definition, now)
             application.ref = _next_ref(county_of(home), now)
             application.filed_ledger_index = _record_filing(
-                application, "filed", actor_role=_role_of(filed_by, application)
+                application, "filed", actor_role=role_of(filed_by, application)
             )
             application.save(update_fields=["ref", "filed_ledger_index"])
-            _advance(application, now)
+            advance(application, now)
             fetching.open_fetches(application, planned)
             notices.announce(application, "application_received")
     except IntegrityError:
@@ -445,14 +448,14 @@ def provide_supplements(
     now = timezone.now()
     for step in locked.steps.select_for_update().filter(status=StepStatus.AWAITING_SUPPLEMENTS):
         SupplementRequest.objects.filter(step=step).update(answered_at=now, answer_note=note)
-        _save_step(
+        save_step(
             step,
             status=StepStatus.OPEN,
-            due_at=calendar.add_working_days(now, max(step.days_left_when_paused or 0, 1)),
+            due_at=resumed_due_at(step, now),
             days_left_when_paused=None,
             reminded_at=None,
         )
-        _transition(
+        record_transition(
             locked,
             step,
             "supplements_provided",
@@ -464,8 +467,8 @@ def provide_supplements(
     locked.status = ApplicationStatus.IN_PROGRESS
     locked.version += 1
     locked.save(update_fields=["status", "version", "form_data"])
-    _record_filing(locked, "amended", actor_role=_role_of(actor, locked))
-    _transition(
+    _record_filing(locked, "amended", actor_role=role_of(actor, locked))
+    record_transition(
         locked, None, "resumed", actor, ApplicationStatus.AWAITING_SUPPLEMENTS, locked.status
     )
     return locked
@@ -493,18 +496,21 @@ def withdraw_application(
             code="stale_version",
             params={"current": {"status": locked.status, "version": locked.version}},
         )
-    _finish(
+    finish(
         locked,
         ApplicationStatus.WITHDRAWN,
         applicant,
         timezone.now(),
         reason=reason,
-        actor_role=_role_of(applicant, locked),
+        actor_role=role_of(applicant, locked),
     )
     return locked
 
 
-def _fetch_for_applicant(applicant: User, application: Application, material_key: str):  # type: ignore[no-untyped-def]
+def _fetch_for_applicant(
+    applicant: User, application: Application, material_key: str
+) -> FetchedMaterial:
+    """The applicant's fetched material, locked; refuses strangers and closed applications."""
     if application.applicant_id != applicant.pk:
         raise PermissionDenied(_("This application is not yours."))
     if application.is_terminal:
@@ -541,7 +547,7 @@ def provide_instead(
     fetched.updated_at = timezone.now()
     fetched.save(update_fields=["status", "next_attempt_at", "updated_at"])
     _record_filing(application, "amended", actor_role="applicant")
-    _transition(
+    record_transition(
         application,
         None,
         "material_uploaded",

@@ -30,7 +30,7 @@ from onewindow.applications.models import (
 from onewindow.applications.routing import competent_department
 from onewindow.applications.signals import application_completed
 from onewindow.applications.workflow.definitions import workflow_of
-from onewindow.catalog.workflow_definition import StepDefinition
+from onewindow.catalog.workflow_definition import StepDefinition, WorkflowDefinition
 from onewindow.core import calendar
 from onewindow.core.errors import Conflict
 from onewindow.identity import services as identity_services
@@ -40,7 +40,7 @@ from onewindow.ledger import services as ledger
 RESOLVED_STEP_STATUSES = frozenset({StepStatus.APPROVED, StepStatus.SKIPPED, StepStatus.CANCELLED})
 
 
-def _role_of(actor: User | None, application: Application) -> str:
+def role_of(actor: User | None, application: Application) -> str:
     """Who acted, as the record shows it: the applicant, or the agent or clerk acting for
     them under their consent (the record then names both people)."""
     if actor is None:
@@ -54,7 +54,7 @@ def _role_of(actor: User | None, application: Application) -> str:
     return "system"
 
 
-def _transition(
+def record_transition(
     application: Application,
     step: Step | None,
     action: str,
@@ -66,6 +66,8 @@ def _transition(
     actor_role: str = "",
     decision: bool = False,
 ) -> Transition:
+    """Write the log row of one move. A decision (`decision=True`: approved, rejected, the
+    application's end) also goes to the ledger, as digests, and the row keeps its index."""
     ledger_index = None
     if decision:
         receipt = ledger.record(
@@ -83,7 +85,7 @@ def _transition(
         step=step,
         action=action,
         actor=actor,
-        actor_role=actor_role or _role_of(actor, application),
+        actor_role=actor_role or role_of(actor, application),
         from_status=from_status,
         to_status=to_status,
         reason=reason,
@@ -92,7 +94,9 @@ def _transition(
     )
 
 
-def _open_step(application: Application, definition: StepDefinition, now: datetime) -> Step:
+def open_step(application: Application, definition: StepDefinition, now: datetime) -> Step:
+    """Create the step in the competent department with its SLA deadline, or record it
+    skipped when its condition on the form does not hold."""
     department = competent_department(
         application.division, kind=definition.department_kind, level=definition.level
     )
@@ -104,10 +108,10 @@ def _open_step(application: Application, definition: StepDefinition, now: dateti
         role=definition.role,
         status=StepStatus.OPEN if holds else StepStatus.SKIPPED,
         opened_at=now,
-        due_at=calendar.add_working_days(now, definition.sla_days),
+        due_at=due_after(now, definition.sla_days),
         finished_at=None if holds else now,
     )
-    _transition(
+    record_transition(
         application,
         step,
         "opened" if holds else "skipped",
@@ -119,7 +123,7 @@ def _open_step(application: Application, definition: StepDefinition, now: dateti
     return step
 
 
-def _advance(application: Application, now: datetime) -> None:
+def advance(application: Application, now: datetime) -> None:
     """Open every step whose join is satisfied; finish the application when nothing is left."""
     definition = workflow_of(application.item_version)
     while True:
@@ -131,13 +135,9 @@ def _advance(application: Application, now: datetime) -> None:
             before = [steps.get(key) for key in step_definition.after]
             if any(step is None for step in before):
                 continue
-            statuses = [step.status for step in before if step is not None]
-            resolved = all(status in RESOLVED_STEP_STATUSES for status in statuses)
-            if step_definition.join == "all" and not resolved:
+            if not join_is_met(step_definition, [step.status for step in before if step]):
                 continue
-            if step_definition.join == "any" and not (StepStatus.APPROVED in statuses or resolved):
-                continue
-            new_step = _open_step(application, step_definition, now)
+            new_step = open_step(application, step_definition, now)
             steps[new_step.key] = new_step
             opened = True
             if step_definition.join == "any":
@@ -147,10 +147,25 @@ def _advance(application: Application, now: datetime) -> None:
     if any(step.is_active for step in steps.values()):
         return
     if len(steps) == len(definition.steps):
-        _finish(application, ApplicationStatus.APPROVED, None, now, reason="")
+        finish(application, ApplicationStatus.APPROVED, None, now, reason="")
 
 
-def _cancel_unneeded(application, definition, steps, before, now) -> None:  # type: ignore[no-untyped-def]
+def join_is_met(step_definition: StepDefinition, statuses: list[str]) -> bool:
+    """Whether a step may open, given the statuses of the steps it comes `after`: all of
+    them resolved (`join=all`), or one approved or all resolved (`join=any`)."""
+    resolved = all(status in RESOLVED_STEP_STATUSES for status in statuses)
+    if step_definition.join == "all":
+        return resolved
+    return StepStatus.APPROVED in statuses or resolved
+
+
+def _cancel_unneeded(
+    application: Application,
+    definition: WorkflowDefinition,
+    steps: dict[str, Step],
+    before: list[Step | None],
+    now: datetime,
+) -> None:
     """After an any-join fires, stop the branches it no longer waits for (when nothing else
     waits for them either)."""
     for step in before:
@@ -162,7 +177,7 @@ def _cancel_unneeded(application, definition, steps, before, now) -> None:  # ty
             step.finished_at = now
             step.version += 1
             step.save(update_fields=["status", "finished_at", "version"])
-            _transition(
+            record_transition(
                 application,
                 step,
                 "cancelled",
@@ -173,7 +188,7 @@ def _cancel_unneeded(application, definition, steps, before, now) -> None:  # ty
             )
 
 
-def _finish(
+def finish(
     application: Application,
     status: str,
     actor: User | None,
@@ -182,6 +197,9 @@ def _finish(
     reason: str,
     actor_role: str = "",
 ) -> None:
+    """End the application in `status` (approved, rejected, withdrawn): its open steps are
+    cancelled, the end is a decision in the ledger, the applicant is told, and an approval
+    opens the delivery of the result and announces `application_completed` on commit."""
     from_status = application.status
     application.status = status
     application.finished_at = now
@@ -196,8 +214,10 @@ def _finish(
         step.finished_at = now
         step.version += 1
         step.save(update_fields=["status", "finished_at", "version"])
-        _transition(application, step, "cancelled", actor, step_from, step.status, reason=reason)
-    _transition(
+        record_transition(
+            application, step, "cancelled", actor, step_from, step.status, reason=reason
+        )
+    record_transition(
         application,
         None,
         status,
@@ -223,7 +243,7 @@ def _finish(
         )
 
 
-def _locked(step: Step, *, version: int) -> tuple[Application, Step]:
+def lock_step(step: Step, *, version: int) -> tuple[Application, Step]:
     """Lock the application, then the step; refuse finished applications and stale versions."""
     application = Application.objects.select_for_update().get(pk=step.application_id)
     current = Step.objects.select_for_update().select_related("department").get(pk=step.pk)
@@ -231,18 +251,19 @@ def _locked(step: Step, *, version: int) -> tuple[Application, Step]:
         raise Conflict(
             _("The application is already %(status)s and cannot move again."),
             code="application_finished",
-            params={"status": application.get_status_display(), "current": _state(current)},
+            params={"status": application.get_status_display(), "current": step_state(current)},
         )
     if current.version != version:
         raise Conflict(
             _("Someone else acted on this step first; reload to see its current state."),
             code="stale_version",
-            params={"current": _state(current)},
+            params={"current": step_state(current)},
         )
     return application, current
 
 
-def _state(step: Step) -> dict[str, Any]:
+def step_state(step: Step) -> dict[str, Any]:
+    """What a refused actor is shown of the step (a 409 carries it as `current`)."""
     return {
         "status": step.status,
         "version": step.version,
@@ -250,8 +271,27 @@ def _state(step: Step) -> dict[str, Any]:
     }
 
 
-def _save_step(step: Step, **changes: Any) -> None:
+def save_step(step: Step, **changes: Any) -> None:
+    """Change fields of a locked step and bump its version, so stale actors are refused."""
     for name, value in changes.items():
         setattr(step, name, value)
     step.version += 1
     step.save(update_fields=[*changes, "version"])
+
+
+# ----- SLA clocks, in working days on the official calendar -----------------------------------
+
+
+def due_after(start: datetime, working_days: int) -> datetime:
+    """The deadline `working_days` after `start` (a step's SLA, an application's promise)."""
+    return calendar.add_working_days(start, working_days)
+
+
+def paused_days_left(step: Step, now: datetime) -> int:
+    """The working days a step has left when its clock stops for supplements."""
+    return calendar.working_days_between(now, step.due_at)
+
+
+def resumed_due_at(step: Step, now: datetime) -> datetime:
+    """The deadline when the clock starts again: the days it had left, at least one."""
+    return due_after(now, max(step.days_left_when_paused or 0, 1))
