@@ -11,6 +11,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -152,28 +153,147 @@ def submit_application(
     street, postal_code): its errors come with the form's, keyed `address.<field>`; other
     methods ignore it."""
     filed_by = filed_by or applicant
-    is_post = delivery == Delivery.POST
+    digest = _request_digest(version, form_data, business, delivery, address)
+    previous = _replayed(applicant, idempotency_key, digest)
+    if previous is not None:
+        return previous
+    filing = _checked_filing(
+        applicant,
+        filed_by,
+        version,
+        form_data,
+        business=business,
+        delivery=delivery,
+        idempotency_key=idempotency_key,
+        digest=digest,
+        draft=draft,
+        address=address,
+        fetch_consent=fetch_consent,
+        via_partner_app=via_partner_app,
+    )
+    try:
+        application = _store_application(filing, timezone.now())
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer with its application.
+        existing = _filed_with_key(applicant, idempotency_key)
+        if existing is None or existing.request_digest != digest:
+            raise
+        return existing
+    fetching.run_due(application)
+    return application
+
+
+def _replayed(applicant: User, idempotency_key: str, digest: str) -> Application | None:
+    """The application this request key already filed, if the request is the same; a
+    Conflict if the key was used for a different one."""
     if not idempotency_key or len(idempotency_key) > 64:
         raise DomainError(
             _("A request key of 1 to 64 characters is needed."), field="idempotency_key"
         )
+    existing = _filed_with_key(applicant, idempotency_key)
+    if existing is not None and existing.request_digest != digest:
+        raise Conflict(
+            _("This request key was already used for a different application."),
+            code="idempotency_key_reused",
+        )
+    return existing
+
+
+def _checked_filing(
+    applicant: User,
+    filed_by: User,
+    version: ServiceItemVersion,
+    form_data: dict[str, Any],
+    *,
+    business: Business | None,
+    delivery: str,
+    idempotency_key: str,
+    digest: str,
+    draft: Draft | None,
+    address: Mapping[str, Any] | None,
+    fetch_consent: bool,
+    via_partner_app: bool,
+) -> _Filing:
+    """Every check of a new submission, in the order its errors are reported: the form and
+    address, the business, where it is filed, the materials and the consent to fetch."""
+    postal_address = _checked_form(version, form_data, delivery, address)
+    _check_business(applicant, business, version)
+    channel, home, receiving = _filing_place(
+        applicant, filed_by, business, version, via_partner_app=via_partner_app
+    )
+    uploads, planned = _checked_materials(
+        version, draft, home, has_business=business is not None, fetch_consent=fetch_consent
+    )
+    return _Filing(
+        applicant=applicant,
+        filed_by=filed_by,
+        version=version,
+        form_data=form_data,
+        business=business,
+        delivery=delivery,
+        idempotency_key=idempotency_key,
+        digest=digest,
+        channel=channel,
+        home=home,
+        receiving=receiving,
+        draft=draft,
+        uploads=uploads,
+        planned=planned,
+        postal_address=postal_address,
+    )
+
+
+@dataclass(frozen=True)
+class _Filing:
+    """A submission that passed every check, with where and how it is filed: what
+    `_store_application` writes."""
+
+    applicant: User
+    filed_by: User
+    version: ServiceItemVersion
+    form_data: dict[str, Any]
+    business: Business | None
+    delivery: str
+    idempotency_key: str
+    digest: str
+    channel: str
+    home: Division
+    receiving: Division
+    draft: Draft | None
+    uploads: list[Upload]
+    planned: list[fetching.PlannedFetch]
+    postal_address: paper_delivery.PostalAddress | None
+
+
+def _request_digest(
+    version: ServiceItemVersion,
+    form_data: dict[str, Any],
+    business: Business | None,
+    delivery: str,
+    address: Mapping[str, Any] | None,
+) -> str:
+    """What a retry with the same idempotency key must repeat to get the same answer."""
     request = [version.pk, form_data, business.pk if business else None, delivery]
-    if is_post and address is not None:
+    if delivery == Delivery.POST and address is not None:
         request.append(dict(address))
-    digest = _digest(request)
-    existing = Application.objects.filter(
-        applicant=applicant, idempotency_key=idempotency_key
-    ).first()
-    if existing is not None:
-        if existing.request_digest != digest:
-            raise Conflict(
-                _("This request key was already used for a different application."),
-                code="idempotency_key_reused",
-            )
-        return existing
+    return _digest(request)
+
+
+def _filed_with_key(applicant: User, idempotency_key: str) -> Application | None:
+    return Application.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
+
+
+def _checked_form(
+    version: ServiceItemVersion,
+    form_data: dict[str, Any],
+    delivery: str,
+    address: Mapping[str, Any] | None,
+) -> paper_delivery.PostalAddress | None:
+    """The form against its schema and, for delivery by post, the address, all errors at
+    once; then the delivery method. Returns the checked postal address, if any."""
     errors = validate_form_data(version.form_schema, form_data)
     postal_address = None
-    if is_post and delivery in version.delivery_options:
+    if delivery == Delivery.POST and delivery in version.delivery_options:
         postal_address, address_errors = paper_delivery.address_errors(address or {})
         errors = {**errors, **address_errors}
     if errors:
@@ -185,7 +305,19 @@ def submit_application(
         )
     if delivery not in version.delivery_options:
         raise DomainError(_("Choose one of the delivery options offered."), field="delivery")
-    _check_business(applicant, business, version)
+    return postal_address
+
+
+def _filing_place(
+    applicant: User,
+    filed_by: User,
+    business: Business | None,
+    version: ServiceItemVersion,
+    *,
+    via_partner_app: bool,
+) -> tuple[str, Division, Division]:
+    """The channel, the home division (the applicant's or the business's) and the receiving
+    one; refuses a hall or station that may not take this service for that home."""
     channel, receiving = _filing_channel(applicant, filed_by, via_partner_app=via_partner_app)
     home = business.division if business is not None else applicant.division
     assert home is not None
@@ -194,6 +326,19 @@ def submit_application(
     check_may_file_here(
         home=home, receiving=receiving, is_apply_anywhere=version.item.is_apply_anywhere
     )
+    return channel, home, receiving
+
+
+def _checked_materials(
+    version: ServiceItemVersion,
+    draft: Draft | None,
+    home: Division,
+    *,
+    has_business: bool,
+    fetch_consent: bool,
+) -> tuple[list[Upload], list[fetching.PlannedFetch]]:
+    """Every required upload present, and consent given for what the platform would fetch
+    (materials uploaded anyway are not fetched). Returns the uploads and planned fetches."""
     uploads = list(draft.uploads.all()) if draft is not None else []
     missing = _missing_uploads(version, uploads)
     if missing:
@@ -207,7 +352,7 @@ def submit_application(
     uploaded = {upload.material_key for upload in uploads}
     planned = [
         fetch
-        for fetch in fetching.plan(version, home, has_business=business is not None)
+        for fetch in fetching.plan(version, home, has_business=has_business)
         if fetch.key not in uploaded
     ]
     if not fetch_consent and any(fetch.is_possible for fetch in planned):
@@ -219,62 +364,62 @@ def submit_application(
             code="fetch_consent_missing",
             field="fetch_consent",
         )
-    definition = workflow_of(version)
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            application = Application.objects.create(
-                # The readable ref comes last, so the county's counter row stays locked only
-                # for the end of the transaction, not for all of it.
-                ref=f"pending-{uuid.uuid4().hex[:16]}",
-                applicant=applicant,
-                business=business,
-                item_version=version,
-                division=home,
-                receiving_division=receiving,
-                channel=channel,
-                filed_by=filed_by,
-                form_data=form_data,
-                delivery=delivery,
-                idempotency_key=idempotency_key,
-                request_digest=digest,
-                submitted_at=now,
-                due_at=due_after(now, version.promised_days),
-                visits_promised=version.visits,
-                visits_made=0 if channel in (Channel.ONLINE, Channel.PARTNER_APP) else 1,
-                days_promised=version.promised_days,
-            )
-            for upload in uploads:
-                upload.application = application
-                upload.draft = None
-                upload.save(update_fields=["application", "draft"])
-            if draft is not None:
-                draft.delete()
-            record_transition(
-                application, None, "submitted", filed_by, "", ApplicationStatus.IN_PROGRESS
-            )
-            if postal_address is not None:
-                paper_delivery.store_address(application, postal_address)
-            for step_definition in definition.initial_steps():
-                open_step(application, step_definition, now)
-            application.ref = _next_ref(county_of(home), now)
-            application.filed_ledger_index = _record_filing(
-                application, "filed", actor_role=role_of(filed_by, application)
-            )
-            application.save(update_fields=["ref", "filed_ledger_index"])
-            advance(application, now)
-            fetching.open_fetches(application, planned)
-            notices.announce(application, "application_received")
-    except IntegrityError:
-        # A concurrent retry with the same key won the race: answer with its application.
-        existing = Application.objects.filter(
-            applicant=applicant, idempotency_key=idempotency_key
-        ).first()
-        if existing is None or existing.request_digest != digest:
-            raise
-        return existing
-    fetching.run_due(application)
+    return uploads, planned
+
+
+@transaction.atomic
+def _store_application(filing: _Filing, now: datetime) -> Application:
+    """Write the application, move the draft's uploads to it, open the first steps, give it
+    its readable ref, record the filing in the ledger and open its fetches."""
+    application = _new_application(filing, now)
+    for upload in filing.uploads:
+        upload.application = application
+        upload.draft = None
+        upload.save(update_fields=["application", "draft"])
+    if filing.draft is not None:
+        filing.draft.delete()
+    record_transition(
+        application, None, "submitted", filing.filed_by, "", ApplicationStatus.IN_PROGRESS
+    )
+    if filing.postal_address is not None:
+        paper_delivery.store_address(application, filing.postal_address)
+    for step_definition in workflow_of(filing.version).initial_steps():
+        open_step(application, step_definition, now)
+    # The readable ref comes last, so the county's counter row stays locked only for the
+    # end of the transaction, not for all of it.
+    application.ref = _next_ref(county_of(filing.home), now)
+    application.filed_ledger_index = _record_filing(
+        application, "filed", actor_role=role_of(filing.filed_by, application)
+    )
+    application.save(update_fields=["ref", "filed_ledger_index"])
+    advance(application, now)
+    fetching.open_fetches(application, filing.planned)
+    notices.announce(application, "application_received")
     return application
+
+
+def _new_application(filing: _Filing, now: datetime) -> Application:
+    version = filing.version
+    is_online = filing.channel in (Channel.ONLINE, Channel.PARTNER_APP)
+    return Application.objects.create(
+        ref=f"pending-{uuid.uuid4().hex[:16]}",  # until the readable ref is drawn
+        applicant=filing.applicant,
+        business=filing.business,
+        item_version=version,
+        division=filing.home,
+        receiving_division=filing.receiving,
+        channel=filing.channel,
+        filed_by=filing.filed_by,
+        form_data=filing.form_data,
+        delivery=filing.delivery,
+        idempotency_key=filing.idempotency_key,
+        request_digest=filing.digest,
+        submitted_at=now,
+        due_at=due_after(now, version.promised_days),
+        visits_promised=version.visits,
+        visits_made=0 if is_online else 1,
+        days_promised=version.promised_days,
+    )
 
 
 def _record_filing(application: Application, action: str, *, actor_role: str) -> int:
