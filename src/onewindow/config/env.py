@@ -5,13 +5,14 @@ Every variable the platform reads is listed in `.env.example`.
 
 from __future__ import annotations
 
-import base64
 import os
-import secrets
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from onewindow.core.keyfiles import retired_keys, rsa_key_from_env_or_file
+from onewindow.core.keyfiles import (
+    retired_keys,
+    rsa_key_from_env_or_file,
+    secret_from_env_or_file,
+)
 
 __all__ = [
     "env_bool",
@@ -55,25 +56,3 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
-
-
-def secret_from_env_or_file(name: str, path: Path, *, nbytes: int) -> str:
-    """Return the secret in `name`, else the one kept in `path`, generating it on first run.
-
-    The generated file is readable by its owner only and lives under `var/`, which git ignores.
-    """
-    value = os.environ.get(name, "").strip()
-    if value:
-        return value
-    if path.exists():
-        return path.read_text(encoding="ascii").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = base64.urlsafe_b64encode(secrets.token_bytes(nbytes)).decode("ascii")
-    # O_EXCL: two processes starting at once must not both write a different key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(value + "\n")
-    return value

@@ -4,10 +4,30 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.divisions import EconomicRegion, Level, UrbanRural, code_matches_level
+
+
+class SigningKeyPair(models.Model):
+    """An asymmetric signing key as departments and seals keep it: the public JWK in the clear,
+    the private one encrypted, and the time it was retired (old keys stay to verify what they
+    signed). Concrete models add the key id and whose key it is."""
+
+    kid: models.CharField[str, str]
+    public_jwk = models.JSONField()
+    private_jwk_encrypted = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.kid
 
 
 class Division(models.Model):

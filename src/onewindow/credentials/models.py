@@ -10,11 +10,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.core.models import SigningKeyPair
 from onewindow.credentials.kinds import KINDS
 from onewindow.identity.models import Business, Department
 
 
-class SealKey(models.Model):
+class SealKey(SigningKeyPair):
     """A department's electronic seal: an Ed25519 key. A retired seal signs nothing new but
     stays in the trust list, so what it signed verifies for as long as it is valid."""
 
@@ -24,13 +25,8 @@ class SealKey(models.Model):
     )
     kid = models.CharField(max_length=80, unique=True)
     qr_kid = models.CharField(max_length=16, unique=True)  # base64url of 8 bytes
-    public_jwk = models.JSONField()
-    private_jwk_encrypted = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
-    retired_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(SigningKeyPair.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["department"],
@@ -43,9 +39,6 @@ class SealKey(models.Model):
                 name="one_active_trust_anchor",
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.kid
 
 
 class CredentialStatus(models.TextChoices):

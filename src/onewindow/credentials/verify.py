@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -193,9 +193,17 @@ def _timestamp(value: Any) -> datetime | None:
     return datetime.fromtimestamp(value, tz=UTC)
 
 
-def _dates_and_status(
-    verdict: Verdict, *, now: datetime, status: StatusLookup | None, retired_at: datetime | None
-) -> Verdict:
+class Checks(TypedDict, total=False):
+    """What a verification checks against besides the trust list: the time (now unless
+    given) and a status lookup (none: offline, status is not checked)."""
+
+    now: datetime | None
+    status: StatusLookup | None
+
+
+def _dates_and_status(verdict: Verdict, checks: Checks, *, retired_at: datetime | None) -> Verdict:
+    now = checks.get("now") or datetime.now(UTC)
+    status = checks.get("status")
     if verdict.valid_from and verdict.valid_from > now:
         verdict.reason = Reason.NOT_YET_VALID
         return verdict
@@ -229,13 +237,7 @@ def _dates_and_status(
     return verdict
 
 
-def verify_qr(
-    text: str,
-    trust: TrustList,
-    *,
-    now: datetime | None = None,
-    status: StatusLookup | None = None,
-) -> Verdict:
+def verify_qr(text: str, trust: TrustList, **checks: Unpack[Checks]) -> Verdict:
     """The verdict on a QR payload (`OW1:...`)."""
     try:
         parsed = formats.parse_qr(text)
@@ -273,18 +275,10 @@ def verify_qr(
         )
     except (formats.Malformed, ValueError, TypeError, OverflowError) as error:
         return Verdict(Reason.MALFORMED, "qr", issuer=key.issuer, detail=str(error))
-    return _dates_and_status(
-        verdict, now=now or datetime.now(UTC), status=status, retired_at=key.retired_at
-    )
+    return _dates_and_status(verdict, checks, retired_at=key.retired_at)
 
 
-def verify_sd_jwt(
-    text: str,
-    trust: TrustList,
-    *,
-    now: datetime | None = None,
-    status: StatusLookup | None = None,
-) -> Verdict:
+def verify_sd_jwt(text: str, trust: TrustList, **checks: Unpack[Checks]) -> Verdict:
     """The verdict on an SD-JWT VC as issued or as presented with some disclosures."""
     try:
         parsed = formats.parse_sd_jwt(text)
@@ -332,18 +326,10 @@ def verify_sd_jwt(
         )
     except (formats.Malformed, ValueError, OverflowError) as error:
         return Verdict(Reason.MALFORMED, "sd-jwt", issuer=key.issuer, detail=str(error))
-    return _dates_and_status(
-        verdict, now=now or datetime.now(UTC), status=status, retired_at=key.retired_at
-    )
+    return _dates_and_status(verdict, checks, retired_at=key.retired_at)
 
 
-def verify(
-    text: str,
-    trust: TrustList,
-    *,
-    now: datetime | None = None,
-    status: StatusLookup | None = None,
-) -> Verdict:
+def verify(text: str, trust: TrustList, **checks: Unpack[Checks]) -> Verdict:
     """A QR payload (as `OW1:` text or as the printed QR's URL) or an SD-JWT, whichever
     `text` is."""
     try:
@@ -351,8 +337,8 @@ def verify(
     except formats.Malformed as error:
         return Verdict(Reason.MALFORMED, "qr", detail=str(error))
     if text.strip().startswith(formats.QR_PREFIX):
-        return verify_qr(text, trust, now=now, status=status)
-    return verify_sd_jwt(text, trust, now=now, status=status)
+        return verify_qr(text, trust, **checks)
+    return verify_sd_jwt(text, trust, **checks)
 
 
 class StatusUnavailable(Exception):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.core.models import SigningKeyPair
 from onewindow.identity.models import Business, Department
 
 
@@ -202,21 +203,11 @@ class ProviderRecord(models.Model):
         return f"{self.service_id}:{self.subject_hash[:8]}"
 
 
-class DepartmentKey(models.Model):
+class DepartmentKey(SigningKeyPair):
     """A department's Ed25519 signing key; old keys stay to verify what they signed."""
 
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="keys")
     kid = models.CharField(max_length=64, unique=True)
-    public_jwk = models.JSONField()
-    private_jwk_encrypted = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
-    retired_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.kid
 
 
 class MessageStatus(models.TextChoices):

@@ -1,20 +1,18 @@
 """The ledger's Ed25519 signing key, and the origin that names the log.
 
 The key is a base64url 32-byte seed from `ONEWINDOW_LEDGER_KEY`, else from `VAR_DIR/ledger_key`,
-generated on first use. (The same rule as `config.env.secret_from_env_or_file`; ledger sits
-below config, so it cannot import it.)
+generated on first use (`core.keyfiles.secret_from_env_or_file`).
 """
 
 from __future__ import annotations
 
 import base64
-import os
-import secrets
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
 
+from onewindow.core.keyfiles import secret_from_env_or_file
 from onewindow.ledger.note import Signer, Verifier
 
 DEFAULT_ORIGIN = "onewindow.example/ledger"
@@ -25,21 +23,9 @@ def origin() -> str:
 
 
 def _seed_text() -> str:
-    value = os.environ.get("ONEWINDOW_LEDGER_KEY", "").strip()
-    if value:
-        return value
-    path = Path(settings.VAR_DIR) / "ledger_key"
-    if path.exists():
-        return path.read_text(encoding="ascii").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
-    try:  # O_EXCL: two processes starting at once must not both write a different key
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(value + "\n")
-    return value
+    return secret_from_env_or_file(
+        "ONEWINDOW_LEDGER_KEY", Path(settings.VAR_DIR) / "ledger_key", nbytes=32
+    )
 
 
 @cache

@@ -190,21 +190,8 @@ def verify_inclusion(
     """RFC 9162 §2.1.3.2: does `proof` place the leaf hash `leaf` at `index` under `root`?"""
     if not 0 <= index < size:
         return False
-    fn, sn, result = index, size - 1, leaf
-    for element in proof:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            result = node_hash(element, result)
-            if not fn & 1:
-                while not (fn & 1 or fn == 0):
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            result = node_hash(result, element)
-        fn >>= 1
-        sn >>= 1
-    return sn == 0 and result == root
+    steps, complete = _inclusion_walk(index, size, leaf, proof)
+    return complete and (steps[-1][2] if steps else leaf) == root
 
 
 def inclusion_steps(
@@ -214,11 +201,19 @@ def inclusion_steps(
 
     For showing a proof to a person; the last result equals the root when the proof verifies.
     """
+    return _inclusion_walk(index, size, leaf, proof)[0]
+
+
+def _inclusion_walk(
+    index: int, size: int, leaf: bytes, proof: Sequence[bytes]
+) -> tuple[list[tuple[str, bytes, bytes]], bool]:
+    """The steps of RFC 9162 §2.1.3.2's loop, and whether the proof was used up exactly (every
+    element consumed and the path ended at the root level)."""
     steps: list[tuple[str, bytes, bytes]] = []
     fn, sn, result = index, size - 1, leaf
     for element in proof:
         if sn == 0:
-            break
+            return steps, False
         if fn & 1 or fn == sn:
             result = node_hash(element, result)
             steps.append(("left", element, result))
@@ -231,7 +226,7 @@ def inclusion_steps(
             steps.append(("right", element, result))
         fn >>= 1
         sn >>= 1
-    return steps
+    return steps, sn == 0
 
 
 def verify_consistency(
