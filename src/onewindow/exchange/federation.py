@@ -18,10 +18,9 @@ import hashlib
 import http.client
 import json
 import logging
-import secrets
 import urllib.parse
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from django.conf import settings
 from django.db import transaction
@@ -48,6 +47,7 @@ from onewindow.exchange.models import (
     SharingClass,
     division_prefix,
 )
+from onewindow.exchange.services import Asking
 from onewindow.identity.models import Department, Role, User
 from onewindow.ledger import services as ledger
 
@@ -339,27 +339,10 @@ def grant_remote_access(
 
 
 def build_remote_request(
-    consumer: Department,
-    provider_code: str,
-    service_code: str,
-    *,
-    subject: str,
-    purpose: str,
-    case_ref: str = "",
-    actor: str = "system",
+    consumer: Department, provider_code: str, service_code: str, **asking: Unpack[Asking]
 ) -> tuple[str, dict[str, Any]]:
     """The consumer's signed request to a peer region's provider, and its claims."""
-    claims = {
-        "iss": consumer.code,
-        "aud": provider_code,
-        "svc": service_code,
-        "sub": subject,
-        "purpose": purpose,
-        "ref": case_ref,
-        "actor": actor,
-        "nonce": secrets.token_hex(16),
-        "iat": int(timezone.now().timestamp()),
-    }
+    claims = services.request_claims(consumer, provider_code, service_code, **asking)
     return signing.sign(consumer, claims), claims
 
 
@@ -423,10 +406,12 @@ def _finish(
     status: str,
     *,
     reason: str = "",
-    http_status: int | None = None,
-    response: str = "",
+    answer: transport.HttpAnswer | None = None,
 ) -> None:
-    """Complete the consumer's log of a call with its outcome and record it in the ledger."""
+    """Complete the consumer's log of a call with its outcome (and the provider's answer, when
+    one came back) and record it in the ledger."""
+    http_status = answer.status if answer else None
+    response = answer.body.decode("utf-8", errors="replace") if answer else ""
     request = personal_data.decrypt(call.request_encrypted, context=CALL_CONTEXT)
     with transaction.atomic():
         receipt = ledger.record(
@@ -493,11 +478,7 @@ def call_remote(
     peer: PeerRegion,
     provider_code: str,
     service_code: str,
-    *,
-    subject: str,
-    purpose: str,
-    case_ref: str = "",
-    actor: str = "system",
+    **asking: Unpack[Asking],
 ) -> dict[str, Any]:
     """Ask a peer region's data service as `consumer`; returns the verified answer's claims
     ({"found": bool, "data": {...}}, granted fields only). The call is logged before it
@@ -512,24 +493,16 @@ def call_remote(
             _("Region %(region)s is suspended: no calls are made to it."),
             params={"region": peer.name},
         )
-    token, claims = build_remote_request(
-        consumer,
-        provider_code,
-        service_code,
-        subject=subject,
-        purpose=purpose,
-        case_ref=case_ref,
-        actor=actor,
-    )
+    token, claims = build_remote_request(consumer, provider_code, service_code, **asking)
     call = RemoteCall.objects.create(
         nonce=claims["nonce"],
         peer=peer,
         consumer=consumer,
         provider_code=provider_code[:32],
         service_code=service_code[:64],
-        purpose=purpose[:64],
-        case_ref=case_ref[:64],
-        actor=actor[:150],
+        purpose=claims["purpose"][:64],
+        case_ref=claims["ref"][:64],
+        actor=claims["actor"][:150],
         request_encrypted=personal_data.encrypt(token, context=CALL_CONTEXT),
     )
     try:
@@ -543,8 +516,7 @@ def call_remote(
             call,
             RemoteCallStatus.FAILED,
             reason=f"HTTP {answer.status}",
-            http_status=answer.status,
-            response=text,
+            answer=answer,
         )
         raise ProviderUnavailable(
             _(
@@ -559,8 +531,7 @@ def call_remote(
             call,
             RemoteCallStatus.REFUSED,
             reason=f"{code}: {title}",
-            http_status=answer.status,
-            response=text,
+            answer=answer,
         )
         raise PeerRefused(
             _("The provider %(provider)s in %(region)s refused: %(reason)s"),
@@ -577,8 +548,7 @@ def call_remote(
             call,
             RemoteCallStatus.FAILED,
             reason=f"untrusted answer: {refused}",
-            http_status=answer.status,
-            response=text,
+            answer=answer,
         )
         raise AnswerNotTrusted(
             _("The answer from %(provider)s in %(region)s could not be trusted: %(reason)s"),
@@ -588,7 +558,6 @@ def call_remote(
     _finish(
         call,
         RemoteCallStatus.ANSWERED if found else RemoteCallStatus.NOT_FOUND,
-        http_status=200,
-        response=text,
+        answer=answer,
     )
     return verified

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
@@ -202,29 +202,43 @@ def refuse_grant(steward: User, grant: AccessGrant, *, reason: str) -> AccessGra
 # ----- calls ----------------------------------------------------------------------------------
 
 
+class Asking(TypedDict):
+    """Whom a call asks about and why: the subject's identifier, the purpose its grant names,
+    the case it serves (optional) and who asks (the system unless named)."""
+
+    subject: str
+    purpose: str
+    case_ref: NotRequired[str]
+    actor: NotRequired[str]
+
+
+def request_claims(
+    consumer: Department, provider_code: str, service_code: str, **asking: Unpack[Asking]
+) -> dict[str, Any]:
+    """The claims of a consumer's request to a provider's service, here or in a peer region."""
+    return {
+        "iss": consumer.code,
+        "aud": provider_code,
+        "svc": service_code,
+        "sub": asking["subject"],
+        "purpose": asking["purpose"],
+        "ref": asking.get("case_ref", ""),
+        "actor": asking.get("actor", "system"),
+        "nonce": secrets.token_hex(16),
+        "iat": int(timezone.now().timestamp()),
+    }
+
+
 def build_request(
     consumer: Department,
     service: DataService,
     *,
-    subject: str,
-    purpose: str,
-    case_ref: str = "",
-    actor: str = "system",
     secret_until: datetime | None = None,
+    **asking: Unpack[Asking],
 ) -> str:
     """The consumer's signed request (what travels to the provider). `secret_until` carries
     a legal secrecy order's disclosure date: the person sees the access only after it."""
-    claims: dict[str, Any] = {
-        "iss": consumer.code,
-        "aud": service.provider.code,
-        "svc": service.code,
-        "sub": subject,
-        "purpose": purpose,
-        "ref": case_ref,
-        "actor": actor,
-        "nonce": secrets.token_hex(16),
-        "iat": int(timezone.now().timestamp()),
-    }
+    claims = request_claims(consumer, service.provider.code, service.code, **asking)
     if secret_until is not None:
         claims["secret_until"] = int(secret_until.timestamp())
     return signing.sign(consumer, claims)

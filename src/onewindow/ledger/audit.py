@@ -24,15 +24,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Q
 
-from onewindow.ledger import keys, merkle, note, services
-from onewindow.ledger.models import (
-    Checkpoint,
-    Cosignature,
-    LedgerEntry,
-    LogSequence,
-    TreeHead,
-    TreeNode,
-)
+from onewindow.ledger import keys, merkle, models, note, services
 
 BATCH = 8192  # a power of two: most subtrees complete inside the batch that holds their leaves
 MAX_FINDINGS = 50
@@ -154,10 +146,10 @@ def _witnessed_checkpoints(report: AuditReport) -> list[_Witnessed]:
 
 
 def _audit(report: AuditReport, batch: int, witnessed: list[_Witnessed]) -> AuditReport:
-    stored_sizes = set(Checkpoint.objects.values_list("size", flat=True))
+    stored_sizes = set(models.Checkpoint.objects.values_list("size", flat=True))
     signed = _check_checkpoints(report)
     signed_size = max((checkpoint.size for checkpoint in signed), default=0)
-    head = TreeHead.objects.filter(pk=1).values_list("size", "root_hash").first()
+    head = models.TreeHead.objects.filter(pk=1).values_list("size", "root_hash").first()
     head_size, head_root = (int(head[0]), bytes(head[1])) if head else (0, merkle.EMPTY_ROOT)
     if head_size < signed_size:
         report.add(
@@ -191,7 +183,7 @@ def _audit(report: AuditReport, batch: int, witnessed: list[_Witnessed]) -> Audi
                     None, f"the checkpoint {seen.witness} cosigned is no longer stored", seen.size
                 )
             )
-    sequence = LogSequence.objects.filter(pk=1).values_list("next_index", flat=True).first()
+    sequence = models.LogSequence.objects.filter(pk=1).values_list("next_index", flat=True).first()
     _check_tree(
         report,
         batch,
@@ -208,7 +200,9 @@ def _audit(report: AuditReport, batch: int, witnessed: list[_Witnessed]) -> Audi
 def _check_checkpoints(report: AuditReport) -> list[_SignedCheckpoint]:
     """Verify every stored checkpoint note against the log key; keep those that verify."""
     verifier = keys.verifier()
-    rows = list(Checkpoint.objects.order_by("pk").values_list("pk", "size", "root_hash", "note"))
+    rows = list(
+        models.Checkpoint.objects.order_by("pk").values_list("pk", "size", "root_hash", "note")
+    )
     signed: list[_SignedCheckpoint] = []
     largest = -1
     for _pk, size, root, text in rows:
@@ -242,7 +236,7 @@ def _entries(batch: int) -> Iterator[list[tuple[int, str, bytes]]]:
     last = -1
     while True:
         rows = list(
-            LedgerEntry.objects.filter(index__gt=last)
+            models.LedgerEntry.objects.filter(index__gt=last)
             .order_by("index")
             .values_list("index", "body", "leaf_hash")[:batch]
         )
@@ -263,7 +257,7 @@ def _stored_nodes(start: int, end: int) -> dict[merkle.Coordinate, bytes]:
         level += 1
     sql = (
         f"SELECT {quote('level')}, {quote('index')}, {quote('hash')} "  # noqa: S608 - names only
-        f"FROM {quote(TreeNode._meta.db_table)} WHERE " + " OR ".join(conditions)
+        f"FROM {quote(models.TreeNode._meta.db_table)} WHERE " + " OR ".join(conditions)
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, parameters)
@@ -348,7 +342,7 @@ def _check_tree(
         )
     elif next_index and expected > next_index:
         report.add(AuditFinding(next_index, "the entry lies beyond the ledger's sequence"))
-    beyond = TreeNode.objects.filter(level=0, index__gte=tree_size).order_by("index").first()
+    beyond = models.TreeNode.objects.filter(level=0, index__gte=tree_size).order_by("index").first()
     if beyond is not None:
         report.add(
             AuditFinding(
@@ -410,14 +404,17 @@ def _check_cosignatures(report: AuditReport, signed: list[_SignedCheckpoint]) ->
         for witness in services.configured_witnesses()
     }
     latest = (
-        Checkpoint.objects.filter(cosignatures__isnull=False).order_by("-size").distinct().first()
+        models.Checkpoint.objects.filter(cosignatures__isnull=False)
+        .order_by("-size")
+        .distinct()
+        .first()
     )
     if latest is None:
         return
     signed_sizes = {checkpoint.size for checkpoint in signed}
     if latest.size not in signed_sizes:
         return  # already reported: its own note does not verify
-    for cosignature in Cosignature.objects.filter(checkpoint=latest).order_by("pk"):
+    for cosignature in models.Cosignature.objects.filter(checkpoint=latest).order_by("pk"):
         key = witnesses.get((cosignature.witness_name, cosignature.key_id))
         if key is None:
             continue  # a witness no longer configured: nothing to check it against
@@ -468,7 +465,7 @@ def recorded_events(*, prefixes: tuple[str, ...], batch: int = 5_000) -> Iterato
     last = -1
     while True:
         rows = list(
-            LedgerEntry.objects.filter(condition, index__gt=last)
+            models.LedgerEntry.objects.filter(condition, index__gt=last)
             .order_by("index")
             .values_list("index", "event_type", "subject_ref", "body")[:batch]
         )
