@@ -283,6 +283,16 @@ def _filed_with_key(applicant: User, idempotency_key: str) -> Application | None
     return Application.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
 
 
+def _form_invalid(errors: Mapping[str, Any]) -> DomainError:
+    """The error for a form with problems: all of them, keyed by field, the first one named."""
+    return DomainError(
+        _("The form has %(count)s problem(s)."),
+        code="form_invalid",
+        field=next(iter(errors)),
+        params={"count": len(errors), "errors": errors},
+    )
+
+
 def _checked_form(
     version: ServiceItemVersion,
     form_data: dict[str, Any],
@@ -297,12 +307,7 @@ def _checked_form(
         postal_address, address_errors = paper_delivery.address_errors(address or {})
         errors = {**errors, **address_errors}
     if errors:
-        raise DomainError(
-            _("The form has %(count)s problem(s)."),
-            code="form_invalid",
-            field=next(iter(errors)),
-            params={"count": len(errors), "errors": errors},
-        )
+        raise _form_invalid(errors)
     if delivery not in version.delivery_options:
         raise DomainError(_("Choose one of the delivery options offered."), field="delivery")
     return postal_address
@@ -571,12 +576,7 @@ def provide_supplements(
         merged = {**locked.form_data, **form_data}
         errors = validate_form_data(locked.item_version.form_schema, merged)
         if errors:
-            raise DomainError(
-                _("The form has %(count)s problem(s)."),
-                code="form_invalid",
-                field=next(iter(errors)),
-                params={"count": len(errors), "errors": errors},
-            )
+            raise _form_invalid(errors)
         locked.form_data = merged
     uploads_by_key = {m["key"] for m in locked.item_version.materials}
     for key, (name, content) in (files or {}).items():
