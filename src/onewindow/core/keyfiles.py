@@ -68,7 +68,8 @@ def _new_rsa_pem() -> str:
 
 def retired_keys(directory: Path) -> list[str]:
     """PEM keys retired by a rotation, oldest first: still published so tokens they signed
-    verify until they expire."""
+    verify until they expire. Read as `_kept_or_made` reads them (without surrounding white
+    space), so a retired key is the very text that was in use."""
     if not directory.is_dir():
         return []
-    return [item.read_text(encoding="ascii") for item in sorted(directory.glob("*.pem"))]
+    return [item.read_text(encoding="ascii").strip() for item in sorted(directory.glob("*.pem"))]
