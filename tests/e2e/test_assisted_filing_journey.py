@@ -52,7 +52,7 @@ def test_a_village_agent_files_for_a_resident_after_the_residents_code(
 
     station.goto(f"{base}/services/{factories.SOCIAL_SECURITY_CARD}/")
     station.get_by_role("link", name="Apply online").click()
-    assert "You are filing for 王**" in station.content()
+    station.get_by_text("You are filing for 王**").wait_for()  # the form page, not the guide
     station.get_by_label("Bank for the card's financial account").select_option("icbc")
     station.get_by_label("Recent passport-style photo").set_input_files(
         {"name": "photo.png", "mimeType": "image/png", "buffer": factories.PNG}
