@@ -14,20 +14,18 @@ from onewindow.ledger.models import AuditKind
 @task()
 def tick() -> dict[str, int]:
     """Remind before deadlines, escalate what is overdue, try again the fetches whose provider
-    was unavailable, and integrate the ledger's pending entries into a new checkpoint. Each
-    part works out from the database what is due, so a late, missed or doubled tick does no
-    harm. Also issues the credentials approvals should have produced and did not."""
+    was unavailable, and issue the credentials approvals should have produced and did not.
+    Each part works out from the database what is due, so a late, missed or doubled tick does
+    no harm. The ledger integrates in its own tick (ledger.tasks.tick)."""
     reminded = services.send_reminders()
     escalated = services.escalate_overdue()
     fetched = services.retry_fetches()
     issued = issuing.issue_missing()
-    checkpoint = ledger.integrate_pending()
     return {
         "reminded": reminded,
         "escalated": escalated,
         "fetched": fetched,
         "credentials_issued": issued,
-        "ledger_size": checkpoint.size,
     }
 
 

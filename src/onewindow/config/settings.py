@@ -270,6 +270,8 @@ ONEWINDOW_TICK_SECONDS = float(env_str("ONEWINDOW_TICK_SECONDS", "60"))
 # and its running task queued again (web/workers.py).
 ONEWINDOW_WORKER_BEAT_SECONDS = float(env_str("ONEWINDOW_WORKER_BEAT_SECONDS", "10"))
 ONEWINDOW_PERIODIC_TASKS: list[str] = [
+    # First, and on its own: the log's checkpoints never wait on another app's tick.
+    "onewindow.ledger.tasks.tick",
     "onewindow.applications.tasks.tick",
     "onewindow.grievances.tasks.tick",
     # The audits run when ONEWINDOW_AUDIT_SECONDS have passed since their last run.

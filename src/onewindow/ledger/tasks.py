@@ -1,4 +1,5 @@
-"""Background work of the ledger: the worker's tick runs `audit`, which runs when it is due."""
+"""Background work of the ledger: the worker's tick runs `tick` every minute, and `audit`,
+which runs when it is due."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ from django_tasks import task
 from onewindow.ledger import audit as log_audit
 from onewindow.ledger import services
 from onewindow.ledger.models import AuditKind
+
+
+@task()
+def tick() -> dict[str, int]:
+    """Integrate the pending entries into a new signed checkpoint. The ledger's own task, first
+    in ONEWINDOW_PERIODIC_TASKS, so a failing tick of another app never stops the log."""
+    checkpoint = services.integrate_pending()
+    return {"ledger_size": checkpoint.size}
 
 
 @task()
