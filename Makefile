@@ -75,8 +75,8 @@ bench-routing: install
 
 # Rebuild the hotline corpus from its templates and retrain the router that ships in the package.
 routing-model: install
-	$(BIN)/python -m onewindow.grievances.routing.corpus.generate
-	$(BIN)/python -m onewindow.grievances.routing.build
+	$(BIN)/python -m onewindow.grievances.classifier.corpus.generate
+	$(BIN)/python -m onewindow.grievances.classifier.build
 
 test: lint typecheck contracts
 	DJANGO_SETTINGS_MODULE=onewindow.config.settings_test $(BIN)/onewindow makemigrations --check --dry-run

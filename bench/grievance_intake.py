@@ -10,7 +10,7 @@ database must exist and is emptied by migrating from zero), in one process on on
 
 - **bare insert** (the ceiling): `Case.objects.create` of the same number of rows, each in
   its own transaction, with deadlines and terms precomputed: the database's share alone;
-- **classify only**: `routing.classify(text)` for the same texts (the CPU share);
+- **classify only**: `classifier.classify(text)` for the same texts (the CPU share);
 - **intake**: `submit_case` as the agent's console calls it — checks, flood limits (three
   counting queries), classification, a locked reference counter, the case, its encrypted
   reporter, the routing decision in the ledger, the duplicate search — one transaction each.
@@ -94,9 +94,9 @@ def _world() -> tuple[object, object]:
 
 
 def _texts(count: int) -> list[str]:
-    from onewindow.grievances import routing
+    from onewindow.grievances import classifier
 
-    held_out = [case.text for case in routing.corpus("test") if len(case.text) >= 5]
+    held_out = [case.text for case in classifier.corpus("test") if len(case.text) >= 5]
     return [held_out[i % len(held_out)] for i in range(count)]
 
 
@@ -127,12 +127,12 @@ def _bare(texts: list[str], division: object) -> float:
 
 
 def _classify(texts: list[str]) -> float:
-    from onewindow.grievances import routing
+    from onewindow.grievances import classifier
 
-    routing.classify(texts[0])  # load the model outside the timing
+    classifier.classify(texts[0])  # load the model outside the timing
     started = time.perf_counter()
     for body in texts:
-        routing.classify(body)
+        classifier.classify(body)
     return len(texts) / (time.perf_counter() - started)
 
 

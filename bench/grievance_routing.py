@@ -4,11 +4,11 @@ against rjieba segmentation of the same texts as the ceiling.
     .venv/bin/python bench/grievance_routing.py [--repeat 5] [--no-train] [--all-cores] [--cpu N]
     (or `make bench-routing`)
 
-The shipped model (src/onewindow/grievances/routing/models_data) is measured, never a
+The shipped model (src/onewindow/grievances/classifier/models_data) is measured, never a
 retrained one: ONEWINDOW_ROUTER_MODEL_DIR points at an empty temp dir for the run.
 
 - accuracy: top-1 department and category on the corpus's test split (phrasings written
-  apart from training and tuning; see routing/corpus/generate.py), per language, the share
+  apart from training and tuning; see classifier/corpus/generate.py), per language, the share
   of cases below the confidence threshold (to a dispatcher) and the accuracy of the rest,
   and per-department precision and recall;
 - ceiling: `rjieba.cut` of each test text, one call per text (what any Chinese router pays);
@@ -70,11 +70,11 @@ def main() -> None:
     django.setup()
     import rjieba
 
-    from onewindow.grievances import routing
-    from onewindow.grievances.routing.model import terms
+    from onewindow.grievances import classifier
+    from onewindow.grievances.classifier.model import terms
 
-    model = routing.active_model()
-    test = routing.corpus("test")
+    model = classifier.active_model()
+    test = classifier.corpus("test")
     texts = [case.text for case in test]
     repeat = arguments.repeat
     lines: list[str] = []
@@ -97,7 +97,7 @@ def main() -> None:
     say()
 
     # Accuracy.
-    result = routing.evaluate(model, test)
+    result = classifier.evaluate(model, test)
     zh = sum(1 for case in test if case.language == "zh")
     say(f"Test split: {result.cases} cases ({zh} Chinese, {result.cases - zh} English).")
     say()
@@ -111,7 +111,7 @@ def main() -> None:
     for language, accuracy in result.by_language.items():
         say(f"| department accuracy, {language} | {accuracy:.3f} |")
     say(
-        f"| below the threshold ({routing.CONFIDENCE_THRESHOLD}): to a dispatcher"
+        f"| below the threshold ({classifier.CONFIDENCE_THRESHOLD}): to a dispatcher"
         f" | {result.dispatcher_share:.3f} |"
     )
     say(f"| department accuracy of the cases routed alone | {result.confident_accuracy:.3f} |")
@@ -125,18 +125,18 @@ def main() -> None:
     # Speed.
     n = len(texts)
     for text in texts[:50]:  # warm up
-        routing.classify(text)
+        classifier.classify(text)
     ceiling = rate(lambda: [rjieba.cut(text) for text in texts], n, repeat)
     tokenizer = rate(lambda: [terms(text) for text in texts], n, repeat)
-    single = rate(lambda: [routing.classify(text) for text in texts], n, repeat)
+    single = rate(lambda: [classifier.classify(text) for text in texts], n, repeat)
     big_batch = (texts * (1000 // n + 1))[:1000]
-    batch = rate(lambda: routing.classify_many(big_batch), len(big_batch), repeat)
+    batch = rate(lambda: classifier.classify_many(big_batch), len(big_batch), repeat)
     small = [texts[i : i + 64] for i in range(0, n, 64)]
-    batch64 = rate(lambda: [routing.classify_many(chunk) for chunk in small], n, repeat)
+    batch64 = rate(lambda: [classifier.classify_many(chunk) for chunk in small], n, repeat)
     latencies = []
     for text in texts:
         started = time.perf_counter()
-        routing.classify(text)
+        classifier.classify(text)
         latencies.append((time.perf_counter() - started) * 1000)
     say("| per second, one core | cases/s | ÷ rjieba |")
     say("| --- | ---: | ---: |")
@@ -154,9 +154,9 @@ def main() -> None:
     say()
 
     if not arguments.no_train:
-        training = routing.corpus(*routing.TRAINING_SPLITS)
+        training = classifier.corpus(*classifier.TRAINING_SPLITS)
         started = time.perf_counter()
-        routing.train(training, version="bench")
+        classifier.train(training, version="bench")
         say(f"Training on {len(training):,} cases: {time.perf_counter() - started:.1f} s.")
         say()
 

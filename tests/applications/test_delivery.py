@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onewindow.applications import audit, services
-from onewindow.applications import delivery as paper_delivery
+from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import (
     Application,
     Delivery,

@@ -22,8 +22,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from onewindow.applications import delivery as paper_delivery
 from onewindow.applications import services
+from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import Delivery, DeliveryStatus
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division

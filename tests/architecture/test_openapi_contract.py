@@ -22,13 +22,13 @@ from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIRespo
 from openapi_core.deserializing.media_types.util import json_loads
 from openapi_core.exceptions import OpenAPIError
 
-from onewindow.applications import delivery as paper_delivery
+from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import Application, Delivery
 from onewindow.core.validators import generate_credit_code
 from onewindow.credentials import services as credential_services
 from onewindow.credentials.models import Credential
-from onewindow.exchange import credit
 from onewindow.exchange import services as exchange
+from onewindow.exchange.credit import services as credit
 from onewindow.exchange.models import DataService
 from onewindow.exchange.seed import seed_data_services
 from onewindow.grievances import mediation, reviews

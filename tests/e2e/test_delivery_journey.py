@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from onewindow.applications import delivery as paper_delivery
+from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import Application, Delivery
 from tests.applications import factories
 from tests.applications.test_delivery import CARD_FORM, _approve

@@ -34,8 +34,8 @@ from oic.oic import Client as PyoidcClient
 from oic.oic.message import AuthorizationResponse, RegistrationResponse
 from oic.utils.authn.client import CLIENT_AUTHN_METHOD
 
-from onewindow.identity import oidc
 from onewindow.identity.models import ClientConsent, User
+from onewindow.identity.oidc import provider as oidc
 from tests.e2e.test_application_journeys import _sign_in
 from tests.e2e.test_journeys import serious_violations
 from tests.identity import factories

@@ -16,8 +16,8 @@ from onewindow.applications import services as application_services
 from onewindow.applications.models import ApplicationStatus
 from onewindow.core.errors import DomainError
 from onewindow.core.validators import generate_credit_code
-from onewindow.exchange import credit
 from onewindow.exchange import services as exchange
+from onewindow.exchange.credit import services as credit
 from onewindow.exchange.models import (
     AccessGrant,
     CreditEntry,

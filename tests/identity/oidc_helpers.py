@@ -10,8 +10,8 @@ from typing import Any
 import requests
 
 from onewindow.core.models import Division
-from onewindow.identity import oidc
 from onewindow.identity.models import Client, User
+from onewindow.identity.oidc import provider as oidc
 from tests.identity import factories
 
 REDIRECT_URI = "https://partner.example/callback"

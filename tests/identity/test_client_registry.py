@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from onewindow.core.errors import DomainError, PermissionDenied
-from onewindow.identity import oidc
 from onewindow.identity.models import Client as SignOnClient
+from onewindow.identity.oidc import provider as oidc
 from onewindow.ledger.models import LedgerEntry
 from tests.identity import factories
 from tests.identity.oidc_helpers import REDIRECT_URI, token_for, world

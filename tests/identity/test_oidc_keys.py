@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from onewindow.core.keyfiles import retired_keys, rsa_key_from_env_or_file
-from onewindow.identity import oidc
 from onewindow.identity.models import Client, SubjectType, User
+from onewindow.identity.oidc import provider as oidc
 
 
 def test_the_key_is_generated_once_and_readable_by_its_owner_only(tmp_path: Path) -> None:

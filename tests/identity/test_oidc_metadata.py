@@ -16,7 +16,7 @@ from django.conf import settings as django_settings
 from django.test import Client as Browser
 from jwcrypto import jwk, jwt
 
-from onewindow.identity import oidc
+from onewindow.identity.oidc import provider as oidc
 from tests.identity.oidc_helpers import REDIRECT_URI, hidden_fields, token_for, world
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from oauth2_provider.models import AccessToken
 
-from onewindow.identity.oidc_views import form_action_source
+from onewindow.identity.oidc.views import form_action_source
 from tests.identity import factories
 from tests.identity.oidc_helpers import (
     LOGOUT_URI,

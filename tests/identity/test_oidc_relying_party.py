@@ -18,8 +18,8 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from oauth2_provider.models import AccessToken, Grant, RefreshToken
 
-from onewindow.identity import oidc
 from onewindow.identity.models import ClaimRelease, ClientConsent, ClientUsage
+from onewindow.identity.oidc import provider as oidc
 from tests.identity.oidc_helpers import (
     LOGOUT_URI,
     REDIRECT_URI,

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from onewindow.applications.models import Application
-from onewindow.identity import oidc
+from onewindow.identity.oidc import provider as oidc
 from tests.applications import factories
 from tests.identity.factories import citizen
 from tests.identity.oidc_helpers import token_for, world

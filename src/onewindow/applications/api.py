@@ -25,7 +25,7 @@ from onewindow.core.errors import DomainError, NotFound, documented_problems
 from onewindow.identity.bearer import partner_client, person
 from onewindow.identity.decorators import verified_officer
 from onewindow.identity.models import Business, User
-from onewindow.identity.oidc_scopes import APPLICATIONS_FILE, APPLICATIONS_READ
+from onewindow.identity.oidc.scopes import APPLICATIONS_FILE, APPLICATIONS_READ
 from onewindow.identity.selectors import businesses_of
 
 router = Router(tags=["applications"], auth=django_auth)

@@ -9,7 +9,7 @@ from typing import Any
 
 from onewindow.applications.models import Application
 from onewindow.core.errors import DomainError
-from onewindow.exchange import credit
+from onewindow.exchange.credit import services as credit
 
 logger = logging.getLogger(__name__)
 

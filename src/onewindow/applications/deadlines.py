@@ -10,8 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from onewindow.applications import notices
+from onewindow.applications.competence import supervising_department
 from onewindow.applications.models import Step, StepStatus
-from onewindow.applications.routing import supervising_department
 from onewindow.applications.workflow.definitions import workflow_of
 from onewindow.applications.workflow.engine import record_transition
 from onewindow.core import calendar

@@ -21,8 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from onewindow.applications.competence import competent_department
 from onewindow.applications.models import Application, FetchedMaterial, FetchStatus
-from onewindow.applications.routing import competent_department
 from onewindow.catalog.models import MaterialSource, ServiceItemVersion
 from onewindow.core import personal_data
 from onewindow.core.errors import DomainError

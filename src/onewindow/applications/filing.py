@@ -21,8 +21,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.applications import delivery as paper_delivery
 from onewindow.applications import fetching, notices
+from onewindow.applications.competence import check_may_file_here, county_of
+from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import (
     Application,
     ApplicationStatus,
@@ -36,7 +37,6 @@ from onewindow.applications.models import (
     Upload,
     filing_payload,
 )
-from onewindow.applications.routing import check_may_file_here, county_of
 from onewindow.applications.uploads import CheckedFile, check_upload
 from onewindow.applications.workflow.definitions import workflow_of
 from onewindow.applications.workflow.engine import (

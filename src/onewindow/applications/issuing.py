@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onewindow.applications import routing
+from onewindow.applications import competence
 from onewindow.applications.models import Application, ApplicationStatus
 from onewindow.core import personal_data
 from onewindow.core.errors import DomainError
@@ -135,7 +135,7 @@ def issue_for(application: Application) -> Credential | None:
     existing = Credential.objects.filter(case_ref=application.ref, kind=kind).first()
     if existing is not None:
         return existing
-    issuer = routing.competent_department(
+    issuer = competence.competent_department(
         application.division, kind=version.item.department_kind, level=version.item.level
     )
     with transaction.atomic():  # a registered business without its licence is never left

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from onewindow.applications import delivery as paper_delivery
 from onewindow.applications import fetching
+from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import (
     ACTIVE_STEP_STATUSES,
     TERMINAL_APPLICATION_STATUSES,

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from onewindow.applications import delivery_views, views
+from onewindow.applications import views
+from onewindow.applications.delivery import views as delivery_views
 
 app_name = "applications"
 

@@ -8,14 +8,14 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from onewindow.applications.api import router as applications_router
-from onewindow.applications.delivery_api import router as delivery_router
+from onewindow.applications.delivery.api import router as delivery_router
 from onewindow.catalog.api import router as catalog_router
 from onewindow.config.api_edge import PROBLEM_JSON, OneWindowAPI, VendoredSwagger, problem_response
 from onewindow.core.api import router as core_router
 from onewindow.core.errors import DomainError, problem, problem_from_error
 from onewindow.credentials.api import router as credentials_router
 from onewindow.exchange.api import router as exchange_router
-from onewindow.exchange.credit_api import router as credit_router
+from onewindow.exchange.credit.api import router as credit_router
 from onewindow.grievances.api import router as grievances_router
 from onewindow.identity.api import router as identity_router
 from onewindow.identity.bearer import InsufficientScope, InvalidToken

@@ -1,12 +1,12 @@
 from django.urls import include, path
 
 from onewindow.config.api import api
-from onewindow.identity import oidc_urls
+from onewindow.identity.oidc import urls as oidc_urls
 
 urlpatterns = [
     path("", include("onewindow.web.urls")),
     path("account/", include("onewindow.identity.urls")),
-    path("o/", include("onewindow.identity.oidc_urls")),
+    path("o/", include("onewindow.identity.oidc.urls")),
     path("", include((oidc_urls.well_known, "oidc"))),
     path("services/", include("onewindow.catalog.urls")),
     path("", include("onewindow.applications.urls")),
@@ -15,7 +15,7 @@ urlpatterns = [
     path("ledger/", include("onewindow.ledger.urls")),
     path("exchange/v1/", include("onewindow.exchange.urls")),
     path("data/", include("onewindow.exchange.page_urls")),
-    path("credit/", include("onewindow.exchange.credit_urls")),
+    path("credit/", include("onewindow.exchange.credit.urls")),
     path("", include("onewindow.credentials.urls")),
     path("hotline/", include("onewindow.grievances.urls")),
     path("open311/v2/", include("onewindow.grievances.open311_urls")),

@@ -22,7 +22,7 @@ from onewindow.identity import selectors as identity_selectors
 from onewindow.identity.bearer import person
 from onewindow.identity.decorators import verified_officer
 from onewindow.identity.models import Department, User
-from onewindow.identity.oidc_scopes import MY_DATA_READ
+from onewindow.identity.oidc.scopes import MY_DATA_READ
 
 router = Router(tags=["data sharing"], auth=django_auth)
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.core.divisions import Level
 from onewindow.core.models import Division
 from onewindow.grievances import intake, reviews, selectors, services
+from onewindow.grievances.classifier import CATEGORIES
 from onewindow.grievances.models import (
     LEVELS,
     CaseKind,
@@ -19,7 +20,6 @@ from onewindow.grievances.models import (
     TransferDecision,
     Urgency,
 )
-from onewindow.grievances.routing import CATEGORIES
 from onewindow.identity.forms import UswdsMixin
 from onewindow.identity.models import Department
 

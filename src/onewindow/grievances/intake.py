@@ -40,7 +40,7 @@ from onewindow.core.models import Division
 from onewindow.core.ratelimit import RateLimited
 from onewindow.core.site import public_url
 from onewindow.core.validators import normalise_mobile, validate_mobile
-from onewindow.grievances import routing, sla, text
+from onewindow.grievances import classifier, sla, text
 from onewindow.grievances.models import (
     IP_CONTEXT,
     PHONE_CONTEXT,
@@ -381,7 +381,7 @@ def _actor_role(actor: User | None) -> str:
     return "officer" if actor.is_officer else actor.kind
 
 
-def route(case: Case, proposal: routing.RoutingProposal | None, *, now: datetime) -> None:
+def route(case: Case, proposal: classifier.RoutingProposal | None, *, now: datetime) -> None:
     """Send a new case where it belongs: the proposed department, or the dispatcher."""
     department = None
     if proposal is not None and not proposal.needs_dispatcher:
@@ -485,9 +485,9 @@ def submit_case(
     media_url = check_media_url(media_url)
     address = " ".join(location.address.split())
     check_rate_limits(phone=checked.phone, address=address, now=now)
-    proposal: routing.RoutingProposal | None
+    proposal: classifier.RoutingProposal | None
     if category:
-        if category not in routing.CATEGORIES:
+        if category not in classifier.CATEGORIES:
             raise DomainError(
                 _("Unknown service code %(code)s."),
                 field="service_code",
@@ -496,7 +496,7 @@ def submit_case(
             )
         proposal = None
     else:
-        proposal = routing.classify(checked.text)
+        proposal = classifier.classify(checked.text)
     respond_due, reply_due, resolve_due = sla.deadlines(kind, urgency, now)
     with transaction.atomic():
         case = Case(
@@ -525,11 +525,11 @@ def submit_case(
             case.model_version = proposal.model_version
             case.routed_by = RoutedBy.CLASSIFIER
         else:
-            case.proposed_kind = routing.CATEGORIES[category].department_kind
+            case.proposed_kind = classifier.CATEGORIES[category].department_kind
             case.proposed_category = category
             case.confidence = 1.0
             case.routed_by = RoutedBy.SERVICE_CODE
-            proposal = routing.RoutingProposal(
+            proposal = classifier.RoutingProposal(
                 department_kind=case.proposed_kind,
                 category=category,
                 confidence=1.0,

@@ -35,7 +35,7 @@ from onewindow.core.models import Division
 from onewindow.core.ratelimit import RateLimited
 from onewindow.core.site import public_url
 from onewindow.core.text_input import xml_text
-from onewindow.grievances import routing, selectors, services, text
+from onewindow.grievances import classifier, selectors, services, text
 from onewindow.grievances.intake import Contact, Location, submit_case
 from onewindow.grievances.models import (
     Case,
@@ -151,7 +151,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _service(code: str) -> dict[str, Any]:
-    category = routing.CATEGORIES[code]
+    category = classifier.CATEGORIES[code]
     kind = category.department_kind
     group = str(DepartmentKind(kind).label) if kind in DepartmentKind.values else kind
     return {
@@ -200,14 +200,14 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
 def services_list(request: HttpRequest, fmt: str) -> HttpResponse:
     return _handle(
         fmt,
-        lambda: _respond(fmt, "services", "service", [_service(c) for c in routing.CATEGORIES]),
+        lambda: _respond(fmt, "services", "service", [_service(c) for c in classifier.CATEGORIES]),
     )
 
 
 @require_GET
 def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     def build() -> HttpResponse:
-        if code not in routing.CATEGORIES:
+        if code not in classifier.CATEGORIES:
             raise Open311Error(404, _("No service has the code %(code)s.") % {"code": code})
         definition = {
             "service_code": code,
@@ -348,7 +348,7 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     code = data.get("service_code", "").strip()
     if not code:
         raise Open311Error(400, _("service_code was not provided."))
-    if code not in routing.CATEGORIES:
+    if code not in classifier.CATEGORIES:
         raise Open311Error(404, _("No service has the code %(code)s.") % {"code": code})
     lat, lon, address = data.get("lat", ""), data.get("long", ""), data.get("address_string", "")
     if bool(lat) != bool(lon):

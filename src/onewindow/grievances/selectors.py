@@ -17,7 +17,7 @@ from onewindow.core import personal_data
 from onewindow.core.calendar import SHANGHAI
 from onewindow.core.errors import NotFound
 from onewindow.core.models import Division
-from onewindow.grievances import intake, routing, services
+from onewindow.grievances import classifier, intake, services
 from onewindow.grievances.models import (
     PHONE_CONTEXT,
     Case,
@@ -36,7 +36,7 @@ from onewindow.identity.models import Department, Role, User
 
 def category_label(code: str) -> str:
     """The category's name in the current language (its English label goes through gettext)."""
-    category = routing.CATEGORIES.get(code)
+    category = classifier.CATEGORIES.get(code)
     return str(category.label_en) if category is not None else code
 
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.core import calendar
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.models import Division
-from onewindow.grievances import routing, sla, text
+from onewindow.grievances import classifier, sla, text
 from onewindow.grievances.intake import department_for, fallback_department, record_event
 from onewindow.grievances.models import (
     STAGE_ORDER,
@@ -159,9 +159,9 @@ def dispatch_case(
             code="case_state",
         )
     _require_status(case, CaseStatus.DISPATCHING, CaseStatus.ASSIGNED)
-    if category not in routing.CATEGORIES:
+    if category not in classifier.CATEGORIES:
         raise DomainError(_("Choose a category from the list."), field="category")
-    kind = routing.CATEGORIES[category].department_kind
+    kind = classifier.CATEGORIES[category].department_kind
     if department is None:
         # The competent department up the division tree, else the local government.
         department = department_for(kind, case.division) or fallback_department(case.division)

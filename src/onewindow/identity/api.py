@@ -12,7 +12,8 @@ from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
 from onewindow.core.errors import NotFound, PermissionDenied
-from onewindow.identity import oidc, security, selectors, services
+from onewindow.identity import selectors, services
+from onewindow.identity.account import security
 from onewindow.identity.bearer import person
 from onewindow.identity.decorators import verified_officer
 from onewindow.identity.models import (
@@ -24,6 +25,7 @@ from onewindow.identity.models import (
     User,
     UserSession,
 )
+from onewindow.identity.oidc import provider as oidc
 
 router = Router(tags=["identity"], auth=django_auth)
 

@@ -21,7 +21,7 @@ from oauthlib.common import Request as OAuthlibRequest
 
 from onewindow.core.errors import DomainError
 from onewindow.identity.models import Client, User
-from onewindow.identity.oidc_scopes import allowed_for
+from onewindow.identity.oidc.scopes import allowed_for
 
 
 class InvalidToken(DomainError):

@@ -51,7 +51,7 @@ def _may_assist(user: User) -> bool:
 
 
 def _is_platform_admin(user: User) -> bool:
-    from onewindow.identity.oidc import is_platform_admin
+    from onewindow.identity.oidc.provider import is_platform_admin
 
     return is_platform_admin(user)
 

@@ -12,7 +12,7 @@ from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
 from onewindow.core.site import public_url
 from onewindow.identity.models import ClientKind, Department, SubjectType
-from onewindow.identity.oidc_scopes import OPENID, SCOPES
+from onewindow.identity.oidc.scopes import OPENID, SCOPES
 
 
 class UswdsMixin:

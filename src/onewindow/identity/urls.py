@@ -1,8 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from onewindow.identity import account_views, client_views, views
+from onewindow.identity import views
+from onewindow.identity.account import views as account_views
 from onewindow.identity.forms import UswdsPasswordResetForm, UswdsSetPasswordForm
+from onewindow.identity.oidc import clients
 
 app_name = "identity"
 
@@ -36,10 +38,10 @@ urlpatterns = [
         account_views.withdraw_business_agent,
         name="withdraw-business-agent",
     ),
-    path("clients/", client_views.clients, name="clients"),
-    path("clients/new/", client_views.register_client, name="register-client"),
-    path("clients/<int:pk>/", client_views.client_detail, name="client"),
-    path("clients/<int:pk>/change/", client_views.change_client, name="change-client"),
+    path("clients/", clients.clients, name="clients"),
+    path("clients/new/", clients.register_client, name="register-client"),
+    path("clients/<int:pk>/", clients.client_detail, name="client"),
+    path("clients/<int:pk>/change/", clients.change_client, name="change-client"),
     path("assist/stop/", views.assist_stop, name="assist-stop"),
     path(
         "password-reset/",

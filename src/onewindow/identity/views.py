@@ -28,7 +28,8 @@ from onewindow.core import ratelimit
 from onewindow.core.errors import DomainError
 from onewindow.core.personal_data import mask_name
 from onewindow.core.validators import normalise_mobile
-from onewindow.identity import oidc, security, selectors, services
+from onewindow.identity import selectors, services
+from onewindow.identity.account import security
 from onewindow.identity.decorators import assistant_required, officer_required
 from onewindow.identity.forms import (
     AssistMethodForm,
@@ -41,7 +42,8 @@ from onewindow.identity.forms import (
     TokenForm,
 )
 from onewindow.identity.models import AgentConsent, ConsentChallenge, ConsentMethod, User, UserKind
-from onewindow.identity.oidc_views import continues_sign_on
+from onewindow.identity.oidc import provider as oidc
+from onewindow.identity.oidc.views import continues_sign_on
 
 ENROL_SESSION_KEY = "identity.enrolling_device"
 

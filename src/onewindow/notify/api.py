@@ -10,7 +10,7 @@ from ninja.security import django_auth
 
 from onewindow.identity.bearer import person
 from onewindow.identity.models import User
-from onewindow.identity.oidc_scopes import INBOX_READ
+from onewindow.identity.oidc.scopes import INBOX_READ
 from onewindow.notify import selectors, services
 from onewindow.notify.models import Message
 

@@ -17,9 +17,9 @@ from onewindow.catalog import selectors as catalog_selectors
 from onewindow.catalog.life_events import LIFE_EVENTS
 from onewindow.exchange import selectors as exchange_selectors
 from onewindow.grievances.models import ContactView
-from onewindow.identity import oidc
 from onewindow.identity import services as identity_services
 from onewindow.identity.models import User
+from onewindow.identity.oidc import provider as oidc
 from onewindow.identity.selectors import businesses_of
 from onewindow.web.middleware import ELDER_COOKIE
 

@@ -17,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.applications import delivery as paper_delivery
 from onewindow.applications import notices
+from onewindow.applications.competence import competent_department
+from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import (
     Application,
     ApplicationStatus,
@@ -27,7 +28,6 @@ from onewindow.applications.models import (
     Transition,
     decision_payload,
 )
-from onewindow.applications.routing import competent_department
 from onewindow.applications.signals import application_completed
 from onewindow.applications.workflow.definitions import workflow_of
 from onewindow.catalog.workflow_definition import StepDefinition, WorkflowDefinition

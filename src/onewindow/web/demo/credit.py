@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from onewindow.core import personal_data
 from onewindow.core.models import Division
-from onewindow.exchange import credit
 from onewindow.exchange import services as exchange
+from onewindow.exchange.credit import services as credit
 from onewindow.exchange.models import AccessGrant, CreditProfile, DataService, GrantStatus
 from onewindow.exchange.seed import seed_data_services
 from onewindow.identity import services as identity

@@ -10,8 +10,8 @@ import uuid
 from django.db import transaction
 from django.test import override_settings
 
-from onewindow.applications import delivery as paper_delivery
 from onewindow.applications import services
+from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import Application, Delivery, StepStatus
 from onewindow.catalog.models import MaterialSource, ServiceItem
 from onewindow.core.divisions import Level

@@ -15,7 +15,7 @@ from onewindow.applications.models import Application, ApplicationStatus
 from onewindow.core.divisions import Level
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
-from onewindow.grievances import intake, mediation, reviews, routing, services
+from onewindow.grievances import classifier, intake, mediation, reviews, services
 from onewindow.grievances.models import Case, CaseStatus, Channel, ContactPreference
 from onewindow.identity.models import Department, Role, User
 
@@ -37,7 +37,7 @@ def seed_hotline(rng: random.Random) -> int:
     agent = User.objects.get(username="hotline")
     dispatcher = User.objects.get(username="dispatcher")
     places = list(Division.objects.filter(level__gte=Level.TOWNSHIP).order_by("code"))
-    texts = [case.text for case in routing.corpus("train") if len(case.text) >= 15]
+    texts = [case.text for case in classifier.corpus("train") if len(case.text) >= 15]
     rng.shuffle(texts)
     now = timezone.now()
     # The demo files many cases from few places at once: no flood limit while seeding.
@@ -80,7 +80,7 @@ def _progress(case: Case, dispatcher: User, rng: random.Random) -> None:
     if case.status == CaseStatus.DISPATCHING:
         if roll < 0.5:
             return  # left for the demo's dispatcher
-        category = case.proposed_category or rng.choice(list(routing.CATEGORIES))
+        category = case.proposed_category or rng.choice(list(classifier.CATEGORIES))
         try:
             case = services.dispatch_case(dispatcher, case, category=category)
         except DomainError:  # a kind with no department in the demo stays queued

@@ -4,8 +4,8 @@ only), registered by the platform administrator like any client."""
 
 from __future__ import annotations
 
-from onewindow.identity import oidc
 from onewindow.identity.models import Client, Department, User
+from onewindow.identity.oidc import provider as oidc
 
 PARTNER_CLIENT_ID = "demo-city-services-app"
 # A demo secret, printed by seed-demo: never register a real client with a known secret.

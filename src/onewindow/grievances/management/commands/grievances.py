@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from onewindow.grievances import routing
+from onewindow.grievances import classifier
 from onewindow.grievances.models import DispatcherCorrection
 
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
     def _retrain(self, output_dir: str | None) -> None:
         corrections = list(DispatcherCorrection.objects.order_by("pk"))
         extra = [
-            routing.LabelledCase(
+            classifier.LabelledCase(
                 text=c.text,
                 department_kind=c.corrected_kind,
                 category=c.corrected_category,
@@ -43,7 +43,7 @@ class Command(BaseCommand):
             )
             for c in corrections
         ]
-        path = routing.retrain(extra, output_dir=Path(output_dir) if output_dir else None)
+        path = classifier.retrain(extra, output_dir=Path(output_dir) if output_dir else None)
         self.stdout.write(
             f"Retrained with {len(extra)} dispatcher correction(s): model written to {path}"
         )

@@ -7,9 +7,9 @@ from typing import Any
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
-from onewindow.identity import oidc
 from onewindow.identity.models import Client, User
-from onewindow.identity.oidc_scopes import CLAIM_SCOPE, ID_NUMBER
+from onewindow.identity.oidc import provider as oidc
+from onewindow.identity.oidc.scopes import CLAIM_SCOPE, ID_NUMBER
 
 
 def _released(claims: dict[str, Any]) -> list[str]:

@@ -1,6 +1,6 @@
 """Compose the shipped hotline corpus (cases.jsonl) from hand-written templates.
 
-    python -m onewindow.grievances.routing.corpus.generate   # rewrites cases.jsonl
+    python -m onewindow.grievances.classifier.corpus.generate   # rewrites cases.jsonl
 
 `templates.txt` holds, per category, callers' phrasings in Chinese and English with slots;
 `slots.txt` the shared fillers (places, times, people, amounts). Each template yields several
@@ -233,7 +233,7 @@ def _transcribe_en(text: str, rng: random.Random) -> str:
 
 
 def generate(seed: int = 7) -> list[dict[str, str]]:
-    from onewindow.grievances.routing.categories import CATEGORIES
+    from onewindow.grievances.classifier.categories import CATEGORIES
 
     slots = read_slots()
     rng = random.Random(seed)  # noqa: S311 (reproducible text, not secrets)

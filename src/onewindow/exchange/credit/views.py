@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from onewindow.core.errors import DomainError, NotFound
-from onewindow.exchange import credit, credit_selectors
+from onewindow.exchange.credit import selectors, services
 from onewindow.exchange.models import CreditEntry, CreditEntryKind
 
 
 def _sections(
-    view: credit_selectors.ProfileView,
+    view: selectors.ProfileView,
 ) -> list[tuple[str, str | Promise, list[CreditEntry]]]:
     labels = dict(CreditEntryKind.choices)
     return [(kind, labels[kind], view.of_kind(kind)) for kind in CreditEntryKind.values]
@@ -26,21 +26,21 @@ def _sections(
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
-    own = list(credit_selectors.own_profiles(request.user)) if request.user.is_authenticated else []
+    own = list(selectors.own_profiles(request.user)) if request.user.is_authenticated else []
     return render(
         request,
         "exchange/credit_search.html",
-        {"query": query, "results": credit_selectors.search_profiles(query), "own": own},
+        {"query": query, "results": selectors.search_profiles(query), "own": own},
     )
 
 
 @require_GET
 def profile(request: HttpRequest, credit_code: str) -> HttpResponse:
     try:
-        view = credit_selectors.public_profile(credit_code)
+        view = selectors.public_profile(credit_code)
     except NotFound:
         raise Http404 from None
-    is_owner = credit_selectors.may_see_full_profile(request.user, view.profile)  # type: ignore[arg-type]
+    is_owner = selectors.may_see_full_profile(request.user, view.profile)  # type: ignore[arg-type]
     return render(
         request,
         "exchange/credit_profile.html",
@@ -52,7 +52,7 @@ def profile(request: HttpRequest, credit_code: str) -> HttpResponse:
 @require_GET
 def own_profile(request: HttpRequest, credit_code: str) -> HttpResponse:
     try:
-        view = credit_selectors.access_own_profile(request.user, credit_code)  # type: ignore[arg-type]
+        view = selectors.access_own_profile(request.user, credit_code)  # type: ignore[arg-type]
     except NotFound:
         raise Http404 from None
     return render(
@@ -63,7 +63,7 @@ def own_profile(request: HttpRequest, credit_code: str) -> HttpResponse:
             "sections": _sections(view),
             "is_owner": True,
             "today": timezone.localdate(),
-            "repair_item": credit.REPAIR_SERVICE_ITEM,
+            "repair_item": services.REPAIR_SERVICE_ITEM,
         },
     )
 
@@ -72,13 +72,13 @@ def own_profile(request: HttpRequest, credit_code: str) -> HttpResponse:
 @require_POST
 def refresh(request: HttpRequest, credit_code: str) -> HttpResponse:
     try:
-        profile = credit.request_refresh(request.user, credit_code)  # type: ignore[arg-type]
+        profile = services.request_refresh(request.user, credit_code)  # type: ignore[arg-type]
     except NotFound:
         raise Http404 from None
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("credit:profile", credit_code=credit_code)
     messages.success(request, _("The profile was refreshed from the departments' records."))
-    if credit_selectors.may_see_full_profile(request.user, profile):  # type: ignore[arg-type]
+    if selectors.may_see_full_profile(request.user, profile):  # type: ignore[arg-type]
         return redirect("credit:own", credit_code=profile.credit_code)
     return redirect("credit:profile", credit_code=profile.credit_code)

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from onewindow.applications import delivery as paper_delivery
 from onewindow.applications import selectors
+from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import Carrier, Delivery
 from onewindow.catalog.models import Delivery as DeliveryMethod
 from onewindow.core.errors import DomainError, NotFound

@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from onewindow.grievances import routing
-from onewindow.grievances.routing import (
+from onewindow.grievances import classifier
+from onewindow.grievances.classifier import (
     CATEGORIES,
     CONFIDENCE_THRESHOLD,
     LabelledCase,
@@ -32,9 +32,9 @@ from onewindow.identity.models import DepartmentKind
 @pytest.fixture(autouse=True)
 def _shipped_model_by_default() -> Iterator[None]:
     # A test that points ONEWINDOW_ROUTER_MODEL_DIR elsewhere must not leave its model loaded.
-    routing.reload_model()
+    classifier.reload_model()
     yield
-    routing.reload_model()
+    classifier.reload_model()
 
 
 def test_every_category_belongs_to_a_real_department_kind() -> None:
@@ -48,11 +48,11 @@ def test_every_category_belongs_to_a_real_department_kind() -> None:
 
 def test_the_corpus_is_bilingual_labelled_and_split_by_phrasing() -> None:
     rows = [
-        json.loads(line) for line in routing.CORPUS_FILE.read_text(encoding="utf-8").splitlines()
+        json.loads(line) for line in classifier.CORPUS_FILE.read_text(encoding="utf-8").splitlines()
     ]
     written = [row for row in rows if "/lexicon/" not in row["id"]]
     test = [row for row in rows if row["split"] == "test"]
-    trained_on = {row["text"] for row in rows if row["split"] in routing.TRAINING_SPLITS}
+    trained_on = {row["text"] for row in rows if row["split"] in classifier.TRAINING_SPLITS}
 
     assert len(written) >= 3000
     assert {row["language"] for row in written} == {"zh", "en"}
@@ -97,7 +97,7 @@ def test_real_complaints_route_to_the_responsible_department(text: str, departme
 
     assert proposal.department_kind == department
     assert CATEGORIES[proposal.category].department_kind == department
-    assert proposal.model_version == routing.active_model().version
+    assert proposal.model_version == classifier.active_model().version
 
 
 @pytest.mark.parametrize(
@@ -133,7 +133,7 @@ def test_a_vague_complaint_goes_to_a_dispatcher_with_alternatives(text: str) -> 
     proposal = classify(text)
 
     assert proposal.needs_dispatcher
-    assert len(proposal.alternatives) == routing.ALTERNATIVES
+    assert len(proposal.alternatives) == classifier.ALTERNATIVES
     assert proposal.alternatives[0][1] > 0.05
 
 
@@ -153,7 +153,7 @@ def test_many_texts_at_once_get_the_same_proposals_as_one_by_one() -> None:
 
 
 def test_the_shipped_model_meets_its_recorded_accuracy_on_the_test_split() -> None:
-    model = routing.active_model()
+    model = classifier.active_model()
 
     result = evaluate(model, corpus("test"))
 
@@ -170,15 +170,15 @@ def test_the_shipped_model_meets_its_recorded_accuracy_on_the_test_split() -> No
 
 
 def test_a_model_file_round_trips_and_holds_no_pickle(tmp_path: Path) -> None:
-    model = routing.active_model()
+    model = classifier.active_model()
 
     path = model.save(tmp_path)
     again = TrainedModel.load(path)
 
     assert path.name == f"router-{model.version}.npz"
     texts = [case.text for case in corpus("test")[:20]]
-    assert [p.category for p in routing._proposals(again, texts)] == [
-        p.category for p in routing._proposals(model, texts)
+    assert [p.category for p in classifier._proposals(again, texts)] == [
+        p.category for p in classifier._proposals(model, texts)
     ]
     assert again.metadata["format"] == "onewindow-router/1"
     assert {"trained_at", "corpus_sha256", "held_out_department_accuracy"} <= set(again.metadata)
@@ -206,9 +206,9 @@ def test_retraining_with_a_correction_writes_a_new_versioned_file(
 
     assert path.name.startswith("router-")
     assert path.suffix == ".npz"
-    assert path.parent != routing.PACKAGE_MODELS
+    assert path.parent != classifier.PACKAGE_MODELS
     model = TrainedModel.load(path)
-    assert model.version != routing.active_model().version
+    assert model.version != classifier.active_model().version
     assert model.metadata["corrections"] == 1
     assert model.metadata["held_out_department_accuracy"] >= 0.85
 
@@ -220,7 +220,7 @@ def test_a_retrained_model_follows_the_dispatchers_correction(
     assert before != target
 
     settings.ONEWINDOW_ROUTER_MODEL_DIR = str(path.parent)
-    routing.reload_model()
+    classifier.reload_model()
     proposal = classify(CORRECTED)
 
     assert proposal.category == target
@@ -233,9 +233,11 @@ def test_the_shipped_model_serves_when_the_model_directory_is_empty(
     tmp_path: Path, settings: Any
 ) -> None:
     settings.ONEWINDOW_ROUTER_MODEL_DIR = str(tmp_path)
-    routing.reload_model()
+    classifier.reload_model()
 
-    assert routing.active_model().version == routing._newest(routing.PACKAGE_MODELS).stem[7:]  # type: ignore[union-attr]
+    assert (
+        classifier.active_model().version == classifier._newest(classifier.PACKAGE_MODELS).stem[7:]
+    )  # type: ignore[union-attr]
 
 
 def test_a_correction_must_name_a_category_of_its_department() -> None:
@@ -271,7 +273,7 @@ def test_a_model_file_that_does_not_load_is_skipped_for_the_next(
 ) -> None:
     (tmp_path / "router-99990101T000000000000Z.npz").write_bytes(b"not a model")
     settings.ONEWINDOW_ROUTER_MODEL_DIR = str(tmp_path)
-    routing.reload_model()
+    classifier.reload_model()
 
     proposal = classify("老板拖欠工资三个月")
 
@@ -280,15 +282,15 @@ def test_a_model_file_that_does_not_load_is_skipped_for_the_next(
 
 
 def test_the_language_of_a_correction_is_told_from_its_text() -> None:
-    assert routing.language_of("路灯不亮 street light") == "zh"
-    assert routing.language_of("The street light is out") == "en"
-    assert routing.language_of("") == "en"
+    assert classifier.language_of("路灯不亮 street light") == "zh"
+    assert classifier.language_of("The street light is out") == "en"
+    assert classifier.language_of("") == "en"
 
 
 def test_threads_classifying_at_once_share_one_loaded_model() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    routing.reload_model()
+    classifier.reload_model()
     texts = [case.text for case in corpus("test")[:64]]
 
     with ThreadPoolExecutor(max_workers=8) as pool:

@@ -1,6 +1,6 @@
 """Train the router that ships with the package from the corpus's training split.
 
-    python -m onewindow.grievances.routing.build   # writes models_data/router-<version>.npz
+    python -m onewindow.grievances.classifier.build   # writes models_data/router-<version>.npz
 
 The test split's figures go into the file's metadata. Older shipped files are removed:
 the package carries one model.
@@ -20,17 +20,19 @@ def main(argv: list[str] | None = None) -> None:
     import django
 
     django.setup()
-    from onewindow.grievances import routing
+    from onewindow.grievances import classifier
 
-    model = routing.train(routing.corpus(*routing.TRAINING_SPLITS), version=routing._new_version())
-    held_out = routing.evaluate(model, routing.corpus("test"))
+    model = classifier.train(
+        classifier.corpus(*classifier.TRAINING_SPLITS), version=classifier._new_version()
+    )
+    held_out = classifier.evaluate(model, classifier.corpus("test"))
     model.metadata.update(
         corrections=0,
         held_out_department_accuracy=round(held_out.department_accuracy, 4),
         held_out_category_accuracy=round(held_out.category_accuracy, 4),
     )
-    old = sorted(routing.PACKAGE_MODELS.glob("router-*.npz"))
-    path = model.save(routing.PACKAGE_MODELS)
+    old = sorted(classifier.PACKAGE_MODELS.glob("router-*.npz"))
+    path = model.save(classifier.PACKAGE_MODELS)
     if not args.keep_old:
         for stale in old:
             stale.unlink()

@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.core.errors import DomainError, NotFound
-from onewindow.identity import oidc, security, selectors, services
+from onewindow.identity import selectors, services
+from onewindow.identity.account import security
 from onewindow.identity.forms import AgentAuthorisationForm
 from onewindow.identity.models import Business, BusinessAgent, User
+from onewindow.identity.oidc import provider as oidc
 
 
 def _user(request: HttpRequest) -> User:

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from onewindow.exchange import credit_selectors
+from onewindow.exchange.credit import selectors
 from onewindow.exchange.models import CreditEntry, CreditEntryKind
 
 router = Router(tags=["credit"])
@@ -51,7 +51,7 @@ def _entry(entry: CreditEntry) -> dict[str, Any]:
         "reported_by": entry.source.provider.code,
         "decided_on": entry.decided_on,
         "publicity_ends_on": entry.publicity_ends_on,
-        "details": credit_selectors.public_details(entry),
+        "details": selectors.public_details(entry),
     }
 
 
@@ -65,7 +65,7 @@ def search(request: HttpRequest, q: str = "") -> list[dict[str, str]]:
     """At most 20 profiles whose name contains `q`, or whose credit code is `q`."""
     return [
         {"credit_code": profile.credit_code, "name": profile.name}
-        for profile in credit_selectors.search_profiles(q)
+        for profile in selectors.search_profiles(q)
     ]
 
 
@@ -79,7 +79,7 @@ def profile(request: HttpRequest, credit_code: str) -> dict[str, Any]:
     """Registration, licences, penalties still in their publicity period (not repaired),
     commendations and abnormal-operations listings. Personal data beyond the legal
     representative's name never appears. An unknown code is a problem+json 404."""
-    view = credit_selectors.public_profile(credit_code)
+    view = selectors.public_profile(credit_code)
     record = view.profile
     return {
         "credit_code": record.credit_code,

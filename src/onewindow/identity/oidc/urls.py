@@ -10,7 +10,7 @@ follow it try the same for openid-configuration."""
 from django.urls import path, re_path
 from oauth2_provider import views
 
-from onewindow.identity import oidc_views
+from onewindow.identity.oidc import views as oidc_views
 
 app_name = "oauth2_provider"
 

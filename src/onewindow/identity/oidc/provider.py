@@ -1,5 +1,5 @@
 """Sign-on for other sites and apps: subjects, claims, remembered consent, the client registry
-and its usage counts. django-oauth-toolkit runs the protocol (see oidc_validator.py and
+and its usage counts. django-oauth-toolkit runs the protocol (see validator.py and
 docs/adr/0006-oidc-provider.md); what OneWindow decides lives here.
 """
 
@@ -39,7 +39,7 @@ from onewindow.identity.models import (
     SubjectType,
     User,
 )
-from onewindow.identity.oidc_scopes import CLAIM_LABELS, ID_NUMBER, SCOPES
+from onewindow.identity.oidc.scopes import CLAIM_LABELS, ID_NUMBER, SCOPES
 from onewindow.ledger import services as ledger
 
 # ----- who the person is to a client ----------------------------------------------------------

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.applications import notices
+from onewindow.applications.competence import county_of
 from onewindow.applications.models import (
     Application,
     Carrier,
@@ -43,7 +44,6 @@ from onewindow.applications.models import (
     Transition,
     decision_payload,
 )
-from onewindow.applications.routing import county_of
 from onewindow.catalog.models import Delivery as DeliveryMethod
 from onewindow.core import calendar, personal_data
 from onewindow.core.divisions import Level

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import NotFound
-from onewindow.exchange.credit import normalise_credit_code
+from onewindow.exchange.credit.services import normalise_credit_code
 from onewindow.exchange.models import CreditEntry, CreditEntryKind, CreditProfile
 from onewindow.identity.models import User
 from onewindow.identity.selectors import businesses_of

@@ -38,8 +38,9 @@ from oauthlib.common import Request as OAuthlibRequest
 from oauthlib.common import add_params_to_uri
 from oauthlib.openid.connect.core.exceptions import ConsentRequired, LoginRequired
 
-from onewindow.identity import oidc, security
+from onewindow.identity.account import security
 from onewindow.identity.models import Client, User
+from onewindow.identity.oidc import provider as oidc
 
 # ----- where a sign-on form may send the browser (CSP form-action) ------------------------------
 

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from onewindow.grievances.routing.categories import CATEGORIES, Category, department_kinds
-from onewindow.grievances.routing.model import LabelledCase, TrainedModel, fit
+from onewindow.grievances.classifier.categories import CATEGORIES, Category, department_kinds
+from onewindow.grievances.classifier.model import LabelledCase, TrainedModel, fit
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.security import django_auth
 
-from onewindow.applications import delivery as paper_delivery
 from onewindow.applications import selectors
+from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import Carrier, Delivery, Transition
 from onewindow.core.errors import DomainError, documented_problems
 from onewindow.identity.decorators import verified_officer

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.core.errors import DomainError, NotFound
-from onewindow.identity import oidc
 from onewindow.identity.decorators import platform_admin_required
 from onewindow.identity.forms import ClientForm, ClientScopesForm, SuspendForm
 from onewindow.identity.models import Client, User
-from onewindow.identity.oidc_scopes import SCOPES
+from onewindow.identity.oidc import provider as oidc
+from onewindow.identity.oidc.scopes import SCOPES
 
 
 def _admin(request: HttpRequest) -> User:
