@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from onewindow.applications import services as applications
+from onewindow.core.management.commands.worker import periodic_tasks
+from onewindow.core.management.commands.worker import tick as worker_tick
 from onewindow.ledger import selectors, services
 from onewindow.ledger.tasks import tick
-from onewindow.web.management.commands.worker import periodic_tasks
-from onewindow.web.management.commands.worker import tick as worker_tick
 
 pytestmark = pytest.mark.django_db
 

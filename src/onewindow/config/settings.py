@@ -267,7 +267,7 @@ else:
 # paths of django-tasks Task objects that take no arguments).
 ONEWINDOW_TICK_SECONDS = float(env_str("ONEWINDOW_TICK_SECONDS", "60"))
 # Every worker says it is alive this often; a worker silent for three beats is taken for dead
-# and its running task queued again (web/workers.py).
+# and its running task queued again (core/workers.py).
 ONEWINDOW_WORKER_BEAT_SECONDS = float(env_str("ONEWINDOW_WORKER_BEAT_SECONDS", "10"))
 ONEWINDOW_PERIODIC_TASKS: list[str] = [
     # First, and on its own: the log's checkpoints never wait on another app's tick.

@@ -19,10 +19,10 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from onewindow.web import workers
-from onewindow.web.models import WorkerBeat
+from onewindow.core import workers
+from onewindow.core.models import WorkerBeat
 from tests.copied_database import Database
-from tests.web.slow_tasks import hang_the_first_time
+from tests.core.slow_tasks import hang_the_first_time
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ RQ worker for django-tasks-rq) and, in a thread, enqueues every task named in
 (`--no-tick` on the others), or each tick is enqueued once per worker.
 SIGINT and SIGTERM finish the running task, stop the tick and exit.
 
-With the database backend each worker also beats (web/workers.py) and queues again the
+With the database backend each worker also beats (core/workers.py) and queues again the
 running tasks of workers that stopped beating, so `kill -9` of a worker loses no task.
 """
 
@@ -31,9 +31,9 @@ from django_tasks.backends.base import BaseTaskBackend
 from django_tasks.base import Task
 from django_tasks_rq.backend import RQBackend
 
+from onewindow.core import workers
 from onewindow.core.outages import is_outage
 from onewindow.core.task_queue import DurableRQBackend, relay_held_tasks, requeue_stranded
-from onewindow.web import workers
 
 logger = logging.getLogger("onewindow.worker")
 # How often every worker looks for tasks held in the database while Redis was away.

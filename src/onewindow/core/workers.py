@@ -21,7 +21,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from onewindow.web.models import WorkerBeat
+from onewindow.core.models import WorkerBeat
 
 logger = logging.getLogger("onewindow.worker")
 STALE_AFTER_BEATS = 3
