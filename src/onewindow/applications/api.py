@@ -18,7 +18,7 @@ from ninja.files import UploadedFile
 from ninja.security import django_auth
 
 from onewindow.applications import selectors, services
-from onewindow.applications.models import Application, Draft, Step, Upload
+from onewindow.applications.models import Application, Delivery, Draft, Step, Upload
 from onewindow.catalog import selectors as catalog
 from onewindow.core import idempotency
 from onewindow.core.errors import DomainError, NotFound, documented_problems
@@ -418,18 +418,23 @@ def upload(
 # ----- the officer's tasks --------------------------------------------------------------------
 
 
-class TaskOut(StepOut):
+class OfApplication(Schema):
+    """The application something belongs to (a step, a delivery), by reference and service."""
+
     application: str
     service_code: str
+
+    @staticmethod
+    def resolve_application(part: Step | Delivery) -> str:
+        return part.application.ref
+
+    @staticmethod
+    def resolve_service_code(part: Step | Delivery) -> str:
+        return part.application.item_version.item.code
+
+
+class TaskOut(OfApplication, StepOut):
     working_days_left: int
-
-    @staticmethod
-    def resolve_application(step: Step) -> str:
-        return step.application.ref
-
-    @staticmethod
-    def resolve_service_code(step: Step) -> str:
-        return step.application.item_version.item.code
 
     @staticmethod
     def resolve_working_days_left(step: Step) -> int:

@@ -15,6 +15,7 @@ from ninja import Router, Schema
 from ninja.security import django_auth
 
 from onewindow.applications import selectors
+from onewindow.applications.api import OfApplication
 from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import Carrier, Delivery, Transition
 from onewindow.core.errors import DomainError, documented_problems
@@ -123,10 +124,8 @@ def applicant_delivery(request: HttpRequest, ref: str) -> ApplicantDeliveryOut:
     )
 
 
-class OfficerDeliveryOut(Schema):
+class OfficerDeliveryOut(OfApplication):
     id: int
-    application: str
-    service_code: str
     method: str
     status: str
     hall: str
@@ -136,14 +135,6 @@ class OfficerDeliveryOut(Schema):
     created_at: datetime
     finished_at: datetime | None
     handed_over_by: str | None
-
-    @staticmethod
-    def resolve_application(delivery: Delivery) -> str:
-        return delivery.application.ref
-
-    @staticmethod
-    def resolve_service_code(delivery: Delivery) -> str:
-        return delivery.application.item_version.item.code
 
     @staticmethod
     def resolve_hall(delivery: Delivery) -> str:
