@@ -77,6 +77,18 @@ class Source:
     date_field: str
     authority_field: str = "authority"
 
+    @classmethod
+    def penalties(cls, service_code: str) -> Source:
+        """A department's administrative penalty decisions, all published in one shape."""
+        return cls(
+            service_code,
+            CreditEntryKind.PENALTY,
+            "penalties",
+            "decision_number",
+            "violation",
+            "decided_on",
+        )
+
 
 SOURCES: tuple[Source, ...] = (
     Source(
@@ -87,22 +99,8 @@ SOURCES: tuple[Source, ...] = (
         "title",
         "decided_on",
     ),
-    Source(
-        "ecology.administrative_penalties",
-        CreditEntryKind.PENALTY,
-        "penalties",
-        "decision_number",
-        "violation",
-        "decided_on",
-    ),
-    Source(
-        "emergency.administrative_penalties",
-        CreditEntryKind.PENALTY,
-        "penalties",
-        "decision_number",
-        "violation",
-        "decided_on",
-    ),
+    Source.penalties("ecology.administrative_penalties"),
+    Source.penalties("emergency.administrative_penalties"),
     Source(
         "human_resources.commendations",
         CreditEntryKind.COMMENDATION,
