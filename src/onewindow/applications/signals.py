@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# Sent on commit when an application is approved, with `application`. Later apps hang
-# licence issuance and delivery on it, connected in their AppConfig.ready().
+# Sent on commit when an application is approved (workflow.engine.announce_completion), with
+# `application` for this app's own receivers, and plain values for apps of the same layer,
+# which import this module only (an import-linter exception) and never applications' models:
+# `applicant` (identity.User), `subject_ref` (the application's ref), `item_version`
+# (catalog.ServiceItemVersion) and `department` (identity.Department of the last approved
+# step, or None). Connected in AppConfig.ready(): applications (issuing, credit repair),
+# grievances (the review invitation).
 application_completed = Signal()

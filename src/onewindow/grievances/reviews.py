@@ -1,18 +1,23 @@
 """Good/bad reviews of completed applications and the rectification a bad one obliges.
 
-Applications does not import grievances (same layer): `web` connects
-`applications.signals.application_completed` to `invite_review` with plain values.
+Every completed application asks its applicant for a review (issue 7): `GrievancesConfig.
+ready()` connects `applications.signals.application_completed` to
+`invite_review_on_completion`, which reads the signal's plain values only (applications and
+grievances are peers: the signal's module is the one import allowed between them).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.catalog.models import ServiceItemVersion
 from onewindow.core import calendar
 from onewindow.core.errors import Conflict, DomainError, NotFound
 from onewindow.grievances import sla
@@ -27,6 +32,7 @@ from onewindow.ledger import services as ledger
 from onewindow.notify import services as notify
 from onewindow.notify.models import Event
 
+logger = logging.getLogger(__name__)
 MAX_TEXT = 2000
 REVIEW_TAGS = {
     "fast": _("Fast"),
@@ -39,6 +45,30 @@ REVIEW_TAGS = {
     "asked_again": _("Asked for papers the government already has"),
     "attitude": _("Poor attitude"),
 }
+
+
+def invite_review_on_completion(
+    sender: Any,
+    *,
+    applicant: User,
+    subject_ref: str,
+    item_version: ServiceItemVersion,
+    department: Department | None,
+    **kwargs: Any,
+) -> None:
+    """`application_completed` receiver. Runs after the approval committed: a refusal is
+    logged, never raised at the approver."""
+    if department is None:
+        return
+    # The service's name as the applicant reads it: the invitation keeps it as text.
+    with translation.override(notify.language_for(applicant)):
+        service_name = item_version.name
+    try:
+        invite_review(
+            applicant, subject_ref=subject_ref, department=department, service_name=service_name
+        )
+    except DomainError as refused:
+        logger.warning("review invitation for %s not sent: %s", subject_ref, refused)
 
 
 def invite_review(

@@ -238,9 +238,26 @@ def finish(
         # In the approving transaction, not on the signal: no approved application is ever
         # left without the delivery of its paper result.
         paper_delivery.open_delivery(application, now)
-        transaction.on_commit(
-            lambda: application_completed.send(sender=Application, application=application)
-        )
+        transaction.on_commit(lambda: announce_completion(application))
+
+
+def announce_completion(application: Application) -> None:
+    """Send `application_completed`: the application for this app's own receivers, and plain
+    values for apps of the same layer, which may not import applications' models."""
+    last_approved = (
+        application.steps.filter(status=StepStatus.APPROVED)
+        .select_related("department")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    application_completed.send(
+        sender=Application,
+        application=application,
+        applicant=application.applicant,
+        subject_ref=application.ref,
+        item_version=application.item_version,
+        department=last_approved.department if last_approved is not None else None,
+    )
 
 
 def lock_step(step: Step, *, version: int) -> tuple[Application, Step]:
