@@ -10,7 +10,7 @@ PORT ?= 8000
 ONEWINDOW_PUBLIC_URL ?= http://$(HOST):$(PORT)
 export ONEWINDOW_PUBLIC_URL
 
-.PHONY: public-url demo test install lint typecheck contracts pytest serve messages bench bench-exchange bench-credentials bench-hotline bench-routing routing-model clean
+.PHONY: public-url demo test check install lint typecheck contracts migrations pytest serve messages bench bench-exchange bench-credentials bench-hotline bench-routing routing-model clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "OneWindow needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
@@ -46,11 +46,17 @@ typecheck: install
 	$(BIN)/mypy
 
 contracts: install
-	@# No cache: CI runs two `make test` side by side in one checkout.
+	@# No cache: a cache written by another checkout's run could answer for this one.
 	$(BIN)/lint-imports --no-cache
 
+migrations: install
+	DJANGO_SETTINGS_MODULE=onewindow.config.settings_test $(BIN)/onewindow makemigrations --check --dry-run
+
+# Everything but the tests: none of it depends on the database (CI runs it once).
+check: lint typecheck contracts migrations
+
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Applications under load on SQLite and PostgreSQL (PostgreSQL on 127.0.0.1:5432, trust auth).
 bench: install
@@ -78,9 +84,9 @@ routing-model: install
 	$(BIN)/python -m onewindow.grievances.classifier.corpus.generate
 	$(BIN)/python -m onewindow.grievances.classifier.build
 
-test: lint typecheck contracts
-	DJANGO_SETTINGS_MODULE=onewindow.config.settings_test $(BIN)/onewindow makemigrations --check --dry-run
-	$(BIN)/pytest
+# Every check and every test on this checkout's database (SQLite unless DATABASE_URL says).
+test: check
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Refresh and recompile the catalogues (needs GNU gettext; the compiled .mo files are committed).
 # Apps with their own locale/ keep their own catalogue; the project one holds the rest.

@@ -16,7 +16,28 @@ from onewindow.core.services import define_division
 from tests.instances import ROOT, SQLITE_FILE
 
 
+# A test that asks for none of these (and has no django_db mark) never reaches the test
+# database: its outcome cannot depend on the engine.
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+    }
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects on the marks added here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if (
+            item.get_closest_marker("django_db") is None
+            and item.get_closest_marker("faults") is None
+            and not DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        ):
+            item.add_marker(pytest.mark.db_agnostic)
     if os.environ.get("ONEWINDOW_REQUIRE_POSTGRES") != "1":
         return
     # CI's second run must really be on PostgreSQL: fail loudly if DATABASE_URL was lost.

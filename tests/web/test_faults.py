@@ -66,7 +66,7 @@ NOT_INHERITED = {
 ZH_TITLE = "服务暂时无法使用"
 EN_TITLE = "The service is briefly unavailable"
 
-pytestmark = [pytest.mark.servers]
+pytestmark = [pytest.mark.servers, pytest.mark.faults]
 
 
 def free_port() -> int:
