@@ -15,7 +15,6 @@ from onewindow.core.models import Division
 from onewindow.core.services import define_division
 from tests.instances import ROOT, SQLITE_FILE
 
-
 # A test that asks for none of these (and has no django_db mark) never reaches the test
 # database: its outcome cannot depend on the engine.
 DATABASE_FIXTURES = frozenset(
