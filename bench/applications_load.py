@@ -588,12 +588,24 @@ def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[s
         server = None
         officer = headers(run_helper(env, "queue")["session"])
         server = serve()
-        queue = Phase(f"GET /work/ ({QUEUE_SIZE:,} open steps)")
+        queue = Phase(f"GET /applications/work/ ({QUEUE_SIZE:,} open steps)")
         queue.note = "2 clients, one per worker;"
-        load(port, Phase("warm-up"), 2, 1, lambda s, n: ("GET", "/work/", None, officer, 200))
+        load(
+            port,
+            Phase("warm-up"),
+            2,
+            1,
+            lambda s, n: ("GET", "/applications/work/", None, officer, 200),
+        )
         phases.append(
             observe(
-                load(port, queue, 2, seconds, lambda s, n: ("GET", "/work/", None, officer, 200))
+                load(
+                    port,
+                    queue,
+                    2,
+                    seconds,
+                    lambda s, n: ("GET", "/applications/work/", None, officer, 200),
+                )
             )
         )
         stop(server)

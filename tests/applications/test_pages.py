@@ -286,7 +286,7 @@ def test_an_officer_with_300_open_steps_finds_each_by_reference_and_pages_throug
     while url:
         html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert "300 steps, overdue first" in html
-        seen += re.findall(r'href="/work/steps/\d+/">([^<]+)</a>', html)
+        seen += re.findall(r'href="/applications/work/steps/\d+/">([^<]+)</a>', html)
         following = re.search(r'href="(\?[^"]*after=[^"]+)" rel="next"', html)
         url = queue + following.group(1).replace("&amp;", "&") if following else ""
         pages += 1
@@ -296,7 +296,7 @@ def test_an_officer_with_300_open_steps_finds_each_by_reference_and_pages_throug
     wanted = filed[137]
     found = client.get(queue, {"q": wanted.ref.lower()}, HTTP_ACCEPT_LANGUAGE="en")
     html = found.content.decode()
-    assert re.findall(r'href="/work/steps/\d+/">([^<]+)</a>', html) == [wanted.ref]
+    assert re.findall(r'href="/applications/work/steps/\d+/">([^<]+)</a>', html) == [wanted.ref]
     assert "1 step, overdue first" in html
     by_sequence = client.get(queue, {"q": wanted.ref[-4:]}, HTTP_ACCEPT_LANGUAGE="en")
     assert wanted.ref in by_sequence.content.decode()

@@ -40,8 +40,8 @@ PUBLIC = {
     "credentials:trust-list-signed",
     "credentials:status-list",  # status lists: a verifier checks without saying which one
     "credentials:jwks",
-    "credentials:scanned",  # a printed QR's URL: the verdict on the payload it carries
-    "credentials:jwt-vc-issuer",  # IETF SD-JWT VC issuer metadata (the issuer's keys)
+    "credentials-at-root:scanned",  # a printed QR's URL: the verdict on the payload it carries
+    "credentials-at-root:jwt-vc-issuer",  # IETF SD-JWT VC issuer metadata (the issuer's keys)
     # The citizen hotline: anyone may report (rate-limited) and read the answered cases.
     "grievances:home",
     "grievances:new",

@@ -194,7 +194,7 @@ def test_credentials_issued_with_alg_ed25519_and_a_urn_issuer_still_verify(
     old = _as_issued_before(licence)
 
     assert verify(old, services.trust()).is_valid
-    response = client.post("/verify/", {"credential": old})
+    response = client.post("/credentials/verify/", {"credential": old})
     assert 'data-reason="valid"' in response.content.decode()
     # A stranger's key under the old name is still refused.
     signed, disclosures = old.split("~", 1)

@@ -61,11 +61,11 @@ def test_a_burst_on_the_verify_page_gets_a_localised_429_page(settings: Any) -> 
     }
     page = Client(REMOTE_ADDR=VERIFIER, HTTP_ACCEPT_LANGUAGE="zh-hans")
 
-    answers = [page.post("/verify/", NOT_A_CODE) for _ in range(4)]
+    answers = [page.post("/credentials/verify/", NOT_A_CODE) for _ in range(4)]
 
     assert [a.status_code for a in answers[:3]] == [200] * 3
     refused = answers[3]
     assert refused.status_code == 429
     assert 0 < int(refused["Retry-After"]) <= 600
     assert "您的网络验证次数过多" in refused.content.decode()
-    assert page.get("/verify/").status_code == 200  # looking at the form is not counted
+    assert page.get("/credentials/verify/").status_code == 200  # looking at the form is not counted

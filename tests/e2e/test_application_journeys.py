@@ -46,7 +46,7 @@ def _officer_page(browser: Any, base: str, officer: User) -> Any:
 
 
 def _claim_and_approve(page: Any, base: str, ref: str, *, check_axe: bool = False) -> None:
-    page.goto(f"{base}/work/")
+    page.goto(f"{base}/applications/work/")
     if check_axe:
         assert serious_violations(page) == []
     page.get_by_role("link", name=ref).click()
@@ -147,7 +147,7 @@ def test_birth_registration_supplements_two_items_then_is_approved(
 
     reviewer = factories.officer(review.department)
     officer_page = _officer_page(browser, base, reviewer)
-    officer_page.goto(f"{base}/work/steps/{review.pk}/")
+    officer_page.goto(f"{base}/applications/work/steps/{review.pk}/")
     officer_page.get_by_role("button", name="Claim this step").click()
     officer_page.get_by_label("Household register (head and own pages)").fill(
         "The head-of-household page is missing."
@@ -170,7 +170,7 @@ def test_birth_registration_supplements_two_items_then_is_approved(
     page.get_by_role("button", name="Send the supplements").click()
     page.get_by_text("the departments have your supplements").wait_for()
 
-    officer_page.goto(f"{base}/work/steps/{review.pk}/")
+    officer_page.goto(f"{base}/applications/work/steps/{review.pk}/")
     officer_page.get_by_role("button", name="Approve this step").click()
     officer_page.get_by_text("Approved.").wait_for()
     officer_page.context.close()

@@ -55,7 +55,7 @@ def test_a_result_is_posted_and_another_handed_over_at_the_hall(
     application = _approve(Application.objects.get(applicant=applicant))
 
     clerk_page = _officer_page(browser, base, clerk)
-    clerk_page.goto(f"{base}/work/deliveries/")
+    clerk_page.goto(f"{base}/applications/work/deliveries/")
     assert serious_violations(clerk_page) == []
     clerk_page.get_by_role("link", name=application.ref).click()
     assert serious_violations(clerk_page) == []
@@ -80,7 +80,7 @@ def test_a_result_is_posted_and_another_handed_over_at_the_hall(
     page.goto(f"{base}/applications/{pickup.ref}/")
     code = page.locator("#pickup-code").inner_text()
     assert code == paper_delivery.pickup_code_of(Delivery.objects.get(application=pickup))
-    clerk_page.goto(f"{base}/work/deliveries/?view=pickup")
+    clerk_page.goto(f"{base}/applications/work/deliveries/?view=pickup")
     clerk_page.get_by_role("link", name=pickup.ref).click()
     clerk_page.get_by_label("Pickup code the applicant presents").fill("00000000")
     clerk_page.get_by_role("button", name="Hand over").click()

@@ -1,7 +1,7 @@
 """An electronic business licence end to end in a real browser: a company founded by a
 business's agent is approved, its licence is in the agent's wallet, the PDF downloads, the
-QR content verifies at /verify; an officer revokes it and /verify says so, with the date.
-Every page passes axe-core."""
+QR content verifies at /credentials/verify; an officer revokes it and /credentials/verify says
+so, with the date. Every page passes axe-core."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_agent_finds_the_licence_downloads_it_and_anyone_verifies_it_until_revok
     assert qr_content.startswith(f"{django_settings.ONEWINDOW_PUBLIC_URL}/v/")
 
     verifier = browser.new_context(locale="en-US").new_page()  # anyone, not signed in
-    verifier.goto(f"{base}/verify/")
+    verifier.goto(f"{base}/credentials/verify/")
     assert serious_violations(verifier) == []
     verifier.get_by_label("QR content or credential").fill(qr_content)
     verifier.get_by_role("button", name="Verify").click()
@@ -91,7 +91,7 @@ def test_agent_finds_the_licence_downloads_it_and_anyone_verifies_it_until_revok
     officer.get_by_text("Done. The holder has been told").wait_for()
     assert officer.locator("#credential-status").text_content() == "Revoked"
 
-    verifier.goto(f"{base}/verify/")
+    verifier.goto(f"{base}/credentials/verify/")
     verifier.get_by_label("QR content or credential").fill(qr_content)
     verifier.get_by_role("button", name="Verify").click()
     verdict = verifier.locator("#verdict")

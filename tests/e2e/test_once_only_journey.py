@@ -87,7 +87,7 @@ def test_citizen_applies_with_a_fetched_household_record_and_sees_who_read_it(
     assert serious_violations(page) == []
 
     officer_page = _officer_page(browser, base, factories.officer(bureau))
-    officer_page.goto(f"{base}/work/")
+    officer_page.goto(f"{base}/applications/work/")
     officer_page.get_by_role("link", name=application.ref).click()
     verified = officer_page.locator("section.ow-fetched--fetched").text_content() or ""
     assert "Verified at the source" in verified

@@ -185,8 +185,8 @@ def test_citizens_pages_fit_every_width_language_and_elder_mode(
         f"/services/{factories.BIRTH}/",
         "/applications/",
         f"/applications/{world.application.ref}/",
-        "/wallet/",
-        "/verify/",
+        "/credentials/wallet/",
+        "/credentials/verify/",
         "/inbox/",
         "/account/profile/",
         "/hotline/",
@@ -203,8 +203,18 @@ def test_citizens_pages_fit_every_width_language_and_elder_mode(
 def test_officers_and_visitors_pages_fit_every_width_language_and_elder_mode(
     browser: Any, live_server: Any, world: World
 ) -> None:
-    officer_paths = ["/account/officer/", "/work/", f"/work/steps/{world.step_pk}/"]
-    visitor_paths = ["/", "/account/sign-in/", "/account/register/", "/ledger/", "/verify/"]
+    officer_paths = [
+        "/account/officer/",
+        "/applications/work/",
+        f"/applications/work/steps/{world.step_pk}/",
+    ]
+    visitor_paths = [
+        "/",
+        "/account/sign-in/",
+        "/account/register/",
+        "/ledger/",
+        "/credentials/verify/",
+    ]
     visitor_paths += ["/hotline/track/"]
 
     problems = _problems(browser, live_server.url, world.officer, officer_paths)

@@ -155,7 +155,7 @@ def test_public_page_shows_a_penalty_from_one_department_and_a_licence_from_anot
 ) -> None:  # type: ignore[no-untyped-def]
     credit.refresh_profile(world["code"])
 
-    page = client.get(f"/credit/{world['code']}/")
+    page = client.get(f"/exchange/credit/{world['code']}/")
     api = client.get(f"{API}/credit/{world['code']}").json()
 
     assert page.status_code == 200
@@ -195,7 +195,7 @@ def test_a_penalty_leaves_the_public_view_when_its_publicity_period_ends(
 
     public = client.get(f"{API}/credit/{world['code']}").json()
     assert OLD_PENALTY not in {e["reference"] for e in public["penalties"]}
-    assert OLD_PENALTY not in client.get(f"/credit/{world['code']}/").content.decode()
+    assert OLD_PENALTY not in client.get(f"/exchange/credit/{world['code']}/").content.decode()
     later = timezone.now() + timedelta(days=3 * 366)
     with mock.patch("django.utils.timezone.now", return_value=later):
         after = client.get(f"{API}/credit/{world['code']}").json()
@@ -207,10 +207,10 @@ def test_the_owner_sees_penalties_whose_publicity_ended_and_nobody_else_does(wor
     credit.refresh_profile(world["code"])
     stranger = citizen(world["divisions"]["community"], username="stranger")
 
-    own = _signed_in(world["owner"]).get(f"/credit/{world['code']}/own/")
-    strangers = _signed_in(stranger).get(f"/credit/{world['code']}/own/")
-    anonymous = Client().get(f"/credit/{world['code']}/own/")
-    stranger_refresh = _signed_in(stranger).post(f"/credit/{world['code']}/refresh/")
+    own = _signed_in(world["owner"]).get(f"/exchange/credit/{world['code']}/own/")
+    strangers = _signed_in(stranger).get(f"/exchange/credit/{world['code']}/own/")
+    anonymous = Client().get(f"/exchange/credit/{world['code']}/own/")
+    stranger_refresh = _signed_in(stranger).post(f"/exchange/credit/{world['code']}/refresh/")
 
     assert own.status_code == 200
     assert OLD_PENALTY in own.content.decode()
@@ -220,16 +220,16 @@ def test_the_owner_sees_penalties_whose_publicity_ended_and_nobody_else_does(wor
     assert "/account/sign-in/" in anonymous["Location"]
     assert stranger_refresh.status_code == 404
     assert ExchangeMessage.objects.filter(actor="stranger").count() == 0
-    public_as_stranger = _signed_in(stranger).get(f"/credit/{world['code']}/")
+    public_as_stranger = _signed_in(stranger).get(f"/exchange/credit/{world['code']}/")
     assert OLD_PENALTY not in public_as_stranger.content.decode()
     assert "/own/" not in public_as_stranger.content.decode()
 
 
 def test_the_owner_refreshes_on_demand_and_the_call_names_them(world) -> None:  # type: ignore[no-untyped-def]
-    response = _signed_in(world["owner"]).post(f"/credit/{world['code']}/refresh/")
+    response = _signed_in(world["owner"]).post(f"/exchange/credit/{world['code']}/refresh/")
 
     assert response.status_code == 302
-    assert response["Location"] == f"/credit/{world['code']}/own/"
+    assert response["Location"] == f"/exchange/credit/{world['code']}/own/"
     assert CreditProfile.objects.get(credit_code=world["code"]).refreshed_by == "owner"
     assert ExchangeMessage.objects.filter(actor="owner").count() == 1 + len(credit.SOURCES)
 
@@ -252,7 +252,7 @@ def test_an_unknown_code_is_404_without_telling_anything(world, client: Client) 
     assert {a["Content-Type"] for a in answers} == {"application/problem+json"}
     assert len({a.json()["title"] for a in answers}) == 1
     assert "杭州另一家" not in answers[2].content.decode()
-    assert client.get("/credit/91330106MA2XXXXXXX/").status_code == 404
+    assert client.get("/exchange/credit/91330106MA2XXXXXXX/").status_code == 404
     with pytest.raises(DomainError):
         credit.refresh_profile("91330106MA2XXXXXXX")  # market supervision has no record
 
@@ -260,10 +260,10 @@ def test_an_unknown_code_is_404_without_telling_anything(world, client: Client) 
 def test_search_finds_a_business_by_name_or_code(world, client: Client) -> None:  # type: ignore[no-untyped-def]
     credit.refresh_profile(world["code"])
 
-    by_name = client.get("/credit/", {"q": "西溪味道"}).content.decode()
+    by_name = client.get("/exchange/credit/", {"q": "西溪味道"}).content.decode()
     by_code = client.get(f"{API}/credit", {"q": world["code"].lower()}).json()
 
-    assert f"/credit/{world['code']}/" in by_name
+    assert f"/exchange/credit/{world['code']}/" in by_name
     assert by_code == [{"credit_code": world["code"], "name": "杭州西溪味道餐饮管理有限公司"}]
 
 
@@ -318,7 +318,7 @@ def test_credit_repair_ends_a_penalty_publicity_and_keeps_the_history(
     ).exists()
     public = client.get(f"{API}/credit/{world['code']}").json()
     assert SAFETY_PENALTY not in {e["reference"] for e in public["penalties"]}
-    own = _signed_in(world["owner"]).get(f"/credit/{world['code']}/own/").content.decode()
+    own = _signed_in(world["owner"]).get(f"/exchange/credit/{world['code']}/own/").content.decode()
     assert SAFETY_PENALTY in own
     assert application.ref in own
     credit.refresh_profile(world["code"])  # the department still reports it: repair holds

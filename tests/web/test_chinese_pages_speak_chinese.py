@@ -36,7 +36,7 @@ ALLOWED_TOKENS = {"onewindow-verify"}
 REFERENCE = re.compile(r"\S*\d\S*|\S+@\S+|https?://\S+|/\S*|\S+\.(?:json|jwt|txt|pdf)")
 WORD = re.compile(r"[A-Za-z]{2,}")
 # HTML says these hold machine text (hashes, commands), not prose; a textarea holds what the
-# visitor typed or pasted (on /verify/, a QR's base45 text).
+# visitor typed or pasted (on /credentials/verify/, a QR's base45 text).
 MACHINE_TEXT = {"code", "pre", "kbd", "samp", "script", "style", "template", "textarea"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
@@ -188,8 +188,8 @@ def test_citizens_chinese_pages_show_no_codes_or_english(journeys: dict[str, Any
             "/applications/",
             f"/applications/{journeys['birth'].ref}/",
             f"/applications/{journeys['waiting'].ref}/",
-            "/wallet/",
-            f"/wallet/{birth_record.pk}/",
+            "/credentials/wallet/",
+            f"/credentials/wallet/{birth_record.pk}/",
             "/inbox/",
             "/account/profile/",
             "/hotline/",
@@ -203,7 +203,9 @@ def test_citizens_chinese_pages_show_no_codes_or_english(journeys: dict[str, Any
         journeys["names"],
     )
     found |= _english_on(
-        founder, [f"/applications/{journeys['company'].ref}/", "/wallet/"], journeys["names"]
+        founder,
+        [f"/applications/{journeys['company'].ref}/", "/credentials/wallet/"],
+        journeys["names"],
     )
     tracked = _chinese_client(None).post(
         "/hotline/track/", {"ref": journeys["unsure"].ref, "phone": "13900001111"}
@@ -214,11 +216,11 @@ def test_citizens_chinese_pages_show_no_codes_or_english(journeys: dict[str, Any
         found["/hotline/track/"] = words
     for credential in (birth_record, licence):
         response = _chinese_client(None).post(
-            "/verify/", {"credential": credential_services.qr_of(credential)}
+            "/credentials/verify/", {"credential": credential_services.qr_of(credential)}
         )
         words = english_words(response.content.decode(), journeys["names"])
         if words:
-            found[f"/verify/ {credential.kind}"] = words
+            found[f"/credentials/verify/ {credential.kind}"] = words
 
     assert found == {}, "\n".join(f"{path}: {sorted(words)}" for path, words in found.items())
 
@@ -231,7 +233,11 @@ def test_officers_chinese_pages_show_no_codes_or_english(journeys: dict[str, Any
 
     found = _english_on(
         reviewer,
-        ["/account/officer/", "/work/", f"/work/steps/{journeys['step'].pk}/"],
+        [
+            "/account/officer/",
+            "/applications/work/",
+            f"/applications/work/steps/{journeys['step'].pk}/",
+        ],
         names,
     )
     assert journeys["unsure"].proposed_category  # the dispatcher sees the classifier's guess

@@ -158,7 +158,7 @@ def test_a_demo_on_another_port_writes_that_address_into_every_link(
     # The holder's notification: the e-mail and the SMS link to this server.
     sent = demo.run("notification")
     link = f"{url}{sent['link']}"
-    assert sent["link"].startswith("/wallet/")
+    assert sent["link"].startswith("/credentials/wallet/")
     assert link in sent["email"]
     assert link in sent["sms"]
 

@@ -168,7 +168,7 @@ def test_demo_credit_profile_shows_a_penalty_and_a_licence_from_two_departments(
 
     from onewindow.web.demo.credit import DEMO_CREDIT_CODE
 
-    page = Client().get(f"/credit/{DEMO_CREDIT_CODE}/").content.decode()
+    page = Client().get(f"/exchange/credit/{DEMO_CREDIT_CODE}/").content.decode()
     public = Client().get(f"/api/v1/credit/{DEMO_CREDIT_CODE}").json()
     assert "食品经营许可证" in page
     assert "杭应急罚" in page

@@ -98,7 +98,7 @@ class ShareOut(Schema):
 
 
 class NewShareOut(ShareOut):
-    token: str  # shown once: the link is /verify/shared/{token}/
+    token: str  # shown once: the link is /credentials/verify/shared/{token}/
 
 
 @router.get(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import segno
+from django.urls import reverse
 from django.utils import timezone, translation
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -157,7 +158,8 @@ def render(credential: Credential) -> bytes:
     )
     _text(canvas, 24 * mm, y, f"有效期至 Valid until: {until}", 10)
     _qr(canvas, services.qr_url(credential), width - 82 * mm, height - 120 * mm, 60 * mm)
-    _text(canvas, width - 80 * mm, height - 124 * mm, "扫码核验 Scan to verify: /verify", 8)
+    verify_page = reverse("credentials:verify")
+    _text(canvas, width - 80 * mm, height - 124 * mm, f"扫码核验 Scan to verify: {verify_page}", 8)
     _text(canvas, 24 * mm, 40 * mm, f"发证机关 Issuer: {credential.issuer.name_zh}", 11)
     _text(canvas, 24 * mm, 34 * mm, credential.issuer.name_en, 9)
     _text(canvas, 24 * mm, 26 * mm, f"电子印章密钥 Seal key ID: {credential.seal.kid}", 8)

@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -252,7 +253,7 @@ def issue_credential(
                 # The lazy label: rendered in the reader's language, not the request's.
                 context={"number": credential.number, "kind": info.label},
                 subject_ref=credential.number,
-                link=f"/wallet/{credential.id}/",
+                link=reverse("credentials:detail", args=[credential.id]),
             )
     return credential
 
@@ -358,7 +359,7 @@ def change_status(officer: User, credential: Credential, *, to: str, reason: str
                     "reason": reason,
                 },
                 subject_ref=locked.number,
-                link=f"/wallet/{locked.id}/",
+                link=reverse("credentials:detail", args=[locked.id]),
             )
         # Now, and again after commit: a list cached meanwhile would miss this change.
         _forget_status_lists(locked.issuer)

@@ -183,7 +183,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 @require_GET
 def scanned(request: HttpRequest, digits: str) -> HttpResponse:
     """A printed QR scanned by a phone camera: its URL carries the signed payload, and this
-    page shows the verdict on it (the same as pasting the payload into /verify/)."""
+    page shows the verdict on it (the same as pasting the payload into /credentials/verify/)."""
     try:
         payload = formats.payload_from_digits(digits)
     except formats.Malformed as error:

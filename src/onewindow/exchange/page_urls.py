@@ -1,4 +1,5 @@
-"""The pages of data sharing, under /data/ (the machine-to-machine exchange is in urls.py)."""
+"""The pages of data sharing, under /exchange/ (the machine-to-machine exchange, /exchange/v1/, is
+in urls.py; credit profiles are in credit/)."""
 
 from django.urls import path
 

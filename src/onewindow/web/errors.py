@@ -32,7 +32,7 @@ MACHINE_PATHS = (
     "/o/introspect/",
     "/o/revoke_token/",
     "/o/.well-known/",
-    "/exchange/",
+    "/exchange/v1/",
     "/open311/",
     "/credentials/status/",
     "/healthz",

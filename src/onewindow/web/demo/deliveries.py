@@ -1,7 +1,7 @@
 """Demo deliveries of paper results: the demo citizen's shop registrations, filed at the Xihu
 hall by the demo window clerk (the service may be filed anywhere), approved, and then one
 waiting to be posted, one posted with a tracking number, one delivered, and one waiting for
-pickup with its code. The clerk (`clerk`) sees them under /work/deliveries/."""
+pickup with its code. The clerk (`clerk`) sees them under /applications/work/deliveries/."""
 
 from __future__ import annotations
 

@@ -412,7 +412,7 @@ class Command(BaseCommand):
         )
         write(f"Every demo account's password: {city.DEMO_PASSWORD}")
         write(
-            f"Credit profile with a penalty and a licence: /credit/{DEMO_CREDIT_CODE}/ "
+            f"Credit profile with a penalty and a licence: /exchange/credit/{DEMO_CREDIT_CODE}/ "
             "(its owner: resident-0002)."
         )
         write(
