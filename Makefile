@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# `make demo` needs the runtime only: no test, lint or type-check tools (half the download).
+INSTALLED_RUNTIME := $(VENV)/.installed-runtime
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The address every link the platform writes starts with (status lists, trust list, QR codes,
@@ -10,7 +12,7 @@ PORT ?= 8000
 ONEWINDOW_PUBLIC_URL ?= http://$(HOST):$(PORT)
 export ONEWINDOW_PUBLIC_URL
 
-.PHONY: public-url demo test check install lint typecheck contracts migrations pytest serve messages bench bench-exchange bench-credentials bench-hotline bench-routing routing-model clean
+.PHONY: public-url demo test check install install-runtime lint typecheck contracts migrations pytest serve messages bench bench-exchange bench-credentials bench-hotline bench-routing routing-model clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "OneWindow needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
@@ -19,18 +21,25 @@ $(BIN)/python:
 $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@touch $(INSTALLED)
+	@touch $(INSTALLED) $(INSTALLED_RUNTIME)
+
+$(INSTALLED_RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $(INSTALLED_RUNTIME)
 
 install: $(INSTALLED)
+
+install-runtime: $(INSTALLED_RUNTIME)
 
 # The address `make demo` writes into links (tests check the port reaches it).
 public-url:
 	@echo $(ONEWINDOW_PUBLIC_URL)
 
-demo: install
+# APPLICATIONS=N seeds N demo applications (300 by default; each takes a moment).
+demo: install-runtime
 	$(BIN)/onewindow migrate --noinput
 	$(BIN)/onewindow collectstatic --noinput --verbosity 0
-	$(BIN)/onewindow seed-demo --seed 2026
+	$(BIN)/onewindow seed-demo --seed 2026 $(if $(APPLICATIONS),--applications $(APPLICATIONS))
 	@echo "Serving OneWindow at http://$(HOST):$(PORT)/ as $(ONEWINDOW_PUBLIC_URL)  (Ctrl-C stops it)"
 	@# The background worker (notifications, periodic work) runs beside the server and stops with it.
 	$(BIN)/onewindow worker & worker=$$!; \

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "onewindow.applications",
     "onewindow.grievances",
     "onewindow.web",
+    "onewindow.demo",
 ]
 
 MIDDLEWARE = [

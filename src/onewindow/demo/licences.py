@@ -9,8 +9,8 @@ from django.test.utils import override_settings
 from onewindow.applications import issuing
 from onewindow.credentials import services as credentials
 from onewindow.credentials.models import Credential
+from onewindow.demo.credit import DEMO_CREDIT_CODE
 from onewindow.identity.models import Business, Department
-from onewindow.web.demo.credit import DEMO_CREDIT_CODE
 
 DEMO_LICENCE_CASE = "demo-registration-" + DEMO_CREDIT_CODE
 

@@ -1,4 +1,4 @@
-"""Demo applications: a few thousand, in every state, filed and decided through the real
+"""Demo applications: a few hundred, in every state, filed and decided through the real
 services, then spread over the past weeks so queues and timelines look lived-in.
 
 Officers: every department that handles a step gets a reviewer and an approver named after
@@ -217,8 +217,15 @@ def _filer(
     return applicant
 
 
-def seed_applications(rng: random.Random, count: int) -> int:
-    """File and drive `count` demo applications unless the demo already has some."""
+def seed_applications(
+    rng: random.Random,
+    count: int,
+    *,
+    progress: Callable[[int], None] | None = None,
+    every: int = 50,
+) -> int:
+    """File and drive `count` demo applications unless the demo already has some; calls
+    `progress(done)` every `every` applications."""
     if Application.objects.exists() or count <= 0:
         return 0
     items = {item.code: item.current_version for item in seed_catalog()}
@@ -287,6 +294,8 @@ def seed_applications(rng: random.Random, count: int) -> int:
                     fetch_consent=True,
                 )
                 _drive(application, rng, clock, real_now)
+            if progress is not None and (number + 1) % every == 0 and number + 1 < count:
+                progress(number + 1)
     return count
 
 

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,6 +24,23 @@ from onewindow.core.divisions import EconomicRegion, Level, UrbanRural
 from onewindow.core.models import Division
 from onewindow.core.services import define_division
 from onewindow.core.validators import generate_credit_code, generate_resident_id
+from onewindow.demo import city
+from onewindow.demo.applications import (
+    handling_officers,
+    seed_applications,
+    seed_exchange,
+)
+from onewindow.demo.credit import DEMO_CREDIT_CODE, seed_credit
+from onewindow.demo.deliveries import seed_deliveries
+from onewindow.demo.hotline import seed_hotline
+from onewindow.demo.licences import seed_licences
+from onewindow.demo.sign_on import (
+    PARTNER_CLIENT_ID,
+    PARTNER_REDIRECT,
+    PARTNER_SECRET,
+    TERMINAL_CLIENT_ID,
+    seed_sign_on,
+)
 from onewindow.identity import services as identity
 from onewindow.identity.models import (
     Business,
@@ -33,26 +50,12 @@ from onewindow.identity.models import (
     User,
     UserKind,
 )
-from onewindow.web.demo import city
-from onewindow.web.demo.applications import (
-    handling_officers,
-    seed_applications,
-    seed_exchange,
-)
-from onewindow.web.demo.credit import DEMO_CREDIT_CODE, seed_credit
-from onewindow.web.demo.deliveries import seed_deliveries
-from onewindow.web.demo.hotline import seed_hotline
-from onewindow.web.demo.licences import seed_licences
-from onewindow.web.demo.sign_on import (
-    PARTNER_CLIENT_ID,
-    PARTNER_REDIRECT,
-    PARTNER_SECRET,
-    TERMINAL_CLIENT_ID,
-    seed_sign_on,
-)
 
 CITIZENS = 1000
-APPLICATIONS = 2000
+# Enough for every state in every queue; each is filed and decided through the real services
+# (about 0.1-0.4 s apiece), so thousands would make a newcomer wait minutes: ask for them.
+APPLICATIONS = 300
+PROGRESS_EVERY = 50
 BUSINESSES = 100
 TODAY = date(2026, 11, 1)  # fixed, so that ages are the same on every run
 
@@ -65,7 +68,10 @@ class DemoAccount:
 
 
 class Command(BaseCommand):
-    help = "Load the demo city: divisions, departments, officers, 1,000 citizens, 100 businesses."
+    help = (
+        "Load the demo city: divisions, departments, officers, 1,000 citizens, 100 businesses "
+        f"and {APPLICATIONS} applications (--applications N for more)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
@@ -96,8 +102,13 @@ class Command(BaseCommand):
             seed_exchange(rng)
         with self._phase("business credit profiles"):
             seed_credit(rng, city.DEMO_PASSWORD, lambda user: self._totp(user, seed))
-        with self._phase(f"{applications} applications in every state"):
-            seed_applications(rng, applications)
+        with self._phase(f"{applications} applications in every state", quiet_start=True) as say:
+            seed_applications(
+                rng,
+                applications,
+                progress=lambda done: say(f"{done} of {applications}"),
+                every=PROGRESS_EVERY,
+            )
         with self._phase("paper results by post and at the hall"):
             seed_deliveries()
         with self._phase("electronic licences"):
@@ -112,17 +123,27 @@ class Command(BaseCommand):
         )
 
     @contextmanager
-    def _phase(self, what: str) -> Iterator[None]:
-        """Say what is being seeded and how long it took, on stderr: seeding takes minutes, and
-        stdout (the accounts and their secrets) must read the same on every run."""
-        self.stderr.write(f"Seeding {what}…", style_func=str, ending="")
-        self.stderr.flush()
+    def _phase(self, what: str, *, quiet_start: bool = False) -> Iterator[Callable[[str], None]]:
+        """Say what is being seeded and how long it took, on stderr: seeding takes a while,
+        and stdout (the accounts and their secrets) must read the same on every run. A long
+        phase (`quiet_start`) says instead, a line each time, how far it has got."""
         started = time.monotonic()
-        yield
-        self.stderr.write(
-            f" done in {time.monotonic() - started:.1f} s",
-            style_func=str,
-        )
+
+        def elapsed() -> str:
+            return f"{time.monotonic() - started:.1f} s"
+
+        def say(progress: str) -> None:
+            self.stderr.write(f"Seeding {what}… {progress} in {elapsed()}", style_func=str)
+            self.stderr.flush()
+
+        if not quiet_start:
+            self.stderr.write(f"Seeding {what}…", style_func=str, ending="")
+            self.stderr.flush()
+        yield say
+        if quiet_start:
+            self.stderr.write(f"Seeding {what}… done in {elapsed()}", style_func=str)
+        else:
+            self.stderr.write(f" done in {elapsed()}", style_func=str)
 
     # --- the map ---------------------------------------------------------------------------
     def _divisions(self) -> list[Division]:

@@ -166,7 +166,7 @@ def test_demo_credit_profile_shows_a_penalty_and_a_licence_from_two_departments(
 ) -> None:
     from django.test import Client
 
-    from onewindow.web.demo.credit import DEMO_CREDIT_CODE
+    from onewindow.demo.credit import DEMO_CREDIT_CODE
 
     page = Client().get(f"/exchange/credit/{DEMO_CREDIT_CODE}/").content.decode()
     public = Client().get(f"/api/v1/credit/{DEMO_CREDIT_CODE}").json()
