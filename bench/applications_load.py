@@ -103,6 +103,8 @@ def helper_setup(citizens: int, drafts: int) -> dict[str, Any]:
     made = define_map()
     departments(made)
     versions = {item.code: item.current_version for item in seed_catalog()}
+    version = versions[SERVICE]
+    assert version is not None, "the seed publishes every service"
     rng = random.Random(2026)
     people = []
     for n in range(citizens):
@@ -115,11 +117,11 @@ def helper_setup(citizens: int, drafts: int) -> dict[str, Any]:
             mobile=f"139{n:08d}",
             division=made["community"],
         )
-        first = services.save_draft(user, versions[SERVICE], {})
+        first = services.save_draft(user, version, {})
         upload = services.add_upload(user, first, material_key="photo", name="p.pdf", content=PDF)
         # The rest are copies of the first draft and its stored photo (setup speed only).
         clones = Draft.objects.bulk_create(
-            Draft(applicant=user, item_version=versions[SERVICE], form_data={})
+            Draft(applicant=user, item_version=version, form_data={})
             for _ in range(drafts // citizens - 1)
         )
         fields = {
@@ -143,7 +145,8 @@ def define_map() -> dict[str, Any]:
     from onewindow.core.divisions import EconomicRegion, Level, UrbanRural
     from onewindow.core.services import define_division
 
-    rows = [  # key, code, level, name_zh, name_en, parent key, extra
+    rows: list[tuple[str, str, Level, str, str, str | None, dict[str, Any]]] = [
+        # key, code, level, name_zh, name_en, parent key, extra
         ("nation", "000000", Level.NATION, "中华人民共和国", "PRC", None, {}),
         ("province", "330000", Level.PROVINCE, "浙江省", "Zhejiang", "nation",
          {"economic_region": EconomicRegion.EAST}),
@@ -387,7 +390,7 @@ def pg_admin(sql: str) -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
-        connection.execute(sql)  # type: ignore[arg-type]
+        connection.execute(sql)
 
 
 def pgbench(concurrency: int, seconds: float) -> Phase:
@@ -495,7 +498,7 @@ def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[s
         phase.note += f" worker threads {'/'.join(str(t) for _mb, t in found)}"
         if admin is not None:
             sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
-            row = admin.execute(sql, (database,)).fetchone()  # type: ignore[arg-type]
+            row = admin.execute(sql, (database,)).fetchone()
             phase.note += f"; {row[0] if row else '?'} connections to the app's database"
         return phase
 
@@ -669,9 +672,12 @@ def main() -> None:
 
         django.setup()
         name, extra = sys.argv[2], [int(a) for a in sys.argv[3:]]
-        result = {"setup": helper_setup, "queue": helper_queue, "profile": helper_profile}[name](
-            *extra
-        )
+        helpers: dict[str, Callable[..., object]] = {
+            "setup": helper_setup,
+            "queue": helper_queue,
+            "profile": helper_profile,
+        }
+        result = helpers[name](*extra)
         print(json.dumps(result))
         return
     parser = argparse.ArgumentParser()

@@ -28,6 +28,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported for real after django.setup()
+    from onewindow.core.models import Division
+    from onewindow.identity.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -43,7 +48,7 @@ def _setup(database_url: str | None) -> None:
     django.setup()
 
 
-def _world() -> tuple[object, object]:
+def _world() -> tuple[Division, User]:
     from onewindow.core.divisions import Level, UrbanRural
     from onewindow.core.services import define_division
     from onewindow.identity import services as identity
@@ -100,7 +105,7 @@ def _texts(count: int) -> list[str]:
     return [held_out[i % len(held_out)] for i in range(count)]
 
 
-def _bare(texts: list[str], division: object) -> float:
+def _bare(texts: list[str], division: Division) -> float:
     from django.db import transaction
     from django.utils import timezone
 

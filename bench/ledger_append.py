@@ -61,7 +61,7 @@ def main() -> None:
     )
 
     call_command("migrate", "ledger", verbosity=0)
-    n = arguments.entries
+    n: int = arguments.entries
     if not ledger_vs_pymerkle.available():
         print(ledger_vs_pymerkle.INSTALL_HINT)
 

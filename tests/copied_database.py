@@ -69,9 +69,9 @@ class Database:
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         if self.vendor == "sqlite":
-            with sqlite3.connect(self.folder / "onewindow.sqlite3") as database:
-                found = database.execute(sql).fetchall()
-            database.close()
+            with sqlite3.connect(self.folder / "onewindow.sqlite3") as copy:
+                found = copy.execute(sql).fetchall()
+            copy.close()
             return found
         import psycopg
 
