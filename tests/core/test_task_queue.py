@@ -19,7 +19,12 @@ from django.test import override_settings
 from django_tasks import task_backends
 
 from onewindow.core.models import HeldTask
-from onewindow.core.task_queue import STRANDED_SECONDS, relay_held_tasks, requeue_stranded
+from onewindow.core.task_queue import (
+    STRANDED_SECONDS,
+    DurableRQBackend,
+    relay_held_tasks,
+    requeue_stranded,
+)
 from onewindow.identity import sms
 from onewindow.notify import services
 from onewindow.notify.models import DeliveryStatus, Message
@@ -122,6 +127,7 @@ def test_a_relay_repeated_after_a_crash_queues_the_job_once(redis_back: Any) -> 
     held = HeldTask.objects.get()
     copy = {field: getattr(held, field) for field in ("job_id", "task_path", "queue_name", "args")}
     backend = task_backends["default"]
+    assert isinstance(backend, DurableRQBackend)
 
     # When it is relayed, and the relay's row comes back as if its delete had been lost
     assert relay_held_tasks(backend) == 1
