@@ -62,7 +62,7 @@ def test_searching_a_reference_lists_its_records_and_shows_a_proof_step_by_step(
     record_licence("330106-20261123-000003")  # recorded, not yet integrated
 
     listing = client.get("/ledger/", {"ref": "330106-20261123-000003"}).content.decode()
-    proof = client.get("/ledger/", {"ref": "330106-20261123-000003", "index": 3})
+    proof = client.get("/ledger/", {"ref": "330106-20261123-000003", "index": "3"})
 
     assert "Show the proof" in listing
     assert "Waiting for the next checkpoint" in listing

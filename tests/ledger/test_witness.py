@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import threading
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -35,7 +35,7 @@ class RunningWitness:
             return str(response.read().decode())
 
 
-def start_witness(name: str, seed: int, state: Path) -> Iterator[RunningWitness]:
+def start_witness(name: str, seed: int, state: Path) -> Generator[RunningWitness, None, None]:
     signer = note.Signer.from_seed(name, bytes([seed]) * 32, note.COSIGNATURE_V1)
     instance = witness.Witness(signer, [keys.verifier()], state)
     server = ThreadingHTTPServer(("127.0.0.1", 0), witness.make_handler(instance))
