@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from typing import Any
+from typing import Any, TypedDict
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -20,6 +20,22 @@ from tests.identity.factories import PASSWORD
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 _numbers = itertools.count(1)
+
+
+class World(TypedDict):
+    """The map, every department and the published catalogue (most tests' `world`)."""
+
+    divisions: dict[str, Division]
+    departments: dict[str, Department]
+    versions: dict[str, ServiceItemVersion]
+
+
+def world(divisions: dict[str, Division]) -> World:
+    return {
+        "divisions": divisions,
+        "departments": departments(divisions),
+        "versions": catalogue(),
+    }
 
 
 def departments(divisions: dict[str, Division]) -> dict[str, Department]:

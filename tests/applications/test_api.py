@@ -9,7 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from onewindow.applications.models import Application
+from onewindow.core.models import Division
+from onewindow.identity.models import User
 from tests.applications import factories
+from tests.applications.factories import World
 from tests.identity.factories import citizen
 from tests.identity.test_assisted_filing import verified_client
 
@@ -17,11 +20,11 @@ API = "/api/v1"
 
 
 @pytest.fixture
-def world(divisions):  # type: ignore[no-untyped-def]
-    return {"departments": factories.departments(divisions), "versions": factories.catalogue()}
+def world(divisions: dict[str, Division]) -> World:
+    return factories.world(divisions)
 
 
-def _signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def _signed_in(user: User) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return client
@@ -50,7 +53,7 @@ def _file_birth(client: Client, key: str = "key-1") -> Any:
     )
 
 
-def test_catalogue_search_ranks_and_counts_facets(client: Client, world) -> None:  # type: ignore[no-untyped-def]
+def test_catalogue_search_ranks_and_counts_facets(client: Client, world: World) -> None:
     found = client.get(f"{API}/services", {"q": "开公司"}).json()
     assert found["items"][0]["code"] == factories.COMPANY
     assert found["facets"]["life_event"]["business"] >= 1
@@ -68,7 +71,7 @@ def test_catalogue_search_ranks_and_counts_facets(client: Client, world) -> None
     assert missing["Content-Type"] == "application/problem+json"
 
 
-def test_filing_through_the_api_is_idempotent(world, divisions) -> None:  # type: ignore[no-untyped-def]
+def test_filing_through_the_api_is_idempotent(world: World, divisions: dict[str, Division]) -> None:
     client = _signed_in(citizen(divisions["community"]))
     first = _file_birth(client)
     assert first.status_code == 201, first.content
@@ -88,7 +91,9 @@ def test_filing_through_the_api_is_idempotent(world, divisions) -> None:  # type
     assert detail["history"][0]["action"] == "submitted"
 
 
-def test_a_bad_form_is_a_problem_naming_every_field(world, divisions) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_form_is_a_problem_naming_every_field(
+    world: World, divisions: dict[str, Division]
+) -> None:
     client = _signed_in(citizen(divisions["community"]))
     refused = client.post(
         f"{API}/applications",
@@ -109,7 +114,9 @@ def test_a_bad_form_is_a_problem_naming_every_field(world, divisions) -> None:  
     assert no_key.json()["type"].endswith("idempotency_key_missing")
 
 
-def test_wrong_upload_type_is_refused_before_anything_is_stored(world, divisions) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_upload_type_is_refused_before_anything_is_stored(
+    world: World, divisions: dict[str, Division]
+) -> None:
     client = _signed_in(citizen(divisions["community"]))
     draft = client.post(
         f"{API}/drafts", {"service_code": factories.BIRTH}, content_type="application/json"
@@ -126,7 +133,9 @@ def test_wrong_upload_type_is_refused_before_anything_is_stored(world, divisions
     assert client.get(f"{API}/drafts/{draft['id']}").json()["uploads"] == []
 
 
-def test_officer_tasks_conflict_on_a_stale_version_with_the_current_state(world, divisions) -> None:  # type: ignore[no-untyped-def]
+def test_officer_tasks_conflict_on_a_stale_version_with_the_current_state(
+    world: World, divisions: dict[str, Division]
+) -> None:
     owner = _signed_in(citizen(divisions["community"]))
     ref = _file_birth(owner).json()["ref"]
     step = Application.objects.get(ref=ref).steps.get()
@@ -162,7 +171,7 @@ def test_officer_tasks_conflict_on_a_stale_version_with_the_current_state(world,
     assert supplements.json()["status"] == "awaiting_supplements"
 
 
-def test_authorisation_matrix_for_tasks(world, divisions) -> None:  # type: ignore[no-untyped-def]
+def test_authorisation_matrix_for_tasks(world: World, divisions: dict[str, Division]) -> None:
     owner = _signed_in(citizen(divisions["community"]))
     ref = _file_birth(owner).json()["ref"]
     step = Application.objects.get(ref=ref).steps.get()

@@ -3,6 +3,7 @@ filings, decisions and issued credentials are checked against the ledger both wa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 import pytest
@@ -11,42 +12,40 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from onewindow.applications import audit, services, tasks
 from onewindow.applications.models import Application, ApplicationStatus, Step, Transition
 from onewindow.core.models import Division
 from onewindow.credentials import services as credential_services
 from onewindow.credentials.models import Credential
-from onewindow.identity.models import Department, User
+from onewindow.identity.models import User
 from onewindow.ledger import tasks as ledger_tasks
 from onewindow.ledger.models import AuditKind, AuditRun, LedgerEntry
 from onewindow.notify.models import Message
 from tests.applications import factories
+from tests.applications.factories import World
 from tests.credentials.factories import approve_all, issued
 from tests.identity import factories as identity_factories
 from tests.identity.factories import citizen
 
 
 @pytest.fixture
-def world(divisions: dict[str, Division]) -> dict[str, object]:
-    return {
-        "departments": factories.departments(divisions),
-        "versions": factories.catalogue(),
-        "divisions": divisions,
-    }
+def world(divisions: dict[str, Division]) -> World:
+    return factories.world(divisions)
 
 
-def _applicant(world) -> User:  # type: ignore[no-untyped-def]
+def _applicant(world: World) -> User:
     return citizen(world["divisions"]["community"])
 
 
-def _filed(world) -> Application:  # type: ignore[no-untyped-def]
+def _filed(world: World) -> Application:
     return factories.file(
         _applicant(world), world["versions"][factories.BIRTH], factories.BIRTH_FORM
     )
 
 
-def _rejected(world) -> tuple[Application, Step]:  # type: ignore[no-untyped-def]
+def _rejected(world: World) -> tuple[Application, Step]:
     application = factories.file(
         _applicant(world), world["versions"][factories.COMPANY], factories.COMPANY_FORM
     )
@@ -58,11 +57,11 @@ def _rejected(world) -> tuple[Application, Step]:  # type: ignore[no-untyped-def
     return application, step
 
 
-def _text(findings: list) -> str:  # type: ignore[type-arg]
+def _text(findings: Iterable[object]) -> str:
     return "\n".join(str(finding) for finding in findings)
 
 
-def test_filings_decisions_and_credentials_made_by_the_services_audit_clean(world) -> None:  # type: ignore[no-untyped-def]
+def test_filings_decisions_and_credentials_made_by_the_services_audit_clean(world: World) -> None:
     _filed(world)
     _rejected(world)
     licence = issued(
@@ -78,9 +77,12 @@ def test_filings_decisions_and_credentials_made_by_the_services_audit_clean(worl
     assert AuditRun.objects.get(kind=AuditKind.RECORDS).is_clean
 
 
-def test_the_filing_is_in_the_ledger_as_digests_and_the_receipt_shows_its_index(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_filing_is_in_the_ledger_as_digests_and_the_receipt_shows_its_index(
+    world: World,
+) -> None:
     application = _filed(world)
 
+    assert application.filed_ledger_index is not None
     entry = LedgerEntry.objects.get(index=application.filed_ledger_index)
     assert (entry.event_type, entry.subject_ref) == ("application.filed", application.ref)
     for answer in factories.BIRTH_FORM.values():
@@ -98,7 +100,7 @@ def test_the_filing_is_in_the_ledger_as_digests_and_the_receipt_shows_its_index(
     assert f"recorded in the ledger at index {application.filed_ledger_index}" not in chinese.text
 
 
-def test_a_decided_application_moved_back_to_in_progress_is_named(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_decided_application_moved_back_to_in_progress_is_named(world: World) -> None:
     application = approve_all(_filed(world))
     assert application.status == ApplicationStatus.APPROVED
     Application.objects.filter(pk=application.pk).update(
@@ -113,7 +115,7 @@ def test_a_decided_application_moved_back_to_in_progress_is_named(world) -> None
         call_command("audit_decisions")
 
 
-def test_a_decision_row_unlinked_from_the_ledger_and_flipped_is_named(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_decision_row_unlinked_from_the_ledger_and_flipped_is_named(world: World) -> None:
     application, step = _rejected(world)
     rejection = Transition.objects.get(step=step, action="rejected")
     Transition.objects.filter(pk=rejection.pk).update(
@@ -128,7 +130,9 @@ def test_a_decision_row_unlinked_from_the_ledger_and_flipped_is_named(world) -> 
     assert "deleted or unlinked" in unlinked[0].reason
 
 
-def test_a_decision_row_deleted_while_the_application_is_set_to_rejected_is_named(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_decision_row_deleted_while_the_application_is_set_to_rejected_is_named(
+    world: World,
+) -> None:
     application = approve_all(_filed(world))
     approval = Transition.objects.get(application=application, step=None, action="approved")
     with connection.cursor() as cursor:  # raw SQL, as someone at the database would
@@ -144,7 +148,7 @@ def test_a_decision_row_deleted_while_the_application_is_set_to_rejected_is_name
     assert "status is rejected" in _text(findings)
 
 
-def test_a_form_changed_in_the_database_is_named(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_form_changed_in_the_database_is_named(world: World) -> None:
     application = _filed(world)
     changed = {**application.form_data, "baby_name": "王小明"}
     Application.objects.filter(pk=application.pk).update(form_data=changed)
@@ -157,7 +161,7 @@ def test_a_form_changed_in_the_database_is_named(world) -> None:  # type: ignore
     assert "form, service or materials differ" in findings[0].reason
 
 
-def test_a_material_swapped_in_the_database_is_named(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_material_swapped_in_the_database_is_named(world: World) -> None:
     application = _filed(world)
     application.uploads.update(sha256="0" * 64)
 
@@ -166,7 +170,7 @@ def test_a_material_swapped_in_the_database_is_named(world) -> None:  # type: ig
     assert [f.ref for f in findings] == [application.ref], _text(findings)
 
 
-def test_a_deleted_application_is_named_by_its_filing(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_deleted_application_is_named_by_its_filing(world: World) -> None:
     application = _filed(world)
     Application.objects.filter(pk=application.pk).delete()
 
@@ -178,7 +182,7 @@ def test_a_deleted_application_is_named_by_its_filing(world) -> None:  # type: i
     assert "no longer exists" in findings[0].reason
 
 
-def test_supplements_that_change_the_form_are_recorded_and_audit_clean(world) -> None:  # type: ignore[no-untyped-def]
+def test_supplements_that_change_the_form_are_recorded_and_audit_clean(world: World) -> None:
     application = _filed(world)
     step = application.steps.filter(status="open").first()
     assert step is not None
@@ -200,7 +204,7 @@ def test_supplements_that_change_the_form_are_recorded_and_audit_clean(world) ->
     assert audit.audit_decisions() == []
 
 
-def test_a_credential_altered_deleted_or_reinstated_in_the_database_is_named(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_credential_altered_deleted_or_reinstated_in_the_database_is_named(world: World) -> None:
     licence = issued(
         _applicant(world), world["versions"][factories.COMPANY], factories.COMPANY_FORM
     )
@@ -228,13 +232,15 @@ def test_a_credential_altered_deleted_or_reinstated_in_the_database_is_named(wor
 
 
 def test_the_worker_audits_when_due_tells_platform_admins_and_the_ledger_page_shows_it(
-    world, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
-    department: Department = next(iter(world["departments"].values()))  # type: ignore[attr-defined]
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    department = next(iter(world["departments"].values()))
     admin = identity_factories.officer(department, roles=("platform_admin",), username="admin")
     application = _filed(world)
 
-    assert ledger_tasks.audit.enqueue().return_value["ran"] is True
+    ledger_audit = ledger_tasks.audit.enqueue().return_value
+    assert ledger_audit is not None
+    assert ledger_audit["ran"] is True
     assert tasks.audit.enqueue().return_value == {"ran": True, "findings": 0}
     assert tasks.audit.enqueue().return_value == {"ran": False}  # not due again yet
     page = Client().get(reverse("ledger-public"), HTTP_ACCEPT_LANGUAGE="en")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from django.db import connection
 from onewindow.applications import services
 from onewindow.applications.models import ApplicationStatus, Step
 from onewindow.core.errors import Conflict
+from onewindow.core.models import Division
 from tests.applications import factories
 from tests.identity.factories import citizen
 
@@ -41,7 +43,7 @@ def _at_once(actions: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseExce
 
 
 def test_two_officers_claiming_one_step_at_once_exactly_one_wins(
-    postgres_only: None, divisions: dict
+    postgres_only: None, divisions: dict[str, Division]
 ) -> None:
     factories.departments(divisions)
     versions = factories.catalogue()
@@ -65,7 +67,7 @@ def test_two_officers_claiming_one_step_at_once_exactly_one_wins(
 
 
 def test_five_parallel_approvals_at_once_complete_the_application_once(
-    postgres_only: None, divisions: dict
+    postgres_only: None, divisions: dict[str, Division]
 ) -> None:
     factories.departments(divisions)
     versions = factories.catalogue()
@@ -79,7 +81,7 @@ def test_five_parallel_approvals_at_once_complete_the_application_once(
 
     done, failures = _at_once(
         [
-            (lambda o=officer, s=step: services.approve_step(o, s, version=s.version))
+            partial(services.approve_step, officer, step, version=step.version)
             for officer, step in held
         ]
     )

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from cryptography.exceptions import InvalidTag
@@ -27,7 +28,10 @@ from onewindow.applications.models import (
     DeliveryStatus,
     MaterialView,
 )
+from onewindow.catalog.models import ServiceItemVersion
 from onewindow.core.errors import Conflict, DomainError, PermissionDenied
+from onewindow.core.models import Division
+from onewindow.identity.models import Department, User
 from onewindow.ledger.models import LedgerEntry
 from onewindow.notify.models import Message
 from tests.applications import factories
@@ -45,8 +49,18 @@ ADDRESS = {
 }
 
 
+class World(TypedDict):
+    departments: dict[str, Department]
+    card: ServiceItemVersion
+    birth: ServiceItemVersion
+    applicant: User
+    clerk: User
+    other_hall_clerk: User
+    outsider: User
+
+
 @pytest.fixture
-def world(divisions):  # type: ignore[no-untyped-def]
+def world(divisions: dict[str, Division]) -> World:
     departments = factories.departments(divisions)
     versions = factories.catalogue()
     return {
@@ -63,6 +77,13 @@ def world(divisions):  # type: ignore[no-untyped-def]
     }
 
 
+def _street(applicant: User) -> int:
+    """The sub-district above the applicant's community: a division an address may name."""
+    assert applicant.division is not None
+    assert applicant.division.parent is not None
+    return applicant.division.parent.pk
+
+
 def _approve(application: Application) -> Application:
     for step in application.steps.filter(status="open"):
         officer = factories.officer(step.department, step.role)
@@ -72,7 +93,7 @@ def _approve(application: Application) -> Application:
     return application
 
 
-def _posted(world: dict[str, Any], **address: str) -> Application:
+def _posted(world: World, **address: str) -> Application:
     return factories.file(
         world["applicant"],
         world["card"],
@@ -89,7 +110,9 @@ def _delivery(application: Application) -> Delivery:
 # ----- filing ------------------------------------------------------------------------------
 
 
-def test_posting_without_an_address_names_every_missing_field_and_files_nothing(world) -> None:  # type: ignore[no-untyped-def]
+def test_posting_without_an_address_names_every_missing_field_and_files_nothing(
+    world: World,
+) -> None:
     with pytest.raises(DomainError) as refused:
         factories.file(world["applicant"], world["card"], CARD_FORM, delivery="post")
 
@@ -104,7 +127,7 @@ def test_posting_without_an_address_names_every_missing_field_and_files_nothing(
     assert DeliveryAddress.objects.count() == 0
 
 
-def test_a_bad_mobile_and_postal_code_are_refused_with_their_rules(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_mobile_and_postal_code_are_refused_with_their_rules(world: World) -> None:
     with pytest.raises(DomainError) as refused:
         _posted(world, mobile="12345", postal_code="990000", division="330106")
 
@@ -115,7 +138,7 @@ def test_a_bad_mobile_and_postal_code_are_refused_with_their_rules(world) -> Non
     assert Application.objects.count() == 0
 
 
-def test_form_and_address_errors_come_back_together(world) -> None:  # type: ignore[no-untyped-def]
+def test_form_and_address_errors_come_back_together(world: World) -> None:
     with pytest.raises(DomainError) as refused:
         factories.file(
             world["applicant"],
@@ -128,7 +151,7 @@ def test_form_and_address_errors_come_back_together(world) -> None:  # type: ign
     assert {"bank", "address.street"} <= set(refused.value.params["errors"])
 
 
-def test_the_address_is_stored_encrypted_and_shown_masked(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_address_is_stored_encrypted_and_shown_masked(world: World) -> None:
     application = _posted(world)
 
     stored = DeliveryAddress.objects.get(application=application)
@@ -144,7 +167,7 @@ def test_the_address_is_stored_encrypted_and_shown_masked(world) -> None:  # typ
     assert not any(char.isdigit() for char in masked["street"])
 
 
-def test_an_address_given_for_another_method_is_not_kept(world) -> None:  # type: ignore[no-untyped-def]
+def test_an_address_given_for_another_method_is_not_kept(world: World) -> None:
     application = factories.file(
         world["applicant"], world["card"], CARD_FORM, delivery="pickup", address=ADDRESS
     )
@@ -152,7 +175,7 @@ def test_an_address_given_for_another_method_is_not_kept(world) -> None:  # type
     assert not DeliveryAddress.objects.filter(application=application).exists()
 
 
-def test_the_same_key_with_another_address_is_a_conflict(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_key_with_another_address_is_a_conflict(world: World) -> None:
     draft = factories.draft_with_uploads(world["applicant"], world["card"])
     first = services.submit_application(
         world["applicant"],
@@ -186,7 +209,9 @@ def test_the_same_key_with_another_address_is_a_conflict(world) -> None:  # type
 # ----- on approval -------------------------------------------------------------------------
 
 
-def test_approval_opens_a_post_delivery_at_the_receiving_county_hall(world, divisions) -> None:  # type: ignore[no-untyped-def]
+def test_approval_opens_a_post_delivery_at_the_receiving_county_hall(
+    world: World, divisions: dict[str, Division]
+) -> None:
     application = _approve(_posted(world))
 
     delivery = _delivery(application)
@@ -196,7 +221,7 @@ def test_approval_opens_a_post_delivery_at_the_receiving_county_hall(world, divi
     assert application.transitions.filter(action="delivery_opened").exists()
 
 
-def test_electronic_results_have_no_delivery(world) -> None:  # type: ignore[no-untyped-def]
+def test_electronic_results_have_no_delivery(world: World) -> None:
     application = _approve(
         factories.file(world["applicant"], world["card"], CARD_FORM, delivery="electronic")
     )
@@ -205,7 +230,7 @@ def test_electronic_results_have_no_delivery(world) -> None:  # type: ignore[no-
     assert not Delivery.objects.exists()
 
 
-def test_rejected_applications_have_no_delivery(world) -> None:  # type: ignore[no-untyped-def]
+def test_rejected_applications_have_no_delivery(world: World) -> None:
     application = _posted(world)
     step = application.steps.get()
     officer = factories.officer(step.department, step.role)
@@ -215,7 +240,7 @@ def test_rejected_applications_have_no_delivery(world) -> None:  # type: ignore[
     assert not Delivery.objects.exists()
 
 
-def test_pickup_gets_an_unguessable_code_stored_encrypted(world) -> None:  # type: ignore[no-untyped-def]
+def test_pickup_gets_an_unguessable_code_stored_encrypted(world: World) -> None:
     first = _approve(
         factories.file(world["applicant"], world["card"], CARD_FORM, delivery="pickup")
     )
@@ -235,7 +260,7 @@ def test_pickup_gets_an_unguessable_code_stored_encrypted(world) -> None:  # typ
 # ----- the hall's moves --------------------------------------------------------------------
 
 
-def test_the_hall_posts_the_result_and_records_its_delivery_in_the_ledger(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_hall_posts_the_result_and_records_its_delivery_in_the_ledger(world: World) -> None:
     application = _approve(_posted(world))
     clerk = world["clerk"]
 
@@ -271,7 +296,7 @@ def test_the_hall_posts_the_result_and_records_its_delivery_in_the_ledger(world)
     assert audit.audit_decisions() == []  # delivery rows audit like decisions
 
 
-def test_returned_post_needs_a_reason_and_may_be_posted_again(world) -> None:  # type: ignore[no-untyped-def]
+def test_returned_post_needs_a_reason_and_may_be_posted_again(world: World) -> None:
     application = _approve(_posted(world))
     clerk = world["clerk"]
     posted = paper_delivery.dispatch(
@@ -291,7 +316,7 @@ def test_returned_post_needs_a_reason_and_may_be_posted_again(world) -> None:  #
     assert "收件人拒收" in returned.body
 
 
-def test_moves_the_state_does_not_allow_are_conflicts(world) -> None:  # type: ignore[no-untyped-def]
+def test_moves_the_state_does_not_allow_are_conflicts(world: World) -> None:
     posted = _delivery(_approve(_posted(world)))
     pickup = _delivery(
         _approve(factories.file(world["applicant"], world["card"], CARD_FORM, delivery="pickup"))
@@ -312,7 +337,7 @@ def test_moves_the_state_does_not_allow_are_conflicts(world) -> None:  # type: i
     assert refused.value.params["current"]["status"] == "delivered"
 
 
-def test_only_the_hall_and_the_handling_department_move_a_delivery(world) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_hall_and_the_handling_department_move_a_delivery(world: World) -> None:
     application = _approve(_posted(world))
     delivery = _delivery(application)
     step = application.steps.get()
@@ -377,7 +402,7 @@ INVALID = {
     )
 )
 def test_an_address_is_accepted_whole_or_refused_field_by_field(
-    divisions: Any, drawn: dict[str, tuple[bool | None, str]]
+    divisions: dict[str, Division], drawn: dict[str, tuple[bool | None, str]]
 ) -> None:
     raw = {name: value for name, (_valid, value) in drawn.items()}
 
@@ -399,7 +424,7 @@ def test_an_address_is_accepted_whole_or_refused_field_by_field(
 )
 @given(code=st.text(max_size=12), reason=st.text(max_size=40))
 def test_any_code_or_reason_is_answered_with_a_domain_error_or_done(
-    world: dict[str, Any], code: str, reason: str
+    world: World, code: str, reason: str
 ) -> None:
     pickup = Delivery.objects.filter(method="pickup").first()
     if pickup is None:
@@ -407,13 +432,14 @@ def test_any_code_or_reason_is_answered_with_a_domain_error_or_done(
         posted = _delivery(_approve(_posted(world)))
         paper_delivery.dispatch(world["clerk"], posted, carrier="ems", tracking_number="E1")
     posted = Delivery.objects.get(method="post")
-    for call in (
+    calls: tuple[Callable[[], object], ...] = (
         lambda: paper_delivery.hand_over(world["clerk"], pickup, code=code),
         lambda: paper_delivery.mark_returned(world["clerk"], posted, reason=reason),
         lambda: paper_delivery.dispatch(
             world["clerk"], posted, carrier="ems", tracking_number=code
         ),
-    ):
+    )
+    for call in calls:
         with contextlib.suppress(DomainError):  # anything else fails the test
             call()
 
@@ -421,7 +447,7 @@ def test_any_code_or_reason_is_answered_with_a_domain_error_or_done(
 # ----- the pickup code ---------------------------------------------------------------------
 
 
-def _ready(world: dict[str, Any]) -> tuple[Delivery, str]:
+def _ready(world: World) -> tuple[Delivery, str]:
     application = _approve(
         factories.file(world["applicant"], world["card"], CARD_FORM, delivery="pickup")
     )
@@ -433,7 +459,7 @@ def _wrong(code: str) -> str:
     return f"{(int(code) + 1) % 10**8:08d}"
 
 
-def test_a_clerk_hands_over_with_the_code_and_the_hand_over_is_recorded(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_clerk_hands_over_with_the_code_and_the_hand_over_is_recorded(world: World) -> None:
     delivery, code = _ready(world)
 
     done = paper_delivery.hand_over(world["clerk"], delivery, code=f" {code} ")
@@ -443,13 +469,14 @@ def test_a_clerk_hands_over_with_the_code_and_the_hand_over_is_recorded(world) -
     assert done.finished_at is not None
     row = done.application.transitions.get(action="handed_over")
     assert row.actor == world["clerk"]
+    assert row.ledger_index is not None
     assert LedgerEntry.objects.get(index=row.ledger_index).event_type == "delivery.handed_over"
     assert Message.objects.filter(
         recipient=world["applicant"], event="delivery_handed_over"
     ).exists()
 
 
-def test_a_wrong_code_is_refused_and_five_lock_the_hand_over(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_code_is_refused_and_five_lock_the_hand_over(world: World) -> None:
     delivery, code = _ready(world)
     clerk = world["clerk"]
 
@@ -474,7 +501,7 @@ def test_a_wrong_code_is_refused_and_five_lock_the_hand_over(world) -> None:  # 
     assert paper_delivery.hand_over(clerk, delivery, code=code).status == "handed_over"
 
 
-def test_a_clerk_of_another_hall_cannot_hand_over(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_clerk_of_another_hall_cannot_hand_over(world: World) -> None:
     delivery, code = _ready(world)
 
     with pytest.raises(PermissionDenied):
@@ -482,7 +509,7 @@ def test_a_clerk_of_another_hall_cannot_hand_over(world) -> None:  # type: ignor
     assert _delivery(delivery.application).failed_code_attempts == 0
 
 
-def test_reading_the_full_address_is_recorded_for_the_applicant(world) -> None:  # type: ignore[no-untyped-def]
+def test_reading_the_full_address_is_recorded_for_the_applicant(world: World) -> None:
     delivery = _delivery(_approve(_posted(world)))
 
     address = paper_delivery.read_address(world["clerk"], delivery)
@@ -498,15 +525,15 @@ def test_reading_the_full_address_is_recorded_for_the_applicant(world) -> None: 
 # ----- the API -----------------------------------------------------------------------------
 
 
-def _client(user) -> Client:  # type: ignore[no-untyped-def]
+def _client(user: User) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return client
 
 
-def test_filing_by_post_through_the_api_names_the_address_fields(world) -> None:  # type: ignore[no-untyped-def]
+def test_filing_by_post_through_the_api_names_the_address_fields(world: World) -> None:
     client = _client(world["applicant"])
-    body = {
+    body: dict[str, Any] = {
         "service_code": factories.SOCIAL_SECURITY_CARD,
         "form": CARD_FORM,
         "delivery": "post",
@@ -533,7 +560,7 @@ def test_filing_by_post_through_the_api_names_the_address_fields(world) -> None:
     assert waiting["address"]["mobile"] == "138****5678"
 
 
-def test_the_applicant_follows_the_delivery_and_sees_the_pickup_code(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_applicant_follows_the_delivery_and_sees_the_pickup_code(world: World) -> None:
     delivery, code = _ready(world)
     ref = delivery.application.ref
     url = f"{API}/applications/{ref}/delivery"
@@ -572,7 +599,9 @@ def _officer_calls(client: Client, pk: int) -> dict[str, int]:
     return {name: response.status_code for name, response in calls.items()}
 
 
-def test_officer_endpoints_refuse_everyone_but_the_hall_and_handling_department(world) -> None:  # type: ignore[no-untyped-def]
+def test_officer_endpoints_refuse_everyone_but_the_hall_and_handling_department(
+    world: World,
+) -> None:
     application = _approve(_posted(world))
     pk = _delivery(application).pk
     unverified = Client()
@@ -588,7 +617,7 @@ def test_officer_endpoints_refuse_everyone_but_the_hall_and_handling_department(
     assert not MaterialView.objects.filter(purpose="delivery:address").exists()
 
 
-def test_the_hall_moves_a_delivery_through_the_api(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_hall_moves_a_delivery_through_the_api(world: World) -> None:
     posted = _delivery(_approve(_posted(world)))
     delivery, code = _ready(world)
     client = verified_client(world["clerk"])
@@ -640,7 +669,7 @@ def test_the_hall_moves_a_delivery_through_the_api(world) -> None:  # type: igno
 # ----- the pages ---------------------------------------------------------------------------
 
 
-def test_the_form_asks_for_the_address_only_when_post_is_chosen(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_form_asks_for_the_address_only_when_post_is_chosen(world: World) -> None:
     client = _client(world["applicant"])
     url = reverse("applications:new", args=[factories.SOCIAL_SECURITY_CARD])
     page = client.get(url).content.decode()
@@ -669,7 +698,7 @@ def test_the_form_asks_for_the_address_only_when_post_is_chosen(world) -> None: 
             "delivery": "post",
             "address_recipient_name": "王小明",
             "address_mobile": "123",
-            "address_division": world["applicant"].division.parent.pk,
+            "address_division": _street(world["applicant"]),
             "address_street": "文三路 90 号",
             "address_postal_code": "310012",
         },
@@ -684,7 +713,7 @@ def test_the_form_asks_for_the_address_only_when_post_is_chosen(world) -> None: 
     assert Application.objects.get().delivery == "pickup"
 
 
-def test_the_application_page_shows_the_delivery_and_the_code(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_application_page_shows_the_delivery_and_the_code(world: World) -> None:
     client = _client(world["applicant"])
     url = reverse("applications:new", args=[factories.SOCIAL_SECURITY_CARD])
     filed = client.post(
@@ -697,7 +726,7 @@ def test_the_application_page_shows_the_delivery_and_the_code(world) -> None:  #
             "delivery": "post",
             "address_recipient_name": "王小明",
             "address_mobile": "13812345678",
-            "address_division": world["applicant"].division.parent.pk,
+            "address_division": _street(world["applicant"]),
             "address_street": "文三路 90 号 3 幢 201 室",
             "address_postal_code": "310012",
         },
@@ -723,7 +752,7 @@ def test_the_application_page_shows_the_delivery_and_the_code(world) -> None:  #
     assert "Xihu District government service centre" in page
 
 
-def test_the_hall_works_its_deliveries_on_its_pages(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_hall_works_its_deliveries_on_its_pages(world: World) -> None:
     posted = _delivery(_approve(_posted(world)))
     ready, code = _ready(world)
     client = verified_client(world["clerk"])
@@ -757,7 +786,7 @@ def test_the_hall_works_its_deliveries_on_its_pages(world) -> None:  # type: ign
     assert _delivery(ready.application).status == "handed_over"
 
 
-def test_officer_pages_are_closed_to_others(world) -> None:  # type: ignore[no-untyped-def]
+def test_officer_pages_are_closed_to_others(world: World) -> None:
     posted = _delivery(_approve(_posted(world)))
     url = reverse("applications:delivery", args=[posted.pk])
 
@@ -771,7 +800,7 @@ def test_officer_pages_are_closed_to_others(world) -> None:  # type: ignore[no-u
     assert _delivery(posted.application).status == DeliveryStatus.PREPARING
 
 
-def test_a_code_copied_to_another_application_does_not_decrypt(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_code_copied_to_another_application_does_not_decrypt(world: World) -> None:
     first, _code = _ready(world)
     second, _other = _ready(world)
     Delivery.objects.filter(pk=second.pk).update(pickup_code_encrypted=first.pickup_code_encrypted)

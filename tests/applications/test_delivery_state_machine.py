@@ -7,8 +7,9 @@ nothing but the count of wrong codes, and the timeline and the ledger follow eve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TypedDict
 
 import pytest
 from django.utils import timezone
@@ -25,8 +26,10 @@ from hypothesis.stateful import (
 from onewindow.applications import services
 from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import Delivery, DeliveryStatus
+from onewindow.catalog.models import ServiceItemVersion
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
+from onewindow.identity.models import User
 from onewindow.ledger.models import LedgerEntry
 from tests.applications import factories
 from tests.applications.test_delivery import ADDRESS, CARD_FORM
@@ -42,8 +45,16 @@ ALLOWED = {
 RECORDED = {"delivered", "handed_over"}
 
 
+class World(TypedDict):
+    applicant: User
+    card: ServiceItemVersion
+    reviewer: User
+    officers: list[User]
+    may_act: set[str]
+
+
 class DeliveryMachine(RuleBasedStateMachine):
-    def __init__(self, world: dict[str, Any]) -> None:
+    def __init__(self, world: World) -> None:
         super().__init__()
         self.world = world
         self.delivery: Delivery | None = None
@@ -72,7 +83,14 @@ class DeliveryMachine(RuleBasedStateMachine):
         self.delivery.refresh_from_db()
         return self.delivery
 
-    def _expect(self, action: str, officer_index: int, call: Any, *, code_ok: bool = True) -> None:
+    def _expect(
+        self,
+        action: str,
+        officer_index: int,
+        call: Callable[[User, Delivery], object],
+        *,
+        code_ok: bool = True,
+    ) -> None:
         before = self._fresh()
         snapshot = (before.status, before.carrier, before.tracking_number, before.finished_at)
         officer = self.world["officers"][officer_index]
@@ -152,7 +170,9 @@ class DeliveryMachine(RuleBasedStateMachine):
             action__in=paper_delivery.TIMELINE_ACTIONS
         ).order_by("pk")
         assert rows.count() == self.moves
-        assert rows.last().to_status == delivery.status  # type: ignore[union-attr]
+        last = rows.last()
+        assert last is not None
+        assert last.to_status == delivery.status
         recorded = rows.filter(ledger_index__isnull=False)
         assert {row.action for row in recorded} <= RECORDED
         assert (
@@ -180,15 +200,20 @@ def test_random_moves_never_break_a_delivery(divisions: dict[str, Division]) -> 
         factories.officer(made["330100-education"], "department_admin"),  # unrelated
         reviewer,  # handled it, but reviewers do not deliver
     ]
-    world = {
+    world: World = {
         "applicant": citizen(divisions["community"]),
         "card": card,
         "reviewer": reviewer,
         "officers": officers,
         "may_act": {officers[0].username, officers[1].username},
     }
+
+    class InThisWorld(DeliveryMachine):  # Hypothesis builds the machine with no arguments
+        def __init__(self) -> None:
+            super().__init__(world)
+
     run_state_machine_as_test(
-        lambda: DeliveryMachine(world),
+        InThisWorld,
         settings=settings(
             max_examples=30,
             stateful_step_count=25,

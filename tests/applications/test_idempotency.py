@@ -15,20 +15,22 @@ from django.test import Client
 from django.utils import timezone
 
 from onewindow.applications.models import Application
-from onewindow.core.models import IdempotentRequest
+from onewindow.core.models import Division, IdempotentRequest
 from onewindow.core.tasks import purge_idempotent_requests
+from onewindow.identity.models import User
 from tests.applications import factories
+from tests.applications.factories import World
 from tests.identity.factories import citizen
 
 API = "/api/v1"
 
 
 @pytest.fixture
-def world(divisions):  # type: ignore[no-untyped-def]
-    return {"departments": factories.departments(divisions), "versions": factories.catalogue()}
+def world(divisions: dict[str, Division]) -> World:
+    return factories.world(divisions)
 
 
-def _signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def _signed_in(user: User) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return client
@@ -64,8 +66,8 @@ def _birth(draft: int) -> dict[str, Any]:
 
 
 def test_the_same_key_twice_answers_the_first_result_although_the_draft_is_gone(
-    world, divisions
-) -> None:  # type: ignore[no-untyped-def]
+    world: World, divisions: dict[str, Division]
+) -> None:
     client = _signed_in(citizen(divisions["community"]))
     body = _birth(_draft_with_register(client))
 
@@ -81,8 +83,8 @@ def test_the_same_key_twice_answers_the_first_result_although_the_draft_is_gone(
 
 
 def test_the_stored_answer_is_the_first_one_whatever_happened_to_the_application_since(
-    world, divisions
-) -> None:  # type: ignore[no-untyped-def]
+    world: World, divisions: dict[str, Division]
+) -> None:
     client = _signed_in(citizen(divisions["community"]))
     body = _birth(_draft_with_register(client))
     first = _file(client, body, "k-1")
@@ -102,7 +104,9 @@ def test_the_stored_answer_is_the_first_one_whatever_happened_to_the_application
     assert retry.json()["status"] == "in_progress"
 
 
-def test_the_same_key_with_another_body_is_a_422_problem_saying_so(world, divisions) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_key_with_another_body_is_a_422_problem_saying_so(
+    world: World, divisions: dict[str, Division]
+) -> None:
     client = _signed_in(citizen(divisions["community"]))
     body = _birth(_draft_with_register(client))
     assert _file(client, body, "k-2").status_code == 201
@@ -118,7 +122,9 @@ def test_the_same_key_with_another_body_is_a_422_problem_saying_so(world, divisi
     assert Application.objects.count() == 1
 
 
-def test_the_same_body_in_another_key_order_is_the_same_request(world, divisions) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_body_in_another_key_order_is_the_same_request(
+    world: World, divisions: dict[str, Division]
+) -> None:
     client = _signed_in(citizen(divisions["community"]))
     body = _birth(_draft_with_register(client))
     first = _file(client, body, "k-3")
@@ -135,7 +141,7 @@ def test_the_same_body_in_another_key_order_is_the_same_request(world, divisions
     assert retry.content == first.content
 
 
-def test_keys_belong_to_each_person(world, divisions) -> None:  # type: ignore[no-untyped-def]
+def test_keys_belong_to_each_person(world: World, divisions: dict[str, Division]) -> None:
     one = _signed_in(citizen(divisions["community"]))
     other = _signed_in(citizen(divisions["community"]))
 
@@ -146,7 +152,9 @@ def test_keys_belong_to_each_person(world, divisions) -> None:  # type: ignore[n
     assert first.json()["ref"] != second.json()["ref"]
 
 
-def test_a_refused_request_is_not_stored_so_the_corrected_one_files(world, divisions) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_request_is_not_stored_so_the_corrected_one_files(
+    world: World, divisions: dict[str, Division]
+) -> None:
     client = _signed_in(citizen(divisions["community"]))
     body = _birth(_draft_with_register(client))
     refused = _file(client, {**body, "form": {"baby_name": ""}}, "k-4")
@@ -157,7 +165,9 @@ def test_a_refused_request_is_not_stored_so_the_corrected_one_files(world, divis
     assert corrected.status_code == 201, corrected.content
 
 
-def test_answers_are_kept_a_day_then_purged_by_the_periodic_task(world, divisions) -> None:  # type: ignore[no-untyped-def]
+def test_answers_are_kept_a_day_then_purged_by_the_periodic_task(
+    world: World, divisions: dict[str, Division]
+) -> None:
     client = _signed_in(citizen(divisions["community"]))
     assert _file(client, _birth(_draft_with_register(client)), "k-5").status_code == 201
     [stored] = IdempotentRequest.objects.all()
@@ -174,7 +184,9 @@ def test_answers_are_kept_a_day_then_purged_by_the_periodic_task(world, division
 
 
 @pytest.mark.parametrize("key", ["k" * 65, "ключ", "tab\there"])
-def test_a_malformed_key_is_refused_before_anything_is_filed(world, divisions, key: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_malformed_key_is_refused_before_anything_is_filed(
+    world: World, divisions: dict[str, Division], key: str
+) -> None:
     client = _signed_in(citizen(divisions["community"]))
 
     refused = _file(client, _birth(_draft_with_register(client)), key)

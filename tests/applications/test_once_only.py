@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,10 +15,13 @@ from django.utils import timezone
 
 from onewindow.applications import services
 from onewindow.applications.models import Application, FetchedMaterial, FetchStatus
+from onewindow.catalog.models import ServiceItemVersion
 from onewindow.core.errors import DomainError
+from onewindow.core.models import Division
 from onewindow.exchange import services as exchange
-from onewindow.exchange.models import DataService, ExchangeMessage
+from onewindow.exchange.models import AccessGrant, DataService, ExchangeMessage
 from onewindow.exchange.seed import seed_data_services
+from onewindow.identity.models import Department, User
 from tests.applications import factories
 from tests.identity.factories import citizen, resident_id
 from tests.identity.test_assisted_filing import verified_client
@@ -29,8 +32,17 @@ HOUSEHOLD = "public_security.household_registration"
 CARD_FORM = {"bank": "icbc"}
 
 
+class World(TypedDict):
+    version: ServiceItemVersion
+    applicant: User
+    consumer: Department
+    reviewer: User
+    steward: User
+    grant: AccessGrant
+
+
 @pytest.fixture
-def world(divisions):  # type: ignore[no-untyped-def]
+def world(divisions: dict[str, Division]) -> World:
     """The social security card (handled by the city's human resources bureau) fetches the
     applicant's household registration from the city's public security bureau."""
     departments = factories.departments(divisions)
@@ -78,13 +90,13 @@ def world(divisions):  # type: ignore[no-untyped-def]
     }
 
 
-def _file(world: dict[str, Any], *, consent: bool = True, **extra: Any) -> Application:
+def _file(world: World, *, consent: bool = True, **extra: Any) -> Application:
     return factories.file(
         world["applicant"], world["version"], CARD_FORM, fetch_consent=consent, **extra
     )
 
 
-def test_without_the_applicants_confirmation_nothing_is_fetched_or_filed(world) -> None:  # type: ignore[no-untyped-def]
+def test_without_the_applicants_confirmation_nothing_is_fetched_or_filed(world: World) -> None:
     with pytest.raises(DomainError) as refused:
         _file(world, consent=False)
 
@@ -93,7 +105,9 @@ def test_without_the_applicants_confirmation_nothing_is_fetched_or_filed(world) 
     assert not ExchangeMessage.objects.exists()
 
 
-def test_the_declared_material_is_fetched_on_submission_with_granted_fields_only(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_declared_material_is_fetched_on_submission_with_granted_fields_only(
+    world: World,
+) -> None:
     application = _file(world)
 
     fetched = FetchedMaterial.objects.get(application=application)
@@ -111,7 +125,9 @@ def test_the_declared_material_is_fetched_on_submission_with_granted_fields_only
     assert message.ledger_index is not None
 
 
-def test_the_officer_sees_the_material_verified_and_the_citizen_sees_who_read_it(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_officer_sees_the_material_verified_and_the_citizen_sees_who_read_it(
+    world: World,
+) -> None:
     application = _file(world)
     step = application.steps.get()
 
@@ -133,7 +149,7 @@ def test_the_officer_sees_the_material_verified_and_the_citizen_sees_who_read_it
     assert "Household registration lookup" in page
 
 
-def test_the_form_says_what_is_fetched_from_whom_and_asks_to_confirm(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_form_says_what_is_fetched_from_whom_and_asks_to_confirm(world: World) -> None:
     client = Client()
     client.force_login(world["applicant"])
     url = reverse("applications:new", args=[factories.SOCIAL_SECURITY_CARD])
@@ -174,7 +190,7 @@ def test_the_form_says_what_is_fetched_from_whom_and_asks_to_confirm(world) -> N
     assert application.fetched_materials.get().status == FetchStatus.FETCHED
 
 
-def test_a_material_uploaded_by_the_applicant_is_not_fetched(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_material_uploaded_by_the_applicant_is_not_fetched(world: World) -> None:
     draft = factories.draft_with_uploads(world["applicant"], world["version"])
     services.add_upload(
         world["applicant"], draft, material_key="identity", name="id.pdf", content=factories.PDF
@@ -194,7 +210,9 @@ def test_a_material_uploaded_by_the_applicant_is_not_fetched(world) -> None:  # 
     assert application.uploads.filter(material_key="identity").exists()
 
 
-def test_a_provider_that_is_down_loses_nothing_and_is_tried_again(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_provider_that_is_down_loses_nothing_and_is_tried_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real_call = exchange.call
 
     def down(*args: Any, **kwargs: Any) -> Any:
@@ -223,7 +241,9 @@ def test_a_provider_that_is_down_loses_nothing_and_is_tried_again(world, monkeyp
     assert fetched.attempts == 2
 
 
-def test_the_applicant_uploads_instead_when_the_source_has_no_record(world, divisions) -> None:  # type: ignore[no-untyped-def]
+def test_the_applicant_uploads_instead_when_the_source_has_no_record(
+    world: World, divisions: dict[str, Division]
+) -> None:
     stranger = citizen(divisions["community"], id_number=resident_id(division_code="330127"))
     application = factories.file(stranger, world["version"], CARD_FORM, fetch_consent=True)
     assert application.fetched_materials.get().status == FetchStatus.NOT_FOUND
@@ -249,7 +269,9 @@ def test_the_applicant_uploads_instead_when_the_source_has_no_record(world, divi
     )
 
 
-def test_without_a_usable_grant_nothing_is_asked_and_the_applicant_is_told_to_upload(world) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_usable_grant_nothing_is_asked_and_the_applicant_is_told_to_upload(
+    world: World,
+) -> None:
     exchange.revoke_grant(world["steward"], world["grant"])
 
     application = _file(world, consent=False)  # nothing to confirm: nothing will be fetched
@@ -259,7 +281,7 @@ def test_without_a_usable_grant_nothing_is_asked_and_the_applicant_is_told_to_up
     assert not ExchangeMessage.objects.exists()
 
 
-def test_the_api_files_with_consent_and_shows_the_fetched_material(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_files_with_consent_and_shows_the_fetched_material(world: World) -> None:
     client = Client()
     client.force_login(world["applicant"])
     draft = factories.draft_with_uploads(world["applicant"], world["version"])

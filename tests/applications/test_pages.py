@@ -5,22 +5,29 @@ from __future__ import annotations
 import re
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from onewindow.applications.models import Application, ApplicationStatus, Draft, MaterialView
+from onewindow.catalog.models import ServiceItemVersion
+from onewindow.core.models import Division
+from onewindow.identity.models import Department
 from tests.applications import factories
 from tests.identity.factories import citizen
 from tests.identity.test_assisted_filing import verified_client
 
 
-def _world(divisions):  # type: ignore[no-untyped-def]
+def _world(
+    divisions: dict[str, Division],
+) -> tuple[dict[str, Department], dict[str, ServiceItemVersion]]:
     return factories.departments(divisions), factories.catalogue()
 
 
 def test_search_finds_company_establishment_from_colloquial_chinese(
-    client: Client, divisions
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, divisions: dict[str, Division]
+) -> None:
     _world(divisions)
     page = client.get(
         reverse("catalog:search"), {"q": "我想开公司"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
@@ -38,7 +45,9 @@ def test_search_finds_company_establishment_from_colloquial_chinese(
     assert "Company establishment" in english.content.decode()
 
 
-def test_guide_page_lists_materials_fees_time_and_visits(client: Client, divisions) -> None:  # type: ignore[no-untyped-def]
+def test_guide_page_lists_materials_fees_time_and_visits(
+    client: Client, divisions: dict[str, Division]
+) -> None:
     _world(divisions)
     page = client.get(reverse("catalog:guide", args=[factories.BIRTH]), HTTP_ACCEPT_LANGUAGE="en")
     html = page.content.decode()
@@ -49,7 +58,9 @@ def test_guide_page_lists_materials_fees_time_and_visits(client: Client, divisio
     assert "Regulations on Household Registration" in html
 
 
-def test_citizen_saves_a_draft_then_submits_and_follows_the_timeline(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_citizen_saves_a_draft_then_submits_and_follows_the_timeline(
+    divisions: dict[str, Division],
+) -> None:
     _world(divisions)
     applicant = citizen(divisions["community"])
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
@@ -103,7 +114,9 @@ def test_citizen_saves_a_draft_then_submits_and_follows_the_timeline(divisions) 
     assert application.uploads.get().material_key == "household_register"
 
 
-def test_form_errors_name_each_field_in_the_visitors_language(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_form_errors_name_each_field_in_the_visitors_language(
+    divisions: dict[str, Division],
+) -> None:
     _world(divisions)
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     client.force_login(citizen(divisions["community"]))
@@ -122,7 +135,9 @@ def test_form_errors_name_each_field_in_the_visitors_language(divisions) -> None
     assert not Application.objects.exists()
 
 
-def test_officer_claims_and_approves_from_the_workbench_and_the_view_is_logged(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_officer_claims_and_approves_from_the_workbench_and_the_view_is_logged(
+    divisions: dict[str, Division],
+) -> None:
     departments, versions = _world(divisions)
     applicant = citizen(divisions["community"])
     application = factories.file(applicant, versions[factories.BIRTH], factories.BIRTH_FORM)
@@ -159,8 +174,8 @@ def test_officer_claims_and_approves_from_the_workbench_and_the_view_is_logged(d
 
 
 def test_acting_on_a_step_someone_else_holds_is_403_and_other_departments_see_404(
-    divisions,
-) -> None:  # type: ignore[no-untyped-def]
+    divisions: dict[str, Division],
+) -> None:
     departments, versions = _world(divisions)
     application = factories.file(
         citizen(divisions["community"]), versions[factories.BIRTH], factories.BIRTH_FORM
@@ -183,7 +198,9 @@ def test_acting_on_a_step_someone_else_holds_is_403_and_other_departments_see_40
     assert someone.get(reverse("applications:detail", args=[application.ref])).status_code == 404
 
 
-def test_department_admin_assigns_and_the_officer_opens_the_file_on_record(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_department_admin_assigns_and_the_officer_opens_the_file_on_record(
+    divisions: dict[str, Division],
+) -> None:
     _departments, versions = _world(divisions)
     application = factories.file(
         citizen(divisions["community"]), versions[factories.BIRTH], factories.BIRTH_FORM
@@ -204,12 +221,14 @@ def test_department_admin_assigns_and_the_officer_opens_the_file_on_record(divis
         reverse("applications:material", args=[step.pk, upload.pk])
     )
     assert opened.status_code == 200
-    assert b"".join(opened.streaming_content).startswith(b"%PDF")
+    assert isinstance(opened, StreamingHttpResponse)
+    assert opened.getvalue().startswith(b"%PDF")
     assert MaterialView.objects.filter(officer=reviewer, purpose="file:household_register").exists()
 
 
-def test_window_clerk_files_for_a_citizen_from_another_county_at_the_counter(  # type: ignore[no-untyped-def]
-    divisions, django_capture_on_commit_callbacks
+def test_window_clerk_files_for_a_citizen_from_another_county_at_the_counter(
+    divisions: dict[str, Division],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     from onewindow.identity import sms
     from onewindow.identity.models import AgentConsent, User
@@ -238,7 +257,9 @@ def test_window_clerk_files_for_a_citizen_from_another_county_at_the_counter(  #
         ]
         == clerk
     )
-    code = re.search(r"\b(\d{6})\b", sms.outbox[-1][1]).group(1)  # type: ignore[union-attr]
+    sent = re.search(r"\b(\d{6})\b", sms.outbox[-1][1])
+    assert sent is not None
+    code = sent.group(1)
     consented = client.post(reverse("identity:assist-confirm"), {"code": code})
     assert consented["Location"] == reverse("catalog:search")
     client.post(
@@ -268,7 +289,7 @@ def test_window_clerk_files_for_a_citizen_from_another_county_at_the_counter(  #
 
 
 def test_an_officer_with_300_open_steps_finds_each_by_reference_and_pages_through_all(
-    divisions,  # type: ignore[no-untyped-def]
+    divisions: dict[str, Division],
 ) -> None:
     _departments, versions = _world(divisions)
     applicant = citizen(divisions["community"])
@@ -304,7 +325,7 @@ def test_an_officer_with_300_open_steps_finds_each_by_reference_and_pages_throug
 
 
 def test_the_step_page_shows_the_application_and_its_materials_before_the_decision(
-    divisions,  # type: ignore[no-untyped-def]
+    divisions: dict[str, Division],
 ) -> None:
     _departments, versions = _world(divisions)
     application = factories.file(
@@ -323,7 +344,7 @@ def test_the_step_page_shows_the_application_and_its_materials_before_the_decisi
 
 
 def test_the_form_warns_of_an_application_for_the_same_service_still_being_handled(
-    divisions,  # type: ignore[no-untyped-def]
+    divisions: dict[str, Division],
 ) -> None:
     _departments, versions = _world(divisions)
     applicant = citizen(divisions["community"])

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from onewindow.applications import services
 from onewindow.applications.models import Step
 from onewindow.applications.tasks import tick
+from onewindow.core.models import Division
 from onewindow.ledger.models import TreeHead
 from onewindow.ledger.tasks import tick as ledger_tick
 from onewindow.notify.models import Message
@@ -17,8 +19,9 @@ from tests.identity.factories import citizen
 
 
 def test_tick_escalates_overdue_steps_tells_the_supervisor_and_the_ledger_tick_integrates(
-    divisions, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+    divisions: dict[str, Division],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     departments = factories.departments(divisions)
     versions = factories.catalogue()
     applicant = citizen(divisions["community"])
@@ -27,20 +30,23 @@ def test_tick_escalates_overdue_steps_tells_the_supervisor_and_the_ledger_tick_i
     admin = factories.officer(departments["330106-public_security"], "department_admin")
     Step.objects.filter(application=application).update(due_at=timezone.now() - timedelta(hours=1))
 
-    result = tick.enqueue()
-    integrated = ledger_tick.enqueue()
+    result = tick.enqueue().return_value
+    integrated = ledger_tick.enqueue().return_value
 
-    assert result.return_value["escalated"] == 1
-    assert "ledger_size" not in result.return_value  # the ledger has its own tick
-    assert integrated.return_value["ledger_size"] >= 1
+    assert result is not None
+    assert integrated is not None
+    assert result["escalated"] == 1
+    assert "ledger_size" not in result  # the ledger has its own tick
+    assert integrated["ledger_size"] >= 1
     assert TreeHead.objects.get().size >= 1
     notice = Message.objects.get(recipient=admin, event="step_escalated")
     assert application.ref in notice.body
 
 
 def test_the_applicant_hears_about_receipt_supplements_and_the_decision_in_their_language(
-    divisions, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+    divisions: dict[str, Division],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     factories.departments(divisions)
     versions = factories.catalogue()
     applicant = citizen(divisions["community"])
@@ -69,7 +75,7 @@ def test_the_applicant_hears_about_receipt_supplements_and_the_decision_in_their
     assert "出生医学证明编号不符" in rejected.body
 
 
-def test_pickup_results_also_say_they_are_ready(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_pickup_results_also_say_they_are_ready(divisions: dict[str, Division]) -> None:
     factories.departments(divisions)
     versions = factories.catalogue()
     applicant = citizen(divisions["community"])

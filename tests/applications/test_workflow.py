@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from onewindow.applications import services
 from onewindow.applications.models import (
@@ -21,19 +22,16 @@ from onewindow.core import calendar
 from onewindow.core.errors import Conflict, DomainError, PermissionDenied
 from onewindow.core.models import Division
 from onewindow.identity import services as identity_services
-from onewindow.identity.models import Department
+from onewindow.identity.models import Business, Department, User
 from onewindow.ledger.models import LedgerEntry
 from tests.applications import factories
+from tests.applications.factories import World
 from tests.identity.factories import citizen
 
 
 @pytest.fixture
-def world(divisions: dict[str, Division]) -> dict[str, object]:
-    return {
-        "departments": factories.departments(divisions),
-        "versions": factories.catalogue(),
-        "divisions": divisions,
-    }
+def world(divisions: dict[str, Division]) -> World:
+    return factories.world(divisions)
 
 
 def _approve(step: Step, department: Department, role: str = "reviewer") -> Step:
@@ -43,8 +41,8 @@ def _approve(step: Step, department: Department, role: str = "reviewer") -> Step
 
 
 def test_company_establishment_runs_five_departments_in_parallel(
-    world, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     applicant = citizen(world["divisions"]["community"])
     version = world["versions"][factories.COMPANY]
     completed: list[Application] = []
@@ -84,7 +82,7 @@ def test_company_establishment_runs_five_departments_in_parallel(
     assert LedgerEntry.objects.filter(event_type="application.approved").exists()
 
 
-def _business(founder, division):  # type: ignore[no-untyped-def]
+def _business(founder: User, division: Division) -> Business:
     import random
 
     from onewindow.core.validators import generate_credit_code
@@ -107,7 +105,7 @@ INVESTMENT_FORM = {
 }
 
 
-def test_investment_project_waits_for_all_eight_opinions(world) -> None:  # type: ignore[no-untyped-def]
+def test_investment_project_waits_for_all_eight_opinions(world: World) -> None:
     founder = citizen(world["divisions"]["community"])
     business = _business(founder, world["divisions"]["district"])
     version = world["versions"][factories.INVESTMENT]
@@ -130,7 +128,7 @@ def test_investment_project_waits_for_all_eight_opinions(world) -> None:  # type
     assert application.status == ApplicationStatus.APPROVED
 
 
-def test_business_service_refuses_a_stranger_acting_for_the_company(world) -> None:  # type: ignore[no-untyped-def]
+def test_business_service_refuses_a_stranger_acting_for_the_company(world: World) -> None:
     founder = citizen(world["divisions"]["community"])
     stranger = citizen(world["divisions"]["community"])
     business = _business(founder, world["divisions"]["district"])
@@ -149,7 +147,7 @@ def test_business_service_refuses_a_stranger_acting_for_the_company(world) -> No
     assert not Application.objects.exists()
 
 
-def test_submitting_twice_with_one_key_gives_one_application(world) -> None:  # type: ignore[no-untyped-def]
+def test_submitting_twice_with_one_key_gives_one_application(world: World) -> None:
     applicant = citizen(world["divisions"]["community"])
     version = world["versions"][factories.BIRTH]
     draft = factories.draft_with_uploads(applicant, version)
@@ -177,7 +175,7 @@ def test_submitting_twice_with_one_key_gives_one_application(world) -> None:  # 
     assert refused.value.code == "idempotency_key_reused"
 
 
-def test_a_form_that_breaks_its_schema_names_every_field_and_stores_nothing(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_form_that_breaks_its_schema_names_every_field_and_stores_nothing(world: World) -> None:
     applicant = citizen(world["divisions"]["community"])
     version = world["versions"][factories.BIRTH]
     draft = factories.draft_with_uploads(applicant, version)
@@ -194,7 +192,7 @@ def test_a_form_that_breaks_its_schema_names_every_field_and_stores_nothing(worl
     assert not Step.objects.exists()
 
 
-def test_required_uploads_must_be_there_before_submission(world) -> None:  # type: ignore[no-untyped-def]
+def test_required_uploads_must_be_there_before_submission(world: World) -> None:
     applicant = citizen(world["divisions"]["community"])
     version = world["versions"][factories.BIRTH]
     with pytest.raises(DomainError) as refused:
@@ -204,7 +202,7 @@ def test_required_uploads_must_be_there_before_submission(world) -> None:  # typ
     assert refused.value.code == "materials_missing"
 
 
-def test_second_officer_on_the_same_step_gets_a_conflict(world) -> None:  # type: ignore[no-untyped-def]
+def test_second_officer_on_the_same_step_gets_a_conflict(world: World) -> None:
     applicant = citizen(world["divisions"]["community"])
     application = factories.file(
         applicant, world["versions"][factories.BIRTH], factories.BIRTH_FORM
@@ -222,7 +220,7 @@ def test_second_officer_on_the_same_step_gets_a_conflict(world) -> None:  # type
     assert refused.value.params["current"]["assignee"] == first.username
 
 
-def test_a_decided_step_cannot_be_claimed_or_assigned(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_decided_step_cannot_be_claimed_or_assigned(world: World) -> None:
     # Found by the workflow state machine: claim_step took a step that was already done.
     applicant = citizen(world["divisions"]["community"])
     application = factories.file(
@@ -242,7 +240,7 @@ def test_a_decided_step_cannot_be_claimed_or_assigned(world) -> None:  # type: i
     assert unassignable.value.code == "step_not_active"
 
 
-def test_acting_on_a_step_you_do_not_hold_is_forbidden(world) -> None:  # type: ignore[no-untyped-def]
+def test_acting_on_a_step_you_do_not_hold_is_forbidden(world: World) -> None:
     applicant = citizen(world["divisions"]["community"])
     application = factories.file(
         applicant, world["versions"][factories.BIRTH], factories.BIRTH_FORM
@@ -261,7 +259,7 @@ def test_acting_on_a_step_you_do_not_hold_is_forbidden(world) -> None:  # type: 
     assert step.status == StepStatus.OPEN
 
 
-def test_supplements_list_everything_once_and_resume_the_clock(world) -> None:  # type: ignore[no-untyped-def]
+def test_supplements_list_everything_once_and_resume_the_clock(world: World) -> None:
     applicant = citizen(world["divisions"]["community"])
     application = factories.file(
         applicant, world["versions"][factories.BIRTH], factories.BIRTH_FORM
@@ -307,7 +305,7 @@ def test_supplements_list_everything_once_and_resume_the_clock(world) -> None:  
     assert again.value.code == "supplements_used"
 
 
-def test_rejection_needs_reasons_and_ends_every_step(world) -> None:  # type: ignore[no-untyped-def]
+def test_rejection_needs_reasons_and_ends_every_step(world: World) -> None:
     applicant = citizen(world["divisions"]["community"])
     application = factories.file(
         applicant, world["versions"][factories.COMPANY], factories.COMPANY_FORM
@@ -329,7 +327,7 @@ def test_rejection_needs_reasons_and_ends_every_step(world) -> None:  # type: ig
     assert refused.value.code == "application_finished"
 
 
-def test_withdrawn_application_cannot_move_again(world) -> None:  # type: ignore[no-untyped-def]
+def test_withdrawn_application_cannot_move_again(world: World) -> None:
     applicant = citizen(world["divisions"]["community"])
     application = factories.file(
         applicant, world["versions"][factories.BIRTH], factories.BIRTH_FORM
@@ -343,7 +341,7 @@ def test_withdrawn_application_cannot_move_again(world) -> None:  # type: ignore
         services.withdraw_application(applicant, application, version=application.version)
 
 
-def test_overdue_steps_escalate_to_the_supervisor_then_the_level_above(world) -> None:  # type: ignore[no-untyped-def]
+def test_overdue_steps_escalate_to_the_supervisor_then_the_level_above(world: World) -> None:
     applicant = citizen(world["divisions"]["community"])
     application = factories.file(
         applicant, world["versions"][factories.BIRTH], factories.BIRTH_FORM
@@ -353,18 +351,20 @@ def test_overdue_steps_escalate_to_the_supervisor_then_the_level_above(world) ->
 
     assert services.escalate_overdue(later) == 1
     step.refresh_from_db()
+    assert step.escalated_to is not None
     assert (step.escalation_level, step.escalated_to.code) == (1, "330106-public_security")
     assert services.escalate_overdue(later) == 0  # not yet a working day later
 
     much_later = calendar.add_working_days(later, 2)
     assert services.escalate_overdue(much_later) == 1
     step.refresh_from_db()
+    assert step.escalated_to is not None
     assert (step.escalation_level, step.escalated_to.code) == (2, "330100-public_security")
     city_officer = factories.officer(world["departments"]["330100-public_security"])
     services.claim_step(city_officer, step, version=step.version)  # the level above may act
 
 
-def test_reminders_go_once_before_the_deadline(world) -> None:  # type: ignore[no-untyped-def]
+def test_reminders_go_once_before_the_deadline(world: World) -> None:
     applicant = citizen(world["divisions"]["community"])
     application = factories.file(
         applicant, world["versions"][factories.BIRTH], factories.BIRTH_FORM
@@ -376,7 +376,7 @@ def test_reminders_go_once_before_the_deadline(world) -> None:  # type: ignore[n
     assert services.send_reminders(just_before) == 0
 
 
-def test_a_hall_clerk_files_apply_anywhere_services_for_other_counties(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_hall_clerk_files_apply_anywhere_services_for_other_counties(world: World) -> None:
     rural = citizen(world["divisions"]["village"])
     clerk = factories.officer(world["departments"]["330106-market_supervision"], "window_clerk")
     card = world["versions"][factories.SOCIAL_SECURITY_CARD]
@@ -409,7 +409,7 @@ def test_a_hall_clerk_files_apply_anywhere_services_for_other_counties(world) ->
     assert refused.value.code == "not_apply_anywhere"
 
 
-def test_changing_a_decision_row_afterwards_is_named_by_the_audit(world) -> None:  # type: ignore[no-untyped-def]
+def test_changing_a_decision_row_afterwards_is_named_by_the_audit(world: World) -> None:
     from django.core.management import CommandError, call_command
 
     from onewindow.applications.audit import audit_decisions

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from django.utils import timezone
@@ -81,8 +81,14 @@ def workflow_texts(draw: st.DrawFn) -> str:
     return "\n".join(lines)
 
 
+class World(TypedDict):
+    applicant: User
+    officers: list[User]
+    outsider: User
+
+
 class WorkflowMachine(RuleBasedStateMachine):
-    def __init__(self, world: dict[str, Any]) -> None:
+    def __init__(self, world: World) -> None:
         super().__init__()
         self.world = world
         self.application: Application | None = None
@@ -270,20 +276,25 @@ class WorkflowMachine(RuleBasedStateMachine):
 @pytest.mark.django_db
 def test_random_actions_never_break_the_workflow(divisions: dict[str, Division]) -> None:
     made = factories.departments(divisions)
-    officers = []
+    officers: list[User] = []
     for department, level in PLACES:
         home = made[f"{'330106' if level == 'county' else '330100'}-{department}"]
         upper: Department = made[f"330100-{department}"]
         for place in {home.pk: home, upper.pk: upper}.values():
             for role in ROLES:
                 officers.append(factories.officer(place, role))
-    world = {
+    world: World = {
         "applicant": citizen(divisions["community"]),
         "officers": officers,
         "outsider": factories.officer(made["330100-education"], "reviewer"),
     }
+
+    class InThisWorld(WorkflowMachine):  # Hypothesis builds the machine with no arguments
+        def __init__(self) -> None:
+            super().__init__(world)
+
     run_state_machine_as_test(
-        lambda: WorkflowMachine(world),
+        InThisWorld,
         settings=settings(
             max_examples=40,
             stateful_step_count=20,
