@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 
 from django.db import transaction
@@ -28,7 +29,7 @@ def send(
     recipient: User,
     event: str,
     *,
-    context: dict[str, object],
+    context: Mapping[str, object],
     subject_ref: str = "",
     link: str = "",
 ) -> Message:
