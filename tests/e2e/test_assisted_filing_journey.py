@@ -6,7 +6,6 @@ signs in at home and finds the application, with who filed it, and the consent u
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from onewindow.identity.models import AgentConsent
 from tests.applications import factories
 from tests.e2e.test_application_journeys import _officer_page, _sign_in
 from tests.e2e.test_journeys import serious_violations
-from tests.identity.factories import citizen, resident_id
+from tests.identity.factories import citizen, last_sms_code, resident_id
 from tests.identity.test_assisted_filing import agent  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,7 +42,7 @@ def test_a_village_agent_files_for_a_resident_after_the_residents_code(
     station.get_by_role("button", name="Ask for consent").click()
     station.get_by_label("Code the resident received by SMS").wait_for()
     assert serious_violations(station) == []
-    code = re.search(r"\b(\d{6})\b", sms.outbox[-1][1]).group(1)  # type: ignore[union-attr]
+    code = last_sms_code()
     station.get_by_label("Code the resident received by SMS").fill(code)
     station.get_by_role("button", name="Record consent").click()
     banner = station.get_by_test_id("acting-for")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import date
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.core.models import Division
 from onewindow.core.validators import generate_resident_id
-from onewindow.identity import services
+from onewindow.identity import services, sms
 from onewindow.identity.models import Department, DepartmentKind, User
 
 PASSWORD = "correct-horse-battery"
@@ -18,6 +19,13 @@ _rng = random.Random(7)
 
 def resident_id(birth: date = date(1985, 6, 15), division_code: str = "330106") -> str:
     return generate_resident_id(_rng, division_code=division_code, birth=birth)
+
+
+def last_sms_code() -> str:
+    """The six-digit code in the last SMS sent through the console adapter."""
+    found = re.search(r"\b(\d{6})\b", sms.outbox[-1][1])
+    assert found is not None, sms.outbox[-1][1]
+    return found.group(1)
 
 
 def mobile() -> str:

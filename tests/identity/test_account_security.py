@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from oauth2_provider.models import AccessToken, RefreshToken
 
+from onewindow.core.models import Division
 from onewindow.identity import services
 from onewindow.identity.models import AgentConsent, ConsentMethod, UserSession
 from tests.identity import factories
@@ -28,7 +29,7 @@ def _signed_in(username: str) -> Client:
     return browser
 
 
-def test_the_person_sees_their_sessions_and_signs_one_out(divisions: dict) -> None:
+def test_the_person_sees_their_sessions_and_signs_one_out(divisions: dict[str, Division]) -> None:
     person = factories.citizen(divisions["community"], username="xiaoming")
     laptop = _signed_in("xiaoming")
     phone = _signed_in("xiaoming")
@@ -44,7 +45,7 @@ def test_the_person_sees_their_sessions_and_signs_one_out(divisions: dict) -> No
     assert laptop.get(reverse("identity:profile")).status_code == 200
 
 
-def test_signing_out_ends_the_session_on_the_page(divisions: dict) -> None:
+def test_signing_out_ends_the_session_on_the_page(divisions: dict[str, Division]) -> None:
     person = factories.citizen(divisions["community"], username="xiaoming")
     browser = _signed_in("xiaoming")
 
@@ -53,7 +54,7 @@ def test_signing_out_ends_the_session_on_the_page(divisions: dict) -> None:
     assert UserSession.objects.get(user=person).ended_at is not None
 
 
-def test_nobody_ends_another_persons_session(divisions: dict) -> None:
+def test_nobody_ends_another_persons_session(divisions: dict[str, Division]) -> None:
     factories.citizen(divisions["community"], username="xiaoming")
     factories.citizen(divisions["community"], username="neighbour")
     victim = _signed_in("xiaoming")
@@ -68,7 +69,7 @@ def test_nobody_ends_another_persons_session(divisions: dict) -> None:
     assert victim.get(reverse("identity:profile")).status_code == 200
 
 
-def test_withdrawing_a_client_revokes_its_tokens_at_once(divisions: dict) -> None:
+def test_withdrawing_a_client_revokes_its_tokens_at_once(divisions: dict[str, Division]) -> None:
     given = world(divisions, scopes=("profile", "applications:read"))
     token = token_for(given.citizen, given.client, given.secret, "openid applications:read")
     browser = Client()
@@ -90,7 +91,7 @@ def test_withdrawing_a_client_revokes_its_tokens_at_once(divisions: dict) -> Non
     )
 
 
-def test_the_api_lists_and_revokes_authorised_clients(divisions: dict) -> None:
+def test_the_api_lists_and_revokes_authorised_clients(divisions: dict[str, Division]) -> None:
     given = world(divisions, scopes=("profile",))
     token_for(given.citizen, given.client, given.secret, "openid profile")
     browser = Client()
@@ -119,7 +120,7 @@ def test_the_api_lists_and_revokes_authorised_clients(divisions: dict) -> None:
 
 def test_the_resident_sees_who_acted_for_them_and_can_end_it(
     agent: Any,  # noqa: F811
-    divisions: dict,
+    divisions: dict[str, Division],
 ) -> None:
     resident = factories.citizen(divisions["village"])
     consent = services.record_agent_consent(

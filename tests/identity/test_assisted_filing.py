@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -9,6 +8,8 @@ from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from onewindow.core.errors import Conflict, DomainError
+from onewindow.core.models import Division
 from onewindow.identity import services, sms
 from onewindow.identity.models import AgentConsent, User, UserKind
 from tests.identity import factories
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def agent(divisions: dict) -> User:
+def agent(divisions: dict[str, Division]) -> User:
     user = User.objects.create_user(
         username="village-agent",
         password=factories.PASSWORD,
@@ -39,7 +40,7 @@ def verified_client(user: User) -> Client:
 
 
 def test_agent_acts_for_a_resident_after_the_resident_reads_back_the_code(
-    agent: User, divisions: dict, django_capture_on_commit_callbacks: Any
+    agent: User, divisions: dict[str, Division], django_capture_on_commit_callbacks: Any
 ) -> None:
     id_number = factories.resident_id()
     resident = factories.citizen(divisions["village"], id_number=id_number)
@@ -48,7 +49,7 @@ def test_agent_acts_for_a_resident_after_the_resident_reads_back_the_code(
 
     with django_capture_on_commit_callbacks(execute=True):
         with_code = client.post(reverse("identity:assist-start"), {"id_number": id_number})
-    code = re.search(r"\b(\d{6})\b", sms.outbox[-1][1]).group(1)  # type: ignore[union-attr]
+    code = factories.last_sms_code()
     confirmed = client.post(reverse("identity:assist-confirm"), {"code": code}, follow=True)
 
     assert with_code.status_code == 302
@@ -58,7 +59,7 @@ def test_agent_acts_for_a_resident_after_the_resident_reads_back_the_code(
 
 
 def test_wrong_code_records_no_consent(
-    agent: User, divisions: dict, django_capture_on_commit_callbacks: Any
+    agent: User, divisions: dict[str, Division], django_capture_on_commit_callbacks: Any
 ) -> None:
     id_number = factories.resident_id()
     factories.citizen(divisions["village"], id_number=id_number)
@@ -66,7 +67,7 @@ def test_wrong_code_records_no_consent(
     sms.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("identity:assist-start"), {"id_number": id_number})
-    sent = re.search(r"\b(\d{6})\b", sms.outbox[-1][1]).group(1)  # type: ignore[union-attr]
+    sent = factories.last_sms_code()
     wrong = f"{(int(sent) + 1) % 1_000_000:06d}"
 
     response = client.post(reverse("identity:assist-confirm"), {"code": wrong})
@@ -76,24 +77,26 @@ def test_wrong_code_records_no_consent(
 
 
 def test_five_wrong_codes_end_the_challenge(
-    agent: User, divisions: dict, django_capture_on_commit_callbacks: Any
+    agent: User, divisions: dict[str, Division], django_capture_on_commit_callbacks: Any
 ) -> None:
     id_number = factories.resident_id()
     factories.citizen(divisions["village"], id_number=id_number)
     sms.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         challenge = services.send_consent_code(agent, resident_id_number=id_number)
-    sent = re.search(r"\b(\d{6})\b", sms.outbox[-1][1]).group(1)  # type: ignore[union-attr]
+    sent = factories.last_sms_code()
     wrong = f"{(int(sent) + 1) % 1_000_000:06d}"
     for _attempt in range(5):
-        with pytest.raises(services.DomainError):
+        with pytest.raises(DomainError):
             services.confirm_consent_code(agent, challenge, code=wrong)
 
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         services.confirm_consent_code(agent, challenge, code=sent)
 
 
-def test_unknown_resident_is_named_on_the_id_field(agent: User, divisions: dict) -> None:
+def test_unknown_resident_is_named_on_the_id_field(
+    agent: User, divisions: dict[str, Division]
+) -> None:
     response = verified_client(agent).post(
         reverse("identity:assist-start"), {"id_number": factories.resident_id()}
     )
@@ -101,7 +104,7 @@ def test_unknown_resident_is_named_on_the_id_field(agent: User, divisions: dict)
     assert 'id="id_id_number_error"' in response.content.decode()
 
 
-def test_citizens_and_officers_cannot_act_for_residents(divisions: dict) -> None:
+def test_citizens_and_officers_cannot_act_for_residents(divisions: dict[str, Division]) -> None:
     citizen = Client()
     citizen.force_login(factories.citizen(divisions["street"]))
     officer = verified_client(factories.officer(factories.department(divisions["city"])))

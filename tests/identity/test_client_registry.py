@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from onewindow.core.errors import DomainError, PermissionDenied
+from onewindow.core.models import Division
 from onewindow.identity.models import Client as SignOnClient
 from onewindow.identity.oidc import provider as oidc
 from onewindow.ledger.models import LedgerEntry
@@ -33,7 +34,9 @@ def _form(**changes: object) -> dict[str, object]:
     }
 
 
-def test_an_administrator_registers_a_client_and_sees_its_secret_once(divisions: dict) -> None:
+def test_an_administrator_registers_a_client_and_sees_its_secret_once(
+    divisions: dict[str, Division],
+) -> None:
     department = factories.department(divisions["city"])
     admin = factories.officer(department, roles=("platform_admin",), username="admin")
     browser = verified_client(admin)
@@ -65,7 +68,7 @@ def test_an_administrator_registers_a_client_and_sees_its_secret_once(divisions:
     ],
 )
 def test_bad_registrations_name_the_field_and_store_nothing(
-    divisions: dict, changes: dict[str, object], field: str
+    divisions: dict[str, Division], changes: dict[str, object], field: str
 ) -> None:
     department = factories.department(divisions["city"])
     admin = factories.officer(department, roles=("platform_admin",), username="admin")
@@ -81,7 +84,7 @@ def test_bad_registrations_name_the_field_and_store_nothing(
     assert not SignOnClient.objects.exists()
 
 
-def test_the_full_id_number_scope_needs_a_legal_basis(divisions: dict) -> None:
+def test_the_full_id_number_scope_needs_a_legal_basis(divisions: dict[str, Division]) -> None:
     department = factories.department(divisions["city"])
     admin = factories.officer(department, roles=("platform_admin",), username="admin")
 
@@ -99,7 +102,7 @@ def test_the_full_id_number_scope_needs_a_legal_basis(divisions: dict) -> None:
 
 
 def test_suspension_from_the_page_stops_tokens_and_shows_on_the_usage_page(
-    divisions: dict,
+    divisions: dict[str, Division],
 ) -> None:
     given = world(divisions, scopes=("profile", "applications:read"))
     token = token_for(given.citizen, given.client, given.secret, "openid applications:read")
@@ -122,7 +125,7 @@ def test_suspension_from_the_page_stops_tokens_and_shows_on_the_usage_page(
     assert again.status_code == 200
 
 
-def test_usage_counts_tokens_per_client(divisions: dict) -> None:
+def test_usage_counts_tokens_per_client(divisions: dict[str, Division]) -> None:
     given = world(divisions, scopes=("profile",))
     token_for(given.citizen, given.client, given.secret, "openid profile")
     token_for(given.citizen, given.client, given.secret, "openid profile")
@@ -135,7 +138,9 @@ def test_usage_counts_tokens_per_client(divisions: dict) -> None:
     assert api[0]["client"]["client_id"] == given.client.client_id
 
 
-def test_only_verified_platform_administrators_manage_clients(divisions: dict) -> None:
+def test_only_verified_platform_administrators_manage_clients(
+    divisions: dict[str, Division],
+) -> None:
     given = world(divisions)
     reviewer = factories.officer(given.client.contact_department, username="reviewer")
     pages = [
@@ -170,7 +175,7 @@ def test_only_verified_platform_administrators_manage_clients(divisions: dict) -
     assert not given.client.is_suspended
 
 
-def test_the_api_registers_a_public_client_without_a_secret(divisions: dict) -> None:
+def test_the_api_registers_a_public_client_without_a_secret(divisions: dict[str, Division]) -> None:
     department = factories.department(divisions["city"])
     admin = factories.officer(department, roles=("platform_admin",), username="admin")
 

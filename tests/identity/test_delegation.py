@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from onewindow.applications.models import Application
 from onewindow.core.errors import Conflict, DomainError, PermissionDenied
+from onewindow.core.models import Division
 from onewindow.core.validators import generate_credit_code
 from onewindow.identity import services
 from onewindow.identity.models import AgentConsent, BusinessAgent, ConsentMethod
@@ -33,7 +34,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 def test_a_resident_without_a_phone_consents_on_a_signed_form_the_agent_scans(
     agent: Any,  # noqa: F811
-    divisions: dict,
+    divisions: dict[str, Division],
 ) -> None:
     id_number = factories.resident_id()
     resident = factories.citizen(divisions["village"], id_number=id_number)
@@ -64,7 +65,7 @@ def test_a_resident_without_a_phone_consents_on_a_signed_form_the_agent_scans(
 
 def test_a_scan_that_is_not_a_pdf_or_image_records_nothing(
     agent: Any,  # noqa: F811
-    divisions: dict,
+    divisions: dict[str, Division],
 ) -> None:
     id_number = factories.resident_id()
     factories.citizen(divisions["village"], id_number=id_number)
@@ -82,7 +83,7 @@ def test_a_scan_that_is_not_a_pdf_or_image_records_nothing(
 
 def test_an_expired_or_used_consent_form_is_refused(
     agent: Any,  # noqa: F811
-    divisions: dict,
+    divisions: dict[str, Division],
 ) -> None:
     id_number = factories.resident_id()
     factories.citizen(divisions["village"], id_number=id_number)
@@ -101,7 +102,7 @@ def test_an_expired_or_used_consent_form_is_refused(
 
 def test_an_agent_without_a_valid_consent_cannot_file(
     agent: Any,  # noqa: F811
-    divisions: dict,
+    divisions: dict[str, Division],
 ) -> None:
     app_factories.departments(divisions)
     versions = app_factories.catalogue()
@@ -123,7 +124,9 @@ def test_an_agent_without_a_valid_consent_cannot_file(
     assert not Application.objects.exists()
 
 
-def test_a_window_clerk_without_the_citizens_consent_cannot_file(divisions: dict) -> None:
+def test_a_window_clerk_without_the_citizens_consent_cannot_file(
+    divisions: dict[str, Division],
+) -> None:
     departments = app_factories.departments(divisions)
     versions = app_factories.catalogue()
     resident = factories.citizen(divisions["community"])
@@ -153,7 +156,9 @@ def test_a_window_clerk_without_the_citizens_consent_cannot_file(divisions: dict
     assert (first.actor, first.actor_role) == (clerk, "window_clerk")
 
 
-def test_citizens_and_reviewers_cannot_start_acting_for_anyone(divisions: dict) -> None:
+def test_citizens_and_reviewers_cannot_start_acting_for_anyone(
+    divisions: dict[str, Division],
+) -> None:
     citizen = factories.citizen(divisions["community"])
     reviewer = factories.officer(factories.department(divisions["city"]))
 
@@ -168,7 +173,7 @@ def test_citizens_and_reviewers_cannot_start_acting_for_anyone(divisions: dict) 
 # ----- a business's agents ---------------------------------------------------------------------
 
 
-def _business(divisions: dict) -> Any:
+def _business(divisions: dict[str, Division]) -> Any:
     founder = factories.citizen(divisions["community"], username="founder")
     return services.register_business(
         founder,
@@ -179,7 +184,7 @@ def _business(divisions: dict) -> Any:
 
 
 def test_the_legal_representative_authorises_an_agent_per_kind_of_service(
-    divisions: dict,
+    divisions: dict[str, Division],
 ) -> None:
     app_factories.departments(divisions)
     versions = app_factories.catalogue()
@@ -208,7 +213,9 @@ def test_the_legal_representative_authorises_an_agent_per_kind_of_service(
         app_factories.file(helper, company, app_factories.COMPANY_FORM, business=business)
 
 
-def test_unknown_kinds_and_unknown_agents_are_named_on_their_field(divisions: dict) -> None:
+def test_unknown_kinds_and_unknown_agents_are_named_on_their_field(
+    divisions: dict[str, Division],
+) -> None:
     business = _business(divisions)
     factories.citizen(divisions["community"], username="helper")
     browser = Client(HTTP_ACCEPT_LANGUAGE="en")
@@ -232,7 +239,9 @@ def test_unknown_kinds_and_unknown_agents_are_named_on_their_field(divisions: di
         )
 
 
-def test_only_the_legal_representative_sees_and_changes_the_agents(divisions: dict) -> None:
+def test_only_the_legal_representative_sees_and_changes_the_agents(
+    divisions: dict[str, Division],
+) -> None:
     business = _business(divisions)
     helper = factories.citizen(divisions["community"], username="helper")
     authorisation = services.authorise_agent(
@@ -263,7 +272,7 @@ def test_only_the_legal_representative_sees_and_changes_the_agents(divisions: di
 
 def test_what_an_agent_does_for_the_resident_names_the_agent_and_needs_consent(
     agent: Any,  # noqa: F811
-    divisions: dict,
+    divisions: dict[str, Division],
 ) -> None:
     from onewindow.applications import services as applications
 

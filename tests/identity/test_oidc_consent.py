@@ -3,18 +3,23 @@ always asks, and a person who refuses gives the client nothing."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
 
+from onewindow.core.models import Division
 from onewindow.identity.models import ClientConsent
 from tests.identity.oidc_helpers import REDIRECT_URI, hidden_fields, token_for, world
+
+if TYPE_CHECKING:  # the test client's response type, known to django-stubs only
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 pytestmark = pytest.mark.django_db
 
 
-def _authorize(browser: Client, client_id: str, **extra: str) -> object:
+def _authorize(browser: Client, client_id: str, **extra: str) -> _MonkeyPatchedWSGIResponse:
     return browser.get(
         "/o/authorize/",
         {
@@ -30,7 +35,7 @@ def _authorize(browser: Client, client_id: str, **extra: str) -> object:
     )
 
 
-def test_prompt_none_without_consent_is_consent_required(divisions: dict) -> None:
+def test_prompt_none_without_consent_is_consent_required(divisions: dict[str, Division]) -> None:
     given = world(divisions)
     browser = Client()
     browser.force_login(given.citizen)
@@ -43,7 +48,7 @@ def test_prompt_none_without_consent_is_consent_required(divisions: dict) -> Non
     assert query["state"] == ["s1"]
 
 
-def test_prompt_consent_asks_even_when_remembered(divisions: dict) -> None:
+def test_prompt_consent_asks_even_when_remembered(divisions: dict[str, Division]) -> None:
     given = world(divisions)
     token_for(given.citizen, given.client, given.secret, "openid profile")
     browser = Client()
@@ -56,7 +61,9 @@ def test_prompt_consent_asks_even_when_remembered(divisions: dict) -> None:
     assert forced.status_code == 200
 
 
-def test_refusing_gives_access_denied_and_nothing_is_remembered(divisions: dict) -> None:
+def test_refusing_gives_access_denied_and_nothing_is_remembered(
+    divisions: dict[str, Division],
+) -> None:
     given = world(divisions)
     browser = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     browser.force_login(given.citizen)
@@ -69,7 +76,7 @@ def test_refusing_gives_access_denied_and_nothing_is_remembered(divisions: dict)
     assert '<html lang="zh-Hans"' in shown.content.decode()
 
 
-def test_anonymous_visitors_sign_in_first(divisions: dict) -> None:
+def test_anonymous_visitors_sign_in_first(divisions: dict[str, Division]) -> None:
     given = world(divisions)
 
     answer = _authorize(Client(), given.client.client_id)
@@ -77,7 +84,7 @@ def test_anonymous_visitors_sign_in_first(divisions: dict) -> None:
     assert answer["Location"].startswith("/account/sign-in/?next=/o/authorize/")
 
 
-def test_prompt_none_when_signed_out_is_login_required(divisions: dict) -> None:
+def test_prompt_none_when_signed_out_is_login_required(divisions: dict[str, Division]) -> None:
     given = world(divisions)
 
     answer = _authorize(Client(), given.client.client_id, prompt="none")

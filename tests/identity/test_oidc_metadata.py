@@ -16,6 +16,7 @@ from django.conf import settings as django_settings
 from django.test import Client as Browser
 from jwcrypto import jwk, jwt
 
+from onewindow.core.models import Division
 from onewindow.identity.oidc import provider as oidc
 from tests.identity.oidc_helpers import REDIRECT_URI, hidden_fields, token_for, world
 
@@ -146,7 +147,7 @@ def _answer(response: Any) -> dict[str, list[str]]:
     ],
 )
 def test_error_redirects_name_the_issuer(
-    divisions: dict, signed_in: bool, extra: dict[str, str], error: str
+    divisions: dict[str, Division], signed_in: bool, extra: dict[str, str], error: str
 ) -> None:
     given = world(divisions)
     browser = Browser()
@@ -160,7 +161,7 @@ def test_error_redirects_name_the_issuer(
     assert answer["state"] == ["s1"]
 
 
-def test_a_refusal_on_the_consent_screen_names_the_issuer(divisions: dict) -> None:
+def test_a_refusal_on_the_consent_screen_names_the_issuer(divisions: dict[str, Division]) -> None:
     given = world(divisions)
     browser = Browser()
     browser.force_login(given.citizen)
@@ -173,7 +174,7 @@ def test_a_refusal_on_the_consent_screen_names_the_issuer(divisions: dict) -> No
 
 
 def test_a_code_got_at_one_host_name_and_redeemed_at_another_has_one_issuer(
-    divisions: dict,
+    divisions: dict[str, Division],
 ) -> None:
     given = world(divisions)
     at_ip = Browser(HTTP_HOST="127.0.0.1")
@@ -212,7 +213,7 @@ def _introspect(client_id: str, secret: str, token: str) -> dict[str, Any]:
 
 
 def test_introspection_tells_a_client_only_of_its_own_tokens_by_pairwise_subject(
-    divisions: dict,
+    divisions: dict[str, Division],
 ) -> None:
     given = world(divisions)
     other, other_secret = oidc.register_client(
@@ -236,7 +237,7 @@ def test_introspection_tells_a_client_only_of_its_own_tokens_by_pairwise_subject
 
 
 def test_introspection_answers_the_client_that_proved_itself_not_the_one_it_names(
-    divisions: dict,
+    divisions: dict[str, Division],
 ) -> None:
     given = world(divisions)
     other, other_secret = oidc.register_client(

@@ -10,12 +10,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from django.http import HttpResponseBase
 from django.test import Client as Browser
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oauth2_provider.models import AccessToken
 
+from onewindow.core.models import Division
 from onewindow.identity.oidc.views import form_action_source
 from tests.identity import factories
 from tests.identity.oidc_helpers import (
@@ -29,7 +31,7 @@ from tests.identity.oidc_helpers import (
 pytestmark = pytest.mark.django_db
 
 
-def form_action(response: Any) -> list[str]:
+def form_action(response: HttpResponseBase) -> list[str]:
     policy = response["Content-Security-Policy"]
     for directive in policy.split(";"):
         name, _, values = directive.strip().partition(" ")
@@ -54,7 +56,7 @@ def _authorize_path(client_id: str) -> str:
 
 
 def test_the_sign_in_page_of_a_sign_on_allows_the_clients_redirect_uris_only(
-    divisions: dict,
+    divisions: dict[str, Division],
 ) -> None:
     given_world = world(divisions)
     browser = Browser()
@@ -75,7 +77,9 @@ def test_the_sign_in_page_of_a_sign_on_allows_the_clients_redirect_uris_only(
         assert form_action(page) == ["'self'"]
 
 
-def test_a_failed_sign_in_still_allows_the_return_to_the_client(divisions: dict) -> None:
+def test_a_failed_sign_in_still_allows_the_return_to_the_client(
+    divisions: dict[str, Division],
+) -> None:
     given_world = world(divisions)
     browser = Browser()
     next_path = _authorize_path(given_world.client.client_id)
@@ -90,7 +94,7 @@ def test_a_failed_sign_in_still_allows_the_return_to_the_client(divisions: dict)
 
 
 def test_an_officers_second_factor_pages_of_a_sign_on_allow_the_return_too(
-    divisions: dict,
+    divisions: dict[str, Division],
 ) -> None:
     given_world = world(divisions)
     officer = factories.officer(given_world.client.contact_department, username="officer")
@@ -107,7 +111,7 @@ def test_an_officers_second_factor_pages_of_a_sign_on_allow_the_return_too(
 
 
 def test_the_consent_screen_allows_every_registered_redirect_uri_of_its_client(
-    divisions: dict,
+    divisions: dict[str, Division],
 ) -> None:
     given_world = world(divisions)
     given_world.client.redirect_uris = f"{REDIRECT_URI} https://partner.example:8443/app/cb?x=1"
@@ -121,7 +125,7 @@ def test_the_consent_screen_allows_every_registered_redirect_uri_of_its_client(
     assert form_action(shown) == ["'self'", REDIRECT_URI, "https://partner.example:8443/app/cb"]
 
 
-def test_other_pages_allow_forms_to_this_site_only(divisions: dict) -> None:
+def test_other_pages_allow_forms_to_this_site_only(divisions: dict[str, Division]) -> None:
     given_world = world(divisions)
     browser = Browser()
     browser.force_login(given_world.citizen)
@@ -151,7 +155,7 @@ def test_uris_that_cannot_be_a_source_expression_are_left_out(uri: str) -> None:
 # ----- RP-initiated logout ------------------------------------------------------------------
 
 
-def _signed_in_with_tokens(divisions: dict) -> tuple[Any, Browser, dict[str, Any]]:
+def _signed_in_with_tokens(divisions: dict[str, Division]) -> tuple[Any, Browser, dict[str, Any]]:
     given_world = world(divisions)
     tokens = token_for(given_world.citizen, given_world.client, given_world.secret, "openid")
     browser = Browser(enforce_csrf_checks=True)
@@ -160,7 +164,7 @@ def _signed_in_with_tokens(divisions: dict) -> tuple[Any, Browser, dict[str, Any
 
 
 def test_logout_by_post_from_the_client_is_accepted_and_ends_the_session(
-    divisions: dict,
+    divisions: dict[str, Division],
 ) -> None:
     given_world, browser, tokens = _signed_in_with_tokens(divisions)
     request = {
@@ -183,7 +187,9 @@ def test_logout_by_post_from_the_client_is_accepted_and_ends_the_session(
     assert not AccessToken.objects.filter(user=given_world.citizen).exists()
 
 
-def test_a_posted_confirmation_without_our_csrf_token_confirms_nothing(divisions: dict) -> None:
+def test_a_posted_confirmation_without_our_csrf_token_confirms_nothing(
+    divisions: dict[str, Division],
+) -> None:
     given_world, browser, _tokens = _signed_in_with_tokens(divisions)
     request = {
         "client_id": given_world.client.client_id,
@@ -204,7 +210,9 @@ def test_a_posted_confirmation_without_our_csrf_token_confirms_nothing(divisions
     assert AccessToken.objects.filter(user=given_world.citizen).exists()
 
 
-def test_the_confirmation_page_lets_its_answer_go_back_to_the_client(divisions: dict) -> None:
+def test_the_confirmation_page_lets_its_answer_go_back_to_the_client(
+    divisions: dict[str, Division],
+) -> None:
     given_world, browser, _tokens = _signed_in_with_tokens(divisions)
 
     asked = browser.get(

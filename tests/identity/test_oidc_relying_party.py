@@ -18,6 +18,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from oauth2_provider.models import AccessToken, Grant, RefreshToken
 
+from onewindow.core.models import Division
 from onewindow.identity.models import ClaimRelease, ClientConsent, ClientUsage
 from onewindow.identity.oidc import provider as oidc
 from tests.identity.oidc_helpers import (
@@ -63,7 +64,9 @@ def authorize(rp: OAuth2Session, config: dict[str, Any], **extra: str) -> tuple[
     return url, verifier, nonce
 
 
-def test_a_relying_party_signs_a_person_in_and_out(live_server: Any, divisions: dict) -> None:
+def test_a_relying_party_signs_a_person_in_and_out(
+    live_server: Any, divisions: dict[str, Division]
+) -> None:
     given = world(divisions)
     base = live_server.url
     config = discovery(base)
@@ -149,7 +152,9 @@ def test_a_relying_party_signs_a_person_in_and_out(live_server: Any, divisions: 
     assert (usage.tokens_issued, usage.refreshes) == (2, 1)
 
 
-def test_a_scope_grows_and_the_person_is_asked_again(live_server: Any, divisions: dict) -> None:
+def test_a_scope_grows_and_the_person_is_asked_again(
+    live_server: Any, divisions: dict[str, Division]
+) -> None:
     given = world(divisions)
     base = live_server.url
     config = discovery(base)
@@ -174,7 +179,7 @@ def test_a_scope_grows_and_the_person_is_asked_again(live_server: Any, divisions
 
 
 def test_the_full_id_number_goes_only_to_a_client_allowed_it_by_law_and_the_person_sees_it(
-    live_server: Any, divisions: dict
+    live_server: Any, divisions: dict[str, Division]
 ) -> None:
     given = world(
         divisions,
@@ -215,13 +220,15 @@ def test_the_full_id_number_goes_only_to_a_client_allowed_it_by_law_and_the_pers
 # ----- what must be refused -------------------------------------------------------------------
 
 
-def _code_for(browser: requests.Session, rp: OAuth2Session, config: dict[str, Any]) -> tuple:
+def _code_for(
+    browser: requests.Session, rp: OAuth2Session, config: dict[str, Any]
+) -> tuple[str, str]:
     url, verifier, _nonce = authorize(rp, config)
     return consent(browser, url), verifier
 
 
 def test_a_reused_code_is_invalid_grant_and_revokes_what_it_gave(
-    live_server: Any, divisions: dict
+    live_server: Any, divisions: dict[str, Division]
 ) -> None:
     given = world(divisions)
     config = discovery(live_server.url)
@@ -240,7 +247,7 @@ def test_a_reused_code_is_invalid_grant_and_revokes_what_it_gave(
 
 
 def test_a_wrong_or_missing_code_verifier_is_invalid_grant(
-    live_server: Any, divisions: dict
+    live_server: Any, divisions: dict[str, Division]
 ) -> None:
     given = world(divisions)
     config = discovery(live_server.url)
@@ -265,7 +272,7 @@ def test_a_wrong_or_missing_code_verifier_is_invalid_grant(
 
 
 def test_a_wrong_redirect_uri_is_an_error_page_never_a_redirect(
-    live_server: Any, divisions: dict
+    live_server: Any, divisions: dict[str, Division]
 ) -> None:
     given = world(divisions)
     config = discovery(live_server.url)
@@ -282,7 +289,7 @@ def test_a_wrong_redirect_uri_is_an_error_page_never_a_redirect(
 
 
 def test_a_token_request_with_another_redirect_uri_is_invalid_grant(
-    live_server: Any, divisions: dict
+    live_server: Any, divisions: dict[str, Division]
 ) -> None:
     given = world(divisions)
     config = discovery(live_server.url)
@@ -304,7 +311,7 @@ def test_a_token_request_with_another_redirect_uri_is_invalid_grant(
 
 
 def test_no_pkce_or_a_scope_not_allowed_redirect_back_with_the_standard_error(
-    live_server: Any, divisions: dict
+    live_server: Any, divisions: dict[str, Division]
 ) -> None:
     given = world(divisions)
     config = discovery(live_server.url)
@@ -325,7 +332,7 @@ def test_no_pkce_or_a_scope_not_allowed_redirect_back_with_the_standard_error(
 
 
 def test_a_suspended_client_cannot_use_its_tokens_nor_sign_anyone_in(
-    live_server: Any, divisions: dict
+    live_server: Any, divisions: dict[str, Division]
 ) -> None:
     given = world(divisions)
     config = discovery(live_server.url)
@@ -354,7 +361,9 @@ def test_a_suspended_client_cannot_use_its_tokens_nor_sign_anyone_in(
     assert "Location" not in sign_in.headers
 
 
-def test_a_revoked_or_expired_access_token_is_refused(live_server: Any, divisions: dict) -> None:
+def test_a_revoked_or_expired_access_token_is_refused(
+    live_server: Any, divisions: dict[str, Division]
+) -> None:
     from datetime import timedelta
 
     from django.utils import timezone

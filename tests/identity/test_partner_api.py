@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from onewindow.applications.models import Application
+from onewindow.core.models import Division
 from onewindow.identity.oidc import provider as oidc
 from tests.applications import factories
 from tests.identity.factories import citizen
@@ -29,7 +30,7 @@ ALL = (
 
 
 @pytest.fixture
-def catalogue(divisions: dict) -> dict[str, Any]:
+def catalogue(divisions: dict[str, Division]) -> dict[str, Any]:
     return {"departments": factories.departments(divisions), "versions": factories.catalogue()}
 
 
@@ -62,7 +63,7 @@ def _file_birth(api: Client, key: str = "partner-1") -> Any:
 
 
 def test_a_token_with_only_read_my_applications_cannot_file_one(
-    divisions: dict, catalogue: dict
+    divisions: dict[str, Division], catalogue: dict[str, Any]
 ) -> None:
     given = world(divisions, scopes=ALL)
     token = token_for(given.citizen, given.client, given.secret, "openid applications:read")
@@ -91,7 +92,7 @@ def test_a_token_with_only_read_my_applications_cannot_file_one(
 
 
 def test_a_token_with_file_applications_files_through_the_partner_channel(
-    divisions: dict, catalogue: dict
+    divisions: dict[str, Division], catalogue: dict[str, Any]
 ) -> None:
     given = world(divisions, scopes=ALL)
     token = token_for(
@@ -109,7 +110,9 @@ def test_a_token_with_file_applications_files_through_the_partner_channel(
     assert api.get(f"{API}/applications/{application.ref}").json()["channel"] == "partner_app"
 
 
-def test_the_token_reaches_only_its_person(divisions: dict, catalogue: dict) -> None:
+def test_the_token_reaches_only_its_person(
+    divisions: dict[str, Division], catalogue: dict[str, Any]
+) -> None:
     given = world(divisions, scopes=ALL)
     other = citizen(divisions["community"], username="neighbour")
     mine = bearer(
@@ -125,7 +128,7 @@ def test_the_token_reaches_only_its_person(divisions: dict, catalogue: dict) -> 
     assert bearer(token["access_token"]).get(f"{API}/applications").json()["items"] == []
 
 
-def test_a_bad_token_is_401_with_the_bearer_challenge(divisions: dict) -> None:
+def test_a_bad_token_is_401_with_the_bearer_challenge(divisions: dict[str, Division]) -> None:
     unknown = bearer("not-a-token").get(f"{API}/applications")
     anonymous = Client().get(f"{API}/applications")
 
@@ -136,7 +139,7 @@ def test_a_bad_token_is_401_with_the_bearer_challenge(divisions: dict) -> None:
     assert anonymous["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_each_scope_opens_its_endpoints_and_no_other(divisions: dict) -> None:
+def test_each_scope_opens_its_endpoints_and_no_other(divisions: dict[str, Division]) -> None:
     given = world(divisions, scopes=ALL)
     inbox = bearer(
         token_for(given.citizen, given.client, given.secret, "openid inbox:read")["access_token"]
@@ -161,7 +164,7 @@ def test_each_scope_opens_its_endpoints_and_no_other(divisions: dict) -> None:
 
 
 def test_a_scope_the_registry_withdraws_stops_working_on_tokens_already_issued(
-    divisions: dict,
+    divisions: dict[str, Division],
 ) -> None:
     given = world(divisions, scopes=ALL)
     token = token_for(given.citizen, given.client, given.secret, "openid inbox:read")
@@ -173,7 +176,7 @@ def test_a_scope_the_registry_withdraws_stops_working_on_tokens_already_issued(
     assert api.get(f"{API}/inbox").status_code == 403
 
 
-def test_the_session_still_works_beside_tokens(divisions: dict) -> None:
+def test_the_session_still_works_beside_tokens(divisions: dict[str, Division]) -> None:
     person = citizen(divisions["community"])
     session = Client()
     session.force_login(person)

@@ -13,6 +13,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from onewindow.core.models import Division
 from onewindow.identity import services
 from onewindow.identity.models import User
 from tests.identity import factories
@@ -28,7 +29,7 @@ def id_number(number: int) -> str:
     return factories.resident_id(date(1960, 1, 1) + timedelta(days=number))
 
 
-def resident(divisions: dict, number: int) -> User:
+def resident(divisions: dict[str, Division], number: int) -> User:
     return factories.citizen(divisions["village"], id_number=id_number(number))
 
 
@@ -36,7 +37,9 @@ def person(address: str = STATION, language: str = "en") -> Client:
     return Client(REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE=language)
 
 
-def register(divisions: dict, number: int, *, address: str = STATION, **overrides: str) -> Any:
+def register(
+    divisions: dict[str, Division], number: int, *, address: str = STATION, **overrides: str
+) -> Any:
     fields = {
         "username": f"resident{number}",
         "mobile": f"139{number:08d}",
@@ -59,7 +62,7 @@ def assert_refused(response: Any) -> None:
 
 
 def test_a_burst_of_50_registrations_from_one_address_is_stopped_at_the_limit(
-    divisions: dict, settings: Any
+    divisions: dict[str, Division], settings: Any
 ) -> None:
     allowed = int(settings.ONEWINDOW_RATE_LIMITS["registration.address"].split()[0])
 
@@ -74,7 +77,9 @@ def test_a_burst_of_50_registrations_from_one_address_is_stopped_at_the_limit(
     assert register(divisions, 99, address="203.0.113.5").status_code == 302
 
 
-def test_the_429_page_speaks_the_visitors_language(divisions: dict, settings: Any) -> None:
+def test_the_429_page_speaks_the_visitors_language(
+    divisions: dict[str, Division], settings: Any
+) -> None:
     settings.ONEWINDOW_RATE_LIMITS = {
         **settings.ONEWINDOW_RATE_LIMITS,
         "registration.address": "1 per hour",
@@ -92,7 +97,7 @@ def test_the_429_page_speaks_the_visitors_language(divisions: dict, settings: An
 
 
 def test_registrations_with_one_mobile_number_are_limited_wherever_they_come_from(
-    divisions: dict, settings: Any
+    divisions: dict[str, Division], settings: Any
 ) -> None:
     allowed = int(settings.ONEWINDOW_RATE_LIMITS["registration.mobile"].split()[0])
     answers = [
@@ -112,7 +117,7 @@ def test_registrations_with_one_mobile_number_are_limited_wherever_they_come_fro
 
 
 def test_password_spraying_50_accounts_once_each_from_one_address_is_stopped(
-    divisions: dict, settings: Any
+    divisions: dict[str, Division], settings: Any
 ) -> None:
     # Fifty residents, registered in-process through the service as the demo seed does:
     # no limit applies there.
@@ -135,7 +140,7 @@ def test_password_spraying_50_accounts_once_each_from_one_address_is_stopped(
 
 
 def test_guessing_one_accounts_password_from_many_addresses_is_stopped(
-    divisions: dict, settings: Any
+    divisions: dict[str, Division], settings: Any
 ) -> None:
     guessed = services.register_citizen(
         username="guessed",
@@ -163,7 +168,9 @@ def test_guessing_one_accounts_password_from_many_addresses_is_stopped(
     assert sign_in(other.username, factories.PASSWORD, address="192.0.2.200").status_code == 302
 
 
-def test_successful_sign_ins_from_one_station_are_never_limited(divisions: dict) -> None:
+def test_successful_sign_ins_from_one_station_are_never_limited(
+    divisions: dict[str, Division],
+) -> None:
     residents = [resident(divisions, number) for number in range(40)]
 
     answers = [sign_in(resident.username, factories.PASSWORD) for resident in residents]
@@ -172,7 +179,7 @@ def test_successful_sign_ins_from_one_station_are_never_limited(divisions: dict)
 
 
 def test_a_burst_of_password_reset_requests_is_stopped_per_address_and_per_email(
-    divisions: dict, settings: Any
+    divisions: dict[str, Division], settings: Any
 ) -> None:
     per_address = int(settings.ONEWINDOW_RATE_LIMITS["password_reset.address"].split()[0])
     per_email = int(settings.ONEWINDOW_RATE_LIMITS["password_reset.email"].split()[0])

@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from onewindow.core.errors import DomainError
+from onewindow.core.models import Division
 from onewindow.identity import services
 from onewindow.identity.errors import DuplicateRegistration
 from onewindow.identity.models import User
@@ -14,7 +15,7 @@ from tests.identity import factories
 pytestmark = pytest.mark.django_db
 
 
-def registration_form(divisions: dict, **overrides: str) -> dict[str, str]:
+def registration_form(divisions: dict[str, Division], **overrides: str) -> dict[str, str]:
     form = {
         "real_name": "王小明",
         "id_number": factories.resident_id(),
@@ -30,7 +31,7 @@ def registration_form(divisions: dict, **overrides: str) -> dict[str, str]:
 
 
 def test_citizen_registers_and_sees_only_masked_personal_data(
-    client: Client, divisions: dict
+    client: Client, divisions: dict[str, Division]
 ) -> None:
     form = registration_form(divisions)
 
@@ -44,7 +45,7 @@ def test_citizen_registers_and_sees_only_masked_personal_data(
     assert "138****5678" in page
 
 
-def test_resident_id_is_encrypted_at_rest(divisions: dict) -> None:
+def test_resident_id_is_encrypted_at_rest(divisions: dict[str, Division]) -> None:
     id_number = factories.resident_id()
     user = factories.citizen(divisions["street"], id_number=id_number)
 
@@ -60,7 +61,7 @@ def test_resident_id_is_encrypted_at_rest(divisions: dict) -> None:
 
 
 def test_invalid_id_number_is_refused_with_the_rule_and_the_input_kept(
-    client: Client, divisions: dict
+    client: Client, divisions: dict[str, Division]
 ) -> None:
     good = factories.resident_id()
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
@@ -77,7 +78,9 @@ def test_invalid_id_number_is_refused_with_the_rule_and_the_input_kept(
     assert not User.objects.exists()
 
 
-def test_invalid_mobile_is_named_on_the_mobile_field(client: Client, divisions: dict) -> None:
+def test_invalid_mobile_is_named_on_the_mobile_field(
+    client: Client, divisions: dict[str, Division]
+) -> None:
     response = client.post(
         reverse("identity:register-citizen"), registration_form(divisions, mobile="12345")
     )
@@ -88,7 +91,7 @@ def test_invalid_mobile_is_named_on_the_mobile_field(client: Client, divisions: 
 
 
 def test_error_messages_are_in_chinese_for_chinese_visitors(
-    client: Client, divisions: dict
+    client: Client, divisions: dict[str, Division]
 ) -> None:
     response = client.post(
         reverse("identity:register-citizen"),
@@ -99,7 +102,9 @@ def test_error_messages_are_in_chinese_for_chinese_visitors(
     assert "手机号码" in response.content.decode()
 
 
-def test_second_registration_with_the_same_id_number_is_refused(divisions: dict) -> None:
+def test_second_registration_with_the_same_id_number_is_refused(
+    divisions: dict[str, Division],
+) -> None:
     id_number = factories.resident_id()
     factories.citizen(divisions["street"], id_number=id_number)
 
@@ -111,7 +116,7 @@ def test_second_registration_with_the_same_id_number_is_refused(divisions: dict)
 
 
 def test_duplicate_registration_on_the_form_names_the_field(
-    client: Client, divisions: dict
+    client: Client, divisions: dict[str, Division]
 ) -> None:
     form = registration_form(divisions)
     client.post(reverse("identity:register-citizen"), form)
@@ -123,7 +128,7 @@ def test_duplicate_registration_on_the_form_names_the_field(
     assert User.objects.count() == 1
 
 
-def test_business_needs_a_valid_credit_code(divisions: dict) -> None:
+def test_business_needs_a_valid_credit_code(divisions: dict[str, Division]) -> None:
     founder = factories.citizen(divisions["street"])
 
     with pytest.raises(DomainError) as refused:
@@ -137,7 +142,9 @@ def test_business_needs_a_valid_credit_code(divisions: dict) -> None:
     assert refused.value.field == "credit_code"
 
 
-def test_citizen_registers_a_business_from_the_profile(client: Client, divisions: dict) -> None:
+def test_citizen_registers_a_business_from_the_profile(
+    client: Client, divisions: dict[str, Division]
+) -> None:
     founder = factories.citizen(divisions["street"])
     client.force_login(founder)
 
@@ -155,7 +162,9 @@ def test_citizen_registers_a_business_from_the_profile(client: Client, divisions
     assert founder.represented_businesses.get().credit_code == "91350100M000100Y43"
 
 
-def test_legal_representative_authorises_and_withdraws_an_agent(divisions: dict) -> None:
+def test_legal_representative_authorises_and_withdraws_an_agent(
+    divisions: dict[str, Division],
+) -> None:
     founder = factories.citizen(divisions["street"])
     agent = factories.citizen(divisions["street"])
     business = services.register_business(
@@ -171,7 +180,7 @@ def test_legal_representative_authorises_and_withdraws_an_agent(divisions: dict)
     assert not authorisation.is_active
 
 
-def test_only_the_legal_representative_authorises_agents(divisions: dict) -> None:
+def test_only_the_legal_representative_authorises_agents(divisions: dict[str, Division]) -> None:
     founder = factories.citizen(divisions["street"])
     stranger = factories.citizen(divisions["street"])
     business = services.register_business(
@@ -182,7 +191,9 @@ def test_only_the_legal_representative_authorises_agents(divisions: dict) -> Non
         services.authorise_agent(business, by=stranger, agent=stranger)
 
 
-def test_permission_changes_are_recorded_in_the_public_ledger(divisions: dict) -> None:
+def test_permission_changes_are_recorded_in_the_public_ledger(
+    divisions: dict[str, Division],
+) -> None:
     from onewindow.ledger.models import LedgerEntry
 
     founder = factories.citizen(divisions["street"])

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from django.conf import settings
 from django.core import mail
@@ -8,8 +10,12 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from onewindow.core.models import Division
 from onewindow.identity.models import User
 from tests.identity import factories
+
+if TYPE_CHECKING:  # the test client's response type, known to django-stubs only
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +25,9 @@ def current_code(user: User) -> str:
     return f"{totp(device.bin_key):06d}"
 
 
-def sign_in(client: Client, username: str, password: str = factories.PASSWORD, **extra: str):  # type: ignore[no-untyped-def]
+def sign_in(
+    client: Client, username: str, password: str = factories.PASSWORD, **extra: str
+) -> _MonkeyPatchedWSGIResponse:
     return client.post(
         reverse("identity:sign-in"), {"username": username, "password": password, **extra}
     )
@@ -27,7 +35,7 @@ def sign_in(client: Client, username: str, password: str = factories.PASSWORD, *
 
 @pytest.mark.parametrize("identifier", ["username", "mobile", "id_number"])
 def test_citizen_signs_in_with_name_mobile_or_id_number(
-    client: Client, divisions: dict, identifier: str
+    client: Client, divisions: dict[str, Division], identifier: str
 ) -> None:
     id_number, mobile = factories.resident_id(), factories.mobile()
     user = factories.citizen(divisions["street"], id_number=id_number)
@@ -43,7 +51,7 @@ def test_citizen_signs_in_with_name_mobile_or_id_number(
 
 
 def test_wrong_password_keeps_the_account_name_and_says_why(
-    client: Client, divisions: dict
+    client: Client, divisions: dict[str, Division]
 ) -> None:
     user = factories.citizen(divisions["street"])
 
@@ -57,7 +65,7 @@ def test_wrong_password_keeps_the_account_name_and_says_why(
 
 
 def test_five_failures_lock_the_account_with_a_clear_message(
-    client: Client, divisions: dict
+    client: Client, divisions: dict[str, Division]
 ) -> None:
     user = factories.citizen(divisions["street"])
     for _attempt in range(5):
@@ -71,7 +79,7 @@ def test_five_failures_lock_the_account_with_a_clear_message(
 
 
 def test_officer_without_second_factor_cannot_reach_officer_pages(
-    client: Client, divisions: dict
+    client: Client, divisions: dict[str, Division]
 ) -> None:
     officer = factories.officer(factories.department(divisions["city"]))
     sign_in(client, officer.username)
@@ -83,7 +91,7 @@ def test_officer_without_second_factor_cannot_reach_officer_pages(
 
 
 def test_officer_with_password_and_totp_reaches_the_workbench(
-    client: Client, divisions: dict
+    client: Client, divisions: dict[str, Division]
 ) -> None:
     officer = factories.officer(
         factories.department(divisions["city"]), roles=("reviewer", "approver")
@@ -101,7 +109,7 @@ def test_officer_with_password_and_totp_reaches_the_workbench(
     assert "Hangzhou Market Supervision Bureau" in page
 
 
-def test_wrong_totp_code_is_refused(client: Client, divisions: dict) -> None:
+def test_wrong_totp_code_is_refused(client: Client, divisions: dict[str, Division]) -> None:
     officer = factories.officer(factories.department(divisions["city"]))
     sign_in(client, officer.username)
     wrong = f"{(int(current_code(officer)) + 1) % 1_000_000:06d}"
@@ -113,7 +121,7 @@ def test_wrong_totp_code_is_refused(client: Client, divisions: dict) -> None:
 
 
 def test_officer_without_a_device_is_sent_to_enrol_and_confirms_it(
-    client: Client, divisions: dict
+    client: Client, divisions: dict[str, Division]
 ) -> None:
     officer = factories.officer(factories.department(divisions["city"]), with_totp=False)
     sign_in(client, officer.username)
@@ -127,7 +135,7 @@ def test_officer_without_a_device_is_sent_to_enrol_and_confirms_it(
     assert client.get(reverse("identity:officer-home")).status_code == 200
 
 
-def test_citizen_cannot_open_officer_pages(client: Client, divisions: dict) -> None:
+def test_citizen_cannot_open_officer_pages(client: Client, divisions: dict[str, Division]) -> None:
     client.force_login(factories.citizen(divisions["street"]))
 
     assert client.get(reverse("identity:officer-home")).status_code == 403
@@ -140,7 +148,9 @@ def test_anonymous_visitor_is_sent_to_sign_in(client: Client) -> None:
     assert response["Location"].startswith(reverse("identity:sign-in"))
 
 
-def test_password_reset_link_sets_a_new_password(client: Client, divisions: dict) -> None:
+def test_password_reset_link_sets_a_new_password(
+    client: Client, divisions: dict[str, Division]
+) -> None:
     user = factories.citizen(divisions["street"], email="reset@example.org")
 
     client.post(reverse("identity:password-reset"), {"email": "reset@example.org"})
@@ -158,7 +168,7 @@ def test_password_reset_link_sets_a_new_password(client: Client, divisions: dict
     assert user.check_password("a-fresh-passphrase-9")
 
 
-def test_expired_reset_link_says_so(client: Client, divisions: dict) -> None:
+def test_expired_reset_link_says_so(client: Client, divisions: dict[str, Division]) -> None:
     factories.citizen(divisions["street"], email="late@example.org")
     client.post(reverse("identity:password-reset"), {"email": "late@example.org"})
     link = next(line for line in mail.outbox[0].body.splitlines() if "/password-reset/" in line)
@@ -170,7 +180,7 @@ def test_expired_reset_link_says_so(client: Client, divisions: dict) -> None:
 
 
 def test_unverified_officer_can_open_nothing_but_the_second_factor_step(
-    client: Client, divisions: dict
+    client: Client, divisions: dict[str, Division]
 ) -> None:
     officer = factories.officer(factories.department(divisions["city"]))
     sign_in(client, officer.username)
@@ -185,7 +195,7 @@ def test_unverified_officer_can_open_nothing_but_the_second_factor_step(
 
 
 def test_an_officer_lands_on_the_officer_home_after_the_second_factor(
-    client: Client, divisions: dict
+    client: Client, divisions: dict[str, Division]
 ) -> None:
     officer = factories.officer(factories.department(divisions["city"]))
     to_verify = sign_in(client, officer.username)["Location"]
@@ -196,7 +206,7 @@ def test_an_officer_lands_on_the_officer_home_after_the_second_factor(
 
 
 def test_a_citizen_lands_on_the_home_page_and_a_named_page_wins(
-    client: Client, divisions: dict
+    client: Client, divisions: dict[str, Division]
 ) -> None:
     user = factories.citizen(divisions["street"])
 
