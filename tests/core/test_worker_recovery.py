@@ -28,7 +28,7 @@ DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _claimed_by(worker_id: str, folder: Path) -> DBTaskResult:
+def _claimed_by(worker_id: str, folder: Path) -> DBTaskResult[[str], str]:
     hang = hang_the_first_time.enqueue(str(folder))
     claimed = DBTaskResult.objects.get(pk=hang.id)
     claimed.claim(worker_id)
