@@ -91,6 +91,7 @@ def _wait_until_ticking(database: Path, worker: subprocess.Popen[str]) -> None:
         time.sleep(0.1)
 
 
+@pytest.mark.servers
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_worker_stops_cleanly_on_a_signal(
     tmp_path: Path, migrated_sqlite: Path, signum: signal.Signals

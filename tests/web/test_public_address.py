@@ -28,6 +28,7 @@ from georeport import GeoReport
 from onewindow.credentials import formats
 from onewindow.credentials import verify as credential_verify
 from tests.exchange.test_federation import ROOT, Region, _stop, _wait_until_serving, free_port
+from tests.instances import copy_migrated_sqlite
 
 pytestmark = [pytest.mark.servers]
 
@@ -67,18 +68,20 @@ def _get(url: str) -> tuple[int, str]:
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Demo]:
+def demo(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Demo]:
     port = free_port()
     assert port != 8000
     site = Demo("330000", tmp_path / "demo", port, public_url=_make_public_url(port))
-    for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]):
-        subprocess.run(  # noqa: S603  # our own CLI, as `make demo` runs it
-            [sys.executable, "-m", "onewindow.config.cli", *command],
-            env=site.env,
-            cwd=ROOT,
-            check=True,
-            timeout=180,
-        )
+    # The run's one migrated database, copied (as in the federation test), then what
+    # `make demo` runs next.
+    copy_migrated_sqlite(migrated_sqlite, site.folder)
+    subprocess.run(  # our own CLI, as `make demo` runs it
+        [sys.executable, "-m", "onewindow.config.cli", "collectstatic", "--noinput", "-v0"],
+        env=site.env,
+        cwd=ROOT,
+        check=True,
+        timeout=180,
+    )
     processes: list[subprocess.Popen[Any]] = []
     try:
         site.start_driver()
