@@ -62,15 +62,20 @@ class StepOut(Schema):
         return step.assignee_id is not None
 
 
-class TransitionOut(Schema):
+class EventOut(Schema):
+    """One recorded move of an application or of its paper delivery, with its ledger index."""
+
     action: str
-    step: str | None
     from_status: str
     to_status: str
     actor_role: str
     reason: str
     at: datetime
     ledger_index: int | None
+
+
+class TransitionOut(EventOut):
+    step: str | None
 
     @staticmethod
     def resolve_step(transition: Any) -> str | None:

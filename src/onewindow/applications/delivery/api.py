@@ -15,7 +15,7 @@ from ninja import Router, Schema
 from ninja.security import django_auth
 
 from onewindow.applications import selectors
-from onewindow.applications.api import OfApplication
+from onewindow.applications.api import EventOut, OfApplication
 from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import Carrier, Delivery, Transition
 from onewindow.core.errors import DomainError, documented_problems
@@ -40,14 +40,8 @@ class AddressOut(Schema):
     postal_code: str
 
 
-class DeliveryEventOut(Schema):
-    action: str
-    from_status: str
-    to_status: str
-    actor_role: str
-    reason: str
-    at: datetime
-    ledger_index: int | None
+class DeliveryEventOut(EventOut):
+    """A move of the paper result: posted, ready at the hall, handed over."""
 
 
 class HallOut(Schema):
@@ -87,18 +81,7 @@ def _hall(delivery: Delivery | None) -> HallOut | None:
 
 
 def _events(history: list[Transition]) -> list[DeliveryEventOut]:
-    return [
-        DeliveryEventOut(
-            action=row.action,
-            from_status=row.from_status,
-            to_status=row.to_status,
-            actor_role=row.actor_role,
-            reason=row.reason,
-            at=row.at,
-            ledger_index=row.ledger_index,
-        )
-        for row in history
-    ]
+    return [DeliveryEventOut.model_validate(row) for row in history]
 
 
 @router.get(
