@@ -26,12 +26,11 @@ from onewindow.applications.models import (
     Delivery,
     DeliveryAddress,
     DeliveryStatus,
-    MaterialView,
 )
 from onewindow.catalog.models import ServiceItemVersion
 from onewindow.core.errors import Conflict, DomainError, PermissionDenied
 from onewindow.core.models import Division
-from onewindow.identity.models import Department, User
+from onewindow.identity.models import DataAccess, Department, User
 from onewindow.ledger.models import LedgerEntry
 from onewindow.notify.models import Message
 from tests.applications import factories
@@ -515,9 +514,10 @@ def test_reading_the_full_address_is_recorded_for_the_applicant(world: World) ->
     address = paper_delivery.read_address(world["clerk"], delivery)
 
     assert address.street == ADDRESS["street"]
-    view = MaterialView.objects.get(application=delivery.application, purpose="delivery:address")
-    assert view.officer == world["clerk"]
-    assert LedgerEntry.objects.filter(event_type="data.access").exists()
+    view = DataAccess.objects.get(case_ref=delivery.application.ref, purpose="delivery:address")
+    assert view.accessor == world["clerk"].username
+    assert view.subject_user == delivery.application.applicant
+    assert LedgerEntry.objects.filter(event_type="data.access", index=view.ledger_index).exists()
     with pytest.raises(PermissionDenied):
         paper_delivery.read_address(world["outsider"], delivery)
 
@@ -614,7 +614,7 @@ def test_officer_endpoints_refuse_everyone_but_the_hall_and_handling_department(
     assert stranger.pop("list") == 200
     assert set(stranger.values()) == {404}
     assert _delivery(application).status == DeliveryStatus.PREPARING
-    assert not MaterialView.objects.filter(purpose="delivery:address").exists()
+    assert not DataAccess.objects.filter(purpose="delivery:address").exists()
 
 
 def test_the_hall_moves_a_delivery_through_the_api(world: World) -> None:

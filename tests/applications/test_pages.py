@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
-from onewindow.applications.models import Application, ApplicationStatus, Draft, MaterialView
+from onewindow.applications.models import Application, ApplicationStatus, Draft
 from onewindow.catalog.models import ServiceItemVersion
 from onewindow.core.models import Division
-from onewindow.identity.models import Department
+from onewindow.identity.models import DataAccess, Department
 from tests.applications import factories
 from tests.identity.factories import citizen, last_sms_code
 from tests.identity.test_assisted_filing import verified_client
@@ -149,7 +149,9 @@ def test_officer_claims_and_approves_from_the_workbench_and_the_view_is_logged(
     assert application.ref in queue
     work_url = reverse("applications:work", args=[step.pk])
     assert client.get(work_url).status_code == 200
-    assert MaterialView.objects.filter(officer=officer, application=application).exists()
+    assert DataAccess.objects.filter(
+        accessor=officer.username, case_ref=application.ref, subject_user=applicant
+    ).exists()
     client.post(work_url, {"action": "claim", "version": step.version})
     step.refresh_from_db()
     client.post(work_url, {"action": "approve", "version": step.version, "note": "ok"})
@@ -223,7 +225,9 @@ def test_department_admin_assigns_and_the_officer_opens_the_file_on_record(
     assert opened.status_code == 200
     assert isinstance(opened, StreamingHttpResponse)
     assert opened.getvalue().startswith(b"%PDF")
-    assert MaterialView.objects.filter(officer=reviewer, purpose="file:household_register").exists()
+    assert DataAccess.objects.filter(
+        accessor=reviewer.username, purpose="file:household_register"
+    ).exists()
 
 
 def test_window_clerk_files_for_a_citizen_from_another_county_at_the_counter(

@@ -97,7 +97,7 @@ def test_citizen_applies_with_a_fetched_household_record_and_sees_who_read_it(
     officer_page.context.close()
 
     page.goto(f"{base}/my-data/")
-    row = page.locator("#exchange-accesses tbody tr").first
+    row = page.locator("#data-accesses tbody tr.ow-access--exchange_fetch").first
     text = row.inner_text()
     assert bureau.name_en in text
     assert "Social security card application" in text  # the purpose, by name

@@ -20,6 +20,7 @@ from onewindow.exchange.models import (
     MisuseStatus,
 )
 from onewindow.exchange.seed import seed_data_services
+from onewindow.identity import selectors as identity_selectors
 from onewindow.ledger.models import LedgerEntry
 from onewindow.notify.models import Message
 from tests.applications import factories
@@ -148,7 +149,7 @@ def test_a_person_reports_a_misuse_and_the_supervisor_decides_it(world) -> None:
     person.force_login(world["person"])
     tracker = person.get(reverse("web:who-read-my-data"), HTTP_ACCEPT_LANGUAGE="en")
     assert "Report a suspected misuse" in tracker.content.decode()
-    message = services.selectors.accesses_about(world["person"]).get()
+    [message] = identity_selectors.accesses_about(world["person"])
 
     too_short = person.post(reverse("data:report", args=[message.pk]), {"reason": "why"})
     assert too_short.status_code == 200
@@ -225,7 +226,7 @@ def test_the_api_requests_decides_and_reports(world) -> None:  # type: ignore[no
     person = Client()
     person.force_login(world["person"])
     [access] = person.get("/api/v1/my-data/accesses").json()
-    assert (access["consumer"], access["purpose"]) == (world["consumer"].code, PURPOSE)
+    assert (access["department"], access["purpose"]) == (world["consumer"].code, PURPOSE)
     assert person.get("/api/v1/grants").status_code == 403
     reported = person.post(
         f"/api/v1/my-data/accesses/{access['id']}/report",

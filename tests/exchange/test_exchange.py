@@ -14,6 +14,7 @@ from onewindow.core.errors import PermissionDenied
 from onewindow.exchange import services, signing
 from onewindow.exchange.models import DataService, ExchangeMessage, MessageStatus
 from onewindow.exchange.seed import seed_data_services
+from onewindow.identity import selectors as identity_selectors
 from onewindow.ledger.models import LedgerEntry
 from tests.applications import factories
 from tests.identity.factories import citizen, resident_id
@@ -230,14 +231,14 @@ def test_the_citizen_sees_who_read_their_data_and_why(world) -> None:  # type: i
     stranger = Client()
     stranger.force_login(citizen(world["person"].division))
     assert "Household registration lookup" not in stranger.get("/my-data/").content.decode()
-    message = ExchangeMessage.objects.get()
-    message.disclose_after = timezone.now() + timedelta(days=90)
-    message.save()
+    access = ExchangeMessage.objects.get().access
+    assert access is not None
+    access.disclose_after = timezone.now() + timedelta(days=90)  # as a secrecy order sets it
+    access.save()
     assert "Household registration lookup" not in client.get("/my-data/").content.decode()
 
 
 def test_a_secrecy_order_hides_the_access_until_its_disclosure_date(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from onewindow.exchange import selectors
 
     grant = _granted(world)
     later = timezone.now() + timedelta(days=30)
@@ -270,7 +271,7 @@ def test_a_secrecy_order_hides_the_access_until_its_disclosure_date(world, monke
     )
 
     assert answered["found"] is True
-    assert not selectors.accesses_about(world["person"]).exists()
+    assert not identity_selectors.accesses_about(world["person"])
     monkeypatch.setattr(timezone, "now", lambda: later + timedelta(seconds=1))
-    [shown] = selectors.accesses_about(world["person"])
+    [shown] = identity_selectors.accesses_about(world["person"])
     assert shown.case_ref == "investigation-2026-17"

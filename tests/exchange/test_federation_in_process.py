@@ -416,7 +416,7 @@ def test_a_peer_regions_department_gets_its_granted_fields_only(world) -> None: 
     page.force_login(person)
     assert f"{REMOTE_CONSUMER} · Jiangsu" in page.get("/my-data/").content.decode()
     with pytest.raises(services.DomainError, match="report it to that region"):
-        services.report_misuse(person, message, reason="I never applied for anything there.")
+        services.report_misuse(person, message.access, reason="I never applied for anything there.")
 
 
 def test_a_peers_new_key_is_fetched_when_a_request_signed_with_it_arrives(world, http_peer) -> None:  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ from onewindow.grievances.models import (
     Stage,
 )
 from onewindow.identity import sms
+from onewindow.identity.models import AccessKind, DataAccess
 from onewindow.notify.models import Message
 from tests.grievances import factories
 from tests.identity.factories import citizen
@@ -241,8 +242,8 @@ def test_reading_contacts_is_logged_and_anonymous_reporters_stay_hidden(division
     reporters = services.read_contacts(world.district_officer, case, purpose="回访核实")
 
     assert [r.phone for r in reporters] == ["13900001111"]
-    view = case.contact_views.get()
-    assert view.officer == world.district_officer
+    view = DataAccess.objects.get(kind=AccessKind.CONTACT_READ, case_ref=case.ref)
+    assert view.accessor == world.district_officer.username
     assert view.ledger_index is not None
     stranger = factories.officer(world.departments["330100-housing"])
     with pytest.raises(NotFound):

@@ -19,7 +19,7 @@ from joserfc.jwk import KeySet
 from oauth2_provider.models import AccessToken, Grant, RefreshToken
 
 from onewindow.core.models import Division
-from onewindow.identity.models import ClaimRelease, ClientConsent, ClientUsage
+from onewindow.identity.models import AccessKind, ClientConsent, ClientUsage, DataAccess
 from onewindow.identity.oidc import provider as oidc
 from tests.identity.oidc_helpers import (
     LOGOUT_URI,
@@ -209,7 +209,10 @@ def test_the_full_id_number_goes_only_to_a_client_allowed_it_by_law_and_the_pers
     full = jwt.decode(token["id_token"], keys).claims["id_number"]
     assert full == info["id_number"]
     assert full.endswith(given.citizen.masked_id_number[-4:])
-    assert list(ClaimRelease.objects.filter(user=given.citizen).values_list("via", flat=True)) == [
+    releases = DataAccess.objects.filter(
+        subject_user=given.citizen, kind=AccessKind.CLAIMS_RELEASED
+    ).order_by("-created_at", "-pk")
+    assert list(releases.values_list("purpose", flat=True)) == [
         "userinfo",
         "id_token",
     ]

@@ -15,7 +15,6 @@ from onewindow.applications import notices
 from onewindow.applications.models import (
     Application,
     ApplicationStatus,
-    MaterialView,
     Step,
     StepStatus,
     SupplementRequest,
@@ -31,8 +30,8 @@ from onewindow.applications.workflow.engine import (
 )
 from onewindow.core import calendar
 from onewindow.core.errors import Conflict, DomainError, PermissionDenied
-from onewindow.identity.models import OfficerRole, Role, User
-from onewindow.ledger import services as ledger
+from onewindow.identity.access import record_data_access
+from onewindow.identity.models import AccessKind, DataAccess, OfficerRole, Role, User
 
 
 def _may_work_on(officer: User, step: Step) -> bool:
@@ -252,20 +251,19 @@ def request_supplements(
     return supplement
 
 
-def record_material_view(officer: User, application: Application, *, purpose: str) -> MaterialView:
+def record_material_view(officer: User, application: Application, *, purpose: str) -> DataAccess:
     """Log an officer opening an applicant's materials; the applicant sees the log."""
     if not officer.is_officer or officer.department is None:
         raise PermissionDenied(_("Only officers of a handling department view materials."))
     if not application.steps.filter(department=officer.department).exists():
         raise PermissionDenied(_("Your department does not handle this application."))
-    view = MaterialView.objects.create(
-        application=application, officer=officer, department=officer.department, purpose=purpose
-    )
-    ledger.record(
-        "data.access",
-        subject_ref=application.ref,
+    return record_data_access(
+        AccessKind.MATERIAL_OPENED,
+        subject_user=application.applicant,
+        department=officer.department,
+        accessor=officer.username,
         actor_role="officer",
-        department=officer.department.code,
-        payload={"ref": application.ref, "purpose": purpose, "view": view.pk},
+        what=_("Application materials"),
+        purpose=purpose,
+        case_ref=application.ref,
     )
-    return view

@@ -54,7 +54,8 @@ from onewindow.catalog.models import Audience, Delivery, MaterialSource, Service
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.models import Division
 from onewindow.identity import services as identity_services
-from onewindow.identity.models import Business, OfficerRole, Role, User, UserKind
+from onewindow.identity.access import record_data_access
+from onewindow.identity.models import AccessKind, Business, OfficerRole, Role, User, UserKind
 from onewindow.ledger import services as ledger
 
 
@@ -446,7 +447,7 @@ def _record_filing(application: Application, action: str, *, actor_role: str) ->
 def begin_hall_filing(clerk: User, *, resident_id_number: str) -> User:
     """A window clerk, with the citizen present and their ID card checked, looks them up to
     file for them. Raises PermissionDenied (not a window clerk), NotFound (no such citizen).
-    The lookup of someone else's personal data is recorded in the ledger."""
+    The lookup of someone else's personal data is a data access the citizen sees."""
     if not (
         clerk.is_officer
         and clerk.department is not None
@@ -456,12 +457,14 @@ def begin_hall_filing(clerk: User, *, resident_id_number: str) -> User:
     citizen = identity_services.find_user_by_identifier(resident_id_number)
     if citizen is None or citizen.kind != UserKind.CITIZEN or len(resident_id_number.strip()) < 15:
         raise NotFound(_("No registered citizen has this resident ID number."), field="id_number")
-    ledger.record(
-        "data.access",
-        subject_ref=f"user:{citizen.pk}",
+    record_data_access(
+        AccessKind.IDENTITY_LOOKUP,
+        subject_user=citizen,
+        department=clerk.department,
+        accessor=clerk.username,
         actor_role=Role.WINDOW_CLERK,
-        department=clerk.department.code,
-        payload={"purpose": "hall_filing", "clerk": clerk.username},
+        what=_("Your account, found by your resident ID number"),
+        purpose="hall_filing",
     )
     return citizen
 

@@ -386,21 +386,6 @@ def filing_payload(
     }
 
 
-class MaterialView(models.Model):
-    """An officer opened an applicant's materials: the applicant can see who and when."""
-
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="views")
-    officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
-    purpose = models.CharField(max_length=64)
-    at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return f"{self.officer_id} viewed {self.application_id}"
-
-
 class ReferenceCounter(models.Model):
     """The last sequence number handed out per county and day, for gapless readable refs."""
 

@@ -23,7 +23,6 @@ from onewindow.applications.models import (
     DeliveryStatus,
     Draft,
     FetchedMaterial,
-    MaterialView,
     Step,
     StepStatus,
     Transition,
@@ -35,7 +34,8 @@ from onewindow.catalog.workflow_definition import StepDefinition
 from onewindow.core import calendar
 from onewindow.core.errors import NotFound
 from onewindow.core.models import Division
-from onewindow.identity.models import OfficerRole, Role, User
+from onewindow.identity import selectors as identity_selectors
+from onewindow.identity.models import AccessKind, DataAccess, OfficerRole, Role, User
 from onewindow.identity.selectors import businesses_of
 
 
@@ -276,8 +276,11 @@ def history(application: Application) -> QuerySet[Transition]:
     return application.transitions.select_related("step__application__item_version", "actor")
 
 
-def material_views(application: Application) -> QuerySet[MaterialView]:
-    return application.views.select_related("officer", "department").order_by("-at")
+def material_views(application: Application) -> list[DataAccess]:
+    """Who opened the application's materials (the applicant's data accesses on it)."""
+    return identity_selectors.accesses_about(
+        application.applicant, case_ref=application.ref, kinds=[AccessKind.MATERIAL_OPENED]
+    )
 
 
 def planned_fetches(

@@ -1,5 +1,6 @@
-"""Data sharing over JSON: data services, grants (request, approve, refuse, revoke), the
-accesses to the caller's own data, and reports of misuse.
+"""Data sharing over JSON: data services, grants (request, approve, refuse, revoke), and
+reports of misuse of an access to the caller's data (the accesses themselves are identity's:
+GET /my-data/accesses).
 
 Officer endpoints need a session confirmed with the second factor; stewards decide only on
 their own department's data services. The signed machine-to-machine calls themselves are at
@@ -17,12 +18,10 @@ from ninja.security import django_auth
 
 from onewindow.core.errors import NotFound
 from onewindow.exchange import selectors, services
-from onewindow.exchange.models import AccessGrant, ExchangeMessage, MisuseReport
+from onewindow.exchange.models import AccessGrant, MisuseReport
 from onewindow.identity import selectors as identity_selectors
-from onewindow.identity.bearer import person
 from onewindow.identity.decorators import verified_officer
 from onewindow.identity.models import Department, User
-from onewindow.identity.oidc.scopes import MY_DATA_READ
 
 router = Router(tags=["data sharing"], auth=django_auth)
 
@@ -108,49 +107,13 @@ class GrantRefuseIn(Schema):
     reason: str
 
 
-class AccessOut(Schema):
-    id: int
-    at: datetime
-    consumer: str
-    consumer_name: str
-    actor: str
-    service: str
-    provider: str
-    purpose: str
-    case_ref: str
-    status: str
-    ledger_index: int | None
-
-    @staticmethod
-    def resolve_at(message: ExchangeMessage) -> datetime:
-        return message.created_at
-
-    @staticmethod
-    def resolve_consumer(message: ExchangeMessage) -> str:
-        if message.consumer is None and message.peer is not None:
-            return f"{message.peer.code}/{message.remote_consumer}"
-        return message.consumer.code if message.consumer else ""
-
-    @staticmethod
-    def resolve_consumer_name(message: ExchangeMessage) -> str:
-        return message.consumer_name
-
-    @staticmethod
-    def resolve_service(message: ExchangeMessage) -> str:
-        return message.service.code
-
-    @staticmethod
-    def resolve_provider(message: ExchangeMessage) -> str:
-        return message.service.provider.code
-
-
 class ReportIn(Schema):
     reason: str
 
 
 class ReportOut(Schema):
     case: str
-    access: int
+    access: int | None
     department: str
     status: str
     created_at: datetime
@@ -159,8 +122,8 @@ class ReportOut(Schema):
     ledger_index: int | None
 
     @staticmethod
-    def resolve_access(report: MisuseReport) -> int:
-        return report.message_id
+    def resolve_access(report: MisuseReport) -> int | None:
+        return report.message.access_id
 
     @staticmethod
     def resolve_department(report: MisuseReport) -> str:
@@ -239,20 +202,6 @@ def revoke_grant(request: HttpRequest, grant_id: int) -> AccessGrant:
     return services.revoke_grant(officer, _grant_of_provider(officer, grant_id))
 
 
-@router.get(
-    "/my-data/accesses",
-    response=list[AccessOut],
-    summary="Who read my data (and my businesses' data), newest first",
-    auth=person(MY_DATA_READ),
-)
-def my_accesses(request: HttpRequest) -> Any:
-    user = _user(request)
-    mine = selectors.accesses_about(user) | selectors.accesses_about_businesses(
-        identity_selectors.businesses_of(user)
-    )
-    return list(mine[:200])
-
-
 @router.post(
     "/my-data/accesses/{access_id}/report",
     response={201: ReportOut},
@@ -260,10 +209,8 @@ def my_accesses(request: HttpRequest) -> Any:
 )
 def report_misuse(request: HttpRequest, access_id: int, payload: ReportIn) -> Status[MisuseReport]:
     user = _user(request)
-    message = ExchangeMessage.objects.filter(pk=access_id).first()
-    if message is None:
-        raise NotFound("No access to your data has this number.", field="access_id")
-    return Status(201, services.report_misuse(user, message, reason=payload.reason))
+    access = identity_selectors.access_about(user, access_id)
+    return Status(201, services.report_misuse(user, access, reason=payload.reason))
 
 
 @router.get("/misuse-cases", response=list[ReportOut], summary="My department's cases")

@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.models import SigningKeyPair
-from onewindow.identity.models import Business, Department
+from onewindow.identity.models import Business, DataAccess, Department
 
 
 class SharingClass(models.TextChoices):
@@ -248,6 +248,15 @@ class ExchangeMessage(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     disclose_after = models.DateTimeField(null=True, blank=True)  # secrecy order
     ledger_index = models.BigIntegerField(null=True, blank=True)
+    # What the subject sees of this call on "who read my data" (none when nothing was read
+    # or the subject is unknown).
+    access = models.OneToOneField(
+        DataAccess,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="exchange_message",
+    )
 
     class Meta:
         ordering = ["-created_at"]

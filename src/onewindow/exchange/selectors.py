@@ -1,4 +1,5 @@
-"""Reads of the exchange: who read a person's data, and which grant a call would use."""
+"""Reads of the exchange: the calls behind a person's data accesses, and which grant a call
+would use."""
 
 from __future__ import annotations
 
@@ -16,32 +17,20 @@ from onewindow.exchange.models import (
     GrantStatus,
     MisuseReport,
 )
-from onewindow.identity.models import Business, Department, User
+from onewindow.identity.models import DataAccess, Department, User
 
 
-def _visible(messages: QuerySet[ExchangeMessage]) -> QuerySet[ExchangeMessage]:
-    """Calls that reached the data, past any secrecy order's disclosure date, newest first.
-    Refusals that never reached the data are left out (nothing was read); askers from peer
-    regions are shown like our own departments."""
-    now = timezone.now()
-    return (
-        messages.filter(Q(consumer__isnull=False) | Q(peer__isnull=False))  # a known asker
-        .exclude(status="refused")
-        .filter(Q(disclose_after__isnull=True) | Q(disclose_after__lte=now))
-        .select_related("service__provider", "consumer", "peer")
-        .order_by("-created_at", "-pk")
+def reported_message(access: DataAccess) -> ExchangeMessage:
+    """The exchange call behind one of the person's accesses (found with
+    identity.selectors.access_about). Raises NotFound for any other kind of access."""
+    found = (
+        ExchangeMessage.objects.filter(access=access)
+        .select_related("service__provider", "consumer__division", "peer")
+        .first()
     )
-
-
-def accesses_about(user: User) -> QuerySet[ExchangeMessage]:
-    """Every exchange that asked about this person. Calls under a secrecy order stay hidden
-    until their disclosure date."""
-    return _visible(ExchangeMessage.objects.filter(subject_user=user))
-
-
-def accesses_about_businesses(businesses: Iterable[Business]) -> QuerySet[ExchangeMessage]:
-    """The same for the businesses a person represents."""
-    return _visible(ExchangeMessage.objects.filter(subject_business__in=list(businesses)))
+    if found is None:
+        raise NotFound(_("No access to your data has this number."), field="access")
+    return found
 
 
 def usable_grant(service: DataService, consumer: Department, purpose: str) -> AccessGrant | None:

@@ -40,9 +40,12 @@ from onewindow.exchange.models import (
     SharingClass,
 )
 from onewindow.identity import selectors as identity_selectors
+from onewindow.identity.access import NewAccess, both_languages, record_data_accesses
 from onewindow.identity.models import (
     ID_NUMBER_CONTEXT,
+    AccessKind,
     Business,
+    DataAccess,
     Department,
     OfficerRole,
     Role,
@@ -450,8 +453,50 @@ def _write(rows: list[_LogRow]) -> None:
                 disclose_after=_disclose_after(claims) if row.status != "refused" else None,
             )
         )
+    _record_accesses(rows, messages)
     for row, message in zip(rows, ExchangeMessage.objects.bulk_create(messages), strict=True):
         row.message = message
+
+
+def _record_accesses(rows: list[_LogRow], messages: list[ExchangeMessage]) -> None:
+    """A call by a known asker about a known person or business, that was not refused, is a
+    data access the subject sees; the call's own ledger entry records it."""
+    wanted = [
+        (row, message)
+        for row, message in zip(rows, messages, strict=True)
+        if row.consumer is not None
+        and row.status != MessageStatus.REFUSED
+        and (message.subject_user_id is not None or message.subject_business_id is not None)
+    ]
+    if not wanted:
+        return
+    recorded = record_data_accesses([_access_of(row, message) for row, message in wanted])
+    for (_row, message), access in zip(wanted, recorded, strict=True):
+        message.access = access
+
+
+def _access_of(row: _LogRow, message: ExchangeMessage) -> NewAccess:
+    service, consumer = row.service, row.consumer
+    assert consumer is not None
+    status_zh, status_en = both_languages(MessageStatus(row.status).label)
+    return NewAccess(
+        kind=AccessKind.EXCHANGE_FETCH,
+        subject_user=message.subject_user_id,
+        subject_business=message.subject_business_id,
+        department=consumer.department,
+        accessor=message.actor if consumer.peer is None else message.consumer_name,
+        actor_role="department",
+        what=(
+            f"{service.name_zh}（{service.provider.name_zh}）· {status_zh}",
+            f"{service.name_en} ({service.provider.name_en}) · {status_en}",
+        ),
+        purpose=message.purpose,
+        case_ref=message.case_ref,
+        legal_basis=(service.legal_basis_zh, service.legal_basis_en),
+        disclose_after=message.disclose_after,
+        is_reportable=consumer.department is not None,
+        ledger_index=message.ledger_index,
+    )
 
 
 def _write_alone(row: _LogRow) -> None:
@@ -651,17 +696,6 @@ def call(
 MISUSE_DECISION_DAYS = 10
 
 
-def _may_report(reporter: User, message: ExchangeMessage) -> bool:
-    if message.subject_user_id is not None:
-        return bool(message.subject_user_id == reporter.pk)
-    return (
-        message.subject_business_id is not None
-        and identity_selectors.businesses_of(reporter)
-        .filter(pk=message.subject_business_id)
-        .exists()
-    )
-
-
 def _supervisors(department: Department) -> list[User]:
     """Who looks into a department's accesses: its supervisors, else its administrators."""
     for role in (Role.SUPERVISOR, Role.DEPARTMENT_ADMIN):
@@ -677,14 +711,13 @@ def _supervisors(department: Department) -> list[User]:
 
 
 @transaction.atomic
-def report_misuse(reporter: User, message: ExchangeMessage, *, reason: str) -> MisuseReport:
-    """The person whose data was read says the access looks wrong: a case opens for the
-    supervisor of the department that asked, due in MISUSE_DECISION_DAYS working days."""
-    visible = selectors.accesses_about(reporter) | selectors.accesses_about_businesses(
-        identity_selectors.businesses_of(reporter)
-    )
-    if not _may_report(reporter, message) or not visible.filter(pk=message.pk).exists():
-        raise NotFound(_("No access to your data has this number."), field="message")
+def report_misuse(reporter: User, access: DataAccess, *, reason: str) -> MisuseReport:
+    """The person whose data was read says an exchange access looks wrong: a case opens for
+    the supervisor of the department that asked, due in MISUSE_DECISION_DAYS working days.
+    Raises NotFound (not the person's access, or not an exchange call), DomainError (reason,
+    or a peer region's department asked), Conflict (already reported)."""
+    access = identity_selectors.access_about(reporter, access.pk)
+    message = selectors.reported_message(access)
     reason = reason.strip()
     if not 10 <= len(reason) <= 2000:
         raise DomainError(

@@ -207,16 +207,15 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     """The person whose data was read reports a suspected misuse of this access."""
     user = request.user
     assert isinstance(user, User)
-    visible = selectors.accesses_about(user) | selectors.accesses_about_businesses(
-        identity_selectors.businesses_of(user)
-    )
-    message = visible.filter(pk=pk).first()
-    if message is None:
-        raise Http404
+    try:
+        access = identity_selectors.access_about(user, pk)
+        selectors.reported_message(access)
+    except NotFound:
+        raise Http404 from None
     form = MisuseReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            opened = services.report_misuse(user, message, reason=form.cleaned_data["reason"])
+            opened = services.report_misuse(user, access, reason=form.cleaned_data["reason"])
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -226,7 +225,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"case": opened.case, "due": timezone.localtime(opened.due_at).date()},
             )
             return HttpResponseRedirect(reverse("web:who-read-my-data"))
-    return render(request, "exchange/report.html", {"message": message, "form": form})
+    return render(request, "exchange/report.html", {"access": access, "form": form})
 
 
 @officer_required

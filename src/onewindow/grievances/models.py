@@ -3,7 +3,8 @@ reviews of completed applications with their rectification tasks, and mediation 
 
 Reporters' names, numbers and addresses are encrypted at rest (core.personal_data) with a
 keyed hash where a lookup needs one (the per-phone flood limit, the same-address duplicate
-check); pages show them masked and every officer read is a `ContactView`.
+check); pages show them masked and every officer read is a data access
+(`identity.DataAccess`) the reporter sees.
 """
 
 from __future__ import annotations
@@ -479,23 +480,6 @@ class Rating(models.Model):
     @property
     def is_dissatisfied(self) -> bool:
         return self.level <= DISSATISFIED_AT_MOST
-
-
-class ContactView(models.Model):
-    """An officer opened a reporter's contact details: the reporter can see who and why."""
-
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contact_views")
-    officer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
-    purpose = models.CharField(max_length=100)
-    at = models.DateTimeField(default=timezone.now)
-    ledger_index = models.BigIntegerField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-at"]
-
-    def __str__(self) -> str:
-        return f"{self.officer_id} read contacts of {self.case_id}"
 
 
 # ----- reviews of completed applications ----------------------------------------------------

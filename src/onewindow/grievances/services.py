@@ -31,7 +31,6 @@ from onewindow.grievances.models import (
     Case,
     CaseStatus,
     ContactPreference,
-    ContactView,
     DispatcherCorrection,
     MergeProposal,
     MergeStatus,
@@ -42,7 +41,8 @@ from onewindow.grievances.models import (
     Transfer,
     TransferDecision,
 )
-from onewindow.identity.models import Department, OfficerRole, Role, User
+from onewindow.identity.access import record_data_access
+from onewindow.identity.models import AccessKind, Department, OfficerRole, Role, User
 from onewindow.identity.selectors import supervising_department
 from onewindow.identity.sms import send_sms
 from onewindow.ledger import services as ledger
@@ -660,18 +660,25 @@ def read_contacts(officer: User, case: Case, *, purpose: str) -> list[Reporter]:
     ):
         raise NotFound(_("No case of your department has this number."), field="ref")
     assert officer.department is not None
-    view = ContactView.objects.create(
-        case=case, officer=officer, department=officer.department, purpose=purpose
+    reporters = list(case.reporters.filter(anonymous=False).select_related("user"))
+    # Each signed-in reporter sees the read; callers without an account are covered by one
+    # record without a subject, so the ledger has the read either way.
+    subjects: list[User | None] = list(
+        {r.user_id: r.user for r in reporters if r.user is not None}.values()
     )
-    receipt = ledger.record(
-        "data.access",
-        subject_ref=case.ref,
-        actor_role="officer",
-        department=officer.department.code,
-        payload={"ref": case.ref, "purpose": "grievance.contact", "view": view.pk},
-    )
-    ContactView.objects.filter(pk=view.pk).update(ledger_index=receipt.index)
-    return list(case.reporters.filter(anonymous=False).select_related("user"))
+    for subject in subjects or [None]:
+        record_data_access(
+            AccessKind.CONTACT_READ,
+            subject_user=subject,
+            department=officer.department,
+            accessor=officer.username,
+            actor_role="officer",
+            what=_("Your name and phone number in a hotline case"),
+            purpose=purpose,
+            case_ref=case.ref,
+            details={"read": "grievance.contact"},
+        )
+    return reporters
 
 
 # ----- partner apps' Open311 keys -----------------------------------------------------------

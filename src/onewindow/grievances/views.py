@@ -31,8 +31,9 @@ from onewindow.grievances.models import (
     RectificationTask,
     Transfer,
 )
+from onewindow.identity import selectors as identity_selectors
 from onewindow.identity.decorators import officer_required
-from onewindow.identity.models import Department, OfficerRole, Role, User
+from onewindow.identity.models import AccessKind, Department, OfficerRole, Role, User
 from onewindow.identity.selectors import acting_for
 
 
@@ -235,7 +236,9 @@ def case(request: HttpRequest, ref: str) -> HttpResponse:
             "may_rate": found.status == CaseStatus.ANSWERED and rated is None,
             "rated": rated,
             "events": found.events.exclude(action__in=["rated"]).select_related("department"),
-            "contact_views": found.contact_views.select_related("department"),
+            "contact_views": identity_selectors.accesses_about(
+                _user(request), case_ref=found.ref, kinds=[AccessKind.CONTACT_READ]
+            ),
         },
     )
 

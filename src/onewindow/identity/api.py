@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
@@ -17,15 +18,18 @@ from onewindow.identity.account import security
 from onewindow.identity.bearer import person
 from onewindow.identity.decorators import verified_officer
 from onewindow.identity.models import (
+    AccessKind,
     AgentConsent,
     Business,
     BusinessAgent,
     Client,
+    DataAccess,
     Department,
     User,
     UserSession,
 )
 from onewindow.identity.oidc import provider as oidc
+from onewindow.identity.oidc.scopes import MY_DATA_READ
 
 router = Router(tags=["identity"], auth=django_auth)
 
@@ -58,6 +62,73 @@ def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
+
+
+# ----- who read my data ------------------------------------------------------------------------
+
+
+class AccessOut(Schema):
+    id: int
+    at: datetime
+    kind: str
+    kind_label: str
+    department: str
+    department_name: str
+    accessor: str
+    what: str
+    purpose: str
+    case_ref: str
+    legal_basis: str
+    business: str  # the credit code, when the data read was a business's
+    ledger_index: int | None
+    ledger_url: str | None
+    reportable: bool
+
+    @staticmethod
+    def resolve_at(access: DataAccess) -> datetime:
+        return access.created_at
+
+    @staticmethod
+    def resolve_kind_label(access: DataAccess) -> str:
+        return str(AccessKind(access.kind).label)
+
+    @staticmethod
+    def resolve_department(access: DataAccess) -> str:
+        return access.department.code if access.department else ""
+
+    @staticmethod
+    def resolve_department_name(access: DataAccess) -> str:
+        return access.department.name if access.department else ""
+
+    @staticmethod
+    def resolve_business(access: DataAccess) -> str:
+        return access.subject_business.credit_code if access.subject_business else ""
+
+    @staticmethod
+    def resolve_ledger_url(access: DataAccess, context: dict[str, Any]) -> str | None:
+        if access.ledger_index is None:
+            return None
+        path = f"{reverse('ledger-public')}?index={access.ledger_index}"
+        return str(context["request"].build_absolute_uri(path))
+
+    @staticmethod
+    def resolve_reportable(access: DataAccess) -> bool:
+        return access.is_reportable
+
+
+@router.get(
+    "/my-data/accesses",
+    response=list[AccessOut],
+    summary="Who read my data (and my businesses' data), newest first",
+    description=(
+        "The same accesses as the page /my-data/: materials opened, contact details read, "
+        "claims released to sites and apps, exchange calls and identity look-ups at a hall, "
+        "each with its entry in the public ledger."
+    ),
+    auth=person(MY_DATA_READ),
+)
+def my_accesses(request: HttpRequest) -> list[DataAccess]:
+    return selectors.accesses_about(_user(request))
 
 
 # ----- my account's security -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import personal_data
@@ -415,22 +416,64 @@ class ClientUsage(models.Model):
         return f"{self.client_id} on {self.day}: {self.tokens_issued}"
 
 
-class ClaimRelease(models.Model):
-    """A client received the person's full resident ID number (scope `id_number`): a read of
-    personal data the person sees on "who read my data"."""
+class AccessKind(models.TextChoices):
+    MATERIAL_OPENED = "material_opened", _("Application materials opened")
+    CONTACT_READ = "contact_read", _("Contact details read")
+    CLAIMS_RELEASED = "claims_released", _("Full ID number released to a site or app")
+    EXCHANGE_FETCH = "exchange_fetch", _("Data fetched between departments")
+    IDENTITY_LOOKUP = "identity_lookup", _("Identity looked up at a service hall")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="claim_releases")
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="claim_releases")
-    claim = models.CharField(max_length=32)
-    via = models.CharField(max_length=16)  # "id_token" or "userinfo"
-    at = models.DateTimeField(default=timezone.now)
+
+class DataAccess(models.Model):
+    """One read of someone else's personal data, whoever read it and however: the person
+    (or the business) it was about sees it on "who read my data", and `ledger_index` is its
+    entry in the public ledger. Written only by `identity.access.record_data_access`."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=AccessKind.choices)
+    subject_user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    subject_business = models.ForeignKey(
+        Business, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The department that read, or answers for the reader (a partner app's contact
+    # department); none for a department of a peer region (`accessor` names it).
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Who exactly: an officer's account name, a partner app's name, "system" (automatic),
+    # or "<department code> · <region>" for a peer region's department.
+    accessor = models.CharField(_("accessor"), max_length=150, blank=True)
+    what_zh = models.CharField(max_length=200)
+    what_en = models.CharField(max_length=200)
+    purpose = models.CharField(_("purpose"), max_length=100, blank=True)
+    case_ref = models.CharField(_("case"), max_length=64, blank=True)
+    legal_basis_zh = models.TextField(blank=True)
+    legal_basis_en = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    disclose_after = models.DateTimeField(null=True, blank=True)  # a legal secrecy order
+    # A misuse report can be opened on it (an exchange call by one of our departments).
+    is_reportable = models.BooleanField(default=False)
     ledger_index = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-at"]
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["subject_user", "-created_at"], name="access_about_person"),
+            models.Index(fields=["subject_business", "-created_at"], name="access_about_business"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.claim} of {self.user_id} to {self.client_id} ({self.via})"
+        return f"{self.kind} by {self.accessor or self.department_id} at {self.created_at}"
+
+    @property
+    def what(self) -> str:
+        return self.what_zh if (get_language() or "").startswith("zh") else self.what_en
+
+    @property
+    def legal_basis(self) -> str:
+        zh = (get_language() or "").startswith("zh")
+        return (self.legal_basis_zh if zh else self.legal_basis_en) or self.legal_basis_zh
 
 
 class UserSession(models.Model):

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from onewindow.core.errors import DomainError
+from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.models import Division
 from onewindow.identity.models import (
+    AccessKind,
     AgentConsent,
     Business,
     BusinessAgent,
+    DataAccess,
     Department,
     OfficerRole,
     User,
@@ -25,19 +29,16 @@ def roles_of(officer: User) -> QuerySet[OfficerRole]:
     return OfficerRole.objects.filter(user=officer).order_by("role")
 
 
-def businesses_of(user: User) -> QuerySet[Business]:
-    """Businesses the person represents or is an active agent for."""
+def _represented(user: User) -> QuerySet[Business]:
     as_agent = BusinessAgent.objects.filter(agent=user, withdrawn_at__isnull=True).values(
         "business"
     )
-    return (
-        (
-            Business.objects.filter(legal_representative=user)
-            | Business.objects.filter(pk__in=as_agent)
-        )
-        .distinct()
-        .order_by("name")
-    )
+    return Business.objects.filter(Q(legal_representative=user) | Q(pk__in=as_agent))
+
+
+def businesses_of(user: User) -> QuerySet[Business]:
+    """Businesses the person represents or is an active agent for."""
+    return _represented(user).order_by("name")
 
 
 def confirmed_totp_device(user: User) -> TOTPDevice | None:
@@ -108,3 +109,41 @@ def authorisations_of(business: Business) -> QuerySet[BusinessAgent]:
         .select_related("agent")
         .order_by("withdrawn_at", "-granted_at")
     )
+
+
+# ----- who read my data ------------------------------------------------------------------------
+
+ACCESSES_SHOWN = 200
+
+
+def _visible_accesses(user: User) -> QuerySet[DataAccess]:
+    """Accesses about the person or a business they represent, past any secrecy order's
+    disclosure date, newest first."""
+    return (
+        DataAccess.objects.filter(Q(subject_user=user) | Q(subject_business__in=_represented(user)))
+        .filter(Q(disclose_after__isnull=True) | Q(disclose_after__lte=timezone.now()))
+        .select_related("department", "subject_business")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def accesses_about(
+    user: User, *, case_ref: str = "", kinds: Iterable[AccessKind] = ()
+) -> list[DataAccess]:
+    """Who read the person's data, or their businesses' data, newest first (the latest
+    ACCESSES_SHOWN): what "who read my data" and its API show. Narrowed to one application or
+    case (`case_ref`) and to some `kinds` where a page shows only those."""
+    found = _visible_accesses(user)
+    if case_ref:
+        found = found.filter(case_ref=case_ref)
+    if kinds:
+        found = found.filter(kind__in=list(kinds))
+    return list(found[:ACCESSES_SHOWN])
+
+
+def access_about(user: User, pk: int) -> DataAccess:
+    """One access the person may see. Raises NotFound for others' accesses too."""
+    found = _visible_accesses(user).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("No access to your data has this number."), field="access")
+    return found

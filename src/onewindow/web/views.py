@@ -11,16 +11,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_GET, require_POST
 
-from onewindow.applications.models import TERMINAL_APPLICATION_STATUSES, MaterialView
+from onewindow.applications.models import TERMINAL_APPLICATION_STATUSES
 from onewindow.applications.selectors import applications_of
 from onewindow.catalog import selectors as catalog_selectors
 from onewindow.catalog.life_events import LIFE_EVENTS
 from onewindow.exchange import selectors as exchange_selectors
-from onewindow.grievances.models import ContactView
+from onewindow.identity import selectors as identity_selectors
 from onewindow.identity import services as identity_services
 from onewindow.identity.models import User
-from onewindow.identity.oidc import provider as oidc
-from onewindow.identity.selectors import businesses_of
 from onewindow.web.middleware import ELDER_COOKIE
 
 COOKIE_AGE = 365 * 24 * 3600
@@ -106,44 +104,26 @@ def readyz(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def who_read_my_data(request: HttpRequest) -> HttpResponse:
-    """Every department that read the person's data, or their businesses' data: through the
-    exchange (which service, for what purpose, under which case) and by opening their
-    application materials."""
+    """Everyone who read the person's data, or their businesses' data: officers opening
+    application materials or hotline contact details, sites and apps receiving the full ID
+    number, departments fetching records through the exchange, clerks looking them up at a
+    hall. The same accesses as GET /api/v1/my-data/accesses, each with its ledger entry."""
     assert isinstance(request.user, User)
-    exchanges = list(exchange_selectors.accesses_about(request.user)[:200])
-    business_exchanges = list(
-        exchange_selectors.accesses_about_businesses(businesses_of(request.user))[:200]
-    )
+    accesses = identity_selectors.accesses_about(request.user)
     purposes = {
         item.code: item.current_version.name
         for item in catalog_selectors.published_items().filter(
-            code__in={m.purpose for m in exchanges + business_exchanges}
+            code__in={access.purpose for access in accesses if access.purpose}
         )
         if item.current_version is not None
     }
-    views = list(
-        MaterialView.objects.filter(application__applicant=request.user)
-        .select_related("department", "application")
-        .order_by("-at")[:200]
-    )
     return render(
         request,
         "web/who_read_my_data.html",
         {
-            "exchanges": [(m, purposes.get(m.purpose, m.purpose)) for m in exchanges],
-            "business_exchanges": [
-                (m, purposes.get(m.purpose, m.purpose)) for m in business_exchanges
+            "accesses": [
+                (access, purposes.get(access.purpose, access.purpose)) for access in accesses
             ],
-            "views": views,
-            "contact_views": list(
-                ContactView.objects.filter(
-                    case__reporters__user=request.user, case__reporters__anonymous=False
-                )
-                .select_related("department", "case")
-                .distinct()
-                .order_by("-at")[:200]
-            ),
             "reports": list(exchange_selectors.reports_by(request.user)[:50]),
-            "releases": list(oidc.releases_about(request.user)[:200]),
         },
     )

@@ -40,7 +40,6 @@ from onewindow.applications.models import (
     Delivery,
     DeliveryAddress,
     DeliveryStatus,
-    MaterialView,
     Transition,
     decision_payload,
 )
@@ -50,7 +49,8 @@ from onewindow.core.divisions import Level
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.models import Division
 from onewindow.core.validators import normalise_mobile, validate_mobile, validate_postal_code
-from onewindow.identity.models import OfficerRole, Role, User
+from onewindow.identity.access import record_data_access
+from onewindow.identity.models import AccessKind, OfficerRole, Role, User
 from onewindow.ledger import services as ledger
 
 # Bound to the application too (`<context>:<application pk>`): a ciphertext copied onto another
@@ -534,20 +534,16 @@ def read_address(officer: User, delivery: Delivery) -> PostalAddress:
     if address is None:
         raise NotFound(_("This delivery has no postal address."), field="address")
     assert officer.department is not None
-    with transaction.atomic():
-        view = MaterialView.objects.create(
-            application=delivery.application,
-            officer=officer,
-            department=officer.department,
-            purpose="delivery:address",
-        )
-        ledger.record(
-            "data.access",
-            subject_ref=delivery.application.ref,
-            actor_role="officer",
-            department=officer.department.code,
-            payload={"ref": delivery.application.ref, "purpose": view.purpose, "view": view.pk},
-        )
+    record_data_access(
+        AccessKind.MATERIAL_OPENED,
+        subject_user=delivery.application.applicant,
+        department=officer.department,
+        accessor=officer.username,
+        actor_role="officer",
+        what=_("Postal address"),
+        purpose="delivery:address",
+        case_ref=delivery.application.ref,
+    )
     return address
 
 

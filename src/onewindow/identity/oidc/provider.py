@@ -26,9 +26,10 @@ from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 
 from onewindow.core import personal_data
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied
+from onewindow.identity.access import record_data_access
 from onewindow.identity.models import (
     ID_NUMBER_CONTEXT,
-    ClaimRelease,
+    AccessKind,
     Client,
     ClientConsent,
     ClientKind,
@@ -256,17 +257,18 @@ def own_access_token(client: Client, token: str) -> AccessToken | None:
 
 def record_claim_release(user: User, client: Client, *, claims: Iterable[str], via: str) -> None:
     """A client received the full ID number: a read of personal data, in the ledger and on
-    the person's "who read my data" page."""
+    the person's "who read my data" page (`via`: "id_token" or "userinfo")."""
     for claim in claims:
-        receipt = ledger.record(
-            "data.access",
-            subject_ref=f"user:{user.pk}",
+        record_data_access(
+            AccessKind.CLAIMS_RELEASED,
+            subject_user=user,
+            department=client.contact_department,
+            accessor=client.name,
             actor_role="oidc_client",
-            department=client.contact_department.code,
-            payload={"client": client.pk, "claim": claim, "via": via},
-        )
-        ClaimRelease.objects.create(
-            user=user, client=client, claim=claim, via=via, ledger_index=receipt.index
+            what=CLAIM_LABELS.get(claim, claim),
+            purpose=via,
+            legal_basis=client.lawful_basis,
+            details={"client": client.pk, "claim": claim, "via": via},
         )
 
 
@@ -285,12 +287,6 @@ def count_issued(client: Client, *, is_refresh: bool) -> None:
             )
     except IntegrityError:  # another request created today's row first
         ClientUsage.objects.filter(client=client, day=day).update(**changes)
-
-
-def releases_about(user: User) -> QuerySet[ClaimRelease]:
-    return ClaimRelease.objects.filter(user=user).select_related(
-        "client", "client__contact_department"
-    )
 
 
 # ----- the client registry (platform administrators) ------------------------------------------
