@@ -517,6 +517,7 @@ def test_reading_the_full_address_is_recorded_for_the_applicant(world: World) ->
     view = DataAccess.objects.get(case_ref=delivery.application.ref, purpose="delivery:address")
     assert view.accessor == world["clerk"].username
     assert view.subject_user == delivery.application.applicant
+    assert view.ledger_index is not None
     assert LedgerEntry.objects.filter(event_type="data.access", index=view.ledger_index).exists()
     with pytest.raises(PermissionDenied):
         paper_delivery.read_address(world["outsider"], delivery)

@@ -415,6 +415,7 @@ def test_a_peer_regions_department_gets_its_granted_fields_only(world) -> None: 
     page = Client(HTTP_ACCEPT_LANGUAGE="en")
     page.force_login(person)
     assert f"{REMOTE_CONSUMER} · Jiangsu" in page.get("/my-data/").content.decode()
+    assert message.access is not None
     with pytest.raises(services.DomainError, match="report it to that region"):
         services.report_misuse(person, message.access, reason="I never applied for anything there.")
 

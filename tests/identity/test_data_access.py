@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from onewindow.applications import services as applications
+from onewindow.core.errors import NotFound
 from onewindow.exchange import services as exchange
 from onewindow.exchange.models import DataService
 from onewindow.exchange.seed import seed_data_services
@@ -124,6 +125,6 @@ def test_no_one_else_sees_the_accesses(divisions) -> None:  # type: ignore[no-un
 
     assert selectors.accesses_about(stranger) == []
     mine = selectors.accesses_about(person)[0]
-    with pytest.raises(selectors.NotFound):
+    with pytest.raises(NotFound):
         selectors.access_about(stranger, mine.pk)
     assert selectors.access_about(person, mine.pk) == mine
