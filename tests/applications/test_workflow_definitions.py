@@ -74,9 +74,9 @@ def test_a_newly_published_version_is_parsed_and_the_old_one_stays_cached(
     applicant = citizen(divisions["community"])
     factories.file(applicant, first, {"bank": "icbc"})
     definition = next(d for d in SEEDED_SERVICES if d["code"] == factories.SOCIAL_SECURITY_CARD)
-    guide = dataclasses.replace(definition["guide"], promised_days=3)  # type: ignore[type-var]
+    guide = dataclasses.replace(definition["guide"], promised_days=3)
 
-    second = publish_service(**{**definition, "guide": guide})  # type: ignore[arg-type]
+    second = publish_service(**{**definition, "guide": guide})
     factories.file(applicant, second, {"bank": "icbc"})
     factories.file(applicant, first, {"bank": "icbc"})
 

@@ -50,9 +50,9 @@ def test_an_application_keeps_the_version_it_was_filed_under(divisions) -> None:
         draft=factories.draft_with_uploads(applicant, first),
     )
     definition = next(d for d in SEEDED_SERVICES if d["code"] == factories.SOCIAL_SECURITY_CARD)
-    changed = dataclasses.replace(definition["guide"], promised_days=3)  # type: ignore[type-var]
+    changed = dataclasses.replace(definition["guide"], promised_days=3)
 
-    second = publish_service(**{**definition, "guide": changed})  # type: ignore[arg-type]
+    second = publish_service(**{**definition, "guide": changed})
 
     application.refresh_from_db()
     assert second.number == first.number + 1
@@ -64,7 +64,7 @@ def test_a_bad_workflow_is_refused_with_its_line_and_nothing_is_stored() -> None
     seed_catalog()
     definition = SEEDED_SERVICES[0]
     guide = dataclasses.replace(
-        definition["guide"],  # type: ignore[type-var]
+        definition["guide"],
         workflow=(
             "workflow\n"
             "step a name_zh=a name_en=b role=reviewer department=health level=city sla=1\n"
@@ -74,7 +74,7 @@ def test_a_bad_workflow_is_refused_with_its_line_and_nothing_is_stored() -> None
     before = ServiceItemVersion.objects.count()
 
     with pytest.raises(DomainError) as refused:
-        publish_service(**{**definition, "guide": guide})  # type: ignore[arg-type]
+        publish_service(**{**definition, "guide": guide})
 
     assert "line 3" in str(refused.value)
     assert refused.value.field == "workflow"
