@@ -24,7 +24,9 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 	@touch $(INSTALLED) $(INSTALLED_RUNTIME)
 
 $(INSTALLED_RUNTIME): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@# --no-compile: no bytecode for every module of every dependency up front (a minute of
+	@# CPU on two cores); Python writes it for the modules the demo imports, as it imports them.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e .
 	@touch $(INSTALLED_RUNTIME)
 
 install: $(INSTALLED)
