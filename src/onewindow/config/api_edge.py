@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -30,8 +29,8 @@ from ninja.openapi.docs import DocsBase
 from ninja.openapi.schema import OpenAPISchema
 
 from onewindow.core.errors import PROBLEMS_EXTENSION, problem
+from onewindow.core.problem_json import PROBLEM_JSON, problem_response
 
-PROBLEM_JSON = "application/problem+json"
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -72,15 +71,6 @@ PROBLEM_DESCRIPTIONS = {
     422: "The request does not match the schema; `errors` names each field (problem+json).",
     429: "Too many attempts; `Retry-After` says when to try again (problem+json).",
 }
-
-
-def problem_response(request: HttpRequest, document: dict[str, Any]) -> HttpResponse:
-    document.setdefault("instance", request.path)
-    return HttpResponse(
-        json.dumps(document, ensure_ascii=False),
-        status=document["status"],
-        content_type=PROBLEM_JSON,
-    )
 
 
 def problem_statuses(method: str, operation: dict[str, Any]) -> set[int]:

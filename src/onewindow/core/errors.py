@@ -42,6 +42,23 @@ class DomainError(Exception):
         text = str(self.message)
         return text % self.params if self.params else text
 
+    def response_headers(self) -> dict[str, str]:
+        """Headers its HTTP answer carries besides the problem document (core.problem_json)."""
+        retry_after = self.params.get("retry_after")
+        if self.status == 429 and isinstance(retry_after, int):
+            return {"Retry-After": str(retry_after)}
+        return {}
+
+
+class Unauthenticated(DomainError):
+    """Nobody is signed in (or the session does not count): sign in first."""
+
+    status = 401
+    code = "unauthenticated"
+
+    def response_headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="OneWindow"'}
+
 
 class NotFound(DomainError):
     """Missing or not yours: the two are indistinguishable on purpose."""

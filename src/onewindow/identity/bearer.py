@@ -28,10 +28,17 @@ class InvalidToken(DomainError):
     status = 401
     code = "invalid_token"
 
+    def response_headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{self}"'}
+
 
 class InsufficientScope(DomainError):
     status = 403
     code = "insufficient_scope"
+
+    def response_headers(self) -> dict[str, str]:
+        scope = self.params.get("scope", "")
+        return {"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'}
 
 
 class OAuthBearer(HttpBearer):

@@ -8,7 +8,6 @@ exception that escapes a view or a middleware, so nothing else needs to catch th
 
 from __future__ import annotations
 
-import json
 import sys
 
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from onewindow.core.errors import problem
 from onewindow.core.outages import is_outage
+from onewindow.core.problem_json import render_problem
 
 # How long a client should wait before trying again; the database pool gives up reconnect
 # attempts after 10 s, so a retry after this finds it again if it is back.
@@ -84,11 +84,7 @@ def unavailable(request: HttpRequest) -> HttpResponse:
                 % {"seconds": RETRY_AFTER_SECONDS},
                 instance=request.path,
             )
-            response = HttpResponse(
-                json.dumps(document, ensure_ascii=False),
-                status=503,
-                content_type="application/problem+json",
-            )
+            response = render_problem(document)
         else:
             response = HttpResponse(
                 render_to_string("errors/unavailable.html", _unavailable_context(language)),

@@ -3,7 +3,6 @@ outside checked once for every view; the rate-limit page."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from onewindow.core import text_input
 from onewindow.core.errors import problem
+from onewindow.core.problem_json import render_problem
 from onewindow.core.ratelimit import RateLimited
 from onewindow.grievances import open311
 
@@ -122,11 +122,7 @@ def _refuse(request: HttpRequest, errors: list[tuple[str, str, str]]) -> HttpRes
             errors=[{"field": f, "code": code, "message": m} for f, code, m in errors],
             instance=text_input.xml_text(request.path),
         )
-        return HttpResponse(
-            json.dumps(document, ensure_ascii=False),
-            status=422,
-            content_type="application/problem+json",
-        )
+        return render_problem(document)
     if request.path.startswith("/open311/"):
         return open311.refused_input(request, [message for _field, _code, message in errors])
     return render(
