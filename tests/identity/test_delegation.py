@@ -239,6 +239,22 @@ def test_unknown_kinds_and_unknown_agents_are_named_on_their_field(
         )
 
 
+def test_an_empty_registry_of_service_kinds_refuses_every_kind(
+    divisions: dict[str, Division], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    business = _business(divisions)
+    helper = factories.citizen(divisions["community"], username="helper")
+    monkeypatch.setattr(services, "_SERVICE_TYPES", {})
+
+    with pytest.raises(DomainError) as refused:
+        services.authorise_agent(
+            business, by=business.legal_representative, agent=helper, service_types=["licence"]
+        )
+
+    assert refused.value.field == "service_types"
+    assert not BusinessAgent.objects.exists()
+
+
 def test_only_the_legal_representative_sees_and_changes_the_agents(
     divisions: dict[str, Division],
 ) -> None:

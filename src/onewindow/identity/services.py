@@ -57,7 +57,8 @@ CONSENT_SCAN_MAX_BYTES = 10 * 1024 * 1024
 SCAN_TYPES = {b"%PDF-": ".pdf", b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg"}
 
 # Kinds of service an agent may be authorised for: the catalogue registers its vocabulary
-# in CatalogConfig.ready() (identity sits below the catalogue and cannot import it).
+# in CatalogConfig.ready() (identity sits below the catalogue and cannot import it). Fails
+# closed: while nothing is registered, no kind is known and every named kind is refused.
 _SERVICE_TYPES: dict[str, str] = {}
 
 
@@ -266,7 +267,7 @@ def authorise_agent(
         raise DomainError(_("An agent must be a citizen account."), field="agent")
     if agent.pk == by.pk:
         raise DomainError(_("The legal representative needs no authorisation."), field="agent")
-    unknown = sorted(set(service_types) - set(_SERVICE_TYPES)) if _SERVICE_TYPES else []
+    unknown = sorted(set(service_types) - set(_SERVICE_TYPES))
     if unknown:
         raise DomainError(
             _("Unknown kind of service: %(types)s."),
