@@ -20,9 +20,21 @@ from onewindow.identity.models import (
     DataAccess,
     Department,
     OfficerRole,
+    Role,
     User,
     UserKind,
 )
+
+
+def platform_admins() -> list[User]:
+    """Active superusers and officers holding the platform admin role."""
+    return list(
+        User.objects.filter(
+            Q(is_superuser=True) | Q(roles__role=Role.PLATFORM_ADMIN), is_active=True
+        )
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def roles_of(officer: User) -> QuerySet[OfficerRole]:

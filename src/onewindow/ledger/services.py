@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from onewindow.identity.models import Role, User
-from onewindow.ledger import errors, keys, merkle, note, selectors
+from onewindow.ledger import errors, keys, merkle, note, selectors, signals
 from onewindow.ledger.models import (
     AuditKind,
     AuditRun,
@@ -31,7 +31,6 @@ from onewindow.ledger.models import (
     TreeHead,
     TreeNode,
 )
-from onewindow.notify import services as notify
 
 BODY_VERSION = 1
 DEFAULT_BATCH = 50_000
@@ -105,7 +104,7 @@ def _looks_personal(value: str) -> bool:
 def _check_label(value: str, field: str) -> None:
     if not value or len(value) > MAX_LABEL or any(ch.isspace() for ch in value):
         raise errors.LedgerError(
-            "%(field)s must be 1 to 64 characters without spaces.",
+            _("%(field)s must be 1 to 64 characters without spaces."),
             code="ledger_bad_label",
             field=field,
             params={"field": field},
@@ -129,7 +128,7 @@ def record(
     """
     if not EVENT_TYPE.fullmatch(event_type):
         raise errors.LedgerError(
-            "The event type must be lower-case letters, digits, '.', '_' or '-'.",
+            _("The event type must be lower-case letters, digits, '.', '_' or '-'."),
             code="ledger_bad_event_type",
             field="event_type",
         )
@@ -148,7 +147,7 @@ def record(
         payload_digest = hashlib.sha256(canonical_json(dict(payload))).hexdigest()
     except (TypeError, ValueError) as error:
         raise errors.LedgerError(
-            "The payload must be plain JSON.", code="ledger_bad_payload", field="payload"
+            _("The payload must be plain JSON."), code="ledger_bad_payload", field="payload"
         ) from error
     now = timezone.now().astimezone(UTC).replace(microsecond=0)
     body_value = {
@@ -257,7 +256,7 @@ def integrate_pending(*, max_batch: int = DEFAULT_BATCH) -> Checkpoint:
     if a stored entry's body no longer hashes to its leaf hash.
     """
     with transaction.atomic():
-        head, _ = TreeHead.objects.select_for_update().get_or_create(
+        head, _created = TreeHead.objects.select_for_update().get_or_create(
             pk=1, defaults={"root_hash": merkle.EMPTY_ROOT}
         )
         rows = list(
@@ -272,7 +271,7 @@ def integrate_pending(*, max_batch: int = DEFAULT_BATCH) -> Checkpoint:
             leaf = merkle.leaf_hash(body.encode("utf-8"))
             if leaf != bytes(stored_leaf):
                 raise errors.LedgerError(
-                    "Entry %(index)s no longer matches its leaf hash.",
+                    _("Entry %(index)s no longer matches its leaf hash."),
                     code="ledger_entry_altered",
                     params={"index": index},
                 )
@@ -396,7 +395,7 @@ def _outcome(
     if status != 200:
         return WitnessOutcome(witness.key.name, status, text.strip())
     try:
-        _, verified = note.open_note(checkpoint.note + text, [witness.key])
+        _text, verified = note.open_note(checkpoint.note + text, [witness.key])
     except note.NoteError as error:
         return WitnessOutcome(witness.key.name, status, f"bad cosignature: {error}")
     cosignature = add_cosignature(checkpoint, verified[0])
@@ -407,9 +406,9 @@ def add_cosignature(checkpoint: Checkpoint, signature: note.NoteSignature) -> Co
     """Keep a witness's verified cosignature beside the checkpoint it signs."""
     if signature.timestamp is None:
         raise errors.LedgerError(
-            "A cosignature carries a timestamp.", code="ledger_bad_cosignature"
+            _("A cosignature carries a timestamp."), code="ledger_bad_cosignature"
         )
-    cosignature, _ = Cosignature.objects.get_or_create(
+    cosignature, _created = Cosignature.objects.get_or_create(
         checkpoint=checkpoint,
         witness_name=signature.name,
         key_id=signature.key_id.hex(),
@@ -433,22 +432,13 @@ def audit_is_due(kind: str, *, now: datetime | None = None) -> bool:
     return last is None or (now - last.finished_at).total_seconds() >= every
 
 
-def platform_admins() -> list[User]:
-    return list(
-        User.objects.filter(
-            Q(is_superuser=True) | Q(roles__role=Role.PLATFORM_ADMIN), is_active=True
-        )
-        .distinct()
-        .order_by("pk")
-    )
-
-
 def record_audit_run(
     kind: AuditKind, *, started_at: datetime, checked: int, findings: Sequence[str]
 ) -> AuditRun:
-    """Keep the outcome of an audit run. When it found something, tell every platform admin
-    in their inbox, unless the previous run of this audit found the very same thing (the
-    worker runs it every hour; one message per new finding is enough)."""
+    """Keep the outcome of an audit run. When it found something, announce it on commit
+    (`signals.audit_found_problems`: notify tells every platform admin), unless the previous
+    run of this audit found the very same thing (the worker runs it every hour; one message
+    per new finding is enough)."""
     with transaction.atomic():
         previous = AuditRun.objects.filter(kind=kind).order_by("-finished_at", "-pk").first()
         run = AuditRun.objects.create(
@@ -461,14 +451,12 @@ def record_audit_run(
         )
         is_new = previous is None or previous.findings[:1] != list(findings[:1])
         if findings and is_new:
-            for admin in platform_admins():
-                notify.send(
-                    admin,
-                    "integrity_audit_failed",
-                    context={"audit": kind.label, "count": len(findings), "first": findings[0]},
-                    subject_ref=f"audit:{kind.value}",
-                    link="/ledger/",
+            found = list(findings)
+            transaction.on_commit(
+                lambda: signals.audit_found_problems.send(
+                    sender=AuditRun, kind=kind, findings=found
                 )
+            )
     return run
 
 
