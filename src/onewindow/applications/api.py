@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import django_auth
@@ -23,22 +24,13 @@ from onewindow.catalog import selectors as catalog
 from onewindow.core import idempotency
 from onewindow.core.errors import DomainError, NotFound, documented_problems
 from onewindow.identity.bearer import partner_client, person
-from onewindow.identity.decorators import verified_officer
+from onewindow.identity.decorators import signed_in_user, verified_officer
 from onewindow.identity.models import Business, User
 from onewindow.identity.oidc.scopes import APPLICATIONS_FILE, APPLICATIONS_READ
 from onewindow.identity.selectors import businesses_of
 
 router = Router(tags=["applications"], auth=django_auth)
 PAGE_SIZE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _officer(request: HttpRequest) -> User:
-    return verified_officer(request)
 
 
 class StepOut(Schema):
@@ -221,7 +213,7 @@ def _business(user: User, credit_code: str | None) -> Business | None:
         return None
     found = businesses_of(user).filter(credit_code=credit_code).first()
     if found is None:
-        raise NotFound("No business of yours has this credit code.", field="business")
+        raise NotFound(_("No business of yours has this credit code."), field="business")
     return found
 
 
@@ -232,7 +224,7 @@ def _business(user: User, credit_code: str | None) -> Business | None:
     auth=person(APPLICATIONS_FILE),
 )
 def submit(request: HttpRequest, payload: SubmitIn) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
 
     def file(key: str) -> tuple[int, dict[str, Any]]:
         version = catalog.current_version(payload.service_code)
@@ -263,7 +255,7 @@ def submit(request: HttpRequest, payload: SubmitIn) -> HttpResponse:
 )
 def mine(request: HttpRequest, cursor: int | None = None) -> dict[str, Any]:
     found = (
-        selectors.applications_of(_user(request))
+        selectors.applications_of(signed_in_user(request))
         .select_related("division", "receiving_division", "item_version__item")
         .order_by("-pk")
     )
@@ -283,7 +275,7 @@ def mine(request: HttpRequest, cursor: int | None = None) -> dict[str, Any]:
     auth=person(APPLICATIONS_READ),
 )
 def detail(request: HttpRequest, ref: str) -> Application:
-    return selectors.access_application(_user(request), ref)
+    return selectors.access_application(signed_in_user(request), ref)
 
 
 class VersionIn(Schema):
@@ -298,7 +290,7 @@ class VersionIn(Schema):
     auth=person(APPLICATIONS_FILE),
 )
 def withdraw(request: HttpRequest, ref: str, payload: VersionIn) -> Application:
-    user = _user(request)
+    user = signed_in_user(request)
     application = selectors.access_application(user, ref)
     return services.withdraw_application(
         user, application, version=payload.version, reason=payload.reason
@@ -318,7 +310,7 @@ class SupplementsIn(Schema):
     auth=person(APPLICATIONS_FILE),
 )
 def supplements(request: HttpRequest, ref: str, payload: SupplementsIn) -> Application:
-    user = _user(request)
+    user = signed_in_user(request)
     application = selectors.access_application(user, ref)
     return services.provide_supplements(
         user, application, version=payload.version, note=payload.note, form_data=payload.form
@@ -368,7 +360,7 @@ class DraftOut(Schema):
     "/drafts", response={201: DraftOut}, summary="Start a draft", auth=person(APPLICATIONS_FILE)
 )
 def new_draft(request: HttpRequest, payload: DraftIn) -> Status[Draft]:
-    user = _user(request)
+    user = signed_in_user(request)
     version = catalog.current_version(payload.service_code)
     business = _business(user, payload.business)
     return Status(201, services.save_draft(user, version, payload.form, business=business))
@@ -378,14 +370,14 @@ def new_draft(request: HttpRequest, payload: DraftIn) -> Status[Draft]:
     "/drafts/{pk}", response=DraftOut, summary="One of my drafts", auth=person(APPLICATIONS_READ)
 )
 def get_draft(request: HttpRequest, pk: int) -> Draft:
-    return selectors.access_draft(_user(request), pk)
+    return selectors.access_draft(signed_in_user(request), pk)
 
 
 @router.put(
     "/drafts/{pk}", response=DraftOut, summary="Save a draft's form", auth=person(APPLICATIONS_FILE)
 )
 def save_draft(request: HttpRequest, pk: int, payload: DraftIn) -> Draft:
-    user = _user(request)
+    user = signed_in_user(request)
     draft = selectors.access_draft(user, pk)
     return services.save_draft(user, draft.item_version, payload.form, draft=draft)
 
@@ -404,10 +396,12 @@ def upload(
 ) -> Status[Upload]:
     """PDF, PNG or JPEG (recognised by content), up to 10 MB; refused before anything is
     stored otherwise."""
-    user = _user(request)
+    user = signed_in_user(request)
     draft = selectors.access_draft(user, pk)
     if file.size is not None and file.size > 10 * 1024 * 1024 + 1:
-        raise DomainError("The file is larger than 10 MB.", code="upload_too_large", field="file")
+        raise DomainError(
+            _("The file is larger than 10 MB."), code="upload_too_large", field="file"
+        )
     return Status(
         201,
         services.add_upload(
@@ -453,9 +447,9 @@ class TaskOut(OfApplication, StepOut):
     openapi_extra=documented_problems(400),  # an unknown queue view
 )
 def tasks(request: HttpRequest, view: str = "all", service: str = "") -> list[Step]:
-    officer = _officer(request)
+    officer = verified_officer(request)
     if view not in selectors.QUEUE_FILTERS:
-        raise DomainError("Unknown queue view.", field="view")
+        raise DomainError(_("Unknown queue view."), field="view")
     return selectors.work_queue(officer, view=view, service=service)
 
 
@@ -485,7 +479,7 @@ class ForwardIn(Schema):
 
 
 def _task(request: HttpRequest, pk: int) -> tuple[User, Step]:
-    officer = _officer(request)
+    officer = verified_officer(request)
     return officer, selectors.access_step(officer, pk)
 
 
@@ -524,5 +518,5 @@ def forward(request: HttpRequest, pk: int, payload: ForwardIn) -> Step:
     officer, step = _task(request, pk)
     colleague = User.objects.filter(username=payload.to).first()
     if colleague is None:
-        raise NotFound("No officer has this account name.", field="to")
+        raise NotFound(_("No officer has this account name."), field="to")
     return services.forward_step(officer, step, version=payload.version, to=colleague)

@@ -31,15 +31,10 @@ from onewindow.core.errors import Conflict, DomainError, NotFound
 from onewindow.core.errors import PermissionDenied as DomainForbidden
 from onewindow.core.text_input import ascii_int
 from onewindow.identity import services as identity_services
-from onewindow.identity.decorators import officer_required
+from onewindow.identity.decorators import officer_required, signed_in_user
 from onewindow.identity.models import MOBILE_CONTEXT, ConsentMethod, Role, User
 from onewindow.identity.selectors import ACTING_FOR_SESSION_KEY, acting_for, businesses_of
 from onewindow.identity.views import begin_assistance
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _applicant(request: HttpRequest) -> User:
@@ -48,7 +43,7 @@ def _applicant(request: HttpRequest) -> User:
     consent = acting_for(request)
     if consent is not None:
         return consent.resident
-    return _user(request)
+    return signed_in_user(request)
 
 
 def _show_domain_error(form: Any, error: DomainError) -> None:
@@ -94,7 +89,7 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
         version = catalog.current_version(code)
     except NotFound:
         raise Http404 from None
-    applicant, filer = _applicant(request), _user(request)
+    applicant, filer = _applicant(request), signed_in_user(request)
     draft = Draft.objects.filter(applicant=applicant, item_version=version).first()
     have = {u.material_key for u in draft.uploads.all()} if draft else set()
     businesses = list(businesses_of(applicant))
@@ -256,7 +251,7 @@ def supplement(request: HttpRequest, ref: str) -> HttpResponse:
             version=ascii_int(request.POST.get("version")) or 0,
             note=request.POST.get("note", "")[:1000],
             files=files,
-            acting=_user(request),
+            acting=signed_in_user(request),
         )
         messages.success(request, _("Thank you: the departments have your supplements."))
     except DomainError as error:
@@ -307,7 +302,7 @@ def withdraw(request: HttpRequest, ref: str) -> HttpResponse:
     try:
         application = selectors.access_application(_applicant(request), ref)
         services.withdraw_application(
-            _user(request),
+            signed_in_user(request),
             application,
             version=ascii_int(request.POST.get("version")) or 0,
             reason=request.POST.get("reason", "")[:500],
@@ -328,7 +323,7 @@ def withdraw(request: HttpRequest, ref: str) -> HttpResponse:
 def hall_filing(request: HttpRequest) -> HttpResponse:
     """A window clerk starts (or stops) filing for a citizen standing at the counter: the ID
     card is checked, then the citizen consents by a code to their phone or a signed form."""
-    clerk = _user(request)
+    clerk = signed_in_user(request)
     error = ""
     consent = acting_for(request)
     if request.method == "POST" and request.POST.get("action") == "stop":
@@ -372,7 +367,7 @@ QUEUE_PAGE = 50  # the most urgent; filters narrow the rest
 @officer_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    officer = _user(request)
+    officer = signed_in_user(request)
     view = request.GET.get("view", "all")
     if view not in selectors.QUEUE_FILTERS:
         view = "all"
@@ -449,7 +444,7 @@ def _act(request: HttpRequest, officer: User, step: Step) -> str:
 
 @officer_required
 def work(request: HttpRequest, pk: int) -> HttpResponse:
-    officer = _user(request)
+    officer = signed_in_user(request)
     try:
         step = selectors.access_step(officer, pk)
     except NotFound:
@@ -492,7 +487,7 @@ def work(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
     """Window clerks accept many routine steps at once: claim and approve each selected one."""
-    officer = _user(request)
+    officer = signed_in_user(request)
     done, refused = 0, 0
     for value in request.POST.getlist("step")[:100]:
         pk, _sep, version = value.partition(":")
@@ -516,7 +511,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
 def material(request: HttpRequest, pk: int, upload_pk: int) -> FileResponse:
     """An uploaded material, opened by an officer handling the step; the opening is recorded
     for the applicant to see."""
-    officer = _user(request)
+    officer = signed_in_user(request)
     try:
         step = selectors.access_step(officer, pk)
     except NotFound:

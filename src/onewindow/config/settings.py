@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "onewindow.identity.middleware.SecondFactorMiddleware",
+    "onewindow.identity.middleware.RefusedAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "onewindow.web.middleware.ElderModeMiddleware",

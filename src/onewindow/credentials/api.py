@@ -7,21 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
 from onewindow.core import ratelimit
 from onewindow.credentials import selectors, services
 from onewindow.credentials.models import Credential, CredentialShare
-from onewindow.identity.decorators import verified_officer
-from onewindow.identity.models import User
+from onewindow.identity.decorators import signed_in_user, verified_officer
 
 router = Router(tags=["credentials"])
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 class CredentialOut(Schema):
@@ -62,7 +57,7 @@ def _out(credential: Credential) -> dict[str, Any]:
 
 @router.get("/credentials", response=list[CredentialOut], auth=django_auth, summary="My wallet")
 def wallet(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_out(item) for item in selectors.wallet(_user(request))]
+    return [_out(item) for item in selectors.wallet(signed_in_user(request))]
 
 
 @router.get(
@@ -72,7 +67,7 @@ def wallet(request: HttpRequest) -> list[dict[str, Any]]:
     summary="One of my credentials, with its SD-JWT and QR payload",
 )
 def detail(request: HttpRequest, credential_id: str) -> dict[str, Any]:
-    credential = selectors.access_credential(_user(request), credential_id)
+    credential = selectors.access_credential(signed_in_user(request), credential_id)
     return {
         **_out(credential),
         "sd_jwt": services.sd_jwt_of(credential),
@@ -108,7 +103,7 @@ class NewShareOut(ShareOut):
     summary="Shares of one of my credentials",
 )
 def shares(request: HttpRequest, credential_id: str) -> list[CredentialShare]:
-    credential = selectors.access_credential(_user(request), credential_id)
+    credential = selectors.access_credential(signed_in_user(request), credential_id)
     return list(selectors.shares_of(credential))
 
 
@@ -119,9 +114,9 @@ def shares(request: HttpRequest, credential_id: str) -> list[CredentialShare]:
     summary="Share chosen fields with a third party for a limited time",
 )
 def share(request: HttpRequest, credential_id: str, payload: ShareIn) -> Status[dict[str, Any]]:
-    credential = selectors.access_credential(_user(request), credential_id)
+    credential = selectors.access_credential(signed_in_user(request), credential_id)
     made, token = services.share_credential(
-        _user(request),
+        signed_in_user(request),
         credential,
         fields=payload.fields,
         recipient=payload.recipient,
@@ -148,7 +143,8 @@ def share(request: HttpRequest, credential_id: str, payload: ShareIn) -> Status[
     summary="Withdraw a share at once",
 )
 def withdraw_share(request: HttpRequest, share_id: int) -> CredentialShare:
-    return services.revoke_share(_user(request), selectors.access_share(_user(request), share_id))
+    holder = signed_in_user(request)
+    return services.revoke_share(holder, selectors.access_share(holder, share_id))
 
 
 class VerifyIn(Schema):
@@ -208,7 +204,7 @@ def change_status(request: HttpRequest, credential_id: str, payload: StatusIn) -
     if payload.status not in ("suspended", "active", "revoked"):
         from onewindow.core.errors import DomainError
 
-        raise DomainError("Choose suspended, active or revoked.", field="status")
+        raise DomainError(_("Choose suspended, active or revoked."), field="status")
     return _out(
         services.change_status(officer, credential, to=payload.status, reason=payload.reason)
     )

@@ -22,13 +22,8 @@ from onewindow.credentials.forms import ShareForm, StatusForm, VerifyForm
 from onewindow.credentials.kinds import KINDS
 from onewindow.credentials.models import Credential, SealKey
 from onewindow.credentials.verify import Reason, Verdict
-from onewindow.identity.decorators import officer_required
-from onewindow.identity.models import Department, User
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
+from onewindow.identity.decorators import officer_required, signed_in_user
+from onewindow.identity.models import Department
 
 
 def qr_svg(content: str) -> str:
@@ -52,7 +47,7 @@ def fields_of(credential: Credential, subject: dict[str, Any]) -> list[tuple[Any
 @login_required
 @require_GET
 def wallet(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     credentials = list(selectors.wallet(user))
     return render(
         request,
@@ -66,7 +61,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
 
 def _own(request: HttpRequest, credential_id: str) -> Credential:
     try:
-        return selectors.access_credential(_user(request), credential_id)
+        return selectors.access_credential(signed_in_user(request), credential_id)
     except NotFound:
         raise Http404 from None
 
@@ -81,7 +76,7 @@ def detail(request: HttpRequest, credential_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             share, token = services.share_credential(
-                _user(request),
+                signed_in_user(request),
                 credential,
                 fields=form.cleaned_data["disclose"],
                 recipient=form.cleaned_data["recipient"],
@@ -154,10 +149,10 @@ def download_json(request: HttpRequest, credential_id: str) -> HttpResponse:
 @require_POST
 def revoke_share(request: HttpRequest, share_id: int) -> HttpResponse:
     try:
-        share = selectors.access_share(_user(request), share_id)
+        share = selectors.access_share(signed_in_user(request), share_id)
     except NotFound:
         raise Http404 from None
-    services.revoke_share(_user(request), share)
+    services.revoke_share(signed_in_user(request), share)
     messages.success(request, _("The share is withdrawn; its link no longer works."))
     return HttpResponseRedirect(reverse("credentials:detail", args=[share.credential_id]))
 
@@ -266,7 +261,7 @@ def jwks(request: HttpRequest, department: str) -> HttpResponse:
 @officer_required
 @require_GET
 def issued(request: HttpRequest) -> HttpResponse:
-    officer = _user(request)
+    officer = signed_in_user(request)
     query = request.GET.get("q", "").strip()[:40]
     found = selectors.issued_by(officer)
     if query:
@@ -281,7 +276,7 @@ def issued(request: HttpRequest) -> HttpResponse:
 @officer_required
 @require_http_methods(["GET", "POST"])
 def issued_detail(request: HttpRequest, credential_id: str) -> HttpResponse:
-    officer = _user(request)
+    officer = signed_in_user(request)
     try:
         credential = selectors.access_issued_credential(officer, credential_id)
     except NotFound:

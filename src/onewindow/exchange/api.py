@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
@@ -20,20 +21,15 @@ from onewindow.core.errors import NotFound
 from onewindow.exchange import selectors, services
 from onewindow.exchange.models import AccessGrant, MisuseReport
 from onewindow.identity import selectors as identity_selectors
-from onewindow.identity.decorators import verified_officer
+from onewindow.identity.decorators import signed_in_user, verified_officer
 from onewindow.identity.models import Department, User
 
 router = Router(tags=["data sharing"], auth=django_auth)
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _department(officer: User) -> Department:
     if officer.department is None:
-        raise NotFound("Your account belongs to no department.", field="department")
+        raise NotFound(_("Your account belongs to no department."), field="department")
     return officer.department
 
 
@@ -138,7 +134,7 @@ class DecideIn(Schema):
 def _grant_of_provider(officer: User, grant_id: int) -> AccessGrant:
     found = selectors.grants_to_decide(_department(officer)).filter(pk=grant_id).first()
     if found is None:
-        raise NotFound("No request for your department's data has this id.", field="id")
+        raise NotFound(_("No request for your department's data has this id."), field="id")
     return found
 
 
@@ -169,7 +165,7 @@ def request_grant(request: HttpRequest, payload: GrantRequestIn) -> Status[Acces
     officer = verified_officer(request)
     service = selectors.data_services().filter(code=payload.service).first()
     if service is None:
-        raise NotFound("No data service has this code.", field="service")
+        raise NotFound(_("No data service has this code."), field="service")
     return Status(
         201,
         services.request_grant(officer, service, purpose=payload.purpose, fields=payload.fields),
@@ -208,7 +204,7 @@ def revoke_grant(request: HttpRequest, grant_id: int) -> AccessGrant:
     summary="Report a suspected misuse of one access",
 )
 def report_misuse(request: HttpRequest, access_id: int, payload: ReportIn) -> Status[MisuseReport]:
-    user = _user(request)
+    user = signed_in_user(request)
     access = identity_selectors.access_about(user, access_id)
     return Status(201, services.report_misuse(user, access, reason=payload.reason))
 

@@ -7,7 +7,6 @@ views are exempt from CSRF and answer problem+json when they refuse.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, time
 
 from django.contrib import messages
@@ -22,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.core.errors import DomainError, NotFound, problem, problem_from_error
+from onewindow.core.problem_json import render_problem
 from onewindow.exchange import federation, selectors, services, signing
 from onewindow.exchange.forms import (
     GrantDecisionForm,
@@ -31,19 +31,11 @@ from onewindow.exchange.forms import (
 )
 from onewindow.exchange.models import DataService, MessageStatus
 from onewindow.identity import selectors as identity_selectors
-from onewindow.identity.decorators import officer_required
+from onewindow.identity.decorators import officer_required, signed_in_user, verified_officer
 from onewindow.identity.models import Department, Role, User
 
 JOSE = "application/jose"
 MAX_REQUEST_BYTES = 16 * 1024
-
-
-def _problem(document: dict[str, object]) -> HttpResponse:
-    return HttpResponse(
-        json.dumps(document, ensure_ascii=False),
-        status=int(str(document["status"])),
-        content_type="application/problem+json",
-    )
 
 
 @csrf_exempt
@@ -56,16 +48,19 @@ def exchange(request: HttpRequest, provider: str, service: str) -> HttpResponse:
         .first()
     )
     if found is None:
-        return _problem(problem(status=404, code="not_found", title="No such data service."))
+        refusal = problem(status=404, code="not_found", title="No such data service.")
+        return render_problem(refusal)
     if len(request.body) > MAX_REQUEST_BYTES:
-        return _problem(problem(status=413, code="too_large", title="The request is too large."))
+        return render_problem(
+            problem(status=413, code="too_large", title="The request is too large.")
+        )
     token = request.body.decode("ascii", errors="replace").strip()
     federation.refresh_for_unknown_key(token)  # a peer region's department's new key
     result = services.answer(found, token)
     if result.problem is not None:
         document = problem_from_error(result.problem, instance=request.path)
         document["status"] = result.status
-        return _problem(document)
+        return render_problem(document)
     return HttpResponse(result.token, content_type=JOSE)
 
 
@@ -81,16 +76,12 @@ def jwks(request: HttpRequest) -> JsonResponse:
 
 
 def _officer_with(request: HttpRequest, *roles: str) -> tuple[User, Department]:
-    """The officer and their department; 403 unless they hold one of `roles` (any role when
-    none are named)."""
-    user = request.user
-    assert isinstance(user, User)
-    if user.department is None:
+    """The verified officer holding one of `roles` (any officer when none are named) and
+    their department; 403 for an officer outside any department."""
+    officer = verified_officer(request, *roles)
+    if officer.department is None:
         raise HttpForbidden
-    held = set(identity_selectors.roles_of(user).values_list("role", flat=True))
-    if roles and not held & set(roles):
-        raise HttpForbidden
-    return user, user.department
+    return officer, officer.department
 
 
 @officer_required
@@ -205,8 +196,7 @@ def log(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     """The person whose data was read reports a suspected misuse of this access."""
-    user = request.user
-    assert isinstance(user, User)
+    user = signed_in_user(request)
     try:
         access = identity_selectors.access_about(user, pk)
         selectors.reported_message(access)

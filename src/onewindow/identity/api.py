@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
@@ -16,7 +17,7 @@ from onewindow.core.errors import NotFound, PermissionDenied
 from onewindow.identity import selectors, services
 from onewindow.identity.account import security
 from onewindow.identity.bearer import person
-from onewindow.identity.decorators import verified_officer
+from onewindow.identity.decorators import signed_in_user, verified_officer
 from onewindow.identity.models import (
     AccessKind,
     AgentConsent,
@@ -53,15 +54,7 @@ class MeOut(Schema):
     "/me", response=MeOut, summary="My account, personal data masked", auth=person("profile")
 )
 def me(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+    return signed_in_user(request)
 
 
 # ----- who read my data ------------------------------------------------------------------------
@@ -128,7 +121,7 @@ class AccessOut(Schema):
     auth=person(MY_DATA_READ),
 )
 def my_accesses(request: HttpRequest) -> list[DataAccess]:
-    return selectors.accesses_about(_user(request))
+    return selectors.accesses_about(signed_in_user(request))
 
 
 # ----- my account's security -------------------------------------------------------------------
@@ -148,12 +141,12 @@ class SessionOut(Schema):
 
 @router.get("/me/sessions", response=list[SessionOut], summary="Where I am signed in")
 def my_sessions(request: HttpRequest) -> list[UserSession]:
-    return security.active_sessions(_user(request))
+    return security.active_sessions(signed_in_user(request))
 
 
 @router.post("/me/sessions/{pk}/end", response={204: None}, summary="Sign one session out")
 def end_my_session(request: HttpRequest, pk: int) -> Status[None]:
-    security.end_session(_user(request), pk)
+    security.end_session(signed_in_user(request), pk)
     return Status(204, None)
 
 
@@ -177,7 +170,7 @@ class AuthorisedClientOut(Schema):
 
 @router.get("/me/clients", response=list[AuthorisedClientOut], summary="Sites and apps I allowed")
 def my_clients(request: HttpRequest) -> list[Client]:
-    return list(oidc.authorised_clients(_user(request)))
+    return list(oidc.authorised_clients(signed_in_user(request)))
 
 
 class RevokedOut(Schema):
@@ -190,7 +183,7 @@ class RevokedOut(Schema):
     summary="Withdraw a site or app: its tokens stop working now",
 )
 def revoke_my_client(request: HttpRequest, pk: int) -> dict[str, int]:
-    user = _user(request)
+    user = signed_in_user(request)
     client = oidc.access_authorised_client(user, pk)
     return {"tokens_revoked": oidc.withdraw_consent(user, client)}
 
@@ -220,7 +213,7 @@ class AgentConsentOut(Schema):
     summary="Who acted for me with my consent",
 )
 def my_agent_consents(request: HttpRequest) -> list[AgentConsent]:
-    return list(security.consents_given(_user(request))[:200])
+    return list(security.consents_given(signed_in_user(request))[:200])
 
 
 @router.post(
@@ -229,7 +222,7 @@ def my_agent_consents(request: HttpRequest) -> list[AgentConsent]:
     summary="End a consent before its time",
 )
 def withdraw_my_agent_consent(request: HttpRequest, pk: int) -> AgentConsent:
-    return security.withdraw_agent_consent(_user(request), pk)
+    return security.withdraw_agent_consent(signed_in_user(request), pk)
 
 
 # ----- a business's agents (its legal representative) ---------------------------------------
@@ -255,7 +248,7 @@ class AuthorisationIn(Schema):
 def _represented(user: User, credit_code: str) -> Business:
     business = Business.objects.filter(credit_code=credit_code, legal_representative=user).first()
     if business is None:
-        raise NotFound("You are not the legal representative of this business.", field="code")
+        raise NotFound(_("You are not the legal representative of this business."), field="code")
     return business
 
 
@@ -265,7 +258,7 @@ def _represented(user: User, credit_code: str) -> Business:
     summary="My business's agent authorisations (legal representative)",
 )
 def business_agents(request: HttpRequest, code: str) -> list[BusinessAgent]:
-    return list(selectors.authorisations_of(_represented(_user(request), code)))
+    return list(selectors.authorisations_of(_represented(signed_in_user(request), code)))
 
 
 @router.post(
@@ -276,11 +269,11 @@ def business_agents(request: HttpRequest, code: str) -> list[BusinessAgent]:
 def authorise_business_agent(
     request: HttpRequest, code: str, payload: AuthorisationIn
 ) -> Status[BusinessAgent]:
-    user = _user(request)
+    user = signed_in_user(request)
     business = _represented(user, code)
     agent = services.find_user_by_identifier(payload.agent)
     if agent is None:
-        raise NotFound("No account has this name, mobile or ID number.", field="agent")
+        raise NotFound(_("No account has this name, mobile or ID number."), field="agent")
     return Status(
         201,
         services.authorise_agent(
@@ -295,11 +288,11 @@ def authorise_business_agent(
     summary="Withdraw an agent's authorisation",
 )
 def withdraw_business_agent(request: HttpRequest, code: str, pk: int) -> BusinessAgent:
-    user = _user(request)
+    user = signed_in_user(request)
     business = _represented(user, code)
     authorisation = BusinessAgent.objects.filter(business=business, pk=pk).first()
     if authorisation is None:
-        raise NotFound("No authorisation of this business has this id.", field="pk")
+        raise NotFound(_("No authorisation of this business has this id."), field="pk")
     return services.withdraw_agent(authorisation, by=user)
 
 
@@ -309,7 +302,7 @@ def withdraw_business_agent(request: HttpRequest, code: str, pk: int) -> Busines
 def _admin(request: HttpRequest) -> User:
     officer = verified_officer(request)
     if not oidc.is_platform_admin(officer):
-        raise PermissionDenied("Only platform administrators manage sign-on clients.")
+        raise PermissionDenied(_("Only platform administrators manage sign-on clients."))
     return officer
 
 
@@ -380,7 +373,7 @@ def register_client(request: HttpRequest, payload: ClientIn) -> Status[Client]:
     admin = _admin(request)
     department = Department.objects.filter(code=payload.contact_department).first()
     if department is None:
-        raise NotFound("No department has this code.", field="contact_department")
+        raise NotFound(_("No department has this code."), field="contact_department")
     client, secret = oidc.register_client(
         admin,
         name=payload.name,

@@ -1,4 +1,5 @@
-"""Access rules for pages: staff pages need the right kind of account, verified by TOTP."""
+"""Access rules: staff pages need the right kind of account, verified by TOTP; views and
+API handlers get their person from `signed_in_user` or `verified_officer`, typed."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
-from onewindow.identity.models import User, UserKind
+from onewindow.core.errors import PermissionDenied as Forbidden
+from onewindow.core.errors import Unauthenticated
+from onewindow.identity.models import OfficerRole, User, UserKind
 
 View = Callable[..., HttpResponseBase]
 
@@ -61,12 +65,24 @@ assistant_required = _verified_staff(_may_assist)
 platform_admin_required = _verified_staff(_is_platform_admin)
 
 
-def verified_officer(request: HttpRequest) -> User:
-    """For JSON endpoints: the signed-in officer whose session passed the second factor, or
-    the domain's PermissionDenied (a 403 problem document)."""
-    from onewindow.core.errors import PermissionDenied as Forbidden
+def signed_in_user(request: HttpRequest) -> User:
+    """The signed-in person (by session or bearer token), or `Unauthenticated`: a 401 problem
+    document from the API, the sign-in page for a page (identity.middleware)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise Unauthenticated(_("Sign in first."))
+    return user
 
+
+def verified_officer(request: HttpRequest, *roles: str) -> User:
+    """The signed-in officer whose session passed the second factor and who holds one of
+    `roles` (any officer when none are named), or the domain's `PermissionDenied`: a 403
+    problem document from the API, the 403 page for a page (identity.middleware)."""
     user = request.user
     if not isinstance(user, User) or not user.is_officer or not user.is_verified():  # type: ignore[attr-defined]
-        raise Forbidden("Officer endpoints need a session confirmed with the second factor.")
+        raise Forbidden(_("Officer endpoints need a session confirmed with the second factor."))
+    if roles and not OfficerRole.objects.filter(user=user, role__in=roles).exists():
+        raise Forbidden(
+            _("This needs the %(role)s role."), params={"role": " / ".join(map(str, roles))}
+        )
     return user

@@ -1,15 +1,20 @@
-"""Accounts that need a second factor can do nothing else until they have given it."""
+"""Accounts that need a second factor can do nothing else until they have given it; a page
+that refused its visitor answers the way pages do (sign-in page, 403 page)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http.response import HttpResponseBase
+from django.urls import get_resolver, get_urlconf, reverse
 from django.utils.translation import gettext as _
 
-from onewindow.core.errors import problem
+from onewindow.core.errors import PermissionDenied as Forbidden
+from onewindow.core.errors import Unauthenticated, problem
+from onewindow.core.problem_json import render_problem
 from onewindow.identity.decorators import second_factor_url
 
 # Paths an unverified officer may still open: the second-factor steps and the shell's basics.
@@ -34,11 +39,7 @@ class SecondFactorMiddleware:
                     code="second_factor_required",
                     title=_("Enter your authenticator code first."),
                 )
-                return HttpResponse(
-                    json.dumps(document, ensure_ascii=False),
-                    status=401,
-                    content_type="application/problem+json",
-                )
+                return render_problem(document)
             return HttpResponseRedirect(second_factor_url(request))
         return self.get_response(request)
 
@@ -50,3 +51,26 @@ class SecondFactorMiddleware:
             reverse("identity:sign-out"),
         )
         return path.startswith(OPEN_PREFIXES) or path in allowed
+
+
+class RefusedAccessMiddleware:
+    """A page whose view refused the person (`decorators.signed_in_user`,
+    `decorators.verified_officer`): nobody signed in goes to the sign-in page, a person
+    without the right gets the site's 403 page. The JSON API answers problem+json itself."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponseBase | None:
+        if isinstance(exception, Unauthenticated):
+            return redirect_to_login(request.get_full_path())
+        if isinstance(exception, Forbidden):
+            forbidden = get_resolver(get_urlconf()).resolve_error_handler(403)
+            response: HttpResponseBase = forbidden(request, HttpForbidden())  # type: ignore[call-arg]
+            return response
+        return None

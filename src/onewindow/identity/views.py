@@ -30,7 +30,7 @@ from onewindow.core.personal_data import mask_name
 from onewindow.core.validators import normalise_mobile
 from onewindow.identity import selectors, services
 from onewindow.identity.account import security
-from onewindow.identity.decorators import assistant_required, officer_required
+from onewindow.identity.decorators import assistant_required, officer_required, signed_in_user
 from onewindow.identity.forms import (
     AssistMethodForm,
     BusinessRegistrationForm,
@@ -55,12 +55,6 @@ def _next_url(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def locked_out(request: HttpRequest, response: Any, credentials: Any) -> HttpResponse:
@@ -126,7 +120,7 @@ def _home_of(user: User) -> str:
 @continues_sign_on
 def verify(request: HttpRequest) -> HttpResponse:
     """Second step: the 6-digit TOTP code. Without a confirmed device, enrol one first."""
-    user = _user(request)
+    user = signed_in_user(request)
     next_url = _next_url(request, reverse("identity:officer-home") if user.is_officer else "/")
     device = selectors.confirmed_totp_device(user)
     if device is None:
@@ -145,7 +139,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 @continues_sign_on
 def enrol(request: HttpRequest) -> HttpResponse:
     """First-time set-up of an authenticator app: scan the QR, confirm with one code."""
-    user = _user(request)
+    user = signed_in_user(request)
     next_url = _next_url(request, "/")
     if selectors.confirmed_totp_device(user) is not None:
         return HttpResponseRedirect(f"{reverse('identity:verify')}?{urlencode({'next': next_url})}")
@@ -234,7 +228,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 @require_http_methods(["GET", "POST"])
 def register_business(request: HttpRequest) -> HttpResponse:
     """A citizen registers the business they legally represent."""
-    user = _user(request)
+    user = signed_in_user(request)
     if user.kind != UserKind.CITIZEN:
         messages.error(request, _("Only a citizen account can register a business."))
         return HttpResponseRedirect(reverse("identity:profile"))
@@ -256,7 +250,7 @@ def register_business(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     initial = {
         "preferred_language": user.preferred_language or request.LANGUAGE_CODE,
         "prefers_elder_mode": user.prefers_elder_mode,
@@ -288,7 +282,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @officer_required
 def officer_home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     return render(
         request,
         "identity/officer_home.html",
@@ -310,7 +304,7 @@ def _challenge(request: HttpRequest, method: str) -> ConsentChallenge | None:
     if challenge_pk is None:
         return None
     return ConsentChallenge.objects.filter(
-        pk=challenge_pk, agent=_user(request), method=method
+        pk=challenge_pk, agent=signed_in_user(request), method=method
     ).first()
 
 
@@ -350,7 +344,7 @@ def _next_consent_step(method: str) -> str:
 def begin_assistance(request: HttpRequest, id_number: str, method: str) -> ConsentChallenge:
     """Send the code, or prepare the form, and remember which in the session. Shared with
     the service hall's counter page. Raises what the services raise."""
-    agent = _user(request)
+    agent = signed_in_user(request)
     if method == ConsentMethod.SIGNED_FORM:
         challenge = services.start_consent_form(agent, resident_id_number=id_number)
     else:
@@ -362,7 +356,7 @@ def begin_assistance(request: HttpRequest, id_number: str, method: str) -> Conse
 @assistant_required
 @require_http_methods(["GET", "POST"])
 def assist_confirm(request: HttpRequest) -> HttpResponse:
-    agent = _user(request)
+    agent = signed_in_user(request)
     challenge = _challenge(request, ConsentMethod.ONE_TIME_CODE)
     if challenge is None:
         return HttpResponseRedirect(reverse("identity:assist-start"))
@@ -383,7 +377,7 @@ def assist_confirm(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assist_form(request: HttpRequest) -> HttpResponse:
     """The printable consent form, and the upload of its signed scan."""
-    agent = _user(request)
+    agent = signed_in_user(request)
     challenge = _challenge(request, ConsentMethod.SIGNED_FORM)
     if challenge is None:
         return HttpResponseRedirect(reverse("identity:assist-start"))
@@ -418,7 +412,7 @@ def assist_form(request: HttpRequest) -> HttpResponse:
 def assist_stop(request: HttpRequest) -> HttpResponse:
     consent = selectors.acting_for(request)
     if consent is not None:
-        services.end_assistance(_user(request), consent)
+        services.end_assistance(signed_in_user(request), consent)
     request.session.pop(ACTING_FOR_SESSION_KEY, None)
     messages.info(request, _("You are no longer acting for the resident."))
     return HttpResponseRedirect(reverse("identity:assist-start"))

@@ -9,7 +9,7 @@ from ninja import Router, Schema
 from ninja.security import django_auth
 
 from onewindow.identity.bearer import person
-from onewindow.identity.models import User
+from onewindow.identity.decorators import signed_in_user
 from onewindow.identity.oidc.scopes import INBOX_READ
 from onewindow.notify import selectors, services
 from onewindow.notify.models import Message
@@ -36,18 +36,12 @@ class InboxOut(Schema):
     next_cursor: int | None
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 @router.get(
     "/inbox", response=InboxOut, summary="My messages, newest first", auth=person(INBOX_READ)
 )
 def inbox(request: HttpRequest, cursor: int | None = None) -> dict[str, object]:
     """`cursor` is the `next_cursor` of the previous page: messages older than that one."""
-    user = _user(request)
+    user = signed_in_user(request)
     messages = selectors.inbox_for(user).order_by("-pk")
     if cursor is not None:
         messages = messages.filter(pk__lt=cursor)
@@ -67,5 +61,5 @@ def inbox(request: HttpRequest, cursor: int | None = None) -> dict[str, object]:
     auth=person(INBOX_READ),
 )
 def mark_read(request: HttpRequest, pk: int) -> Message:
-    user = _user(request)
+    user = signed_in_user(request)
     return services.mark_read(user, selectors.access_message(user, pk))

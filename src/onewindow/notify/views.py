@@ -10,15 +10,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from onewindow.core.errors import NotFound
-from onewindow.identity.models import User
+from onewindow.identity.decorators import signed_in_user
 from onewindow.notify import selectors, services
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
 
 INBOX_PAGE = 20
 
@@ -26,7 +19,7 @@ INBOX_PAGE = 20
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     page = Paginator(selectors.inbox_for(user), INBOX_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -38,7 +31,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    services.mark_all_read(_user(request))
+    services.mark_all_read(signed_in_user(request))
     return HttpResponseRedirect(reverse("notify:inbox"))
 
 
@@ -46,8 +39,8 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @require_POST
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        message = selectors.access_message(_user(request), pk)
+        message = selectors.access_message(signed_in_user(request), pk)
     except NotFound as error:
         raise Http404(str(error)) from None
-    services.mark_read(_user(request), message)
+    services.mark_read(signed_in_user(request), message)
     return HttpResponseRedirect(reverse("notify:inbox"))

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 from ninja.security import django_auth
 
@@ -19,15 +20,10 @@ from onewindow.applications.api import EventOut, OfApplication
 from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import Carrier, Delivery, Transition
 from onewindow.core.errors import DomainError, documented_problems
-from onewindow.identity.decorators import verified_officer
+from onewindow.identity.decorators import signed_in_user, verified_officer
 from onewindow.identity.models import User
 
 router = Router(tags=["delivery"], auth=django_auth)
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 class AddressOut(Schema):
@@ -90,7 +86,7 @@ def _events(history: list[Transition]) -> list[DeliveryEventOut]:
     summary="How my application's paper result reaches me",
 )
 def applicant_delivery(request: HttpRequest, ref: str) -> ApplicantDeliveryOut:
-    application = selectors.access_application(_user(request), ref)
+    application = selectors.access_application(signed_in_user(request), ref)
     view = selectors.delivery_of(application, for_applicant=True)
     found = view.delivery
     return ApplicantDeliveryOut(
@@ -147,7 +143,7 @@ def _officer_delivery(request: HttpRequest, pk: int) -> tuple[User, Delivery]:
 def deliveries(request: HttpRequest, view: str = "to_dispatch") -> list[Delivery]:
     officer = verified_officer(request)
     if view not in selectors.DELIVERY_VIEWS:
-        raise DomainError("Unknown delivery view.", field="view")
+        raise DomainError(_("Unknown delivery view."), field="view")
     return selectors.deliveries_for(officer, view=view)
 
 

@@ -19,7 +19,7 @@ from onewindow.applications.models import Carrier, Delivery
 from onewindow.catalog.models import Delivery as DeliveryMethod
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.errors import PermissionDenied as DomainForbidden
-from onewindow.identity.decorators import officer_required
+from onewindow.identity.decorators import officer_required, signed_in_user
 from onewindow.identity.forms import UswdsMixin
 from onewindow.identity.models import User
 
@@ -59,15 +59,10 @@ VIEW_LABELS = {
 }
 
 
-def _officer(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @officer_required
 @require_GET
 def deliveries(request: HttpRequest) -> HttpResponse:
-    officer = _officer(request)
+    officer = signed_in_user(request)
     view = request.GET.get("view", "to_dispatch")
     if view not in selectors.DELIVERY_VIEWS:
         view = "to_dispatch"
@@ -124,7 +119,7 @@ FORMS: dict[str, type[forms.Form]] = {
 @officer_required
 @require_http_methods(["GET", "POST"])
 def delivery(request: HttpRequest, pk: int) -> HttpResponse:
-    officer = _officer(request)
+    officer = signed_in_user(request)
     try:
         found = selectors.access_delivery(officer, pk)
     except NotFound:

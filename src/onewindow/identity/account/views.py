@@ -14,21 +14,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.identity import selectors, services
 from onewindow.identity.account import security
+from onewindow.identity.decorators import signed_in_user
 from onewindow.identity.forms import AgentAuthorisationForm
 from onewindow.identity.models import Business, BusinessAgent, User
 from onewindow.identity.oidc import provider as oidc
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 @login_required
 @require_GET
 def account_security(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     return render(
         request,
         "identity/security.html",
@@ -48,7 +43,7 @@ def account_security(request: HttpRequest) -> HttpResponse:
 @require_POST
 def end_session(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        ended = security.end_session(_user(request), pk)
+        ended = security.end_session(signed_in_user(request), pk)
     except NotFound:
         raise Http404 from None
     messages.success(request, _("That session is signed out."))
@@ -60,7 +55,7 @@ def end_session(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def revoke_client(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     try:
         client = oidc.access_authorised_client(user, pk)
         oidc.withdraw_consent(user, client)
@@ -77,7 +72,7 @@ def revoke_client(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def withdraw_agent_consent(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        security.withdraw_agent_consent(_user(request), pk)
+        security.withdraw_agent_consent(signed_in_user(request), pk)
     except NotFound:
         raise Http404 from None
     messages.success(request, _("The consent is withdrawn: nobody acts for you under it now."))
@@ -96,7 +91,7 @@ def _represented(user: User, credit_code: str) -> Business:
 @require_http_methods(["GET", "POST"])
 def business_agents(request: HttpRequest, credit_code: str) -> HttpResponse:
     """The legal representative authorises agents per kind of service, and withdraws them."""
-    user = _user(request)
+    user = signed_in_user(request)
     business = _represented(user, credit_code)
     kinds = services.service_types()
     form = AgentAuthorisationForm(request.POST or None, service_types=kinds)
@@ -133,7 +128,7 @@ def business_agents(request: HttpRequest, credit_code: str) -> HttpResponse:
 @login_required
 @require_POST
 def withdraw_business_agent(request: HttpRequest, credit_code: str, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     business = _represented(user, credit_code)
     authorisation = BusinessAgent.objects.filter(business=business, pk=pk).first()
     if authorisation is None:
