@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import personal_data
 from onewindow.core.calendar import SHANGHAI
-from onewindow.core.errors import NotFound
+from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.models import Division
 from onewindow.grievances import classifier, intake, services
 from onewindow.grievances.models import (
@@ -57,7 +57,7 @@ def access_own_case(user: User, ref: str) -> tuple[Case, Reporter]:
         .first()
     )
     if reporter is None:
-        raise NotFound("No case of yours has this number.", field="ref")
+        raise NotFound(_("No case of yours has this number."), field="ref")
     return reporter.case, reporter
 
 
@@ -75,7 +75,7 @@ def access_case_for_officer(officer: User, ref: str) -> Case:
         or services.has_role(officer, Role.HOTLINE_AGENT)
     ):
         return case
-    raise NotFound("No case of your department has this number.", field="ref")
+    raise NotFound(_("No case of your department has this number."), field="ref")
 
 
 def department_queue(officer: User) -> QuerySet[Case]:
@@ -167,7 +167,7 @@ def public_case(ref: str) -> Case:
         .first()
     )
     if case is None:
-        raise NotFound("No answered case has this number.", field="ref")
+        raise NotFound(_("No answered case has this number."), field="ref")
     return case
 
 
@@ -266,6 +266,18 @@ def iso_week(day: date) -> tuple[int, int]:
     return year, week
 
 
+def parse_week(value: str) -> tuple[int, int]:
+    """`2026-W47` → (2026, 47); empty → this ISO week."""
+    if not value:
+        return iso_week(timezone.localdate())
+    try:
+        year, week = value.upper().split("-W")
+        date.fromisocalendar(int(year), int(week), 1)
+        return int(year), int(week)
+    except ValueError:
+        raise DomainError(_("A week is written like 2026-W47."), field="week") from None
+
+
 def week_bounds(year: int, week: int) -> tuple[datetime, datetime]:
     start = date.fromisocalendar(year, week, 1)
     begin = datetime(start.year, start.month, start.day, tzinfo=SHANGHAI)
@@ -287,6 +299,10 @@ def _in_division(cases: QuerySet[Case], division: Division | None) -> QuerySet[C
     if division is None:
         return cases
     return cases.filter(division__path__startswith=division.path)
+
+
+def may_see_trends(user: User) -> bool:
+    return services.has_role(user, Role.SUPERVISOR) or services.has_role(user, Role.DISPATCHER)
 
 
 def hot_terms(
@@ -349,7 +365,7 @@ def access_dispute(user: User, ref: str) -> Dispute:
         or (user.is_officer and user.department_id == dispute.office_id)
     ):
         return dispute
-    raise NotFound("No dispute of yours has this number.", field="ref")
+    raise NotFound(_("No dispute of yours has this number."), field="ref")
 
 
 def disputes_for(user: User) -> QuerySet[Dispute]:
@@ -363,7 +379,7 @@ def access_invitation(user: User, pk: int) -> ReviewInvitation:
         ReviewInvitation.objects.select_related("department").filter(pk=pk, user=user).first()
     )
     if invitation is None:
-        raise NotFound("No review of yours has this number.")
+        raise NotFound(_("No review of yours has this number."))
     return invitation
 
 

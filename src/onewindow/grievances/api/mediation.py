@@ -1,0 +1,131 @@
+"""Disputes brought to the mediation office: registration, mediator, sessions, outcome."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Router, Schema, Status
+
+from onewindow.core.errors import DomainError
+from onewindow.grievances import mediation, selectors
+from onewindow.grievances.models import (
+    Dispute,
+)
+from onewindow.identity.decorators import verified_officer
+from onewindow.identity.models import User
+
+router = Router()
+
+
+class PartyIn(Schema):
+    role: str
+    name: str
+    phone: str = ""
+
+
+class DisputeIn(Schema):
+    kind: str
+    summary: str
+    parties: list[PartyIn]
+
+
+class DisputeOut(Schema):
+    ref: str
+    kind: str
+    status: str
+    summary: str
+    mediator: str | None
+    sessions: int
+    agreement: str
+    follow_up_due: datetime | None
+
+    @staticmethod
+    def resolve_mediator(dispute: Dispute) -> str | None:
+        return dispute.mediator.username if dispute.mediator else None
+
+    @staticmethod
+    def resolve_sessions(dispute: Dispute) -> int:
+        return dispute.sessions.count()
+
+
+class MediatorIn(Schema):
+    mediator: str
+
+
+class SessionIn(Schema):
+    held_at: datetime
+    place: str
+    notes: str
+
+
+class OutcomeIn(Schema):
+    agreed: bool
+    agreement: str
+
+
+class FollowUpIn(Schema):
+    agreement_kept: bool
+    notes: str
+
+
+@router.post("/hotline/disputes", response={201: DisputeOut}, summary="Register a dispute")
+def register_dispute(request: HttpRequest, payload: DisputeIn) -> Status[Dispute]:
+    officer = verified_officer(request)
+    dispute = mediation.register_dispute(
+        officer,
+        kind=payload.kind,
+        summary=payload.summary,
+        parties=[mediation.Party(p.role, p.name, p.phone) for p in payload.parties],
+    )
+    return Status(201, dispute)
+
+
+@router.get("/hotline/disputes", response=list[DisputeOut], summary="Disputes I handle")
+def disputes(request: HttpRequest) -> list[Dispute]:
+    return list(selectors.disputes_for(verified_officer(request))[:200])
+
+
+@router.get("/hotline/disputes/{ref}", response=DisputeOut, summary="One dispute")
+def dispute_detail(request: HttpRequest, ref: str) -> Dispute:
+    return selectors.access_dispute(verified_officer(request), ref)
+
+
+@router.post("/hotline/disputes/{ref}/mediator", response=DisputeOut, summary="Assign mediator")
+def assign(request: HttpRequest, ref: str, payload: MediatorIn) -> Dispute:
+    officer = verified_officer(request)
+    dispute = selectors.access_dispute(officer, ref)
+    mediator = User.objects.filter(username=payload.mediator).first()
+    if mediator is None:
+        raise DomainError(_("No mediator has this account name."), field="mediator")
+    return mediation.assign_mediator(officer, dispute, mediator=mediator)
+
+
+@router.post("/hotline/disputes/{ref}/sessions", response={201: DisputeOut}, summary="A session")
+def session(request: HttpRequest, ref: str, payload: SessionIn) -> Status[Dispute]:
+    officer = verified_officer(request)
+    dispute = selectors.access_dispute(officer, ref)
+    mediation.record_session(
+        officer, dispute, held_at=payload.held_at, place=payload.place, notes=payload.notes
+    )
+    return Status(201, selectors.access_dispute(officer, ref))
+
+
+@router.post("/hotline/disputes/{ref}/outcome", response=DisputeOut, summary="The outcome")
+def outcome(request: HttpRequest, ref: str, payload: OutcomeIn) -> Dispute:
+    officer = verified_officer(request)
+    dispute = selectors.access_dispute(officer, ref)
+    return mediation.record_outcome(
+        officer, dispute, agreed=payload.agreed, agreement=payload.agreement
+    )
+
+
+@router.post("/hotline/disputes/{ref}/follow-up", response=DisputeOut, summary="Follow-up visit")
+def follow_up(request: HttpRequest, ref: str, payload: FollowUpIn) -> Dispute:
+    officer = verified_officer(request)
+    dispute = selectors.access_dispute(officer, ref)
+    mediation.record_follow_up(
+        officer, dispute, agreement_kept=payload.agreement_kept, notes=payload.notes
+    )
+    return selectors.access_dispute(officer, ref)
