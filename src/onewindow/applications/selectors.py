@@ -86,14 +86,14 @@ def access_application(user: User, ref: str) -> Application:
         )
     ):
         return application
-    raise NotFound("No application of yours has this reference.", field="ref")
+    raise NotFound(_("No application of yours has this reference."), field="ref")
 
 
 def access_draft(user: User, pk: int) -> Draft:
     try:
         return Draft.objects.select_related("item_version").get(pk=pk, applicant=user)
     except Draft.DoesNotExist:
-        raise NotFound("No draft of yours has this number.", field="draft") from None
+        raise NotFound(_("No draft of yours has this number."), field="draft") from None
 
 
 def roles_for(officer: User) -> list[str]:
@@ -121,7 +121,7 @@ def access_step(officer: User, pk: int) -> Step:
             .get(pk=pk)
         )
     except Step.DoesNotExist:
-        raise NotFound("No step of your department has this number.", field="step") from None
+        raise NotFound(_("No step of your department has this number."), field="step") from None
 
 
 QUEUE_FILTERS = ("all", "mine", "unassigned", "overdue", "escalated", "waiting")
@@ -361,7 +361,7 @@ def access_delivery(officer: User, pk: int) -> Delivery:
             .get(pk=pk)
         )
     except Delivery.DoesNotExist:
-        raise NotFound("No delivery of your hall or department has this number.") from None
+        raise NotFound(_("No delivery of your hall or department has this number.")) from None
 
 
 def hall_name(hall: Division) -> str:

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
 from onewindow.catalog.models import SearchTerm, ServiceItem, ServiceItemVersion
 from onewindow.catalog.search import query_terms
@@ -23,7 +24,7 @@ def service_by_code(code: str) -> ServiceItem:
     try:
         return published_items().get(code=code)
     except ServiceItem.DoesNotExist:
-        raise NotFound("No published service has this code.", field="code") from None
+        raise NotFound(_("No published service has this code."), field="code") from None
 
 
 def current_version(code: str) -> ServiceItemVersion:

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import NotFound
 from onewindow.credentials import formats, services
@@ -43,14 +44,14 @@ def _uuid(value: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise NotFound("No credential of yours has this number.", field="credential") from None
+        raise NotFound(_("No credential of yours has this number."), field="credential") from None
 
 
 def access_credential(user: User, credential_id: str) -> Credential:
     """A credential in the person's wallet; NotFound for missing and not-yours alike."""
     found = wallet(user).filter(pk=_uuid(credential_id)).first()
     if found is None:
-        raise NotFound("No credential of yours has this number.", field="credential")
+        raise NotFound(_("No credential of yours has this number."), field="credential")
     return found
 
 
@@ -64,7 +65,7 @@ def access_issued_credential(officer: User, credential_id: str) -> Credential:
     """A credential the officer's department issued; NotFound otherwise."""
     found = issued_by(officer).filter(pk=_uuid(credential_id)).first()
     if found is None:
-        raise NotFound("Your department issued no credential with this number.")
+        raise NotFound(_("Your department issued no credential with this number."))
     return found
 
 
@@ -75,7 +76,7 @@ def shares_of(credential: Credential) -> QuerySet[CredentialShare]:
 def access_share(user: User, share_id: int) -> CredentialShare:
     share = CredentialShare.objects.select_related("credential").filter(pk=share_id).first()
     if share is None or not wallet(user).filter(pk=share.credential_id).exists():
-        raise NotFound("No share of yours has this number.", field="share")
+        raise NotFound(_("No share of yours has this number."), field="share")
     return share
 
 

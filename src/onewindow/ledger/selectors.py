@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from onewindow.ledger import errors, keys, merkle
 from onewindow.ledger.models import (
@@ -60,13 +61,13 @@ def _check_complete(
 ) -> None:
     if len(hashes) != len(set(coordinates)):
         raise errors.LedgerError(
-            "The stored tree is missing hashes.", code="ledger_tree_incomplete"
+            _("The stored tree is missing hashes."), code="ledger_tree_incomplete"
         )
 
 
 def read_hashes(coordinates: Sequence[merkle.Coordinate]) -> Mapping[merkle.Coordinate, bytes]:
     """The stored hashes at these coordinates; all must exist."""
-    hashes, _ = _hashes_and_tree_size(coordinates)
+    hashes, _tree_size = _hashes_and_tree_size(coordinates)
     _check_complete(hashes, coordinates)
     return hashes
 
@@ -224,7 +225,7 @@ def receipt(index: int) -> dict[str, Any]:
     checkpoint = published_checkpoint()
     if checkpoint is None or checkpoint.size <= index:
         raise errors.NotYetIntegrated(errors.NOT_INTEGRATED, params={"index": index})
-    _, proof = inclusion_proof(index, size=checkpoint.size)
+    _root, proof = inclusion_proof(index, size=checkpoint.size)
     cosignatures = "".join(c.signature_line for c in checkpoint.cosignatures.order_by("pk"))
     return {
         "index": entry.index,
