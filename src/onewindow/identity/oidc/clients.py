@@ -11,22 +11,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.core.errors import DomainError, NotFound
-from onewindow.identity.decorators import platform_admin_required
+from onewindow.identity.decorators import platform_admin_required, signed_in_user
 from onewindow.identity.forms import ClientForm, ClientScopesForm, SuspendForm
-from onewindow.identity.models import Client, User
+from onewindow.identity.models import Client
 from onewindow.identity.oidc import provider as oidc
 from onewindow.identity.oidc.scopes import SCOPES
 
 
-def _admin(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _client(request: HttpRequest, pk: int) -> Client:
     try:
-        return oidc.access_client(_admin(request), pk)
+        return oidc.access_client(signed_in_user(request), pk)
     except NotFound:
         raise Http404 from None
 
@@ -35,7 +29,7 @@ def _client(request: HttpRequest, pk: int) -> Client:
 @require_GET
 def clients(request: HttpRequest) -> HttpResponse:
     """Every client with its use: tokens issued (all time, last 30 days), refreshes, people."""
-    return render(request, "identity/clients.html", {"rows": oidc.usage(_admin(request))})
+    return render(request, "identity/clients.html", {"rows": oidc.usage(signed_in_user(request))})
 
 
 @platform_admin_required
@@ -46,7 +40,7 @@ def register_client(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             client, secret = oidc.register_client(
-                _admin(request),
+                signed_in_user(request),
                 name=data["name"],
                 kind=data["kind"],
                 contact_department=data["contact_department"],
@@ -95,7 +89,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def change_client(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client(request, pk)
-    admin = _admin(request)
+    admin = signed_in_user(request)
     action = request.POST.get("action", "")
     try:
         if action == "suspend":

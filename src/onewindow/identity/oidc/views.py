@@ -39,6 +39,7 @@ from oauthlib.common import add_params_to_uri
 from oauthlib.openid.connect.core.exceptions import ConsentRequired, LoginRequired
 
 from onewindow.identity.account import security
+from onewindow.identity.decorators import signed_in_user
 from onewindow.identity.models import Client, User
 from onewindow.identity.oidc import provider as oidc
 
@@ -161,8 +162,7 @@ class ConsentView(AuthorizationView):
         client = Client.objects.select_related("contact_department").get(
             client_id=credentials["client_id"]
         )
-        user = request.user
-        assert isinstance(user, User)
+        user = signed_in_user(request)
         if "consent" not in prompt and oidc.consent_covers(user, client, scopes):
             try:
                 uri, _headers, _body, _status = self.create_authorization_response(
@@ -213,8 +213,7 @@ class ConsentView(AuthorizationView):
         allowed = form.cleaned_data.get("allow")
         if allowed and getattr(self, "success_url", None):
             client = Client.objects.get(client_id=form.cleaned_data["client_id"])
-            user = self.request.user
-            assert isinstance(user, User)
+            user = signed_in_user(self.request)
             oidc.record_consent(user, client, form.cleaned_data.get("scope", "").split())
         return response
 
