@@ -27,7 +27,7 @@ from onewindow.identity.bearer import partner_client, person
 from onewindow.identity.decorators import signed_in_user, verified_officer
 from onewindow.identity.models import Business, User
 from onewindow.identity.oidc.scopes import APPLICATIONS_FILE, APPLICATIONS_READ
-from onewindow.identity.selectors import businesses_of
+from onewindow.identity.selectors import account_named, businesses_of
 
 router = Router(tags=["applications"], auth=django_auth)
 PAGE_SIZE = 50
@@ -516,7 +516,7 @@ def request_supplements(request: HttpRequest, pk: int, payload: SupplementReques
 @router.post("/tasks/{pk}/forward", response=TaskOut, summary="Forward to a colleague")
 def forward(request: HttpRequest, pk: int, payload: ForwardIn) -> Step:
     officer, step = _task(request, pk)
-    colleague = User.objects.filter(username=payload.to).first()
+    colleague = account_named(payload.to)
     if colleague is None:
         raise NotFound(_("No officer has this account name."), field="to")
     return services.forward_step(officer, step, version=payload.version, to=colleague)

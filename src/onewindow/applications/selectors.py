@@ -96,6 +96,15 @@ def access_draft(user: User, pk: int) -> Draft:
         raise NotFound(_("No draft of yours has this number."), field="draft") from None
 
 
+def draft_of(applicant: User, version: ServiceItemVersion) -> Draft | None:
+    """The applicant's draft of this version of a service, if they kept one."""
+    return Draft.objects.filter(applicant=applicant, item_version=version).first()
+
+
+def drafts_of(applicant: User) -> QuerySet[Draft]:
+    return Draft.objects.filter(applicant=applicant).select_related("item_version")
+
+
 def roles_for(officer: User) -> list[str]:
     return list(OfficerRole.objects.filter(user=officer).values_list("role", flat=True))
 

@@ -22,7 +22,7 @@ from onewindow.applications.forms import (
     filing_form_class,
     supplement_form_class,
 )
-from onewindow.applications.models import Draft, FetchStatus, Step, StepStatus
+from onewindow.applications.models import FetchStatus, Step, StepStatus
 from onewindow.catalog import selectors as catalog
 from onewindow.catalog.form_schema import cleaned_to_json, display_value, form_class_for
 from onewindow.core import personal_data
@@ -33,7 +33,13 @@ from onewindow.core.text_input import ascii_int
 from onewindow.identity import services as identity_services
 from onewindow.identity.decorators import officer_required, signed_in_user
 from onewindow.identity.models import MOBILE_CONTEXT, ConsentMethod, Role, User
-from onewindow.identity.selectors import ACTING_FOR_SESSION_KEY, acting_for, businesses_of
+from onewindow.identity.selectors import (
+    ACTING_FOR_SESSION_KEY,
+    account_named,
+    acting_for,
+    businesses_of,
+    officers_holding,
+)
 from onewindow.identity.views import begin_assistance
 
 
@@ -90,7 +96,7 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     applicant, filer = _applicant(request), signed_in_user(request)
-    draft = Draft.objects.filter(applicant=applicant, item_version=version).first()
+    draft = selectors.draft_of(applicant, version)
     have = {u.material_key for u in draft.uploads.all()} if draft else set()
     businesses = list(businesses_of(applicant))
     form_class = form_class_for(version.form_schema)
@@ -184,7 +190,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         "applications/mine.html",
         {
             "applications": selectors.applications_of(applicant)[:100],
-            "drafts": Draft.objects.filter(applicant=applicant).select_related("item_version"),
+            "drafts": selectors.drafts_of(applicant),
         },
     )
 
@@ -428,13 +434,13 @@ def _act(request: HttpRequest, officer: User, step: Step) -> str:
         services.request_supplements(officer, step, version=version, items=form.items())
         return _("Supplements requested; the applicant has the full list.")
     if action == "assign":
-        assignee = User.objects.filter(username=request.POST.get("to", "")).first()
+        assignee = account_named(request.POST.get("to", ""))
         if assignee is None:
             raise DomainError(_("Choose an officer to assign."), field="to")
         services.assign_step(officer, step, version=version, assignee=assignee)
         return _("Assigned.")
     if action == "forward":
-        colleague = User.objects.filter(username=request.POST.get("to", "")).first()
+        colleague = account_named(request.POST.get("to", ""))
         if colleague is None:
             raise DomainError(_("Choose a colleague to forward to."), field="to")
         services.forward_step(officer, step, version=version, to=colleague)
@@ -461,9 +467,7 @@ def work(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseRedirect(request.path)
     application = step.application
     services.record_material_view(officer, application, purpose=f"step:{step.key}")
-    colleagues = User.objects.filter(department=step.department, roles__role=step.role).exclude(
-        pk=officer.pk
-    )
+    colleagues = officers_holding(step.department, step.role).exclude(pk=officer.pk)
     context = _detail_context(application)
     context.update(
         {

@@ -309,7 +309,7 @@ def _parse_date(value: str, name: str) -> datetime:
 
 def _search(request: HttpRequest) -> list[dict[str, Any]]:
     params = request.GET
-    cases = Case.objects.all()
+    cases = selectors.open311_requests()
     if params.get("service_request_id"):
         ids = [i.strip() for i in params["service_request_id"].split(",") if i.strip()]
         return _requests(cases.filter(ref__in=ids[:MAX_RESULTS]).order_by("-received_at"))
@@ -441,7 +441,7 @@ def token(request: HttpRequest, token_id: str, fmt: str) -> HttpResponse:
     POST returns is the request's id, and it names the request for as long as it exists."""
 
     def build() -> HttpResponse:
-        if not Case.objects.filter(ref=token_id).exists():
+        if not selectors.open311_requests().filter(ref=token_id).exists():
             raise Open311Error(404, _("No request has the token %(token)s.") % {"token": token_id})
         return _respond(
             fmt,
@@ -464,7 +464,7 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
 @require_GET
 def request_detail(request: HttpRequest, ref: str, fmt: str) -> HttpResponse:
     def build() -> HttpResponse:
-        rows = _requests(Case.objects.filter(ref=ref))
+        rows = _requests(selectors.open311_requests().filter(ref=ref))
         if not rows:
             raise Open311Error(404, _("No request has the id %(id)s.") % {"id": ref})
         return _respond(fmt, "service_requests", "request", rows)

@@ -107,6 +107,30 @@ def contested_transfers() -> QuerySet[Transfer]:
     )
 
 
+def access_transfer(dispatcher: User, pk: int) -> Transfer:
+    """A transfer for a dispatcher to decide on (dispatchers see every department's)."""
+    found = (
+        Transfer.objects.filter(pk=pk).first()
+        if services.has_role(dispatcher, Role.DISPATCHER)
+        else None
+    )
+    if found is None:
+        raise NotFound(_("No transfer has this number."), field="pk")
+    return found
+
+
+def access_merge_proposal(dispatcher: User, pk: int) -> MergeProposal:
+    """A proposed merge for a dispatcher to confirm or reject."""
+    found = (
+        MergeProposal.objects.filter(pk=pk).first()
+        if services.has_role(dispatcher, Role.DISPATCHER)
+        else None
+    )
+    if found is None:
+        raise NotFound(_("No merge proposal has this number."), field="pk")
+    return found
+
+
 def merge_proposals() -> QuerySet[MergeProposal]:
     return (
         MergeProposal.objects.filter(
@@ -137,6 +161,12 @@ def public_wall(query: str = "", *, limit: int = 50) -> QuerySet[Case]:
             Q(text__icontains=word) | Q(public_reply__icontains=word) | Q(terms__icontains=word)
         )
     return cases.select_related("department", "division").order_by("-answered_at")[:limit]
+
+
+def open311_requests() -> QuerySet[Case]:
+    """Every case as an Open311 service request: public by the standard, rendered by
+    open311._public_request (text and answer desensitised, nothing of the reporter)."""
+    return Case.objects.all()
 
 
 def track_case(ref: str, phone: str) -> Case:

@@ -21,7 +21,6 @@ from onewindow.identity.decorators import signed_in_user, verified_officer
 from onewindow.identity.models import (
     AccessKind,
     AgentConsent,
-    Business,
     BusinessAgent,
     Client,
     DataAccess,
@@ -245,20 +244,17 @@ class AuthorisationIn(Schema):
     service_types: list[str] = []
 
 
-def _represented(user: User, credit_code: str) -> Business:
-    business = Business.objects.filter(credit_code=credit_code, legal_representative=user).first()
-    if business is None:
-        raise NotFound(_("You are not the legal representative of this business."), field="code")
-    return business
-
-
 @router.get(
     "/businesses/{code}/agents",
     response=list[AuthorisationOut],
     summary="My business's agent authorisations (legal representative)",
 )
 def business_agents(request: HttpRequest, code: str) -> list[BusinessAgent]:
-    return list(selectors.authorisations_of(_represented(signed_in_user(request), code)))
+    return list(
+        selectors.authorisations_of(
+            selectors.access_represented_business(signed_in_user(request), code)
+        )
+    )
 
 
 @router.post(
@@ -270,7 +266,7 @@ def authorise_business_agent(
     request: HttpRequest, code: str, payload: AuthorisationIn
 ) -> Status[BusinessAgent]:
     user = signed_in_user(request)
-    business = _represented(user, code)
+    business = selectors.access_represented_business(user, code)
     agent = services.find_user_by_identifier(payload.agent)
     if agent is None:
         raise NotFound(_("No account has this name, mobile or ID number."), field="agent")
@@ -289,10 +285,8 @@ def authorise_business_agent(
 )
 def withdraw_business_agent(request: HttpRequest, code: str, pk: int) -> BusinessAgent:
     user = signed_in_user(request)
-    business = _represented(user, code)
-    authorisation = BusinessAgent.objects.filter(business=business, pk=pk).first()
-    if authorisation is None:
-        raise NotFound(_("No authorisation of this business has this id."), field="pk")
+    business = selectors.access_represented_business(user, code)
+    authorisation = selectors.access_agent_authorisation(business, pk)
     return services.withdraw_agent(authorisation, by=user)
 
 

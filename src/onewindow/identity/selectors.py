@@ -17,6 +17,7 @@ from onewindow.identity.models import (
     AgentConsent,
     Business,
     BusinessAgent,
+    ConsentChallenge,
     DataAccess,
     Department,
     OfficerRole,
@@ -37,6 +38,16 @@ def platform_admins() -> list[User]:
     )
 
 
+def account_named(username: str) -> User | None:
+    """The account with this name, if any: officers name a colleague by account name."""
+    return User.objects.filter(username=username).first()
+
+
+def officers_holding(department: Department, role: str) -> QuerySet[User]:
+    """The department's officers who hold this role."""
+    return User.objects.filter(department=department, roles__role=role)
+
+
 def roles_of(officer: User) -> QuerySet[OfficerRole]:
     return OfficerRole.objects.filter(user=officer).order_by("role")
 
@@ -53,8 +64,39 @@ def businesses_of(user: User) -> QuerySet[Business]:
     return _represented(user).order_by("name")
 
 
+def access_represented_business(user: User, credit_code: str) -> Business:
+    """A business the person is the legal representative of; anything else is not found."""
+    business = Business.objects.filter(credit_code=credit_code, legal_representative=user).first()
+    if business is None:
+        raise NotFound(_("You are not the legal representative of this business."), field="code")
+    return business
+
+
+def access_agent_authorisation(business: Business, pk: int) -> BusinessAgent:
+    """One of this business's agent authorisations (reach the business through
+    `access_represented_business` first)."""
+    authorisation = BusinessAgent.objects.filter(business=business, pk=pk).first()
+    if authorisation is None:
+        raise NotFound(_("No authorisation of this business has this id."), field="pk")
+    return authorisation
+
+
 def confirmed_totp_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def enrolling_totp_device(user: User, pk: int | None) -> TOTPDevice | None:
+    """The person's own authenticator being set up (its key in the session), if any."""
+    return TOTPDevice.objects.filter(pk=pk, user=user).first() if pk else None
+
+
+def access_consent_challenge(
+    agent: User, pk: int | None, *, method: str
+) -> ConsentChallenge | None:
+    """The consent challenge this agent started (its key in the session), if any."""
+    if pk is None:
+        return None
+    return ConsentChallenge.objects.filter(pk=pk, agent=agent, method=method).first()
 
 
 ACTING_FOR_SESSION_KEY = "identity.acting_for_consent"

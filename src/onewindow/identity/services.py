@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.core import personal_data
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -68,6 +69,17 @@ def register_service_types(choices: Iterable[tuple[str, object]]) -> None:
 
 def service_types() -> list[tuple[str, str]]:
     return list(_SERVICE_TYPES.items())
+
+
+def start_totp_enrolment(user: User) -> TOTPDevice:
+    """A new authenticator for the person to scan; it counts once `confirm_totp_device`."""
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+def confirm_totp_device(device: TOTPDevice) -> TOTPDevice:
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return device
 
 
 def may_act_for_residents(user: User) -> bool:

@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.core import ratelimit
 from onewindow.core.errors import DomainError
@@ -143,15 +142,14 @@ def enrol(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request, "/")
     if selectors.confirmed_totp_device(user) is not None:
         return HttpResponseRedirect(f"{reverse('identity:verify')}?{urlencode({'next': next_url})}")
-    device = TOTPDevice.objects.filter(pk=request.session.get(ENROL_SESSION_KEY), user=user).first()
+    device = selectors.enrolling_totp_device(user, request.session.get(ENROL_SESSION_KEY))
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+        device = services.start_totp_enrolment(user)
         request.session[ENROL_SESSION_KEY] = device.pk
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+            services.confirm_totp_device(device)
             request.session.pop(ENROL_SESSION_KEY, None)
             otp_login(request, device)
             messages.success(request, _("Two-factor sign-in is set up."))
@@ -300,12 +298,9 @@ CHALLENGE_SESSION_KEY = selectors.CHALLENGE_SESSION_KEY
 
 
 def _challenge(request: HttpRequest, method: str) -> ConsentChallenge | None:
-    challenge_pk = request.session.get(CHALLENGE_SESSION_KEY)
-    if challenge_pk is None:
-        return None
-    return ConsentChallenge.objects.filter(
-        pk=challenge_pk, agent=signed_in_user(request), method=method
-    ).first()
+    return selectors.access_consent_challenge(
+        signed_in_user(request), request.session.get(CHALLENGE_SESSION_KEY), method=method
+    )
 
 
 def _start_acting(request: HttpRequest, consent: AgentConsent) -> HttpResponse:

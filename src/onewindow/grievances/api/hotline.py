@@ -403,9 +403,7 @@ def dispatch(request: HttpRequest, ref: str, payload: CaseDispatchIn) -> Case:
 @router.post("/hotline/merges/{pk}", response=MergeOut, summary="Confirm or reject a merge")
 def decide_merge(request: HttpRequest, pk: int, payload: MergeIn) -> MergeProposal:
     dispatcher = verified_officer(request, Role.DISPATCHER)
-    proposal = MergeProposal.objects.filter(pk=pk).first()
-    if proposal is None:
-        raise NotFound(_("No merge proposal has this number."))
+    proposal = selectors.access_merge_proposal(dispatcher, pk)
     if payload.confirm:
         services.confirm_merge(dispatcher, proposal)
     else:
@@ -419,9 +417,7 @@ def decide_merge(request: HttpRequest, pk: int, payload: MergeIn) -> MergePropos
 )
 def decide_contest(request: HttpRequest, pk: int, payload: ContestDecisionIn) -> Case:
     dispatcher = verified_officer(request, Role.DISPATCHER)
-    found = Transfer.objects.filter(pk=pk).first()
-    if found is None:
-        raise NotFound(_("No transfer has this number."))
+    found = selectors.access_transfer(dispatcher, pk)
     return services.decide_contest(
         dispatcher,
         found,

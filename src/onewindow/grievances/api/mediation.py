@@ -14,7 +14,7 @@ from onewindow.grievances.models import (
     Dispute,
 )
 from onewindow.identity.decorators import verified_officer
-from onewindow.identity.models import User
+from onewindow.identity.selectors import account_named
 
 router = Router()
 
@@ -96,7 +96,7 @@ def dispute_detail(request: HttpRequest, ref: str) -> Dispute:
 def assign(request: HttpRequest, ref: str, payload: MediatorIn) -> Dispute:
     officer = verified_officer(request)
     dispute = selectors.access_dispute(officer, ref)
-    mediator = User.objects.filter(username=payload.mediator).first()
+    mediator = account_named(payload.mediator)
     if mediator is None:
         raise DomainError(_("No mediator has this account name."), field="mediator")
     return mediation.assign_mediator(officer, dispute, mediator=mediator)

@@ -23,8 +23,6 @@ from onewindow.grievances.models import (
     Case,
     CaseStatus,
     Channel,
-    MergeProposal,
-    Transfer,
 )
 from onewindow.grievances.views.common import rate_limited_page, show_refusal
 from onewindow.identity.decorators import officer_required, signed_in_user, verified_officer
@@ -152,9 +150,10 @@ def dispatch_case(request: HttpRequest, ref: str) -> HttpResponse:
 @require_POST
 def decide_merge(request: HttpRequest, pk: int) -> HttpResponse:
     dispatcher = verified_officer(request, Role.DISPATCHER)
-    proposal = MergeProposal.objects.filter(pk=pk).first()
-    if proposal is None:
-        raise Http404
+    try:
+        proposal = selectors.access_merge_proposal(dispatcher, pk)
+    except NotFound:
+        raise Http404 from None
     try:
         if request.POST.get("confirm") == "1":
             primary = services.confirm_merge(dispatcher, proposal)
@@ -171,9 +170,10 @@ def decide_merge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def decide_contest(request: HttpRequest, pk: int) -> HttpResponse:
     dispatcher = verified_officer(request, Role.DISPATCHER)
-    transfer = Transfer.objects.filter(pk=pk).first()
-    if transfer is None:
-        raise Http404
+    try:
+        transfer = selectors.access_transfer(dispatcher, pk)
+    except NotFound:
+        raise Http404 from None
     form = forms.ContestDecisionForm(request.POST)
     if form.is_valid():
         code = form.cleaned_data["department"]

@@ -14,7 +14,8 @@ from onewindow.core.errors import DomainError, NotFound
 from onewindow.grievances import forms, mediation, selectors
 from onewindow.grievances.views.common import show_refusal
 from onewindow.identity.decorators import officer_required, signed_in_user
-from onewindow.identity.models import Role, User
+from onewindow.identity.models import Role
+from onewindow.identity.selectors import officers_holding
 
 
 @officer_required
@@ -61,9 +62,9 @@ def dispute(request: HttpRequest, ref: str) -> HttpResponse:
         found = selectors.access_dispute(officer, ref)
     except NotFound:
         raise Http404 from None
-    mediators = User.objects.filter(
-        department=found.office, roles__role=Role.MEDIATOR, is_active=True
-    ).order_by("username")
+    mediators = (
+        officers_holding(found.office, Role.MEDIATOR).filter(is_active=True).order_by("username")
+    )
     mediator_form = forms.MediatorForm(
         request.POST if request.POST.get("action") == "assign" else None
     )

@@ -16,7 +16,7 @@ from onewindow.identity import selectors, services
 from onewindow.identity.account import security
 from onewindow.identity.decorators import signed_in_user
 from onewindow.identity.forms import AgentAuthorisationForm
-from onewindow.identity.models import Business, BusinessAgent, User
+from onewindow.identity.models import Business, User
 from onewindow.identity.oidc import provider as oidc
 
 
@@ -80,11 +80,10 @@ def withdraw_agent_consent(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _represented(user: User, credit_code: str) -> Business:
-    """A business the person is the legal representative of (anything else: not found)."""
-    business = Business.objects.filter(credit_code=credit_code, legal_representative=user).first()
-    if business is None:
-        raise Http404
-    return business
+    try:
+        return selectors.access_represented_business(user, credit_code)
+    except NotFound:
+        raise Http404 from None
 
 
 @login_required
@@ -130,9 +129,10 @@ def business_agents(request: HttpRequest, credit_code: str) -> HttpResponse:
 def withdraw_business_agent(request: HttpRequest, credit_code: str, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     business = _represented(user, credit_code)
-    authorisation = BusinessAgent.objects.filter(business=business, pk=pk).first()
-    if authorisation is None:
-        raise Http404
+    try:
+        authorisation = selectors.access_agent_authorisation(business, pk)
+    except NotFound:
+        raise Http404 from None
     services.withdraw_agent(authorisation, by=user)
     messages.success(request, _("The authorisation is withdrawn."))
     return HttpResponseRedirect(reverse("identity:business-agents", args=[credit_code]))
