@@ -30,7 +30,7 @@ from onewindow.core.models import Division
 from onewindow.exchange import selectors as exchange_selectors
 from onewindow.exchange import services as exchange
 from onewindow.exchange.models import DataService, ExchangeMessage
-from onewindow.identity.models import ID_NUMBER_CONTEXT, Department
+from onewindow.identity.models import Department
 
 logger = logging.getLogger(__name__)
 
@@ -141,8 +141,7 @@ def _subject(fetched: FetchedMaterial) -> str:
     application = fetched.application
     if fetched.service.subject_kind == "business":
         return application.business.credit_code if application.business is not None else ""
-    encrypted = application.applicant.id_number_encrypted
-    return personal_data.decrypt(encrypted, context=ID_NUMBER_CONTEXT) if encrypted else ""
+    return application.applicant.plain_id_number()
 
 
 def _outcome(fetched: FetchedMaterial, now: datetime, **changes: Any) -> FetchedMaterial:

@@ -26,7 +26,7 @@ from onewindow.core.errors import DomainError
 from onewindow.core.validators import generate_credit_code
 from onewindow.credentials import services as credentials
 from onewindow.credentials.models import Credential
-from onewindow.identity.models import ID_NUMBER_CONTEXT, Business, User
+from onewindow.identity.models import Business, User
 from onewindow.identity.services import authorise_agent, register_business
 
 logger = logging.getLogger(__name__)
@@ -34,12 +34,8 @@ RETRY_WINDOW = timedelta(days=7)
 _SYSTEM_RANDOM = random.SystemRandom()
 
 
-def _id_number(user: User) -> str:
-    return personal_data.decrypt(user.id_number_encrypted, context=ID_NUMBER_CONTEXT)
-
-
 def _holder_fields(user: User) -> dict[str, str]:
-    number = _id_number(user)
+    number = user.plain_id_number()
     return {
         "holderName": user.real_name,
         "idNumber": number,

@@ -22,13 +22,11 @@ from onewindow.applications import services
 from onewindow.applications.models import Application, Step, StepStatus
 from onewindow.catalog.models import MaterialSource, ServiceItem
 from onewindow.catalog.seed import seed_catalog
-from onewindow.core import personal_data
 from onewindow.exchange import services as exchange
 from onewindow.exchange.models import DataService
 from onewindow.exchange.seed import seed_data_services
 from onewindow.identity import services as identity_services
 from onewindow.identity.models import (
-    ID_NUMBER_CONTEXT,
     Business,
     ConsentMethod,
     Department,
@@ -309,7 +307,7 @@ def seed_exchange(rng: random.Random) -> None:
     people = User.objects.filter(kind=UserKind.CITIZEN).exclude(id_number_encrypted="")
     rows = []
     for person in people.select_related("division"):
-        number = personal_data.decrypt(person.id_number_encrypted, context=ID_NUMBER_CONTEXT)
+        number = person.plain_id_number()
         rows.append(
             (
                 number,

@@ -21,7 +21,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from onewindow.core import personal_data
 from onewindow.core.models import Division
 from onewindow.exchange import services as exchange
 from onewindow.exchange.credit import services as credit
@@ -29,7 +28,6 @@ from onewindow.exchange.models import AccessGrant, CreditProfile, DataService, G
 from onewindow.exchange.seed import seed_data_services
 from onewindow.identity import services as identity
 from onewindow.identity.models import (
-    ID_NUMBER_CONTEXT,
     Business,
     Role,
     User,
@@ -341,7 +339,7 @@ def _person_records(rng: random.Random, today: date) -> dict[str, list[tuple[str
     }
     people = User.objects.filter(kind=UserKind.CITIZEN).exclude(id_number_encrypted="")
     for person in people.order_by("username"):
-        number = personal_data.decrypt(person.id_number_encrypted, context=ID_NUMBER_CONTEXT)
+        number = person.plain_id_number()
         age = today.year - int(number[6:10])
         retired = age >= 60
         months = min(max(age - 22, 0) * 12, 480) if rng.random() < 0.85 else 0

@@ -152,12 +152,18 @@ class User(AbstractUser):
         self.mobile_encrypted = personal_data.encrypt(mobile, context=MOBILE_CONTEXT)
         self.mobile_hash = personal_data.lookup_hash(mobile, context=MOBILE_CONTEXT)
 
-    @property
-    def masked_id_number(self) -> str:
+    def plain_id_number(self) -> str:
+        """The resident ID number in clear ("" when none is on file), for the services that
+        must pass it on (claims released, exchange requests, credentials). Pages show
+        `masked_id_number`."""
         if not self.id_number_encrypted:
             return ""
-        plain = personal_data.decrypt(self.id_number_encrypted, context=ID_NUMBER_CONTEXT)
-        return personal_data.mask_resident_id(plain)
+        return personal_data.decrypt(self.id_number_encrypted, context=ID_NUMBER_CONTEXT)
+
+    @property
+    def masked_id_number(self) -> str:
+        plain = self.plain_id_number()
+        return personal_data.mask_resident_id(plain) if plain else ""
 
     @property
     def masked_mobile(self) -> str:

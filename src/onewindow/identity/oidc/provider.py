@@ -24,11 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 
-from onewindow.core import personal_data
 from onewindow.core.errors import DomainError, NotFound, PermissionDenied
 from onewindow.identity.access import record_data_access
 from onewindow.identity.models import (
-    ID_NUMBER_CONTEXT,
     AccessKind,
     Client,
     ClientConsent,
@@ -65,12 +63,6 @@ def subject_for(user: User, client: Client) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
-def _full_id_number(user: User) -> str:
-    if not user.id_number_encrypted:
-        return ""
-    return personal_data.decrypt(user.id_number_encrypted, context=ID_NUMBER_CONTEXT)
-
-
 def claims_for(user: User, client: Client) -> dict[str, Any]:
     """Every claim OneWindow can release; django-oauth-toolkit keeps those whose scope was
     granted. Values that decrypt are callables, so nothing is decrypted that is not sent."""
@@ -82,7 +74,7 @@ def claims_for(user: User, client: Client) -> dict[str, Any]:
         "account_type": user.kind,
         "division": division.code if division else None,
         "division_name": division.name_zh if division else None,
-        ID_NUMBER: lambda request: _full_id_number(user),
+        ID_NUMBER: lambda request: user.plain_id_number(),
     }
 
 
