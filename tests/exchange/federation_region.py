@@ -23,6 +23,7 @@ import base64
 import json
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 REGIONS = {
@@ -160,7 +161,8 @@ def log() -> dict[str, Any]:
                 "remote_consumer": message.remote_consumer,
                 "reason": message.reason,
                 "about_a_known_person": message.subject_user_id is not None,
-                "in_ledger": LedgerEntry.objects.filter(index=message.ledger_index).exists(),
+                "in_ledger": message.ledger_index is not None
+                and LedgerEntry.objects.filter(index=message.ledger_index).exists(),
             }
             for message in ExchangeMessage.objects.order_by("pk")
         ],
@@ -170,7 +172,8 @@ def log() -> dict[str, Any]:
                 "peer": remote.peer.code,
                 "http_status": remote.http_status,
                 "reason": remote.reason,
-                "in_ledger": LedgerEntry.objects.filter(index=remote.ledger_index).exists(),
+                "in_ledger": remote.ledger_index is not None
+                and LedgerEntry.objects.filter(index=remote.ledger_index).exists(),
             }
             for remote in RemoteCall.objects.order_by("pk")
         ],
@@ -300,7 +303,7 @@ def main() -> None:
     import django
 
     django.setup()
-    actions = {
+    actions: dict[str, Callable[..., object]] = {
         "seed": seed,
         "exchange-peer": exchange_peer,
         "call": call,

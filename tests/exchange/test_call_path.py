@@ -8,13 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import connection, transaction
+from joserfc import jws
 
 from onewindow.core.errors import PermissionDenied
 from onewindow.exchange import services, signing
 from onewindow.exchange.models import ExchangeMessage, MessageStatus
 from onewindow.ledger.models import LedgerEntry
 from tests.exchange import test_exchange
-from tests.exchange.test_exchange import _call, _granted
+from tests.exchange.test_exchange import World, _call, _granted
 
 world = test_exchange.world  # the same fixture
 
@@ -29,7 +30,7 @@ def _no_cached_keys() -> Iterator[None]:
     signing.forget_keys()
 
 
-def _row(world, nonce: str, **claims: str) -> services._LogRow:  # type: ignore[no-untyped-def]
+def _row(world: World, nonce: str, **claims: str) -> services._LogRow:
     claims = {"nonce": nonce, "purpose": "marriage_registration", "sub": world["number"]} | claims
     consumer = signing.Signatory(code=world["consumer"].code, department=world["consumer"])
     return services._LogRow(
@@ -37,12 +38,12 @@ def _row(world, nonce: str, **claims: str) -> services._LogRow:  # type: ignore[
     )
 
 
-def test_keys_are_cached_outside_transactions_and_rotation_forgets_them(world) -> None:  # type: ignore[no-untyped-def]
+def test_keys_are_cached_outside_transactions_and_rotation_forgets_them(world: World) -> None:
     department = world["consumer"]
     first = signing.sign(department, {"n": 1})
     assert department.pk in signing._signers
     signing.verify(first)
-    kid = signing.jws.extract_compact(first.encode()).protected["kid"]
+    kid = jws.extract_compact(first.encode()).protected["kid"]
     assert kid in signing._verifiers
 
     new = signing.rotate_key(department)
@@ -50,11 +51,11 @@ def test_keys_are_cached_outside_transactions_and_rotation_forgets_them(world) -
     assert department.pk not in signing._signers
     assert kid not in signing._verifiers
     second = signing.sign(department, {"n": 2})
-    assert signing.jws.extract_compact(second.encode()).protected["kid"] == new.kid
+    assert jws.extract_compact(second.encode()).protected["kid"] == new.kid
     assert signing.verify(first)[0].retired_at is not None  # still verifies in its grace period
 
 
-def test_keys_read_inside_a_transaction_are_not_cached(world) -> None:  # type: ignore[no-untyped-def]
+def test_keys_read_inside_a_transaction_are_not_cached(world: World) -> None:
     with transaction.atomic():
         token = signing.sign(world["consumer"], {"n": 1})
         signing.verify(token)
@@ -62,7 +63,7 @@ def test_keys_read_inside_a_transaction_are_not_cached(world) -> None:  # type: 
         assert signing._verifiers == {}
 
 
-def test_a_batched_flush_logs_every_call_with_its_own_ledger_entry(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_batched_flush_logs_every_call_with_its_own_ledger_entry(world: World) -> None:
     rows = [_row(world, f"nonce{n}") for n in range(5)] + [_row(world, "nonce0")]
 
     services._flush(rows)
@@ -73,10 +74,12 @@ def test_a_batched_flush_logs_every_call_with_its_own_ledger_entry(world) -> Non
     assert len(set(indexes)) == 6
     assert LedgerEntry.objects.filter(index__in=indexes, event_type="data.exchange").count() == 6
     assert [row.replayed for row in rows] == [False] * 5 + [True]  # the same nonce again
-    assert ExchangeMessage.objects.get(pk=rows[-1].message.pk).status == MessageStatus.REFUSED  # type: ignore[union-attr]
+    replayed = rows[-1].message
+    assert replayed is not None
+    assert ExchangeMessage.objects.get(pk=replayed.pk).status == MessageStatus.REFUSED
 
 
-def test_one_bad_call_in_a_batch_does_not_fail_the_others(world) -> None:  # type: ignore[no-untyped-def]
+def test_one_bad_call_in_a_batch_does_not_fail_the_others(world: World) -> None:
     logged = _row(world, "nonce-a")
     services._flush([logged])
     replay = _row(world, "nonce-a")  # already in the log: the batch insert fails on it
@@ -94,7 +97,7 @@ def test_one_bad_call_in_a_batch_does_not_fail_the_others(world) -> None:  # typ
     assert ExchangeMessage.objects.count() == 3
 
 
-def test_a_revoked_grant_is_refused_on_the_very_next_call(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_revoked_grant_is_refused_on_the_very_next_call(world: World) -> None:
     grant = _granted(world)
     assert _call(world)["found"] is True
 
@@ -107,7 +110,7 @@ def test_a_revoked_grant_is_refused_on_the_very_next_call(world) -> None:  # typ
 
 
 def test_concurrent_calls_are_each_logged_once_with_distinct_ledger_indexes(
-    world,  # type: ignore[no-untyped-def]
+    world: World,
     postgres_only: None,
 ) -> None:
     _granted(world)

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypedDict
 from unittest import mock
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from onewindow.applications import services as application_services
-from onewindow.applications.models import ApplicationStatus
+from onewindow.applications.models import Application, ApplicationStatus
+from onewindow.catalog.models import ServiceItemVersion
 from onewindow.core.errors import DomainError
+from onewindow.core.models import Division
 from onewindow.core.validators import generate_credit_code
 from onewindow.exchange import services as exchange
 from onewindow.exchange.credit import services as credit
@@ -28,6 +31,7 @@ from onewindow.exchange.models import (
 )
 from onewindow.exchange.seed import seed_data_services
 from onewindow.identity import services as identity
+from onewindow.identity.models import Business, Department, User
 from onewindow.ledger.models import LedgerEntry
 from tests.applications import factories
 from tests.identity.factories import citizen
@@ -63,8 +67,18 @@ def _load(code: str, credit_code: str, data: dict[str, Any]) -> None:
     exchange.load_records(DataService.objects.get(code=code), [(credit_code, data)])
 
 
+class World(TypedDict):
+    departments: dict[str, Department]
+    versions: dict[str, ServiceItemVersion]
+    divisions: dict[str, Division]
+    owner: User
+    business: Business
+    code: str
+    platform: Department
+
+
 @pytest.fixture
-def world(divisions):  # type: ignore[no-untyped-def]
+def world(divisions: dict[str, Division]) -> World:
     departments = factories.departments(divisions)
     versions = factories.catalogue()
     seed_data_services()
@@ -144,15 +158,15 @@ def world(divisions):  # type: ignore[no-untyped-def]
     }
 
 
-def _signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def _signed_in(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
 def test_public_page_shows_a_penalty_from_one_department_and_a_licence_from_another(
-    world, client: Client
-) -> None:  # type: ignore[no-untyped-def]
+    world: World, client: Client
+) -> None:
     credit.refresh_profile(world["code"])
 
     page = client.get(f"/exchange/credit/{world['code']}/")
@@ -175,7 +189,7 @@ def test_public_page_shows_a_penalty_from_one_department_and_a_licence_from_anot
     assert api["legal_representative"] == "王小明"
 
 
-def test_every_read_for_a_profile_is_a_signed_logged_exchange(world) -> None:  # type: ignore[no-untyped-def]
+def test_every_read_for_a_profile_is_a_signed_logged_exchange(world: World) -> None:
     profile = credit.refresh_profile(world["code"])
 
     messages = ExchangeMessage.objects.filter(consumer=world["platform"])
@@ -183,14 +197,15 @@ def test_every_read_for_a_profile_is_a_signed_logged_exchange(world) -> None:  #
     assert {m.subject_business_id for m in messages} == {world["business"].pk}
     assert len({m.case_ref for m in messages}) == 1  # one refresh, one reference
     assert all(m.purpose == credit.CREDIT_PURPOSE for m in messages)
+    assert profile.ledger_index is not None
     assert LedgerEntry.objects.filter(
         index=profile.ledger_index, event_type="credit.profile_refreshed"
     ).exists()
 
 
 def test_a_penalty_leaves_the_public_view_when_its_publicity_period_ends(
-    world, client: Client
-) -> None:  # type: ignore[no-untyped-def]
+    world: World, client: Client
+) -> None:
     credit.refresh_profile(world["code"])
 
     public = client.get(f"{API}/credit/{world['code']}").json()
@@ -203,7 +218,7 @@ def test_a_penalty_leaves_the_public_view_when_its_publicity_period_ends(
     assert [e["reference"] for e in after["licences"]] == [LICENCE]
 
 
-def test_the_owner_sees_penalties_whose_publicity_ended_and_nobody_else_does(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_owner_sees_penalties_whose_publicity_ended_and_nobody_else_does(world: World) -> None:
     credit.refresh_profile(world["code"])
     stranger = citizen(world["divisions"]["community"], username="stranger")
 
@@ -225,7 +240,7 @@ def test_the_owner_sees_penalties_whose_publicity_ended_and_nobody_else_does(wor
     assert "/own/" not in public_as_stranger.content.decode()
 
 
-def test_the_owner_refreshes_on_demand_and_the_call_names_them(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_owner_refreshes_on_demand_and_the_call_names_them(world: World) -> None:
     response = _signed_in(world["owner"]).post(f"/exchange/credit/{world['code']}/refresh/")
 
     assert response.status_code == 302
@@ -234,7 +249,7 @@ def test_the_owner_refreshes_on_demand_and_the_call_names_them(world) -> None:  
     assert ExchangeMessage.objects.filter(actor="owner").count() == 1 + len(credit.SOURCES)
 
 
-def test_an_unknown_code_is_404_without_telling_anything(world, client: Client) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_code_is_404_without_telling_anything(world: World, client: Client) -> None:
     credit.refresh_profile(world["code"])
     registered_but_not_compiled = identity.register_business(
         world["owner"],
@@ -257,7 +272,7 @@ def test_an_unknown_code_is_404_without_telling_anything(world, client: Client) 
         credit.refresh_profile("91330106MA2XXXXXXX")  # market supervision has no record
 
 
-def test_search_finds_a_business_by_name_or_code(world, client: Client) -> None:  # type: ignore[no-untyped-def]
+def test_search_finds_a_business_by_name_or_code(world: World, client: Client) -> None:
     credit.refresh_profile(world["code"])
 
     by_name = client.get("/exchange/credit/", {"q": "西溪味道"}).content.decode()
@@ -267,7 +282,7 @@ def test_search_finds_a_business_by_name_or_code(world, client: Client) -> None:
     assert by_code == [{"credit_code": world["code"], "name": "杭州西溪味道餐饮管理有限公司"}]
 
 
-def test_a_refusing_source_keeps_what_it_said_before(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_refusing_source_keeps_what_it_said_before(world: World) -> None:
     credit.refresh_profile(world["code"])
     grant = AccessGrant.objects.get(
         service__code="emergency.administrative_penalties", status="approved"
@@ -281,7 +296,7 @@ def test_a_refusing_source_keeps_what_it_said_before(world) -> None:  # type: ig
     assert CreditEntry.objects.filter(profile=profile, reference=SAFETY_PENALTY).exists()
 
 
-def _repair(world, number: str):  # type: ignore[no-untyped-def]
+def _repair(world: World, number: str) -> Application:
     return factories.file(
         world["owner"],
         world["versions"][credit.REPAIR_SERVICE_ITEM],
@@ -291,8 +306,8 @@ def _repair(world, number: str):  # type: ignore[no-untyped-def]
 
 
 def test_credit_repair_ends_a_penalty_publicity_and_keeps_the_history(
-    world, client: Client, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+    world: World, client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     credit.refresh_profile(world["code"])
     application = _repair(world, SAFETY_PENALTY)
 
@@ -313,6 +328,7 @@ def test_credit_repair_ends_a_penalty_publicity_and_keeps_the_history(
     assert decision.department == world["platform"]
     repair = CreditRepair.objects.get(entry__reference=SAFETY_PENALTY)
     assert repair.application_ref == application.ref
+    assert repair.ledger_index is not None
     assert LedgerEntry.objects.filter(
         index=repair.ledger_index, event_type="credit.publicity_ended"
     ).exists()
@@ -327,7 +343,7 @@ def test_credit_repair_ends_a_penalty_publicity_and_keeps_the_history(
     }
 
 
-def test_repair_before_the_minimum_publicity_period_is_refused_on_the_field(world) -> None:  # type: ignore[no-untyped-def]
+def test_repair_before_the_minimum_publicity_period_is_refused_on_the_field(world: World) -> None:
     credit.refresh_profile(world["code"])
     minimum = credit.add_months(timezone.localdate() - timedelta(days=30), 3)
 
@@ -342,7 +358,7 @@ def test_repair_before_the_minimum_publicity_period_is_refused_on_the_field(worl
     assert "No administrative penalty" in unknown.value.params["errors"]["decision_number"]
 
 
-def test_repair_of_another_business_penalty_changes_nothing(world) -> None:  # type: ignore[no-untyped-def]
+def test_repair_of_another_business_penalty_changes_nothing(world: World) -> None:
     credit.refresh_profile(world["code"])
     other = identity.register_business(
         world["owner"],
@@ -359,7 +375,7 @@ def test_repair_of_another_business_penalty_changes_nothing(world) -> None:  # t
 @pytest.mark.parametrize(
     ("category", "minimum"), [("general", date(2025, 4, 30)), ("safety", date(2026, 1, 31))]
 )
-def test_publicity_periods_follow_the_rules_as_data(category, minimum) -> None:  # type: ignore[no-untyped-def]
+def test_publicity_periods_follow_the_rules_as_data(category: str, minimum: date) -> None:
     decided = date(2025, 1, 31)
 
     first_repair_day, end = credit.publicity_dates(decided, category=category, stated_end=None)

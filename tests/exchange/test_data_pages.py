@@ -4,13 +4,14 @@ browse the message log, and a person reports a suspected misuse that a superviso
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TypedDict
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from onewindow.core.models import Division
 from onewindow.exchange import services
 from onewindow.exchange.models import (
     AccessGrant,
@@ -21,6 +22,7 @@ from onewindow.exchange.models import (
 )
 from onewindow.exchange.seed import seed_data_services
 from onewindow.identity import selectors as identity_selectors
+from onewindow.identity.models import Department, User
 from onewindow.ledger.models import LedgerEntry
 from onewindow.notify.models import Message
 from tests.applications import factories
@@ -33,8 +35,18 @@ HOUSEHOLD = "public_security.household_registration"
 PURPOSE = "330000-CA-HY-001"
 
 
+class World(TypedDict):
+    service: DataService
+    consumer: Department
+    steward: User
+    clerk: User
+    supervisor: User
+    person: User
+    number: str
+
+
 @pytest.fixture
-def world(divisions):  # type: ignore[no-untyped-def]
+def world(divisions: dict[str, Division]) -> World:
     departments = factories.departments(divisions)
     seed_data_services()
     service = DataService.objects.get(code=HOUSEHOLD)
@@ -53,7 +65,7 @@ def world(divisions):  # type: ignore[no-untyped-def]
     }
 
 
-def _approved(world: dict[str, Any]) -> AccessGrant:
+def _approved(world: World) -> AccessGrant:
     grant = services.request_grant(
         world["clerk"], world["service"], purpose=PURPOSE, fields=["name", "household_division"]
     )
@@ -65,7 +77,7 @@ def _approved(world: dict[str, Any]) -> AccessGrant:
     )
 
 
-def _read(world: dict[str, Any]) -> None:
+def _read(world: World) -> None:
     services.call(
         world["consumer"],
         HOUSEHOLD,
@@ -76,7 +88,9 @@ def _read(world: dict[str, Any]) -> None:
     )
 
 
-def test_an_officer_asks_and_the_providers_steward_grants_fewer_fields_on_pages(world) -> None:  # type: ignore[no-untyped-def]
+def test_an_officer_asks_and_the_providers_steward_grants_fewer_fields_on_pages(
+    world: World,
+) -> None:
     clerk = verified_client(world["clerk"])
     asked = clerk.post(
         reverse("data:request-grant", args=[HOUSEHOLD]),
@@ -115,7 +129,7 @@ def test_an_officer_asks_and_the_providers_steward_grants_fewer_fields_on_pages(
     assert grant.status == GrantStatus.REVOKED
 
 
-def test_a_refusal_needs_a_reason_and_is_shown_to_the_asking_department(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_refusal_needs_a_reason_and_is_shown_to_the_asking_department(world: World) -> None:
     grant = services.request_grant(world["clerk"], world["service"], purpose="x", fields=["name"])
     steward = verified_client(world["steward"])
     silent = steward.post(reverse("data:grant", args=[grant.pk]), {"action": "refuse"})
@@ -131,7 +145,7 @@ def test_a_refusal_needs_a_reason_and_is_shown_to_the_asking_department(world) -
     assert LedgerEntry.objects.filter(event_type="exchange.grant_refused").exists()
 
 
-def test_the_message_log_is_for_the_departments_stewards_and_supervisors(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_message_log_is_for_the_departments_stewards_and_supervisors(world: World) -> None:
     _approved(world)
     _read(world)
     log = verified_client(world["supervisor"]).get(reverse("data:log"), HTTP_ACCEPT_LANGUAGE="en")
@@ -142,7 +156,7 @@ def test_the_message_log_is_for_the_departments_stewards_and_supervisors(world) 
     assert verified_client(world["clerk"]).get(reverse("data:log")).status_code == 403
 
 
-def test_a_person_reports_a_misuse_and_the_supervisor_decides_it(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_person_reports_a_misuse_and_the_supervisor_decides_it(world: World) -> None:
     _approved(world)
     _read(world)
     person = Client()
@@ -189,7 +203,7 @@ def test_a_person_reports_a_misuse_and_the_supervisor_decides_it(world) -> None:
     assert "warned in writing" in shown
 
 
-def test_the_api_requests_decides_and_reports(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_requests_decides_and_reports(world: World) -> None:
     clerk = verified_client(world["clerk"])
     asked = clerk.post(
         "/api/v1/grants",

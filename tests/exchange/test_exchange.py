@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any, TypedDict
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from onewindow.core.errors import PermissionDenied
+from onewindow.core.errors import DomainError, PermissionDenied
+from onewindow.core.models import Division
 from onewindow.exchange import services, signing
-from onewindow.exchange.models import DataService, ExchangeMessage, MessageStatus
+from onewindow.exchange.models import AccessGrant, DataService, ExchangeMessage, MessageStatus
 from onewindow.exchange.seed import seed_data_services
 from onewindow.identity import selectors as identity_selectors
+from onewindow.identity.models import Department, User
 from onewindow.ledger.models import LedgerEntry
 from tests.applications import factories
 from tests.identity.factories import citizen, resident_id
@@ -24,8 +28,18 @@ pytestmark = pytest.mark.django_db
 HOUSEHOLD = "public_security.household_registration"
 
 
+class World(TypedDict):
+    service: DataService
+    steward: User
+    consumer: Department
+    requester: User
+    number: str
+    person: User
+    departments: dict[str, Department]
+
+
 @pytest.fixture
-def world(divisions):  # type: ignore[no-untyped-def]
+def world(divisions: dict[str, Division]) -> World:
     departments = factories.departments(divisions)
     seed_data_services()
     service = DataService.objects.get(code=HOUSEHOLD)
@@ -60,7 +74,9 @@ def world(divisions):  # type: ignore[no-untyped-def]
     }
 
 
-def _granted(world, fields=("name", "household_division"), days=30):  # type: ignore[no-untyped-def]
+def _granted(
+    world: World, fields: Sequence[str] = ("name", "household_division"), days: int = 30
+) -> AccessGrant:
     grant = services.request_grant(
         world["requester"],
         world["service"],
@@ -75,7 +91,7 @@ def _granted(world, fields=("name", "household_division"), days=30):  # type: ig
     )
 
 
-def _call(world, subject=None):  # type: ignore[no-untyped-def]
+def _call(world: World, subject: str | None = None) -> dict[str, Any]:
     return services.call(
         world["consumer"],
         HOUSEHOLD,
@@ -86,7 +102,7 @@ def _call(world, subject=None):  # type: ignore[no-untyped-def]
     )
 
 
-def test_only_granted_fields_leave_the_provider_and_the_call_is_logged(world) -> None:  # type: ignore[no-untyped-def]
+def test_only_granted_fields_leave_the_provider_and_the_call_is_logged(world: World) -> None:
     _granted(world)
 
     answer = _call(world)
@@ -98,12 +114,13 @@ def test_only_granted_fields_leave_the_provider_and_the_call_is_logged(world) ->
     assert message.subject_user == world["person"]
     assert message.case_ref == "330106-20261124-000001"
     assert world["number"] not in message.request_encrypted  # encrypted at rest
+    assert message.ledger_index is not None
     assert LedgerEntry.objects.filter(
         index=message.ledger_index, event_type="data.exchange"
     ).exists()
 
 
-def test_no_grant_expired_grant_and_revoked_grant_are_refused_naming_the_rule(world) -> None:  # type: ignore[no-untyped-def]
+def test_no_grant_expired_grant_and_revoked_grant_are_refused_naming_the_rule(world: World) -> None:
     with pytest.raises(PermissionDenied, match="No grant"):
         _call(world)
     grant = _granted(world)
@@ -123,7 +140,7 @@ def test_no_grant_expired_grant_and_revoked_grant_are_refused_naming_the_rule(wo
     assert statuses == ["refused", "refused", "answered", "refused"]
 
 
-def test_only_the_providers_steward_approves_and_only_requested_fields(world) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_providers_steward_approves_and_only_requested_fields(world: World) -> None:
     grant = services.request_grant(
         world["requester"], world["service"], purpose="x", fields=["name"]
     )
@@ -134,7 +151,7 @@ def test_only_the_providers_steward_approves_and_only_requested_fields(world) ->
             fields=["name"],
             expires_at=timezone.now() + timedelta(days=1),
         )
-    with pytest.raises(services.DomainError):
+    with pytest.raises(DomainError):
         services.approve_grant(
             world["steward"],
             grant,
@@ -143,14 +160,14 @@ def test_only_the_providers_steward_approves_and_only_requested_fields(world) ->
         )
 
 
-def test_an_unknown_subject_answers_not_found_without_a_record_of_who(world) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_subject_answers_not_found_without_a_record_of_who(world: World) -> None:
     _granted(world)
     answer = _call(world, subject=resident_id(division_code="330127"))
     assert answer == {**answer, "found": False, "data": {}}
     assert ExchangeMessage.objects.get().status == MessageStatus.NOT_FOUND
 
 
-def test_replayed_and_tampered_requests_are_refused_and_logged(world) -> None:  # type: ignore[no-untyped-def]
+def test_replayed_and_tampered_requests_are_refused_and_logged(world: World) -> None:
     _granted(world)
     client = Client()
     url = f"/exchange/v1/{world['service'].provider.code}/{HOUSEHOLD}"
@@ -185,7 +202,7 @@ def test_replayed_and_tampered_requests_are_refused_and_logged(world) -> None:  
     ]
 
 
-def test_stale_requests_are_refused(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_stale_requests_are_refused(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     _granted(world)
     later = timezone.now() + timedelta(minutes=6)
     token = services.build_request(
@@ -200,7 +217,7 @@ def test_stale_requests_are_refused(world, monkeypatch) -> None:  # type: ignore
     assert "stale" in str(result.problem)
 
 
-def test_rotated_keys_keep_verifying_for_a_grace_period_and_are_published(world) -> None:  # type: ignore[no-untyped-def]
+def test_rotated_keys_keep_verifying_for_a_grace_period_and_are_published(world: World) -> None:
     _granted(world)
     token = services.build_request(
         world["consumer"],
@@ -216,7 +233,7 @@ def test_rotated_keys_keep_verifying_for_a_grace_period_and_are_published(world)
     assert all("d" not in key for key in Client().get("/exchange/v1/jwks.json").json()["keys"])
 
 
-def test_the_citizen_sees_who_read_their_data_and_why(world) -> None:  # type: ignore[no-untyped-def]
+def test_the_citizen_sees_who_read_their_data_and_why(world: World) -> None:
     _granted(world)
     _call(world)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
@@ -238,7 +255,9 @@ def test_the_citizen_sees_who_read_their_data_and_why(world) -> None:  # type: i
     assert "Household registration lookup" not in client.get("/my-data/").content.decode()
 
 
-def test_a_secrecy_order_hides_the_access_until_its_disclosure_date(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_secrecy_order_hides_the_access_until_its_disclosure_date(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
 
     grant = _granted(world)
     later = timezone.now() + timedelta(days=30)

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from django.test import Client, override_settings
@@ -23,6 +23,8 @@ from django.utils import timezone
 from joserfc import jws
 from joserfc.jwk import OKPKey
 
+from onewindow.core.errors import DomainError
+from onewindow.core.models import Division
 from onewindow.exchange import federation, services, signing
 from onewindow.exchange.models import (
     DataService,
@@ -33,6 +35,7 @@ from onewindow.exchange.models import (
     RemoteCallStatus,
 )
 from onewindow.exchange.seed import seed_data_services
+from onewindow.identity.models import Department
 from onewindow.ledger.models import LedgerEntry
 from tests.applications import factories
 from tests.identity.factories import citizen, resident_id
@@ -87,6 +90,8 @@ class Silent:
 
 
 Reply = tuple[int, str, bytes]
+# Starts a loopback server answering with the given handler; returns its port.
+HttpPeer = Callable[[Callable[[str, str], Reply]], int]
 
 
 def serve(answer: Callable[[str, str], Reply]) -> tuple[http.server.ThreadingHTTPServer, int]:
@@ -115,7 +120,7 @@ def serve(answer: Callable[[str, str], Reply]) -> tuple[http.server.ThreadingHTT
 
 
 @pytest.fixture
-def http_peer() -> Iterator[Callable[[Callable[[str, str], Reply]], int]]:
+def http_peer() -> Iterator[HttpPeer]:
     servers: list[http.server.ThreadingHTTPServer] = []
 
     def start(answer: Callable[[str, str], Reply]) -> int:
@@ -129,8 +134,14 @@ def http_peer() -> Iterator[Callable[[Callable[[str, str], Reply]], int]]:
         server.server_close()
 
 
+class World(TypedDict):
+    consumer: Department
+    service: DataService
+    divisions: dict[str, Division]
+
+
 @pytest.fixture
-def world(divisions):  # type: ignore[no-untyped-def]
+def world(divisions: dict[str, Division]) -> World:
     departments = factories.departments(divisions)
     seed_data_services()
     return {
@@ -151,7 +162,7 @@ def _peer(port: int, **extra: Any) -> PeerRegion:
     )
 
 
-def _call(world, peer: PeerRegion) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _call(world: World, peer: PeerRegion) -> dict[str, Any]:
     return federation.call_remote(
         world["consumer"],
         peer,
@@ -169,6 +180,7 @@ def _only_call_failed(reason: str) -> RemoteCall:
     assert call.status == RemoteCallStatus.FAILED
     assert reason in call.reason
     assert call.finished_at is not None
+    assert call.ledger_index is not None
     assert LedgerEntry.objects.filter(
         index=call.ledger_index, event_type="exchange.remote_call"
     ).exists()
@@ -180,7 +192,7 @@ def _only_call_failed(reason: str) -> RemoteCall:
 
 @override_settings(ONEWINDOW_EXCHANGE_TIMEOUT=0.5)
 def test_a_provider_that_accepts_but_never_answers_times_out_in_time_and_is_logged(
-    world,  # type: ignore[no-untyped-def]
+    world: World,
 ) -> None:
     silent = Silent()
     try:
@@ -199,7 +211,7 @@ def test_a_provider_that_accepts_but_never_answers_times_out_in_time_and_is_logg
 
 
 @override_settings(ONEWINDOW_EXCHANGE_TIMEOUT=0.5)
-def test_a_provider_dripping_bytes_is_cut_off_at_the_deadline(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_provider_dripping_bytes_is_cut_off_at_the_deadline(world: World) -> None:
     silent = Silent(drip=b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100)
     try:
         started = time.monotonic()
@@ -213,7 +225,7 @@ def test_a_provider_dripping_bytes_is_cut_off_at_the_deadline(world) -> None:  #
     _only_call_failed("did not answer")
 
 
-def test_a_provider_that_is_down_is_unavailable_and_logged(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_provider_that_is_down_is_unavailable_and_logged(world: World) -> None:
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]  # closed at once: nothing listens there
 
@@ -225,7 +237,9 @@ def test_a_provider_that_is_down_is_unavailable_and_logged(world) -> None:  # ty
     _only_call_failed("cannot be reached")
 
 
-def test_a_provider_failing_with_5xx_is_unavailable_and_logged(world, http_peer) -> None:  # type: ignore[no-untyped-def]
+def test_a_provider_failing_with_5xx_is_unavailable_and_logged(
+    world: World, http_peer: HttpPeer
+) -> None:
     port = http_peer(lambda method, path: (502, "text/html", b"<h1>Bad gateway</h1>"))
 
     with pytest.raises(federation.ProviderUnavailable) as failed:
@@ -235,7 +249,9 @@ def test_a_provider_failing_with_5xx_is_unavailable_and_logged(world, http_peer)
     assert _only_call_failed("HTTP 502").http_status == 502
 
 
-def test_an_answer_signed_by_one_of_our_own_keys_is_not_the_peers(world, http_peer) -> None:  # type: ignore[no-untyped-def]
+def test_an_answer_signed_by_one_of_our_own_keys_is_not_the_peers(
+    world: World, http_peer: HttpPeer
+) -> None:
     # Made here: the stand-in's thread must not touch the test database.
     forged = signing.sign(world["service"].provider, {"iss": "320100-public_security"}).encode()
     published = json.dumps(signing.jwks()).encode()
@@ -254,7 +270,7 @@ def test_an_answer_signed_by_one_of_our_own_keys_is_not_the_peers(world, http_pe
     _only_call_failed("untrusted answer")
 
 
-def test_a_suspended_peer_is_not_called_and_its_keys_stop_verifying(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_suspended_peer_is_not_called_and_its_keys_stop_verifying(world: World) -> None:
     key = OKPKey.generate_key("Ed25519", parameters={"kid": f"{REMOTE_CONSUMER}:20261124:0a0b0c0d"})
     peer = _peer(1, keys=[key.as_dict(private=False)], status=PeerStatus.SUSPENDED)
     token = _signed_by(key, {"iss": REMOTE_CONSUMER})
@@ -269,7 +285,7 @@ def test_a_suspended_peer_is_not_called_and_its_keys_stop_verifying(world) -> No
 # ----- the registry: a peer speaks only for its own departments --------------------------------
 
 
-def _jwks_peer(http_peer, document: dict[str, Any]) -> int:  # type: ignore[no-untyped-def]
+def _jwks_peer(http_peer: HttpPeer, document: dict[str, Any]) -> int:
     body = json.dumps(document).encode()
     return int(http_peer(lambda method, path: (200, "application/json", body)))
 
@@ -278,7 +294,9 @@ def _public(kid: str) -> dict[str, Any]:
     return OKPKey.generate_key("Ed25519", parameters={"kid": kid}).as_dict(private=False)
 
 
-def test_registering_a_peer_keeps_only_keys_of_its_own_departments(world, http_peer) -> None:  # type: ignore[no-untyped-def]
+def test_registering_a_peer_keeps_only_keys_of_its_own_departments(
+    world: World, http_peer: HttpPeer
+) -> None:
     own = _public(f"{REMOTE_CONSUMER}:20261124:00000001")
     port = _jwks_peer(
         http_peer,
@@ -313,8 +331,8 @@ def test_registering_a_peer_keeps_only_keys_of_its_own_departments(world, http_p
         ("320000", "310000", "serves region 310000"),  # the address is another region's
     ],
 )
-def test_a_peer_that_overlaps_us_or_is_not_what_it_says_is_refused(  # type: ignore[no-untyped-def]
-    world, http_peer, code, served_region, message
+def test_a_peer_that_overlaps_us_or_is_not_what_it_says_is_refused(
+    world: World, http_peer: HttpPeer, code: str, served_region: str, message: str
 ) -> None:
     port = _jwks_peer(http_peer, {"region": served_region, "keys": []})
 
@@ -325,7 +343,7 @@ def test_a_peer_that_overlaps_us_or_is_not_what_it_says_is_refused(  # type: ign
     assert not PeerRegion.objects.exists()
 
 
-def test_a_peer_key_stored_for_one_of_our_departments_never_verifies(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_peer_key_stored_for_one_of_our_departments_never_verifies(world: World) -> None:
     # Even if such a key reached the registry, its department is not the peer's to sign for.
     key = OKPKey.generate_key(
         "Ed25519", parameters={"kid": "330106-civil_affairs:20261124:0a0b0c0d"}
@@ -363,7 +381,7 @@ def _remote_request(key: OKPKey, service: DataService, subject: str, purpose: st
     )
 
 
-def test_a_peer_regions_department_gets_its_granted_fields_only(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_peer_regions_department_gets_its_granted_fields_only(world: World) -> None:
     service = world["service"]
     steward = factories.officer(service.provider, "data_steward")
     number = resident_id()
@@ -373,7 +391,7 @@ def test_a_peer_regions_department_gets_its_granted_fields_only(world) -> None: 
     )
     key = OKPKey.generate_key("Ed25519", parameters={"kid": f"{REMOTE_CONSUMER}:20261124:0a0b0c0d"})
     peer = _peer(1, keys=[key.as_dict(private=False)])
-    with pytest.raises(services.DomainError, match="not a department of region"):
+    with pytest.raises(DomainError, match="not a department of region"):
         federation.grant_remote_access(
             steward,
             service,
@@ -416,11 +434,13 @@ def test_a_peer_regions_department_gets_its_granted_fields_only(world) -> None: 
     page.force_login(person)
     assert f"{REMOTE_CONSUMER} · Jiangsu" in page.get("/my-data/").content.decode()
     assert message.access is not None
-    with pytest.raises(services.DomainError, match="report it to that region"):
+    with pytest.raises(DomainError, match="report it to that region"):
         services.report_misuse(person, message.access, reason="I never applied for anything there.")
 
 
-def test_a_peers_new_key_is_fetched_when_a_request_signed_with_it_arrives(world, http_peer) -> None:  # type: ignore[no-untyped-def]
+def test_a_peers_new_key_is_fetched_when_a_request_signed_with_it_arrives(
+    world: World, http_peer: HttpPeer
+) -> None:
     old = OKPKey.generate_key("Ed25519", parameters={"kid": f"{REMOTE_CONSUMER}:20261124:00000001"})
     new = OKPKey.generate_key("Ed25519", parameters={"kid": f"{REMOTE_CONSUMER}:20261125:00000002"})
     published = json.dumps(

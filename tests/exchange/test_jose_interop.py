@@ -18,18 +18,18 @@ from onewindow.exchange import services, signing
 from onewindow.exchange.models import ExchangeMessage, MessageStatus
 from tests.credentials.test_jose_interop import LIBRARIES
 from tests.exchange import test_exchange
-from tests.exchange.test_exchange import HOUSEHOLD, _granted
+from tests.exchange.test_exchange import HOUSEHOLD, World, _granted
 
 world = test_exchange.world  # the same fixture
 
 pytestmark = pytest.mark.django_db
 
 
-def _url(world: dict[str, Any]) -> str:
+def _url(world: World) -> str:
     return f"/exchange/v1/{world['service'].provider.code}/{HOUSEHOLD}"
 
 
-def _request(world: dict[str, Any]) -> str:
+def _request(world: World) -> str:
     return services.build_request(
         world["consumer"],
         world["service"],
@@ -52,7 +52,7 @@ def _relabelled(token: str, department: Any, alg: str) -> str:
 
 @pytest.mark.parametrize("library", LIBRARIES)
 def test_an_exchange_answer_verifies_with_the_published_jwks(
-    library: str, world: dict[str, Any], client: Client
+    library: str, world: World, client: Client
 ) -> None:
     _granted(world)
     answered = client.post(_url(world), _request(world), content_type="application/jose")
@@ -71,7 +71,7 @@ def test_an_exchange_answer_verifies_with_the_published_jwks(
 
 @pytest.mark.parametrize("alg", ["EdDSA", "Ed25519"])
 def test_a_request_is_accepted_under_either_name_of_its_algorithm(
-    alg: str, world: dict[str, Any], client: Client
+    alg: str, world: World, client: Client
 ) -> None:
     _granted(world)
     token = _relabelled(_request(world), world["consumer"], alg)
@@ -82,9 +82,7 @@ def test_a_request_is_accepted_under_either_name_of_its_algorithm(
     assert ExchangeMessage.objects.get().status == MessageStatus.ANSWERED
 
 
-def test_a_request_under_another_algorithm_is_refused(
-    world: dict[str, Any], client: Client
-) -> None:
+def test_a_request_under_another_algorithm_is_refused(world: World, client: Client) -> None:
     _granted(world)
     header, payload, signature = _request(world).split(".")
     protected = json.loads(_b64decode(header)) | {"alg": "HS256"}
