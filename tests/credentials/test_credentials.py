@@ -4,7 +4,7 @@ through the services, the pages and the API the way holders, officers and verifi
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,9 +12,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from onewindow.applications import issuing
 from onewindow.core.errors import DomainError, PermissionDenied
+from onewindow.core.models import Division
 from onewindow.credentials import formats, pdf, seals, selectors, services
 from onewindow.credentials.models import Credential, CredentialStatus
 from onewindow.credentials.verify import Reason, TrustList, status_list_from_jwt, verify
@@ -22,27 +24,24 @@ from onewindow.identity.models import Business, User
 from onewindow.ledger.models import LedgerEntry
 from onewindow.notify.models import Message
 from tests.applications import factories
+from tests.applications.factories import World
 from tests.credentials.factories import approve_all, issued
 from tests.identity.factories import citizen
 from tests.identity.test_assisted_filing import verified_client
 
 
 @pytest.fixture
-def world(divisions):  # type: ignore[no-untyped-def]
-    return {
-        "departments": factories.departments(divisions),
-        "versions": factories.catalogue(),
-        "divisions": divisions,
-    }
+def world(divisions: dict[str, Division]) -> World:
+    return factories.world(divisions)
 
 
 @pytest.fixture
-def founder(world) -> User:  # type: ignore[no-untyped-def]
+def founder(world: World) -> User:
     return citizen(world["divisions"]["community"])
 
 
 @pytest.fixture
-def licence(world, founder) -> Credential:  # type: ignore[no-untyped-def]
+def licence(world: World, founder: User) -> Credential:
     return issued(founder, world["versions"][factories.COMPANY], factories.COMPANY_FORM)
 
 
@@ -51,8 +50,8 @@ def _approver(credential: Credential) -> User:
 
 
 def test_company_establishment_registers_the_business_and_issues_its_licence(
-    world, founder, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+    world: World, founder: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     application = factories.file(
         founder, world["versions"][factories.COMPANY], factories.COMPANY_FORM
     )
@@ -74,8 +73,8 @@ def test_company_establishment_registers_the_business_and_issues_its_licence(
 
 
 def test_a_citizen_credential_holds_the_full_id_number_only_as_a_disclosure(
-    world,
-) -> None:  # type: ignore[no-untyped-def]
+    world: World,
+) -> None:
     resident = citizen(world["divisions"]["community"])
     card = issued(resident, world["versions"][factories.SOCIAL_SECURITY_CARD], {"bank": "icbc"})
     verdict = verify(services.qr_of(card), services.trust())
@@ -86,7 +85,7 @@ def test_a_citizen_credential_holds_the_full_id_number_only_as_a_disclosure(
     assert card.valid_until.year == card.valid_from.year + 10
 
 
-def test_the_tick_issues_what_a_failed_completion_did_not(world, founder) -> None:  # type: ignore[no-untyped-def]
+def test_the_tick_issues_what_a_failed_completion_did_not(world: World, founder: User) -> None:
     application = approve_all(
         factories.file(founder, world["versions"][factories.COMPANY], factories.COMPANY_FORM)
     )
@@ -97,8 +96,8 @@ def test_the_tick_issues_what_a_failed_completion_did_not(world, founder) -> Non
 
 
 def test_revocation_needs_an_approver_of_the_issuer_and_a_reason(
-    licence: Credential, world
-) -> None:  # type: ignore[no-untyped-def]
+    licence: Credential, world: World
+) -> None:
     reviewer = factories.officer(licence.issuer, "reviewer")
     stranger = factories.officer(world["departments"]["330100-taxation"], "approver")
     approver = _approver(licence)
@@ -165,7 +164,7 @@ def test_the_published_status_list_carries_the_revocation(
     assert verdict.reason is Reason.REVOKED
 
 
-def test_expired_and_not_yet_valid_are_named(world) -> None:  # type: ignore[no-untyped-def]
+def test_expired_and_not_yet_valid_are_named(world: World) -> None:
     resident = citizen(world["divisions"]["community"])
     permit = issued(
         resident,
@@ -187,7 +186,9 @@ def test_expired_and_not_yet_valid_are_named(world) -> None:  # type: ignore[no-
     )
 
 
-def test_a_rotated_seal_still_verifies_what_it_signed(licence: Credential, world, founder) -> None:  # type: ignore[no-untyped-def]
+def test_a_rotated_seal_still_verifies_what_it_signed(
+    licence: Credential, world: World, founder: User
+) -> None:
     old_kid = licence.seal.kid
     seals.rotate(licence.issuer)
     assert verify(services.qr_of(licence), services.trust()).is_valid
@@ -268,7 +269,7 @@ def test_a_share_needs_fields_a_recipient_and_a_sane_period(
     assert not licence.shares.exists()
 
 
-def test_someone_elses_credential_is_not_found(licence: Credential, world) -> None:  # type: ignore[no-untyped-def]
+def test_someone_elses_credential_is_not_found(licence: Credential, world: World) -> None:
     client = Client()
     client.force_login(citizen(world["divisions"]["community"]))
     for name in ("credentials:detail", "credentials:pdf", "credentials:json"):
@@ -315,8 +316,8 @@ def test_an_officer_revokes_on_the_register_page(licence: Credential) -> None:
 
 
 def test_api_wallet_needs_sign_in_and_shows_only_ones_own(
-    licence: Credential, founder: User, world
-) -> None:  # type: ignore[no-untyped-def]
+    licence: Credential, founder: User, world: World
+) -> None:
     assert Client().get("/api/v1/credentials").status_code == 401
     stranger = Client()
     stranger.force_login(citizen(world["divisions"]["community"]))
@@ -386,6 +387,6 @@ def test_api_verify_is_public_and_status_changes_need_a_verified_approver(
     )
     assert answer["reason"] == "revoked"
     assert answer["status_changed_at"]
-    assert timezone.now() - timezone.datetime.fromisoformat(
-        answer["status_changed_at"]
-    ) < timedelta(minutes=5)
+    assert timezone.now() - datetime.fromisoformat(answer["status_changed_at"]) < timedelta(
+        minutes=5
+    )

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from onewindow.core.models import Division
 from onewindow.credentials import formats, services
 from onewindow.credentials.models import Credential
 from onewindow.credentials.verify import Reason, TrustList, verify
@@ -20,7 +21,7 @@ from tests.identity.factories import citizen
 
 
 @pytest.fixture
-def licence(divisions) -> Credential:  # type: ignore[no-untyped-def]
+def licence(divisions: dict[str, Division]) -> Credential:
     factories.departments(divisions)
     versions = factories.catalogue()
     founder = citizen(divisions["community"])
@@ -36,7 +37,8 @@ def test_joserfc_verifies_the_issuer_signed_jwt(licence: Credential) -> None:
     from joserfc.jwk import OKPKey
 
     issuer_signed = services.sd_jwt_of(licence).split("~", 1)[0]
-    key = OKPKey.import_key(_public_jwk(licence))
+    jwk: dict[str, str | list[str]] = {**_public_jwk(licence)}
+    key = OKPKey.import_key(jwk)
     verified = jws.deserialize_compact(issuer_signed, key, algorithms=["EdDSA"])
     payload = json.loads(verified.payload)
     assert verified.headers()["typ"] == "vc+sd-jwt"
@@ -62,7 +64,8 @@ def test_the_ietf_reference_implementation_reads_the_sd_jwt(licence: Credential)
     assert seen == [services.issuer_id(licence.issuer)]
     subject = claims["credentialSubject"]
     assert subject["companyName"] == "杭州西湖云帆科技有限公司"
-    assert subject["creditCode"] == licence.business.credit_code  # type: ignore[union-attr]
+    assert licence.business is not None
+    assert subject["creditCode"] == licence.business.credit_code
     assert "businessScope" not in subject  # not disclosed
     assert "legalRepresentative" not in subject
 
@@ -85,6 +88,7 @@ def test_the_cwt_library_reads_the_qr_payload(licence: Credential) -> None:
         }
     )
     claims = cwt.decode(message, key)
+    assert isinstance(claims, dict)  # the claims, not a nested token
     assert claims[formats.CWT_CTI] == licence.id.bytes
     assert claims[formats.CWT_CREDENTIAL]["k"] == "BL"
     assert claims[formats.CWT_CREDENTIAL]["n"] == licence.number
@@ -95,7 +99,8 @@ def test_the_qr_stays_small_enough_for_a_phone_camera(licence: Credential) -> No
 
     # What is printed is the verification URL carrying the payload, not the bare payload.
     code = pdf.qr_code(services.qr_url(licence))
-    assert code.version <= 13  # type: ignore[operator]  # 69 modules: readable off paper
+    assert isinstance(code.version, int)  # a full QR code, not a Micro QR ("M1".."M4")
+    assert code.version <= 13  # 69 modules: readable off paper
 
 
 def _flip(text: str, position: int, delta: int) -> str:

@@ -19,6 +19,7 @@ from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
 
+from onewindow.core.models import Division
 from onewindow.credentials import formats, pdf, seals, services
 from onewindow.credentials import verify as credential_verify
 from onewindow.credentials.kinds import KINDS
@@ -30,7 +31,7 @@ from tests.identity.factories import citizen
 
 
 @pytest.fixture
-def licence(divisions) -> Credential:  # type: ignore[no-untyped-def]
+def licence(divisions: dict[str, Division]) -> Credential:
     cache.clear()  # status lists signed by an earlier test's seals
     factories.departments(divisions)
     versions = factories.catalogue()
@@ -56,7 +57,9 @@ def _authlib(token: str, jwk: dict[str, Any], audience: str | None = None) -> di
     verified = JsonWebSignature(algorithms=["EdDSA"]).deserialize_compact(
         token, JsonWebKey.import_key(jwk)
     )
-    claims: dict[str, Any] = json.loads(verified["payload"])
+    payload = verified["payload"]
+    assert isinstance(payload, bytes)
+    claims: dict[str, Any] = json.loads(payload)
     return claims
 
 
@@ -211,7 +214,9 @@ def test_scanning_the_qr_opens_the_verification_page_for_that_credential(
 ) -> None:
     scanned = services.qr_url(licence)  # what a phone camera reads off the code
     assert scanned.startswith(f"{settings.ONEWINDOW_PUBLIC_URL}/v/")
-    assert pdf.qr_code(scanned).version <= 13  # type: ignore[operator]
+    version = pdf.qr_code(scanned).version
+    assert isinstance(version, int)
+    assert version <= 13
 
     page = client.get(urlsplit(scanned).path)
 

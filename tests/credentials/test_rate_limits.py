@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from onewindow.core.models import Division
 from tests.identity.factories import citizen
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def _allowed(settings: Any) -> int:
 
 
 def test_a_burst_on_the_verify_api_from_one_address_gets_problem_json_429(
-    settings: Any, divisions: dict
+    settings: Any, divisions: dict[str, Division]
 ) -> None:
     api = Client(REMOTE_ADDR=VERIFIER)
     allowed = _allowed(settings)
