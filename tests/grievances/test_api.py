@@ -109,10 +109,10 @@ def scene(divisions: dict[str, Any]) -> dict[str, Any]:
 Row = tuple[
     str,
     str,
-    Callable[[dict], str],
-    Callable[[dict], dict],
-    Callable[[dict], Any],
-    Callable[[dict], Any],
+    Callable[[dict[str, Any]], str],
+    Callable[[dict[str, Any]], dict[str, Any]],
+    Callable[[dict[str, Any]], Any],
+    Callable[[dict[str, Any]], Any],
     set[int],
 ]
 MATRIX: list[Row] = [

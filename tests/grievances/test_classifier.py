@@ -235,9 +235,9 @@ def test_the_shipped_model_serves_when_the_model_directory_is_empty(
     settings.ONEWINDOW_ROUTER_MODEL_DIR = str(tmp_path)
     classifier.reload_model()
 
-    assert (
-        classifier.active_model().version == classifier._newest(classifier.PACKAGE_MODELS).stem[7:]
-    )  # type: ignore[union-attr]
+    shipped = classifier._newest(classifier.PACKAGE_MODELS)
+    assert shipped is not None
+    assert classifier.active_model().version == shipped.stem[7:]
 
 
 def test_a_correction_must_name_a_category_of_its_department() -> None:

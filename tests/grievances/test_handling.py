@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from onewindow.core.calendar import SHANGHAI
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied
+from onewindow.core.models import Division
 from onewindow.grievances import services, tasks
 from onewindow.grievances.models import (
     CaseStatus,
@@ -29,7 +32,9 @@ from tests.identity.factories import citizen
 MONDAY = datetime(2026, 11, 16, 9, 0, tzinfo=SHANGHAI)
 
 
-def test_a_dispatcher_routes_an_unsure_case_and_the_correction_is_kept(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_a_dispatcher_routes_an_unsure_case_and_the_correction_is_kept(
+    divisions: dict[str, Division],
+) -> None:
     world = factories.world(divisions)
     case = factories.call(divisions["community"], "你好，我想问一下这个事情应该找谁。")
     # Whatever the model proposed, the dispatcher chooses another category of urban management.
@@ -49,14 +54,16 @@ def test_a_dispatcher_routes_an_unsure_case_and_the_correction_is_kept(divisions
     assert correction.text == case.text
 
 
-def test_only_a_dispatcher_dispatches(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_only_a_dispatcher_dispatches(divisions: dict[str, Division]) -> None:
     world = factories.world(divisions)
     case = factories.call(divisions["community"], "你好，我想问一下这个事情应该找谁。")
     with pytest.raises(PermissionDenied):
         services.dispatch_case(world.agent, case, category="city.street_lighting")
 
 
-def test_retrain_uses_the_dispatchers_corrections(divisions, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_retrain_uses_the_dispatchers_corrections(
+    divisions: dict[str, Division], tmp_path: Path
+) -> None:
     world = factories.world(divisions)
     case = factories.call(divisions["community"], "你好，我想问一下这个事情应该找谁。")
     services.dispatch_case(world.dispatcher, case, category="hr.wage_arrears")
@@ -68,7 +75,9 @@ def test_retrain_uses_the_dispatchers_corrections(divisions, tmp_path) -> None: 
     assert any(tmp_path.iterdir())
 
 
-def test_an_unaccepted_case_escalates_once_per_missed_deadline(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_an_unaccepted_case_escalates_once_per_missed_deadline(
+    divisions: dict[str, Division],
+) -> None:
     world = factories.world(divisions)
     case = factories.call(divisions["community"], agent=world.agent, now=MONDAY)
     assert case.department == world.district_city
@@ -94,7 +103,7 @@ def test_an_unaccepted_case_escalates_once_per_missed_deadline(divisions) -> Non
     assert case.escalated_stage == Stage.REPLY
 
 
-def test_the_workers_tick_escalates_from_the_database(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_the_workers_tick_escalates_from_the_database(divisions: dict[str, Division]) -> None:
     from freezegun import freeze_time
 
     world = factories.world(divisions)
@@ -104,7 +113,7 @@ def test_the_workers_tick_escalates_from_the_database(divisions) -> None:  # typ
         assert tasks.tick.call() == {"escalated": 0, "closed": 0}
 
 
-def test_an_urgent_case_must_be_accepted_within_two_hours(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_an_urgent_case_must_be_accepted_within_two_hours(divisions: dict[str, Division]) -> None:
     world = factories.world(divisions)
     case = factories.call(divisions["community"], agent=world.agent, urgency="urgent", now=MONDAY)
 
@@ -113,7 +122,7 @@ def test_an_urgent_case_must_be_accepted_within_two_hours(divisions) -> None:  #
     assert services.escalate_overdue(MONDAY + timedelta(hours=2, minutes=1)) == 1
 
 
-def test_ordinary_deadlines_skip_the_weekend(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_ordinary_deadlines_skip_the_weekend(divisions: dict[str, Division]) -> None:
     factories.world(divisions)
     friday = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
     case = factories.call(divisions["community"], now=friday)
@@ -121,7 +130,9 @@ def test_ordinary_deadlines_skip_the_weekend(divisions) -> None:  # type: ignore
     assert case.reply_due.astimezone(SHANGHAI).date().isoformat() == "2026-11-25"
 
 
-def test_a_transfer_may_be_contested_once_and_the_dispatcher_decides(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_a_transfer_may_be_contested_once_and_the_dispatcher_decides(
+    divisions: dict[str, Division],
+) -> None:
     world = factories.world(divisions)
     case = factories.call(divisions["community"], agent=world.agent)
     housing = world.departments["330100-housing"]
@@ -153,7 +164,7 @@ def test_a_transfer_may_be_contested_once_and_the_dispatcher_decides(divisions) 
     assert refused.value.code == "already_contested"
 
 
-def test_a_contest_needs_a_dispatcher_and_a_pending_contest(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_a_contest_needs_a_dispatcher_and_a_pending_contest(divisions: dict[str, Division]) -> None:
     world = factories.world(divisions)
     case = factories.call(divisions["community"], agent=world.agent)
     transfer = services.transfer_case(
@@ -166,8 +177,9 @@ def test_a_contest_needs_a_dispatcher_and_a_pending_contest(divisions) -> None: 
 
 
 def test_confirmed_merge_gives_one_case_many_reporters_and_each_gets_the_answer(
-    divisions, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+    divisions: dict[str, Division],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     world = factories.world(divisions)
     resident = citizen(divisions["community"])
     first = factories.call(divisions["community"], agent=world.agent)
@@ -189,7 +201,7 @@ def test_confirmed_merge_gives_one_case_many_reporters_and_each_gets_the_answer(
         services.confirm_merge(world.dispatcher, proposal)
 
 
-def test_dissatisfied_reopens_once_then_satisfied_closes(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_dissatisfied_reopens_once_then_satisfied_closes(divisions: dict[str, Division]) -> None:
     world = factories.world(divisions)
     resident = citizen(divisions["community"])
     case = factories.online(resident, divisions["community"])
@@ -208,7 +220,9 @@ def test_dissatisfied_reopens_once_then_satisfied_closes(divisions) -> None:  # 
     assert Rating.objects.filter(case=case).count() == 2
 
 
-def test_a_second_dissatisfied_rating_is_recorded_but_does_not_reopen(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_dissatisfied_rating_is_recorded_but_does_not_reopen(
+    divisions: dict[str, Division],
+) -> None:
     world = factories.world(divisions)
     case = factories.call(divisions["community"], agent=world.agent)
     reporter = case.reporters.get()
@@ -225,7 +239,9 @@ def test_a_second_dissatisfied_rating_is_recorded_but_does_not_reopen(divisions)
         services.rate_answer(reporter, level=5)
 
 
-def test_answered_cases_nobody_rates_close_after_five_working_days(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_answered_cases_nobody_rates_close_after_five_working_days(
+    divisions: dict[str, Division],
+) -> None:
     world = factories.world(divisions)
     case = factories.call(divisions["community"], agent=world.agent)
     services.answer_case(world.district_officer, case, reply="已修。", now=MONDAY)
@@ -235,7 +251,9 @@ def test_answered_cases_nobody_rates_close_after_five_working_days(divisions) ->
     assert case.status == CaseStatus.CLOSED
 
 
-def test_reading_contacts_is_logged_and_anonymous_reporters_stay_hidden(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_reading_contacts_is_logged_and_anonymous_reporters_stay_hidden(
+    divisions: dict[str, Division],
+) -> None:
     world = factories.world(divisions)
     case = factories.call(divisions["community"], agent=world.agent)
 

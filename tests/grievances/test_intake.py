@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pytest_django import Settings
 
 from onewindow.core.errors import DomainError
+from onewindow.core.models import Division
+from onewindow.core.ratelimit import RateLimited
 from onewindow.grievances import intake, text
 from onewindow.grievances.models import Case, CaseStatus, MergeProposal, Reporter
 from onewindow.ledger.models import LedgerEntry
@@ -17,7 +21,9 @@ from tests.grievances import factories
 from tests.identity.factories import citizen
 
 
-def test_a_confident_case_goes_to_the_departments_nearest_the_place(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_a_confident_case_goes_to_the_departments_nearest_the_place(
+    divisions: dict[str, Division],
+) -> None:
     world = factories.world(divisions)
 
     case = factories.call(divisions["community"], agent=world.agent)
@@ -29,7 +35,9 @@ def test_a_confident_case_goes_to_the_departments_nearest_the_place(divisions) -
     assert case.events.filter(action="routed", ledger_index__isnull=False).exists()
 
 
-def test_where_the_district_has_no_such_department_the_city_one_takes_it(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_where_the_district_has_no_such_department_the_city_one_takes_it(
+    divisions: dict[str, Division],
+) -> None:
     world = factories.world(divisions)
 
     case = factories.call(divisions["village"], factories.WAGES, agent=world.agent)
@@ -38,7 +46,7 @@ def test_where_the_district_has_no_such_department_the_city_one_takes_it(divisio
     assert case.department.code == "330100-human_resources"
 
 
-def test_an_unsure_proposal_waits_for_the_dispatcher(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_an_unsure_proposal_waits_for_the_dispatcher(divisions: dict[str, Division]) -> None:
     factories.world(divisions)
 
     case = factories.call(divisions["community"], "你好，我想问一下这个事情应该找谁。")
@@ -47,7 +55,7 @@ def test_an_unsure_proposal_waits_for_the_dispatcher(divisions) -> None:  # type
     assert case.department is None
 
 
-def test_personal_data_is_stored_encrypted_and_read_back(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_personal_data_is_stored_encrypted_and_read_back(divisions: dict[str, Division]) -> None:
     factories.world(divisions)
 
     case = factories.call(divisions["community"], address="北山路28号3单元")
@@ -70,7 +78,9 @@ def test_personal_data_is_stored_encrypted_and_read_back(divisions) -> None:  # 
         ({"name": ""}, "name"),
     ],
 )
-def test_bad_input_names_the_field_and_writes_nothing(divisions, changes, field) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_names_the_field_and_writes_nothing(
+    divisions: dict[str, Division], changes: dict[str, str], field: str
+) -> None:
     factories.world(divisions)
     arguments = {
         "text_in": factories.STREET_LIGHT,
@@ -95,7 +105,9 @@ def test_bad_input_names_the_field_and_writes_nothing(divisions, changes, field)
     assert LedgerEntry.objects.count() == entries
 
 
-def test_markup_is_kept_as_text_and_shown_escaped(client, divisions) -> None:  # type: ignore[no-untyped-def]
+def test_markup_is_kept_as_text_and_shown_escaped(
+    client: Client, divisions: dict[str, Division]
+) -> None:
     world = factories.world(divisions)
     attack = '<script>alert("x")</script> 北山街道路灯坏了很久没人修'
     case = factories.call(divisions["community"], attack, agent=world.agent)
@@ -109,13 +121,15 @@ def test_markup_is_kept_as_text_and_shown_escaped(client, divisions) -> None:  #
     assert b"&lt;script&gt;alert" in page.content
 
 
-def test_a_flood_from_one_phone_number_is_refused_with_a_clear_message(divisions, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_flood_from_one_phone_number_is_refused_with_a_clear_message(
+    divisions: dict[str, Division], settings: Settings
+) -> None:
     settings.ONEWINDOW_HOTLINE_RATE_LIMITS = {"phone": (3, 60)}
     factories.world(divisions)
     for number in range(3):
         factories.call(divisions["community"], f"第{number}次反映：北山街道路灯坏了很久没有人修")
 
-    with pytest.raises(intake.RateLimited) as refused:
+    with pytest.raises(RateLimited) as refused:
         factories.call(divisions["community"], "第四次反映：北山街道路灯坏了很久没有人修")
 
     assert refused.value.status == 429
@@ -130,7 +144,9 @@ def test_a_flood_from_one_phone_number_is_refused_with_a_clear_message(divisions
     )
 
 
-def test_a_flood_about_one_address_is_refused(divisions, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_flood_about_one_address_is_refused(
+    divisions: dict[str, Division], settings: Settings
+) -> None:
     settings.ONEWINDOW_HOTLINE_RATE_LIMITS = {"address": (2, 60)}
     factories.world(divisions)
     for number in range(2):
@@ -140,7 +156,7 @@ def test_a_flood_about_one_address_is_refused(divisions, settings) -> None:  # t
             phone=f"1390000{number:04d}",
             address="北山路 28号",
         )
-    with pytest.raises(intake.RateLimited):
+    with pytest.raises(RateLimited):
         factories.call(
             divisions["community"],
             "北山路28号楼下烧烤油烟太大",
@@ -149,7 +165,7 @@ def test_a_flood_about_one_address_is_refused(divisions, settings) -> None:  # t
         )
 
 
-def test_a_repeat_at_the_same_place_is_proposed_for_merging(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_a_repeat_at_the_same_place_is_proposed_for_merging(divisions: dict[str, Division]) -> None:
     factories.world(divisions)
     first = factories.call(divisions["community"])
 
@@ -167,7 +183,9 @@ def test_a_repeat_at_the_same_place_is_proposed_for_merging(divisions) -> None: 
     assert not MergeProposal.objects.filter(case__in=[elsewhere, other_topic]).exists()
 
 
-def test_a_caller_whose_number_is_a_citizens_mobile_is_linked_to_the_account(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_a_caller_whose_number_is_a_citizens_mobile_is_linked_to_the_account(
+    divisions: dict[str, Division],
+) -> None:
     factories.world(divisions)
     person = citizen(divisions["community"])
     mobile = person.masked_mobile  # masked; read the real one through the service
@@ -191,7 +209,7 @@ def test_desensitised_text_never_shows_a_mobile_or_id_number(value: str) -> None
     assert not re.search(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])", masked)
 
 
-def test_reporters_are_counted_from_the_stored_rows(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_reporters_are_counted_from_the_stored_rows(divisions: dict[str, Division]) -> None:
     factories.world(divisions)
     factories.call(divisions["community"])
     assert Reporter.objects.filter(phone_hash__gt="").count() == 1
