@@ -148,6 +148,7 @@ def test_demo_departments_publish_data_services_with_records_and_grants(seeded: 
         service__code="public_security.household_registration",
     )
     assert grant.status == "approved"
+    assert grant.consumer is not None
     person = User.objects.get(username="resident-0001")
     answer = exchange.call(
         grant.consumer,

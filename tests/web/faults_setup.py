@@ -23,7 +23,8 @@ def define_map() -> dict[str, Any]:
     from onewindow.core.divisions import EconomicRegion, Level, UrbanRural
     from onewindow.core.services import define_division
 
-    rows = [  # key, code, level, name_zh, name_en, parent key, extra
+    rows: list[tuple[str, str, Level, str, str, str | None, dict[str, Any]]] = [
+        # key, code, level, name_zh, name_en, parent key, extra
         ("nation", "000000", Level.NATION, "中华人民共和国", "PRC", None, {}),
         ("province", "330000", Level.PROVINCE, "浙江省", "Zhejiang", "nation",
          {"economic_region": EconomicRegion.EAST}),

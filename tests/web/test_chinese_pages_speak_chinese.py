@@ -15,6 +15,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.applications import services
+from onewindow.core.models import Division
 from onewindow.credentials import services as credential_services
 from onewindow.credentials.models import Credential
 from onewindow.grievances.models import Case
@@ -68,7 +69,7 @@ class VisibleText(HTMLParser):
 def english_words(html: str, names: set[str]) -> set[str]:
     parser = VisibleText()
     parser.feed(html)
-    found = set()
+    found: set[str] = set()
     for text in parser.parts:
         for token in text.split():
             bare = token.strip("()（），。、：:;,.·“”\"'")
@@ -89,7 +90,9 @@ def test_the_checker_finds_codes_and_english_and_lets_references_through() -> No
 
 
 @pytest.fixture
-def journeys(divisions: dict, django_capture_on_commit_callbacks: Any) -> dict[str, Any]:
+def journeys(
+    divisions: dict[str, Division], django_capture_on_commit_callbacks: Any
+) -> dict[str, Any]:
     """A birth registered and its record issued, a company founded and its licence issued,
     one supplement request, and hotline cases from a call and from the web."""
     hotline_world = hotline.world(divisions)

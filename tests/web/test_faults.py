@@ -402,7 +402,7 @@ class Site:
         import psycopg
 
         with psycopg.connect(self.postgres.url, connect_timeout=5) as connection:
-            return connection.execute(query).fetchall()  # type: ignore[arg-type]
+            return connection.execute(query).fetchall()
 
     def probe(self) -> list[dict[str, Any]]:
         path = self.folder / "probe.jsonl"

@@ -265,11 +265,14 @@ def _routes(patterns: list[Any], prefix: str = "") -> Iterator[str]:
 
 
 def _pages(world: hostile.World) -> list[str]:
+    def value(parameter: re.Match[str]) -> str:
+        return world.path_value(parameter.group(1))
+
     pages = set()
     for route in _routes(get_resolver().url_patterns):
         if any(character in route for character in "^$()?[]\\"):
             continue  # a regular expression route (protocol endpoints)
-        page = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: world.path_value(m.group(1)), route)
+        page = "/" + re.sub(r"<(?:\w+:)?(\w+)>", value, route)
         if not page.startswith(SKIPPED_PREFIXES):
             pages.add(page)
     return sorted(pages)

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from onewindow.core.models import Division
 from tests.identity import factories
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,9 @@ def test_language_switch_ignores_an_outside_next(client: Client) -> None:
     assert response["Location"] == "/"
 
 
-def test_elder_mode_is_remembered_per_browser_and_per_user(client: Client, divisions: dict) -> None:
+def test_elder_mode_is_remembered_per_browser_and_per_user(
+    client: Client, divisions: dict[str, Division]
+) -> None:
     citizen = factories.citizen(divisions["street"])
     client.force_login(citizen)
 
@@ -64,7 +67,9 @@ def test_elder_mode_is_remembered_per_browser_and_per_user(client: Client, divis
     assert 'class="elder-mode"' in fresh_browser.get("/").content.decode()
 
 
-def test_signed_in_home_links_my_applications_and_my_data(client: Client, divisions: dict) -> None:
+def test_signed_in_home_links_my_applications_and_my_data(
+    client: Client, divisions: dict[str, Division]
+) -> None:
     client.force_login(factories.citizen(divisions["street"]))
 
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -102,7 +107,7 @@ def test_api_errors_are_problem_json(client: Client) -> None:
     assert json.loads(response.content)["status"] == 401
 
 
-def test_api_me_masks_personal_data(client: Client, divisions: dict) -> None:
+def test_api_me_masks_personal_data(client: Client, divisions: dict[str, Division]) -> None:
     citizen = factories.citizen(divisions["street"])
     client.force_login(citizen)
 
@@ -113,7 +118,9 @@ def test_api_me_masks_personal_data(client: Client, divisions: dict) -> None:
     assert body["division_code"] == "330106001"
 
 
-def test_unknown_division_is_a_problem_naming_the_code(client: Client, divisions: dict) -> None:
+def test_unknown_division_is_a_problem_naming_the_code(
+    client: Client, divisions: dict[str, Division]
+) -> None:
     response = client.get("/api/v1/divisions/339999")
 
     assert response.status_code == 404
