@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser, Page
 
 # Playwright's sync API runs an event loop in this thread; the live server's database calls
 # happen in its own thread, and the test's setup calls are plain synchronous ORM use.
@@ -25,7 +26,7 @@ CHROMIUM_FLAGS = [
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         message = f"browser tests need Debian's chromium at {CHROMIUM}: apt-get install chromium"
         if os.environ.get("ONEWINDOW_REQUIRE_BROWSER") == "1":
@@ -40,7 +41,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(locale="en-US")
     opened = context.new_page()
     yield opened

@@ -13,6 +13,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.applications.models import Application, ApplicationStatus
+from onewindow.core.models import Division
 from onewindow.core.validators import generate_credit_code
 from onewindow.identity import services as identity_services
 from onewindow.identity.models import User
@@ -58,7 +59,7 @@ def _claim_and_approve(page: Any, base: str, ref: str, *, check_axe: bool = Fals
 
 
 def test_business_agent_founds_a_company_and_five_departments_approve_in_parallel(
-    browser: Any, live_server: Any, divisions: dict
+    browser: Any, live_server: Any, divisions: dict[str, Division]
 ) -> None:
     factories.departments(divisions)
     factories.catalogue()
@@ -120,7 +121,7 @@ def test_business_agent_founds_a_company_and_five_departments_approve_in_paralle
 
 
 def test_birth_registration_supplements_two_items_then_is_approved(
-    browser: Any, live_server: Any, divisions: dict
+    browser: Any, live_server: Any, divisions: dict[str, Division]
 ) -> None:
     factories.departments(divisions)
     factories.catalogue()

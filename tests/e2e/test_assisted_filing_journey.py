@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from onewindow.applications.models import Application
+from onewindow.core.models import Division
 from onewindow.identity import sms
 from onewindow.identity.models import AgentConsent
 from tests.applications import factories
@@ -25,7 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_village_agent_files_for_a_resident_after_the_residents_code(
     browser: Any,
     live_server: Any,
-    divisions: dict,
+    divisions: dict[str, Division],
     agent: Any,  # noqa: F811
 ) -> None:
     factories.departments(divisions)

@@ -10,6 +10,7 @@ import pytest
 
 from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import Application, Delivery
+from onewindow.core.models import Division
 from tests.applications import factories
 from tests.applications.test_delivery import CARD_FORM, _approve
 from tests.e2e.test_application_journeys import _officer_page, _sign_in
@@ -20,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_result_is_posted_and_another_handed_over_at_the_hall(
-    browser: Any, live_server: Any, divisions: dict
+    browser: Any, live_server: Any, divisions: dict[str, Division]
 ) -> None:
     departments = factories.departments(divisions)
     versions = factories.catalogue()

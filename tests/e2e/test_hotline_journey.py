@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from onewindow.core import personal_data
+from onewindow.core.models import Division
 from onewindow.grievances.models import Case, CaseStatus
 from onewindow.identity.models import MOBILE_CONTEXT
 from tests.e2e.test_application_journeys import _officer_page, _sign_in
@@ -40,7 +41,7 @@ def _rate(page: Any, base: str, ref: str, level: str) -> None:
 
 
 def test_a_call_is_routed_answered_reopened_once_and_closed_satisfied(
-    browser: Any, live_server: Any, divisions: dict
+    browser: Any, live_server: Any, divisions: dict[str, Division]
 ) -> None:
     world = factories.world(divisions)
     resident = citizen(divisions["community"], username="zhang-ayi")

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from onewindow.core.models import Division
 from tests.identity import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,7 +25,7 @@ def serious_violations(page: Any) -> list[str]:
 
 
 def test_citizen_signs_in_switches_language_and_elder_mode_and_pages_pass_axe(
-    page: Any, live_server: Any, divisions: dict
+    page: Any, live_server: Any, divisions: dict[str, Division]
 ) -> None:
     citizen = factories.citizen(divisions["street"], username="xiaoming")
     base = live_server.url
@@ -68,7 +69,7 @@ def test_citizen_signs_in_switches_language_and_elder_mode_and_pages_pass_axe(
 
 
 def test_registration_errors_are_announced_and_accessible(
-    page: Any, live_server: Any, divisions: dict
+    page: Any, live_server: Any, divisions: dict[str, Division]
 ) -> None:
     page.goto(f"{live_server.url}/account/register/")
     page.get_by_label("Resident ID number").fill("110105194912310021")

@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
+from onewindow.core.models import Division
 from onewindow.core.validators import generate_credit_code
 from onewindow.credentials.models import Credential
 from onewindow.identity import services as identity_services
@@ -26,7 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_agent_finds_the_licence_downloads_it_and_anyone_verifies_it_until_revoked(
-    browser: Any, live_server: Any, divisions: dict
+    browser: Any, live_server: Any, divisions: dict[str, Division]
 ) -> None:
     factories.departments(divisions)
     versions = factories.catalogue()

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from onewindow.applications.models import Application, FetchStatus
+from onewindow.core.models import Division
 from onewindow.exchange import services as exchange
 from onewindow.exchange.models import DataService
 from onewindow.exchange.seed import seed_data_services
@@ -23,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_citizen_applies_with_a_fetched_household_record_and_sees_who_read_it(
-    browser: Any, live_server: Any, divisions: dict
+    browser: Any, live_server: Any, divisions: dict[str, Division]
 ) -> None:
     departments = factories.departments(divisions)
     factories.catalogue()

@@ -15,6 +15,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.applications.models import Application
+from onewindow.core.models import Division
 from onewindow.identity.models import User
 from onewindow.ledger import services as ledger
 from onewindow.notify import services as notify
@@ -104,7 +105,7 @@ class World:
 
 
 @pytest.fixture
-def world(divisions: dict) -> World:
+def world(divisions: dict[str, Division]) -> World:
     catalogue = factories.catalogue()
     hotline = hotline_factories.world(divisions)
     resident = citizen(divisions["community"], username="mother")

@@ -34,6 +34,7 @@ from oic.oic import Client as PyoidcClient
 from oic.oic.message import AuthorizationResponse, RegistrationResponse
 from oic.utils.authn.client import CLIENT_AUTHN_METHOD
 
+from onewindow.core.models import Division
 from onewindow.identity.models import ClientConsent, User
 from onewindow.identity.oidc import provider as oidc
 from tests.e2e.test_application_journeys import _sign_in
@@ -153,12 +154,15 @@ class AuthlibPartner:
         metadata = self.app.load_server_metadata()
         # RFC 9207: the answer names its issuer, and it is the one we asked.
         assert query["iss"] == metadata["issuer"], (query, metadata["issuer"])
-        token = self.app.fetch_access_token(
+        # Authlib's stubs leave fetch_access_token unannotated (a dict of the token's fields).
+        token: dict[str, Any] = self.app.fetch_access_token(  # type: ignore[no-untyped-call]
             redirect_uri=self.redirect_uri,
             code=query["code"],
             code_verifier=started["code_verifier"],
         )
-        self.claims = dict(self.app.parse_id_token(token, nonce=started["nonce"]))
+        claims = self.app.parse_id_token(token, nonce=started["nonce"])
+        assert claims is not None  # an OpenID Connect answer carries an ID token
+        self.claims = dict(claims)
         self.tokens = dict(token)
         return 200, {}, _page("Signed in at the partner", f"<p>{self.claims['name']}</p>")
 
@@ -226,7 +230,11 @@ def partner_site() -> Iterator[PartnerSite]:
 
 
 def test_a_partner_using_authlib_signs_a_person_in_and_out_in_a_browser(
-    browser: Any, live_server: Any, settings: Any, divisions: dict, partner_site: PartnerSite
+    browser: Any,
+    live_server: Any,
+    settings: Any,
+    divisions: dict[str, Division],
+    partner_site: PartnerSite,
 ) -> None:
     base = as_public_site(settings, live_server.url)
     partner = partner_site.url
@@ -303,7 +311,11 @@ def test_a_partner_using_authlib_signs_a_person_in_and_out_in_a_browser(
 
 
 def test_a_partner_using_pyoidc_runs_the_code_flow_with_pkce(
-    browser: Any, live_server: Any, settings: Any, divisions: dict, partner_site: PartnerSite
+    browser: Any,
+    live_server: Any,
+    settings: Any,
+    divisions: dict[str, Division],
+    partner_site: PartnerSite,
 ) -> None:
     base = as_public_site(settings, live_server.url)
     callback = f"{partner_site.url}/callback"
@@ -362,7 +374,7 @@ def test_a_partner_using_pyoidc_runs_the_code_flow_with_pkce(
 
 
 def test_the_consent_screen_in_both_languages_then_back_to_the_app(
-    browser: Any, live_server: Any, divisions: dict
+    browser: Any, live_server: Any, divisions: dict[str, Division]
 ) -> None:
     given = world(divisions, scopes=("profile", "division", "applications:read"))
     base = live_server.url
