@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
@@ -24,6 +25,7 @@ from openapi_core.exceptions import OpenAPIError
 
 from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import Application, Delivery
+from onewindow.core.models import Division
 from onewindow.core.validators import generate_credit_code
 from onewindow.credentials import services as credential_services
 from onewindow.credentials.models import Credential
@@ -34,8 +36,9 @@ from onewindow.exchange.seed import seed_data_services
 from onewindow.grievances import mediation, reviews
 from onewindow.grievances import services as hotline
 from onewindow.identity import services as identity
-from onewindow.identity.models import ConsentMethod, UserSession
+from onewindow.identity.models import ConsentMethod, User, UserSession
 from tests.applications import factories
+from tests.applications.factories import World
 from tests.credentials.test_credentials import founder, licence, world  # noqa: F401  (fixtures)
 from tests.grievances import factories as hotline_factories
 from tests.grievances.test_api import MATRIX, Row, scene  # noqa: F401  (fixture)
@@ -100,7 +103,10 @@ class Contract:
             data, content_type = json.dumps(body).encode(), "application/json"
         else:
             data, content_type = b"", "application/json"
-        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()}
+        # WSGI environ entries: `generic` takes them as **extra (Any).
+        extra: dict[str, Any] = {
+            f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()
+        }
         response = client.generic(
             method.upper(), f"{API}{url}", data, content_type=content_type, **extra
         )
@@ -111,6 +117,7 @@ class Contract:
         else:
             with pytest.raises(OpenAPIError):
                 self.openapi.validate_request(request)
+        assert isinstance(response, HttpResponse)  # the API never streams
         self.openapi.validate_response(request, DjangoOpenAPIResponse(response))
         if status >= 400:
             assert response["Content-Type"] == PROBLEM_JSON
@@ -146,7 +153,7 @@ ANONYMOUS = Client()
 # ----- public reads ----------------------------------------------------------------------------
 
 
-def test_public_reads_match_the_document(contract: Contract, world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_public_reads_match_the_document(contract: Contract, world: World) -> None:  # noqa: F811
     c = contract
     c.call(ANONYMOUS, "get", "/divisions/330106", status=200)
     c.call(ANONYMOUS, "get", "/divisions/999999", status=404)
@@ -166,7 +173,7 @@ def test_public_reads_match_the_document(contract: Contract, world) -> None:  # 
     c.call(ANONYMOUS, "post", "/verify", {}, status=422, request_is_valid=False)
 
 
-def test_credit_profiles_match_the_document(contract: Contract, world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_credit_profiles_match_the_document(contract: Contract, world: World) -> None:  # noqa: F811
     departments = world["departments"]
     seed_data_services()
     requester = factories.officer(departments["330100-development_reform"])
@@ -215,7 +222,11 @@ def test_credit_profiles_match_the_document(contract: Contract, world) -> None: 
 # ----- the person's account, businesses and the client registry ---------------------------------
 
 
-def test_identity_operations_match_the_document(contract: Contract, divisions, agent) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_identity_operations_match_the_document(
+    contract: Contract,
+    divisions: dict[str, Division],
+    agent: User,  # noqa: F811
+) -> None:
     c = contract
     given = sign_on_world(divisions, scopes=("profile",))
     token_for(given.citizen, given.client, given.secret, "openid profile")
@@ -313,7 +324,7 @@ def _open_step(application: Application) -> Any:
     return application.steps.filter(status="open").select_related("department").first()
 
 
-def test_application_operations_match_the_document(contract: Contract, world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_application_operations_match_the_document(contract: Contract, world: World) -> None:  # noqa: F811
     c = contract
     divisions = world["divisions"]
     birth = world["versions"][factories.BIRTH]
@@ -485,7 +496,7 @@ def _approved(application: Application) -> Application:
     return application
 
 
-def test_delivery_operations_match_the_document(contract: Contract, world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_delivery_operations_match_the_document(contract: Contract, world: World) -> None:  # noqa: F811
     c = contract
     divisions = world["divisions"]
     card = world["versions"][factories.SOCIAL_SECURITY_CARD]
@@ -550,7 +561,7 @@ def test_delivery_operations_match_the_document(contract: Contract, world) -> No
 # ----- data sharing --------------------------------------------------------------------------
 
 
-def test_data_sharing_operations_match_the_document(contract: Contract, world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_data_sharing_operations_match_the_document(contract: Contract, world: World) -> None:  # noqa: F811
     c = contract
     seed_data_services()
     service = DataService.objects.get(code=HOUSEHOLD)
@@ -634,11 +645,11 @@ def test_data_sharing_operations_match_the_document(contract: Contract, world) -
 # ----- credentials ---------------------------------------------------------------------------
 
 
-def test_credential_operations_match_the_document(  # type: ignore[no-untyped-def]
+def test_credential_operations_match_the_document(
     contract: Contract,
     licence: Credential,  # noqa: F811
-    founder,  # noqa: F811
-    world,  # noqa: F811
+    founder: User,  # noqa: F811
+    world: World,  # noqa: F811
 ) -> None:
     c = contract
     owner = _session(founder)
@@ -676,7 +687,11 @@ def test_credential_operations_match_the_document(  # type: ignore[no-untyped-de
 
 
 @pytest.mark.parametrize("row", MATRIX, ids=[row[0] for row in MATRIX])
-def test_hotline_operations_match_the_document(contract: Contract, scene, row: Row) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_hotline_operations_match_the_document(
+    contract: Contract,
+    scene: dict[str, Any],  # noqa: F811
+    row: Row,
+) -> None:
     _name, method, path, body, _wrong, right, ok = row
     url, payload = path(scene), body(scene)
     payload_or_none = payload if method != "get" else None
@@ -685,7 +700,10 @@ def test_hotline_operations_match_the_document(contract: Contract, scene, row: R
     contract.call(_session(right(scene)), method, url, payload_or_none, status=status)
 
 
-def test_the_rest_of_the_hotline_matches_the_document(contract: Contract, scene) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_the_rest_of_the_hotline_matches_the_document(
+    contract: Contract,
+    scene: dict[str, Any],  # noqa: F811
+) -> None:
     c = contract
     hotline_world = scene["world"]
     open_case = scene["open"]
