@@ -23,6 +23,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 
 def _healthy(url: str) -> bool:
@@ -33,8 +34,8 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def _echo(stream: object, started: float) -> None:
-    for raw in stream:  # type: ignore[attr-defined]
+def _echo(stream: IO[bytes], started: float) -> None:
+    for raw in stream:
         line = raw.decode("utf-8", "replace").rstrip()
         print(f"[{time.monotonic() - started:7.1f} s] {line}", flush=True)
 

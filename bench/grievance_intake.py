@@ -141,7 +141,7 @@ def _classify(texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
-def _intake(texts: list[str], division: object, agent: object) -> tuple[float, float]:
+def _intake(texts: list[str], division: Division, agent: User) -> tuple[float, float]:
     from onewindow.grievances import intake
     from onewindow.grievances.models import Case, CaseStatus
 
@@ -150,10 +150,10 @@ def _intake(texts: list[str], division: object, agent: object) -> tuple[float, f
         intake.submit_case(
             kind="complaint",
             text_in=body,
-            location=intake.Location(division=division),  # type: ignore[arg-type]
+            location=intake.Location(division=division),
             channel="hotline",
             contact=intake.Contact(name="张先生", phone=f"139{number:08d}", preference="sms"),
-            recorded_by=agent,  # type: ignore[arg-type]
+            recorded_by=agent,
         )
     rate = len(texts) / (time.perf_counter() - started)
     routed = Case.objects.filter(status=CaseStatus.ASSIGNED).count() / max(1, len(texts))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from typing import Any
 
 import pytest
 from django.utils import translation
@@ -23,6 +24,7 @@ from onewindow.catalog.search import query_terms, segment
 from onewindow.catalog.seed import SEEDED_SERVICES, seed_catalog
 from onewindow.catalog.services import publish_service
 from onewindow.core.errors import DomainError
+from onewindow.core.models import Division
 from tests.applications import factories
 from tests.identity.factories import citizen
 
@@ -36,7 +38,9 @@ def test_seeding_twice_publishes_nothing_new() -> None:
     assert ServiceItemVersion.objects.count() == versions == len(SEEDED_SERVICES)
 
 
-def test_an_application_keeps_the_version_it_was_filed_under(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_an_application_keeps_the_version_it_was_filed_under(
+    divisions: dict[str, Division],
+) -> None:
     factories.departments(divisions)
     versions = factories.catalogue()
     first = versions[factories.SOCIAL_SECURITY_CARD]
@@ -165,7 +169,7 @@ def test_validation_names_each_field_in_the_language_of_the_request() -> None:
         {"type": "object", "properties": {"x": {"type": "string", "title": "X", "maxLength": -1}}},
     ],
 )
-def test_schemas_the_platform_cannot_render_are_refused(schema: dict) -> None:  # type: ignore[type-arg]
+def test_schemas_the_platform_cannot_render_are_refused(schema: dict[str, Any]) -> None:
     with pytest.raises(FormSchemaError):
         check_form_schema(schema)
 

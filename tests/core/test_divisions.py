@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 
 from onewindow.core import selectors
 from onewindow.core.divisions import Level, UrbanRural
@@ -90,7 +91,7 @@ def test_province_needs_an_economic_region(divisions: dict[str, Division]) -> No
     assert "economic_region" in refused.value.message_dict
 
 
-def test_api_lists_children_and_ancestors(client, divisions: dict[str, Division]) -> None:  # type: ignore[no-untyped-def]
+def test_api_lists_children_and_ancestors(client: Client, divisions: dict[str, Division]) -> None:
     children = client.get("/api/v1/divisions/330100/children").json()
     ancestors = client.get("/api/v1/divisions/330127201202/ancestors").json()
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -37,7 +38,7 @@ credit_codes = st.builds(
 )
 
 
-def rule_of(value: str, validate) -> str:  # type: ignore[no-untyped-def]
+def rule_of(value: str, validate: Callable[[str], object]) -> str:
     with pytest.raises(ValidationError) as refused:
         validate(value)
     return str(refused.value.code)

@@ -6,6 +6,8 @@ import base64
 import hashlib
 import json
 import threading
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -20,15 +22,16 @@ from onewindow.ledger.models import LedgerEntry, TreeNode
 pytestmark = pytest.mark.django_db
 
 
-def record_decision(number: int, **overrides: object) -> services.PendingReceipt:
-    arguments: dict[str, object] = {
-        "subject_ref": f"330106-20261123-{number:06d}",
-        "actor_role": "approver",
-        "department": "330106-market-regulation",
-        "payload": {"decision": "approved", "step": number},
-    }
-    arguments.update(overrides)
-    return services.record("application.decided", **arguments)  # type: ignore[arg-type]
+def record_decision(
+    number: int, *, subject_ref: str = "", payload: Mapping[str, Any] | None = None
+) -> services.PendingReceipt:
+    return services.record(
+        "application.decided",
+        subject_ref=subject_ref or f"330106-20261123-{number:06d}",
+        actor_role="approver",
+        department="330106-market-regulation",
+        payload={"decision": "approved", "step": number} if payload is None else payload,
+    )
 
 
 def open_latest() -> note.Checkpoint:
@@ -69,7 +72,7 @@ def test_the_body_is_canonical_json_with_only_a_digest_of_the_payload() -> None:
         ({"subject_ref": "tel-13912345678"}, "subject_ref"),
     ],
 )
-def test_personal_data_is_refused(overrides: dict[str, object], field: str) -> None:
+def test_personal_data_is_refused(overrides: dict[str, Any], field: str) -> None:
     with pytest.raises(errors.PersonalDataRefused) as refused:
         record_decision(1, **overrides)
 
