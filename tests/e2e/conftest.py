@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import Browser, Page
+
+if TYPE_CHECKING:  # imported when a browser starts (a missing chromium skips first)
+    from playwright.sync_api import Browser, Page
 
 # Playwright's sync API runs an event loop in this thread; the live server's database calls
 # happen in its own thread, and the test's setup calls are plain synchronous ORM use.
