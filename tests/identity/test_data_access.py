@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from onewindow.applications import services as applications
 from onewindow.core.errors import NotFound
+from onewindow.core.models import Division
 from onewindow.exchange import services as exchange
 from onewindow.exchange.models import DataService
 from onewindow.exchange.seed import seed_data_services
@@ -32,7 +33,7 @@ HOUSEHOLD = "public_security.household_registration"
 PURPOSE = "330000-CA-HY-001"
 
 
-def _read_five_ways(divisions) -> tuple[User, str]:  # type: ignore[no-untyped-def]
+def _read_five_ways(divisions: dict[str, Division]) -> tuple[User, str]:
     """The person's data read once in each way; returns them and a token a partner app holds
     for their "who read my data" (the release of the ID number is the fourth access)."""
     world = grievance_factories.world(divisions)
@@ -93,7 +94,9 @@ def _read_five_ways(divisions) -> tuple[User, str]:  # type: ignore[no-untyped-d
     return person, tokens["access_token"]
 
 
-def test_page_and_api_show_the_same_five_accesses_each_in_the_ledger(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_page_and_api_show_the_same_five_accesses_each_in_the_ledger(
+    divisions: dict[str, Division],
+) -> None:
     person, token = _read_five_ways(divisions)
 
     accesses = selectors.accesses_about(person)
@@ -119,7 +122,7 @@ def test_page_and_api_show_the_same_five_accesses_each_in_the_ledger(divisions) 
     assert all(item["ledger_url"].endswith(f"?index={item['ledger_index']}") for item in listed)
 
 
-def test_no_one_else_sees_the_accesses(divisions) -> None:  # type: ignore[no-untyped-def]
+def test_no_one_else_sees_the_accesses(divisions: dict[str, Division]) -> None:
     person, _token = _read_five_ways(divisions)
     stranger = citizen(divisions["community"])
 
