@@ -30,7 +30,6 @@ from onewindow.identity.models import (
     Business,
     ConsentMethod,
     Department,
-    OfficerRole,
     Role,
     User,
     UserKind,
@@ -52,18 +51,27 @@ def handling_officers(password_hash: str, totp: Callable[[User], str]) -> int:
             username = f"{department.code.lower()}-{role.value}"
             if User.objects.filter(username=username).exists():
                 continue
-            officer = User.objects.create(
-                username=username,
-                password=password_hash,
-                # A name people read on Chinese pages ("held by"), not the role's English label.
-                real_name=f"{department.name_zh[:10]}{OFFICER_TITLES[role]}",
-                kind=UserKind.OFFICER,
-                department=department,
-            )
-            OfficerRole.objects.create(user=officer, role=role)
-            totp(officer)
+            # A name people read on Chinese pages ("held by"), not the role's English label.
+            name = f"{department.name_zh[:10]}{OFFICER_TITLES[role]}"
+            totp(_officer(username, password_hash, name, department, role))
             created += 1
     return created
+
+
+def _officer(
+    username: str, password_hash: str, real_name: str, department: Department, role: str
+) -> User:
+    """An officer with one role, written directly: the demo's password is hashed once for
+    all, and demo roles are not permission changes for the ledger."""
+    officer = User.objects.create(
+        username=username,
+        password=password_hash,
+        real_name=real_name,
+        kind=UserKind.OFFICER,
+        department=department,
+    )
+    officer.roles.create(role=role)
+    return officer
 
 
 def _forms(rng: random.Random) -> dict[str, Callable[[], dict[str, Any]]]:
@@ -354,15 +362,13 @@ def _steward_of(department: Department) -> User:
     found = User.objects.filter(department=department, roles__role=Role.DATA_STEWARD).first()
     if found is not None:
         return found
-    steward = User.objects.create(
-        username=f"{department.code.lower()}-steward",
-        password=User.objects.get(username="steward").password,
-        real_name=f"{department.name_zh[:10]}数据管理员",
-        kind=UserKind.OFFICER,
-        department=department,
+    return _officer(
+        f"{department.code.lower()}-steward",
+        User.objects.get(username="steward").password,
+        f"{department.name_zh[:10]}数据管理员",
+        department,
+        Role.DATA_STEWARD,
     )
-    OfficerRole.objects.create(user=steward, role=Role.DATA_STEWARD)
-    return steward
 
 
 def once_only_grants(services_by_code: dict[str, Any]) -> int:
