@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from onewindow.core.errors import documented_problems
 from onewindow.grievances import selectors, text
@@ -29,17 +29,27 @@ class WallCaseOut(Schema):
 
 
 class ScoreOut(Schema):
-    department: str
-    name: str
-    cases: int
-    answered: int
-    on_time_rate: float | None
-    mean_response_hours: float | None
-    satisfaction: float | None
-    ratings: int
-    reopened: int
-    bad_reviews: int
-    open_rectifications: int
+    """A department's last 90 days on the hotline, as the public scoreboard shows them."""
+
+    department: str = Field(description="The department's code")
+    name: str = Field(description="The department's name")
+    cases: int = Field(description="Cases it received (merged ones not counted)")
+    answered: int = Field(description="Cases it answered")
+    on_time_rate: float | None = Field(description="Share answered by their due time")
+    mean_response_hours: float | None = Field(description="Mean hours until accepted")
+    satisfaction: float | None = Field(description="Mean rating of its answers, 1 to 5")
+    ratings: int = Field(description="Ratings given to its answers")
+    reopened: int = Field(description="Cases reopened after a poor rating")
+    bad_reviews: int = Field(description="Service reviews of 2 stars or fewer")
+    open_rectifications: int = Field(description="Rectification tasks still open")
+
+    @staticmethod
+    def resolve_department(row: selectors.ScoreRow) -> str:
+        return row.department.code
+
+    @staticmethod
+    def resolve_name(row: selectors.ScoreRow) -> str:
+        return row.department.name
 
 
 class TermOut(Schema):
@@ -81,24 +91,9 @@ def wall(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
 
 
 @router.get("/hotline/scoreboard", response=list[ScoreOut], summary="Department scoreboard")
-def scoreboard(request: HttpRequest) -> list[dict[str, Any]]:
+def scoreboard(request: HttpRequest) -> list[selectors.ScoreRow]:
     verified_officer(request)
-    return [
-        {
-            "department": row.department.code,
-            "name": row.department.name,
-            "cases": row.cases,
-            "answered": row.answered,
-            "on_time_rate": row.on_time_rate,
-            "mean_response_hours": row.mean_response_hours,
-            "satisfaction": row.satisfaction,
-            "ratings": row.ratings,
-            "reopened": row.reopened,
-            "bad_reviews": row.bad_reviews,
-            "open_rectifications": row.open_rectifications,
-        }
-        for row in selectors.scoreboard()
-    ]
+    return selectors.scoreboard()
 
 
 @router.get(

@@ -3,6 +3,7 @@ phone, the public wall of answered cases, my cases."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +24,7 @@ from onewindow.grievances.models import (
     CaseStatus,
     Channel,
 )
-from onewindow.grievances.views.common import rate_limited_page, show_refusal
+from onewindow.grievances.views.common import rate_limited_page, saved_rating, show_refusal
 from onewindow.identity import selectors as identity_selectors
 from onewindow.identity.decorators import signed_in_user
 from onewindow.identity.models import AccessKind, User
@@ -170,19 +171,9 @@ def case(request: HttpRequest, ref: str) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     form = forms.RatingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rate_answer(
-                reporter,
-                level=form.cleaned_data["level"],
-                tags=form.cleaned_data["tags"],
-                comment=form.cleaned_data["comment"],
-            )
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, _("Thank you: your rating is recorded."))
-            return HttpResponseRedirect(request.path)
+    thanks = _("Thank you: your rating is recorded.")
+    if saved := saved_rating(request, form, partial(services.rate_answer, reporter), thanks):
+        return saved
     found.refresh_from_db()
     rated = found.ratings.filter(reporter=reporter, round=found.reopen_count).first()
     return render(

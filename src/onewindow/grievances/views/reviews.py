@@ -3,6 +3,8 @@ they open for departments."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -15,7 +17,7 @@ from onewindow.grievances import forms, reviews, selectors
 from onewindow.grievances.models import (
     RectificationTask,
 )
-from onewindow.grievances.views.common import show_refusal
+from onewindow.grievances.views.common import saved_rating
 from onewindow.identity.decorators import officer_required, signed_in_user
 
 
@@ -35,20 +37,11 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     form = forms.ReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            reviews.submit_review(
-                user,
-                invitation,
-                level=form.cleaned_data["level"],
-                tags=form.cleaned_data["tags"],
-                comment=form.cleaned_data["comment"],
-            )
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, _("Thank you for your review."))
-            return HttpResponseRedirect(request.path)
+    thanks = _("Thank you for your review.")
+    if saved := saved_rating(
+        request, form, partial(reviews.submit_review, user, invitation), thanks
+    ):
+        return saved
     done = getattr(invitation, "review", None) if hasattr(invitation, "review") else None
     return render(
         request, "grievances/review.html", {"invitation": invitation, "form": form, "done": done}
