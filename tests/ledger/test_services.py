@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import threading
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -90,6 +91,16 @@ def test_digests_and_nonces_are_never_mistaken_for_personal_data(data: bytes) ->
     services._refuse_personal_data({"request_sha256": digest, "ref": f"exchange:{digest[:32]}"})
     with pytest.raises(errors.PersonalDataRefused):
         services._refuse_personal_data({"note": f"{digest[:8]} tel 13912345678"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.uuids())
+@example(uuid.UUID("c2c93808-a83a-4544-88f8-15490218573c"))  # ends in "15490218573": chance
+def test_row_identifiers_are_never_mistaken_for_personal_data(row_id: uuid.UUID) -> None:
+    # About one random UUID in 4,000 ends in a digit run shaped like a mobile number.
+    services._refuse_personal_data({"credential": str(row_id), "ref": f"credential:{row_id}"})
+    with pytest.raises(errors.PersonalDataRefused):
+        services._refuse_personal_data({"note": f"{row_id} tel 13912345678"})
 
 
 def test_a_payload_that_is_not_json_is_refused() -> None:

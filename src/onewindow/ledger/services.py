@@ -41,6 +41,8 @@ MOBILE_NUMBER = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 # Digests and nonces (32+ lowercase hex characters) are not numbers: a run of digits inside
 # one is chance (about one SHA-256 digest in 300 holds something shaped like a mobile number).
 HEX_TOKEN = re.compile(r"(?<![0-9a-z])[0-9a-f]{32,}(?![0-9a-z])")
+# Row identifiers (UUIDs) likewise: about one in 4,000 ends in a mobile-shaped digit run.
+UUID_TOKEN = re.compile(r"(?<![0-9a-z-])[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}(?![0-9a-z-])")
 PERSONAL_KEYS = frozenset(
     {
         "id_number",
@@ -96,8 +98,8 @@ def _refuse_personal_data(value: Any, path: str = "payload") -> None:
 
 
 def _looks_personal(value: str) -> bool:
-    """An ID or mobile number anywhere in the text, outside hex digests and nonces."""
-    text = HEX_TOKEN.sub("-", value)
+    """An ID or mobile number anywhere in the text, outside hex digests, nonces and UUIDs."""
+    text = UUID_TOKEN.sub("-", HEX_TOKEN.sub("-", value))
     return bool(RESIDENT_ID.search(text) or MOBILE_NUMBER.search(text))
 
 
