@@ -42,6 +42,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from revisions import unpack
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 HOUSEHOLD = "public_security.household_registration"
@@ -312,15 +314,6 @@ def pg_admin(sql: str) -> None:
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
         connection.execute(sql)
-
-
-def unpack(revision: str) -> Path:
-    target = Path(tempfile.mkdtemp(prefix="onewindow-bench-src-"))
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", revision, "src"], check=True, capture_output=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    return target / "src"
 
 
 def run_child(source: Path, kind: str, arguments: argparse.Namespace) -> dict[str, Any]:

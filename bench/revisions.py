@@ -1,0 +1,19 @@
+"""A git revision's `src/` unpacked beside this tree, for before/after runs in one process tree."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def unpack(revision: str) -> Path:
+    """`git archive` the revision's `src/` into a temp dir; returns that `src/` path."""
+    target = Path(tempfile.mkdtemp(prefix="onewindow-bench-src-"))
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", revision, "src"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target / "src"
