@@ -301,3 +301,59 @@ def test_a_rolled_back_use_case_leaves_no_gap_in_the_indexes() -> None:
 
     assert record_decision(2).index == 0
     assert services.integrate_pending().size == 1
+
+
+def decision_event(number: int, **payload: Any) -> services.Event:
+    return services.Event(
+        "application.decided",
+        f"330106-20261123-{number:06d}",
+        "approver",
+        "330106-market-regulation",
+        payload or {"decision": "approved", "step": number},
+    )
+
+
+def test_recording_many_at_once_takes_consecutive_indexes_after_single_records() -> None:
+    single = record_decision(0)
+
+    many = services.record_many([decision_event(n) for n in range(1, 8)])
+    after = record_decision(8)
+
+    assert [receipt.index for receipt in many] == list(range(1, 8))
+    assert after.index == 8
+    stored = dict(LedgerEntry.objects.values_list("index", "body"))
+    assert [stored[receipt.index] for receipt in many] == [receipt.body for receipt in many]
+    for receipt in many:
+        assert receipt.leaf_hash == merkle.leaf_hash(receipt.body.encode())
+    checkpoint = services.integrate_pending()
+    leaves = [single.leaf_hash, *(receipt.leaf_hash for receipt in many), after.leaf_hash]
+    assert bytes(checkpoint.root_hash) == merkle.root_from_leaf_hashes(leaves)
+
+
+def test_recording_many_as_the_first_events_ever_starts_at_zero() -> None:
+    assert [receipt.index for receipt in services.record_many([decision_event(1)] * 3)] == [
+        0,
+        1,
+        2,
+    ]
+    assert services.record_many([]) == []
+
+
+def test_one_refused_event_among_many_writes_none_of_them() -> None:
+    events = [decision_event(1), decision_event(2, mobile="13912345678"), decision_event(3)]
+
+    with pytest.raises(errors.PersonalDataRefused):
+        services.record_many(events)
+
+    assert not LedgerEntry.objects.exists()
+    assert record_decision(4).index == 0
+
+
+def test_recording_more_events_than_one_statement_holds_keeps_them_in_order() -> None:
+    count = services.ROWS_PER_STATEMENT * 2 + 1
+
+    many = services.record_many([decision_event(n) for n in range(count)])
+
+    assert [receipt.index for receipt in many] == list(range(count))
+    stored = dict(LedgerEntry.objects.values_list("index", "subject_ref"))
+    assert [stored[n] for n in range(count)] == [f"330106-20261123-{n:06d}" for n in range(count)]

@@ -254,7 +254,36 @@ class Answer:
     problem: DomainError | None = None
 
 
-def _active_grant(service: DataService, consumer: signing.Signatory, purpose: str) -> AccessGrant:
+@dataclass(frozen=True)
+class _Subject:
+    """The keys a call's subject is looked up by: in the provider's records, and among our
+    people or businesses (for "who read my data"). `invalid` when the identifier is not one."""
+
+    record_hash: str | None
+    kind: str  # "person" or "business"
+    key: str | None
+    invalid: DomainError | None = None
+
+    @classmethod
+    def of(cls, service: DataService, subject: str) -> _Subject:
+        try:
+            normalised = _normalise_subject(service, subject)
+        except DomainError as invalid:
+            return cls(None, service.subject_kind, None, invalid)
+        record_hash = personal_data.lookup_hash(normalised, context=SUBJECT_CONTEXT)
+        if service.subject_kind == "business":
+            return cls(record_hash, "business", normalised or None)
+        key = personal_data.lookup_hash(normalised, context=ID_NUMBER_CONTEXT)
+        return cls(record_hash, "person", key)
+
+
+def _grant_record_and_subject(
+    service: DataService, consumer: signing.Signatory, purpose: str, subject: _Subject
+) -> tuple[AccessGrant, str | None, int | None]:
+    """The latest grant for this asker and purpose, with the provider's record of the subject
+    (still encrypted) and the subject's user or business pk, in the same statement: one round
+    trip per call. The grant is read on every call, never cached, so a revocation is refused
+    on the very next call in every process. Raises GrantRefused."""
     # Raw SQL on the per-call path: the ORM spent longer building these reads than the
     # database spent answering them (bench/exchange_calls.py --profile).
     quote = connection.ops.quote_name
@@ -264,15 +293,31 @@ def _active_grant(service: DataService, consumer: signing.Signatory, purpose: st
     else:  # a peer region's department: only a grant naming that region and department
         asker = f"{quote('peer_id')} = %s AND {quote('remote_consumer')} = %s"
         asker_values = [consumer.peer.pk, consumer.code]
+    model, column = (
+        (Business, "credit_code") if subject.kind == "business" else (User, "id_number_hash")
+    )
     grant = next(
         iter(
             AccessGrant.objects.raw(
                 f"SELECT {quote('id')}, {quote('status')}, {quote('fields')}, "  # noqa: S608
-                f"{quote('expires_at')}, {quote('allows_secrecy')} "
+                f"{quote('expires_at')}, {quote('allows_secrecy')}, "
+                f"(SELECT record.{quote('data_encrypted')} "
+                f"FROM {quote(ProviderRecord._meta.db_table)} AS record "
+                f"WHERE record.{quote('service_id')} = %s "
+                f"AND record.{quote('subject_hash')} = %s) AS record_data, "
+                f"(SELECT subject.{quote('id')} FROM {quote(model._meta.db_table)} AS subject "
+                f"WHERE subject.{quote(column)} = %s) AS subject_pk "
                 f"FROM {quote(AccessGrant._meta.db_table)} "
                 f"WHERE {quote('service_id')} = %s AND {asker} "
                 f"AND {quote('purpose')} = %s ORDER BY {quote('requested_at')} DESC LIMIT 1",
-                [service.pk, *asker_values, purpose],
+                [
+                    service.pk,
+                    subject.record_hash,
+                    subject.key,
+                    service.pk,
+                    *asker_values,
+                    purpose,
+                ],
             )
         ),
         None,
@@ -288,7 +333,12 @@ def _active_grant(service: DataService, consumer: signing.Signatory, purpose: st
         raise GrantRefused(_("The grant is not approved."), params={"grant": grant.pk})
     if grant.expires_at is not None and grant.expires_at <= timezone.now():
         raise GrantRefused(_("The grant has expired."), params={"grant": grant.pk})
-    return grant
+    subject_pk = getattr(grant, "subject_pk", None)
+    return (
+        grant,
+        getattr(grant, "record_data", None),
+        None if subject_pk is None else int(subject_pk),
+    )
 
 
 MAX_SECRECY = timedelta(days=2 * 365)
@@ -336,6 +386,8 @@ class _LogRow:
     message: ExchangeMessage | None = None
     error: BaseException | None = None
     done: bool = False
+    # (user pk, business pk) when already looked up with the grant; None: look it up
+    subject: tuple[int | None, int | None] | None = None
 
     def nonce(self) -> str:
         nonce = str(self.claims.get("nonce", ""))[:32] or secrets.token_hex(8)
@@ -355,7 +407,7 @@ def _subjects(rows: list[_LogRow]) -> list[tuple[int | None, int | None]]:
     wanted: list[tuple[str, str]] = []  # (kind, key) per row; kind "" when not looked up
     for row in rows:
         subject = str(row.claims.get("sub", ""))
-        if row.consumer is None or not subject:
+        if row.subject is not None or row.consumer is None or not subject:
             wanted.append(("", ""))
         elif row.service.subject_kind == "business":
             wanted.append(("business", subject.strip()))
@@ -378,11 +430,13 @@ def _subjects(rows: list[_LogRow]) -> list[tuple[int | None, int | None]]:
         ).items()
     }
     return [
-        (
+        row.subject
+        if row.subject is not None
+        else (
             found.get(("person", key)) if kind == "person" else None,
             found.get(("business", key)) if kind == "business" else None,
         )
-        for kind, key in wanted
+        for row, (kind, key) in zip(rows, wanted, strict=True)
     ]
 
 
@@ -401,6 +455,25 @@ def _primary_keys(
         return {str(key): int(pk) for key, pk in cursor.fetchall()}
 
 
+def _ledger_event(row: _LogRow, nonce: str) -> ledger.Event:
+    """The call's own ledger entry: digests of what was asked and answered, never the data."""
+    claims = row.claims
+    return ledger.Event(
+        "data.exchange",
+        subject_ref=f"exchange:{nonce[:48]}",
+        actor_role="department",
+        department=row.consumer.code if row.consumer is not None else "unknown",
+        payload={
+            "service": row.service.code,
+            "purpose": str(claims.get("purpose", "")),
+            "ref": str(claims.get("ref", "")),
+            "status": row.status,
+            "request_sha256": hashlib.sha256(row.request.encode()).hexdigest(),
+            "response_sha256": hashlib.sha256(row.response.encode()).hexdigest(),
+        },
+    )
+
+
 def _write(rows: list[_LogRow]) -> None:
     """Log the calls and record them in the ledger, inside the caller's transaction.
     A nonce already in the log, or earlier in the batch, makes that call a refused replay."""
@@ -413,24 +486,17 @@ def _write(rows: list[_LogRow]) -> None:
             if nonce in taken:
                 row.refuse_as_replay()
             taken.add(nonce)
+    subjects = _subjects(rows)  # before the ledger's sequence row is locked
+    nonces = [row.nonce() for row in rows]
+    # One index reservation and one insert for the batch's ledger entries.
+    receipts = ledger.record_many(
+        [_ledger_event(row, nonce) for row, nonce in zip(rows, nonces, strict=True)]
+    )
     messages = []
-    for row, (subject_user, subject_business) in zip(rows, _subjects(rows), strict=True):
-        nonce = row.nonce()
+    for row, nonce, receipt, (subject_user, subject_business) in zip(
+        rows, nonces, receipts, subjects, strict=True
+    ):
         claims, consumer = row.claims, row.consumer
-        receipt = ledger.record(
-            "data.exchange",
-            subject_ref=f"exchange:{nonce[:48]}",
-            actor_role="department",
-            department=consumer.code if consumer is not None else "unknown",
-            payload={
-                "service": row.service.code,
-                "purpose": str(claims.get("purpose", "")),
-                "ref": str(claims.get("ref", "")),
-                "status": row.status,
-                "request_sha256": hashlib.sha256(row.request.encode()).hexdigest(),
-                "response_sha256": hashlib.sha256(row.response.encode()).hexdigest(),
-            },
-        )
         messages.append(
             ExchangeMessage(
                 nonce=nonce,
@@ -616,26 +682,20 @@ def answer(service: DataService, token: str) -> Answer:
         issued = float(claims.get("iat", 0))
         if abs(now.timestamp() - issued) > REPLAY_WINDOW.total_seconds():
             raise signing.SignatureRefused("The request is stale: its timestamp is out of window.")
-        grant = _active_grant(service, consumer, str(claims.get("purpose", "")))
+        subject = _Subject.of(service, str(claims.get("sub", "")))
+        grant, record_data, subject_pk = _grant_record_and_subject(
+            service, consumer, str(claims.get("purpose", "")), subject
+        )
         _check_secrecy(claims, grant, now)
     except DomainError as refused:
         _log(service, claims, consumer, MessageStatus.REFUSED, request=token, reason=str(refused))
         return Answer(refused.status, "", refused)
-    quote = connection.ops.quote_name
-    record = next(
-        iter(
-            ProviderRecord.objects.raw(
-                f"SELECT {quote('id')}, {quote('data_encrypted')} "  # noqa: S608
-                f"FROM {quote(ProviderRecord._meta.db_table)} "
-                f"WHERE {quote('service_id')} = %s AND {quote('subject_hash')} = %s",
-                [service.pk, subject_hash(service, str(claims.get("sub", "")))],
-            )
-        ),
-        None,
-    )
+    if subject.invalid is not None:  # authorised, but the subject is no identifier
+        raise subject.invalid
+    found = record_data is not None
     data: dict[str, Any] = {}
-    if record is not None:
-        full = json.loads(personal_data.decrypt(record.data_encrypted, context=RECORD_CONTEXT))
+    if record_data is not None:
+        full = json.loads(personal_data.decrypt(record_data, context=RECORD_CONTEXT))
         data = {name: full.get(name) for name in grant.fields}  # only granted fields leave
     response = signing.sign(
         service.provider,
@@ -643,13 +703,17 @@ def answer(service: DataService, token: str) -> Answer:
             "iss": service.provider.code,
             "aud": consumer.code,
             "in_reply_to": claims.get("nonce"),
-            "found": record is not None,
+            "found": found,
             "data": data,
             "iat": int(now.timestamp()),
         },
     )
-    status = MessageStatus.ANSWERED if record is not None else MessageStatus.NOT_FOUND
+    status = MessageStatus.ANSWERED if found else MessageStatus.NOT_FOUND
     row = _LogRow(service, claims, consumer, status, token, response)
+    row.subject = (
+        subject_pk if subject.kind == "person" else None,
+        subject_pk if subject.kind == "business" else None,
+    )
     _commit_log(row)
     if row.replayed:
         return Answer(
