@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from typing import Any, TypedDict
 
+from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from ninja.responses import NinjaJSONEncoder
 
 from onewindow.applications import services
-from onewindow.applications.models import Application, Draft
+from onewindow.applications.api import ApplicationDetailOut
+from onewindow.applications.models import Application, Draft, StatusDocument
+from onewindow.applications.workflow import status
 from onewindow.catalog.models import ServiceItemVersion
 from onewindow.catalog.seed import seed_catalog
 from onewindow.core.models import Division
@@ -137,3 +142,29 @@ def file(
         draft=draft,
         **extra,
     )
+
+
+def full_model_answer(application: Application) -> str:
+    """What GET /api/v1/applications/{ref} answered before the status document: the detail
+    schema resolved from the models and rendered as django-ninja renders it."""
+    fresh = Application.objects.get(pk=application.pk)
+    return json.dumps(ApplicationDetailOut.from_orm(fresh).model_dump(), cls=NinjaJSONEncoder)
+
+
+def assert_status_document_agrees(application: Application) -> None:
+    """The stored document equals the one rebuilt from the models now, and the answer read
+    from it equals the full-model answer, in both languages."""
+    stored = StatusDocument.objects.get(pk=application.pk)
+    rebuilt = status.build(application.pk)
+    assert rebuilt is not None
+    assert (stored.ref, stored.body, stored.fetched) == (rebuilt.ref, rebuilt.body, rebuilt.fetched)
+    assert (stored.applicant_id, stored.filed_by_id, stored.business_id) == (
+        rebuilt.applicant_id,
+        rebuilt.filed_by_id,
+        rebuilt.business_id,
+    )
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            assert status.read_answer(stored.applicant_id, stored.ref) == full_model_answer(
+                application
+            )

@@ -2,7 +2,8 @@
 
 The test keeps its own model of what is allowed (which officer, which state, which code) and
 the services must agree: no illegal move accepted, no legal one refused, a refusal changes
-nothing but the count of wrong codes, and the timeline and the ledger follow every move.
+nothing but the count of wrong codes, and the timeline, the ledger and the application's
+status document follow every move.
 """
 
 from __future__ import annotations
@@ -185,6 +186,7 @@ class DeliveryMachine(RuleBasedStateMachine):
         assert is_locked == self.is_locked
         if delivery.status == DeliveryStatus.HANDED_OVER:
             assert delivery.handed_over_by is not None
+        factories.assert_status_document_agrees(delivery.application)
 
 
 @pytest.mark.django_db

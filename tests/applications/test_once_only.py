@@ -14,7 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onewindow.applications import services
-from onewindow.applications.models import Application, FetchedMaterial, FetchStatus
+from onewindow.applications.models import (
+    Application,
+    FetchedMaterial,
+    FetchStatus,
+    StatusDocument,
+)
 from onewindow.catalog.models import ServiceItemVersion
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
@@ -123,6 +128,10 @@ def test_the_declared_material_is_fetched_on_submission_with_granted_fields_only
     )
     assert message.subject_user == world["applicant"]
     assert message.ledger_index is not None
+    # The status document keeps the fields encrypted and answers them in the reader's language.
+    document = StatusDocument.objects.get(pk=application.pk)
+    assert "王小明" not in document.body + document.fetched
+    factories.assert_status_document_agrees(application)
 
 
 def test_the_officer_sees_the_material_verified_and_the_citizen_sees_who_read_it(
@@ -224,6 +233,7 @@ def test_a_provider_that_is_down_loses_nothing_and_is_tried_again(
     assert fetched.status == FetchStatus.UNAVAILABLE
     assert fetched.next_attempt_at is not None
     assert application.steps.get().status == "open"  # the application goes on regardless
+    factories.assert_status_document_agrees(application)
 
     client = Client()
     client.force_login(world["applicant"])
@@ -239,6 +249,7 @@ def test_a_provider_that_is_down_loses_nothing_and_is_tried_again(
     fetched.refresh_from_db()
     assert fetched.status == FetchStatus.FETCHED
     assert fetched.attempts == 2
+    factories.assert_status_document_agrees(application)
 
 
 def test_the_applicant_uploads_instead_when_the_source_has_no_record(
@@ -258,6 +269,7 @@ def test_the_applicant_uploads_instead_when_the_source_has_no_record(
     assert answer.status_code == 302
     assert application.fetched_materials.get().status == FetchStatus.UPLOADED
     assert application.uploads.filter(material_key="identity").exists()
+    factories.assert_status_document_agrees(application)
     other = Client()
     other.force_login(world["applicant"])
     assert (

@@ -2,8 +2,9 @@
 
 For every action the test works out by itself whether it is legal, and the engine must agree:
 no illegal transition is ever accepted (and no legal one refused). After every action every
-due date falls on a working day and the statuses agree; at the end every application is
-driven to exactly one terminal state.
+due date falls on a working day, the statuses agree, and the application's status document
+is the one its rows give now and answers what the full models answered; at the end every
+application is driven to exactly one terminal state.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
 from onewindow.identity.models import Department, User
 from tests.applications import factories
+from tests.applications.test_delivery import ADDRESS
 from tests.identity.factories import citizen
 
 PLACES = (
@@ -93,8 +95,12 @@ class WorkflowMachine(RuleBasedStateMachine):
         self.world = world
         self.application: Application | None = None
 
-    @initialize(text=workflow_texts(), flag=st.booleans())
-    def file(self, text: str, flag: bool) -> None:
+    @initialize(
+        text=workflow_texts(),
+        flag=st.booleans(),
+        delivery=st.sampled_from(["electronic", "pickup", "post"]),
+    )
+    def file(self, text: str, flag: bool, delivery: str) -> None:
         code = f"TEST-{next(_codes)}"
         version = publish_service(
             code,
@@ -108,6 +114,7 @@ class WorkflowMachine(RuleBasedStateMachine):
                 statutory_days=20,
                 promised_days=5,
                 workflow=text,
+                delivery_options=["electronic", "pickup", "post"],
                 form_schema={
                     "type": "object",
                     "properties": {"flag": {"type": "boolean", "title": "Flag"}},
@@ -121,7 +128,8 @@ class WorkflowMachine(RuleBasedStateMachine):
             version,
             {"flag": flag},
             idempotency_key=code,
-            delivery="electronic",
+            delivery=delivery,
+            address=ADDRESS if delivery == "post" else None,
         )
 
     # --- the model of what is legal --------------------------------------------------------
@@ -246,6 +254,11 @@ class WorkflowMachine(RuleBasedStateMachine):
             StepStatus.AWAITING_SUPPLEMENTS in statuses
         )
 
+    @invariant()
+    def status_document_agrees(self) -> None:
+        if self.application is not None:
+            factories.assert_status_document_agrees(self.application)
+
     def teardown(self) -> None:
         if self.application is None:
             return
@@ -271,6 +284,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             step__isnull=True, to_status__in=list(TERMINAL_APPLICATION_STATUSES)
         )
         assert endings.count() == 1
+        factories.assert_status_document_agrees(application)
 
 
 @pytest.mark.django_db

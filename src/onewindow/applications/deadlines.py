@@ -14,6 +14,7 @@ from onewindow.applications.competence import supervising_department
 from onewindow.applications.models import Step, StepStatus
 from onewindow.applications.workflow.definitions import workflow_of
 from onewindow.applications.workflow.engine import record_transition
+from onewindow.applications.workflow.status import moving
 from onewindow.core import calendar
 
 REMINDER_HORIZON = timedelta(days=21)
@@ -56,7 +57,7 @@ def escalate_overdue(now: datetime | None = None) -> int:
             step.escalated_at is None or calendar.add_working_days(step.escalated_at, 1) > now
         ):
             continue
-        with transaction.atomic():
+        with moving():
             target = (
                 step.department
                 if step.escalation_level == 0

@@ -7,7 +7,6 @@ before the application and step are locked (see the engine for the locking order
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +27,7 @@ from onewindow.applications.workflow.engine import (
     save_step,
     step_state,
 )
+from onewindow.applications.workflow.status import moving
 from onewindow.core import calendar
 from onewindow.core.errors import Conflict, DomainError, PermissionDenied
 from onewindow.identity.access import record_data_access
@@ -68,7 +68,7 @@ def _step_for(officer: User, step: Step, *, version: int) -> tuple[Application, 
     return lock_step(step, version=version)
 
 
-@transaction.atomic
+@moving()
 def claim_step(officer: User, step: Step, *, version: int) -> Step:
     """Take an unassigned open step (or one already yours). Raises PermissionDenied, Conflict
     (held by another, or skipped, decided or waiting for supplements)."""
@@ -87,7 +87,7 @@ def claim_step(officer: User, step: Step, *, version: int) -> Step:
     return step
 
 
-@transaction.atomic
+@moving()
 def assign_step(admin: User, step: Step, *, version: int, assignee: User) -> Step:
     """A department administrator (or the supervising one after escalation) hands a step to
     an officer of the step's department and role."""
@@ -119,7 +119,7 @@ def assign_step(admin: User, step: Step, *, version: int, assignee: User) -> Ste
     return step
 
 
-@transaction.atomic
+@moving()
 def forward_step(officer: User, step: Step, *, version: int, to: User, note: str = "") -> Step:
     """Pass a step you hold to a colleague of the same department and role."""
     application, step = _step_for(officer, step, version=version)
@@ -143,7 +143,7 @@ def forward_step(officer: User, step: Step, *, version: int, to: User, note: str
     return step
 
 
-@transaction.atomic
+@moving()
 def approve_step(officer: User, step: Step, *, version: int, note: str = "") -> Step:
     """Approve a step you hold; opens what follows and completes the application when it was
     the last. Raises PermissionDenied (not yours), Conflict (stale or finished)."""
@@ -171,7 +171,7 @@ def approve_step(officer: User, step: Step, *, version: int, note: str = "") -> 
     return step
 
 
-@transaction.atomic
+@moving()
 def reject_step(officer: User, step: Step, *, version: int, reasons: str) -> Step:
     """Reject with reasons (required): the application ends rejected, other steps stop."""
     if not reasons.strip():
@@ -197,7 +197,7 @@ def reject_step(officer: User, step: Step, *, version: int, reasons: str) -> Ste
     return step
 
 
-@transaction.atomic
+@moving()
 def request_supplements(
     officer: User, step: Step, *, version: int, items: list[dict[str, str]]
 ) -> SupplementRequest:

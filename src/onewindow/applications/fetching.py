@@ -17,12 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from onewindow.applications.competence import competent_department
-from onewindow.applications.models import Application, FetchedMaterial, FetchStatus
+from onewindow.applications.models import (
+    FETCHED_CONTEXT,
+    Application,
+    FetchedMaterial,
+    FetchStatus,
+)
+from onewindow.applications.workflow.status import fetched_rows, moving, touched
 from onewindow.catalog.models import MaterialSource, ServiceItemVersion
 from onewindow.core import personal_data
 from onewindow.core.errors import DomainError
@@ -34,7 +39,6 @@ from onewindow.identity.models import Department
 
 logger = logging.getLogger(__name__)
 
-FETCHED_CONTEXT = "applications.fetched_material"
 ACTOR = "system:once-only"
 # After a failed attempt, wait this long before the next; then the applicant uploads instead.
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
@@ -119,6 +123,7 @@ def plan(
 def open_fetches(application: Application, planned: list[PlannedFetch]) -> list[FetchedMaterial]:
     """Inside the submission's transaction: one row per material to fetch, due now. A
     material no grant covers is recorded as refused, for the applicant to upload."""
+    touched(application)
     now = timezone.now()
     rows = [
         FetchedMaterial(
@@ -154,6 +159,7 @@ def _outcome(fetched: FetchedMaterial, now: datetime, **changes: Any) -> Fetched
     else:
         fetched.next_attempt_at = None
     fetched.save()
+    touched(fetched.application)
     return fetched
 
 
@@ -209,7 +215,7 @@ def run_due(application: Application | None = None, *, now: datetime | None = No
         due = due.filter(application=application)
     tried = 0
     for pk in list(due.values_list("pk", flat=True)[:200]):
-        with transaction.atomic():
+        with moving():
             fetched = (
                 # Lock only the fetch row: the joined business is nullable, and PostgreSQL
                 # cannot lock the nullable side of an outer join.
@@ -237,15 +243,8 @@ def run_due(application: Application | None = None, *, now: datetime | None = No
 
 def data_of(fetched: FetchedMaterial) -> list[tuple[str, str]]:
     """The fetched fields as (label, value), in the data service's order."""
-    if not fetched.data_encrypted:
-        return []
-    data = json.loads(personal_data.decrypt(fetched.data_encrypted, context=FETCHED_CONTEXT))
-    label_key = "label_zh" if _is_zh() else "label_en"
-    return [
-        (field[label_key], str(data[field["name"]]))
-        for field in fetched.service.response_fields
-        if field["name"] in data and data[field["name"]] not in (None, "")
-    ]
+    fields = [(f["name"], f["label_zh"], f["label_en"]) for f in fetched.service.response_fields]
+    return fetched_rows(fetched.data_encrypted, fields)
 
 
 def retry_fetches(now: datetime | None = None) -> int:

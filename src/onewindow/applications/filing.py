@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +49,7 @@ from onewindow.applications.workflow.engine import (
     role_of,
     save_step,
 )
+from onewindow.applications.workflow.status import moving, touched
 from onewindow.catalog.form_schema import validate_form_data
 from onewindow.catalog.models import Audience, Delivery, MaterialSource, ServiceItemVersion
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -373,7 +374,7 @@ def _checked_materials(
     return uploads, planned
 
 
-@transaction.atomic
+@moving()
 def _store_application(filing: _Filing, now: datetime) -> Application:
     """Write the application, move the draft's uploads to it, open the first steps, give it
     its readable ref, record the filing in the ledger and open its fetches."""
@@ -545,7 +546,7 @@ def _check_acting_for(actor: User, application: Application) -> None:
         raise PermissionDenied(_("The applicant's consent is missing or has expired."))
 
 
-@transaction.atomic
+@moving()
 def provide_supplements(
     applicant: User,
     application: Application,
@@ -622,7 +623,7 @@ def provide_supplements(
     return locked
 
 
-@transaction.atomic
+@moving()
 def withdraw_application(
     applicant: User, application: Application, *, version: int, reason: str = ""
 ) -> Application:
@@ -673,7 +674,7 @@ def _fetch_for_applicant(
     return fetched
 
 
-@transaction.atomic
+@moving()
 def provide_instead(
     applicant: User, application: Application, *, material_key: str, name: str, content: bytes
 ) -> Upload:
@@ -709,13 +710,14 @@ def provide_instead(
 
 def retry_fetch(applicant: User, application: Application, *, material_key: str) -> FetchStatus:
     """The applicant asks the platform to try a failed fetch again now."""
-    with transaction.atomic():
+    with moving():
         fetched = _fetch_for_applicant(applicant, application, material_key)
         if fetched.status not in (FetchStatus.UNAVAILABLE, FetchStatus.NOT_FOUND):
             raise Conflict(_("This material is not waiting for another try."), code="not_retryable")
         fetched.status = FetchStatus.PENDING
         fetched.next_attempt_at = timezone.now()
         fetched.save(update_fields=["status", "next_attempt_at"])
+        touched(application)
     fetching.run_due(application)
     fetched.refresh_from_db()
     return FetchStatus(fetched.status)

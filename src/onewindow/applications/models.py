@@ -115,6 +115,38 @@ class Application(models.Model):
         return self.status in TERMINAL_APPLICATION_STATUSES
 
 
+class StatusDocument(models.Model):
+    """What the applicant and partner apps read of an application, kept whole: the answer of
+    GET /api/v1/applications/{ref}, rebuilt by the workflow engine inside the transaction of
+    every move (`workflow/status.py`) and read with one statement.
+
+    `body` is that answer as JSON text, byte for byte, except the verified fields of fetched
+    materials: they stay encrypted in `fetched` (with their labels in both languages) and are
+    filled in at read time, in the reader's language. Who may read it is in the row (applicant,
+    filer, business), so the access check is part of the read's WHERE clause."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, primary_key=True, related_name="status_document"
+    )
+    ref = models.CharField(max_length=24, unique=True)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    business = models.ForeignKey(
+        Business, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    body = models.TextField()
+    # JSON: [[index in fetched_materials, token, [[field, label_zh, label_en], ...]], ...];
+    # empty when no fetched material holds data.
+    fetched = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"status of {self.ref}"
+
+
 class Step(models.Model):
     """One step of an application's workflow, held by a role in one department."""
 
@@ -409,6 +441,10 @@ class FetchStatus(models.TextChoices):
 FETCH_NEEDS_APPLICANT = frozenset(
     {FetchStatus.NOT_FOUND, FetchStatus.UNAVAILABLE, FetchStatus.REFUSED}
 )
+
+
+# The encryption context of a fetched material's verified fields (`data_encrypted`).
+FETCHED_CONTEXT = "applications.fetched_material"
 
 
 class FetchedMaterial(models.Model):

@@ -28,7 +28,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +42,7 @@ from onewindow.applications.models import (
     Transition,
     decision_payload,
 )
+from onewindow.applications.workflow.status import moving, touched
 from onewindow.catalog.models import Delivery as DeliveryMethod
 from onewindow.core import calendar, personal_data
 from onewindow.core.divisions import Level
@@ -263,6 +263,7 @@ def _log(
             payload=decision_payload(application.ref, "", action, to_status, reason),
         )
         ledger_index = receipt.index
+    touched(application)
     return Transition.objects.create(
         application=application,
         action=action,
@@ -413,7 +414,7 @@ def _move(
     return locked
 
 
-@transaction.atomic
+@moving()
 def dispatch(officer: User, delivery: Delivery, *, carrier: str, tracking_number: str) -> Delivery:
     """The hall hands the paper result to a carrier (again, after a return). Raises
     DomainError (carrier, tracking_number), PermissionDenied, Conflict."""
@@ -439,7 +440,7 @@ def dispatch(officer: User, delivery: Delivery, *, carrier: str, tracking_number
     return locked
 
 
-@transaction.atomic
+@moving()
 def mark_delivered(officer: User, delivery: Delivery) -> Delivery:
     """The carrier reports the result delivered: the delivery ends (in the ledger)."""
     locked, role = _locked(officer, delivery, "delivered")
@@ -448,7 +449,7 @@ def mark_delivered(officer: User, delivery: Delivery) -> Delivery:
     return locked
 
 
-@transaction.atomic
+@moving()
 def mark_returned(officer: User, delivery: Delivery, *, reason: str) -> Delivery:
     """The carrier brought the result back (nobody home, wrong address...): the reason is
     required; the hall may post it again."""
@@ -475,7 +476,7 @@ def hand_over(officer: User, delivery: Delivery, *, code: str) -> Delivery:
             params={"digits": PICKUP_CODE_DIGITS},
         )
     refusal: DomainError | None = None
-    with transaction.atomic():
+    with moving():
         locked, role = _locked(officer, delivery, "hand_over")
         now = timezone.now()
         if locked.locked_until is not None and locked.locked_until > now:

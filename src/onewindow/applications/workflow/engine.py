@@ -30,6 +30,7 @@ from onewindow.applications.models import (
 )
 from onewindow.applications.signals import application_completed
 from onewindow.applications.workflow.definitions import workflow_of
+from onewindow.applications.workflow.status import touched
 from onewindow.catalog.workflow_definition import StepDefinition, WorkflowDefinition
 from onewindow.core import calendar
 from onewindow.core.errors import Conflict
@@ -80,6 +81,7 @@ def record_transition(
             ),
         )
         ledger_index = receipt.index
+    touched(application)
     return Transition.objects.create(
         application=application,
         step=step,
