@@ -807,6 +807,75 @@ def test_the_rest_of_the_hotline_matches_the_document(
     )
 
 
+# ----- catalogue editing --------------------------------------------------------------------
+
+
+def test_catalogue_editing_matches_the_document(contract: Contract, world: World) -> None:  # noqa: F811
+    c = contract
+    social_security = world["departments"]["330100-human_resources"]
+    editor = _session(
+        people.officer(social_security, roles=("catalogue_editor",), username="cat-editor")
+    )
+    approver = _session(
+        people.officer(social_security, roles=("catalogue_approver",), username="cat-approver")
+    )
+    code = factories.SOCIAL_SECURITY_CARD
+    c.call(ANONYMOUS, "get", f"/services/{code}/versions", status=200)
+    c.call(ANONYMOUS, "get", "/services/NOPE/versions", status=404)
+    c.call(ANONYMOUS, "get", "/catalogue/drafts", status=401, request_is_valid=False)
+    definition = c.call(editor, "get", f"/catalogue/items/{code}/definition", status=200)
+    c.call(editor, "get", f"/catalogue/items/{factories.COMPANY}/definition", status=404)
+    c.call(
+        editor,
+        "post",
+        "/catalogue/drafts",
+        {"code": code, "reason": "", "definition": definition},
+        status=400,
+    )
+    definition["guide"]["promised_days"] = 4
+    draft = c.call(
+        editor,
+        "post",
+        "/catalogue/drafts",
+        {"code": code, "reason": "承诺时限压缩", "definition": definition},
+        status=201,
+    )
+    c.call(editor, "get", "/catalogue/drafts", status=200)
+    c.call(editor, "get", f"/catalogue/drafts/{draft['id']}", status=200)
+    c.call(editor, "get", "/catalogue/drafts/999999", status=404)
+    definition["guide"]["promised_days"] = 99
+    c.call(
+        editor,
+        "put",
+        f"/catalogue/drafts/{draft['id']}",
+        {"reason": "x", "definition": definition},
+        status=400,
+    )
+    definition["guide"]["promised_days"] = 3
+    c.call(
+        editor,
+        "put",
+        f"/catalogue/drafts/{draft['id']}",
+        {"reason": "承诺时限压缩", "definition": definition},
+        status=200,
+    )
+    c.call(approver, "post", f"/catalogue/drafts/{draft['id']}/publish", status=409)
+    c.call(editor, "post", f"/catalogue/drafts/{draft['id']}/submit", status=200)
+    c.call(editor, "post", f"/catalogue/drafts/{draft['id']}/submit", status=409)
+    c.call(approver, "post", f"/catalogue/drafts/{draft['id']}/return", {"note": " "}, status=400)
+    c.call(
+        approver,
+        "post",
+        f"/catalogue/drafts/{draft['id']}/return",
+        {"note": "请补充依据"},
+        status=200,
+    )
+    c.call(editor, "post", f"/catalogue/drafts/{draft['id']}/submit", status=200)
+    c.call(editor, "post", f"/catalogue/drafts/{draft['id']}/publish", status=403)
+    published = c.call(approver, "post", f"/catalogue/drafts/{draft['id']}/publish", status=200)
+    assert published == {"code": code, "version": 2}
+
+
 # ----- coverage ------------------------------------------------------------------------------
 
 

@@ -23,3 +23,11 @@ class ApplicationsConfig(AppConfig):
             credit_repair.end_publicity_on_completion,
             dispatch_uid="applications.credit_repair.end_publicity",
         )
+        # A new version of a service item: drafts follow it, people are told when it matters.
+        from onewindow.applications import catalogue_changes
+        from onewindow.catalog.signals import service_published
+
+        service_published.connect(
+            catalogue_changes.follow_new_version,
+            dispatch_uid="applications.catalogue_changes.follow_new_version",
+        )

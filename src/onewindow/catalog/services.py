@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from django.db import transaction
@@ -12,19 +12,24 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.catalog.form_schema import FormSchemaError, check_form_schema
 from onewindow.catalog.life_events import LIFE_EVENTS_BY_SLUG
 from onewindow.catalog.models import (
+    AnywhereScope,
     Audience,
     Delivery,
+    MaterialForm,
     MaterialSource,
+    OnlineDepth,
+    ResultType,
     SearchTerm,
     ServiceItem,
     ServiceItemVersion,
     ServiceType,
 )
 from onewindow.catalog.search import weighted_terms
+from onewindow.catalog.signals import service_published
 from onewindow.catalog.workflow_definition import WorkflowDefinitionError, parse_workflow
 from onewindow.core.divisions import Level
 from onewindow.core.errors import DomainError
-from onewindow.identity.models import DepartmentKind
+from onewindow.identity.models import DepartmentKind, User
 from onewindow.ledger import services as ledger
 
 
@@ -54,6 +59,45 @@ class ServiceGuide:
     form_schema: dict[str, Any] = field(
         default_factory=lambda: {"type": "object", "properties": {}}
     )
+    # The rest of the implementation list (实施清单).
+    basic_code: str = ""
+    fee_basis_zh: str = ""
+    fee_basis_en: str = ""
+    conditions_zh: str = ""
+    conditions_en: str = ""
+    online_depth: str = OnlineDepth.FULLY_ONLINE.value
+    hall_zh: str = ""
+    hall_en: str = ""
+    hours_zh: str = ""
+    hours_en: str = ""
+    result_type: str = ResultType.DOCUMENT.value
+    result_name_zh: str = ""
+    result_name_en: str = ""
+    anywhere_scope: str = AnywhereScope.NONE.value
+    contact_phone: str = ""
+
+    def __post_init__(self) -> None:
+        self.materials = [normalised_material(material) for material in self.materials]
+
+
+GUIDE_FIELDS = tuple(f.name for f in fields(ServiceGuide))
+
+
+def normalised_material(material: dict[str, Any]) -> dict[str, Any]:
+    """A material with its form and number of copies spelled out (defaults: what the source
+    implies, one copy), so that stored versions all say the same things."""
+    is_paper = material.get("source") == MaterialSource.UPLOAD
+    default_form = MaterialForm.ORIGINAL if is_paper else MaterialForm.ELECTRONIC
+    return {
+        **material,
+        "form": str(material.get("form") or default_form),
+        "copies": material.get("copies", 1),
+    }
+
+
+def guide_of(version: ServiceItemVersion) -> ServiceGuide:
+    """What a stored version says, as the `ServiceGuide` that would publish it again."""
+    return ServiceGuide(**{name: getattr(version, name) for name in GUIDE_FIELDS})
 
 
 def _check_materials(materials: list[dict[str, Any]]) -> None:
@@ -83,6 +127,19 @@ def _check_materials(materials: list[dict[str, Any]]) -> None:
                 field="materials",
                 params={"key": key},
             )
+        if material.get("form") not in MaterialForm.values:
+            raise DomainError(
+                _("Material %(key)s: say whether it is an original, a copy or electronic."),
+                field="materials",
+                params={"key": key},
+            )
+        copies = material.get("copies")
+        if isinstance(copies, bool) or not isinstance(copies, int) or not 0 <= copies <= 20:
+            raise DomainError(
+                _("Material %(key)s: the number of copies must be between 0 and 20."),
+                field="materials",
+                params={"key": key},
+            )
 
 
 def _check_guide(guide: ServiceGuide) -> None:
@@ -99,6 +156,7 @@ def _check_guide(guide: ServiceGuide) -> None:
         raise DomainError(_("Visits and fees cannot be negative."), field="visits")
     if not guide.delivery_options or set(guide.delivery_options) - set(Delivery.values):
         raise DomainError(_("Choose at least one known delivery option."), field="delivery_options")
+    _check_implementation_list(guide)
     _check_materials(guide.materials)
     try:
         check_form_schema(guide.form_schema)
@@ -122,6 +180,40 @@ def _check_guide(guide: ServiceGuide) -> None:
             _("The workflow's steps take %(days)s working days, beyond the statutory limit."),
             field="workflow",
             params={"days": workflow.total_sla_days},
+        )
+
+
+def _check_implementation_list(guide: ServiceGuide) -> None:
+    if guide.fee_fen and not (guide.fee_basis_zh.strip() and guide.fee_basis_en.strip()):
+        raise DomainError(
+            _("A fee needs its basis (the rule that sets it) in both languages."),
+            field="fee_basis",
+        )
+    if guide.online_depth not in OnlineDepth.values:
+        raise DomainError(_("Unknown online depth."), field="online_depth")
+    needs_hall = guide.visits > 0 or guide.online_depth not in (
+        OnlineDepth.ONLINE_FILING,
+        OnlineDepth.FULLY_ONLINE,
+    )
+    if needs_hall and not (guide.hall_zh.strip() and guide.hall_en.strip()):
+        raise DomainError(
+            _("A service that needs a visit must say where to go, in both languages."),
+            field="hall",
+        )
+    if guide.result_type not in ResultType.values:
+        raise DomainError(_("Unknown kind of result."), field="result_type")
+    if guide.credential_kind and guide.result_type != ResultType.LICENCE:
+        raise DomainError(
+            _("A service that issues an electronic licence has a licence as its result."),
+            field="result_type",
+        )
+    if guide.anywhere_scope not in AnywhereScope.values:
+        raise DomainError(_("Unknown apply-anywhere scope."), field="anywhere_scope")
+    phone = guide.contact_phone
+    if phone and not all(ch.isascii() and (ch.isdigit() or ch in "-+ ()") for ch in phone):
+        raise DomainError(
+            _("The phone for questions may hold digits, spaces, +, - and brackets only."),
+            field="contact_phone",
         )
 
 
@@ -151,7 +243,7 @@ def _index(item: ServiceItem, version: ServiceItemVersion) -> None:
     )
 
 
-def publish_service(
+def check_definition(
     code: str,
     *,
     department_kind: str,
@@ -159,13 +251,16 @@ def publish_service(
     guide: ServiceGuide,
     life_events: list[str] | None = None,
     is_apply_anywhere: bool = False,
-) -> ServiceItemVersion:
-    """Publish a new version of service `code` (creating the item on first publication).
-
-    Applications already filed keep their version. Checks the guide, the form schema and the
-    workflow definition first and stores nothing when any is wrong (DomainError naming the
-    field; a workflow error names the line).
-    """
+) -> None:
+    """Everything `publish_service` checks before it writes: DomainError naming the field."""
+    if (
+        not code
+        or len(code) > 32
+        or not all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in code)
+    ):
+        raise DomainError(
+            _("The implementation code is 1 to 32 letters, digits and hyphens."), field="code"
+        )
     if department_kind not in DepartmentKind.values:
         raise DomainError(_("Unknown department kind."), field="department_kind")
     if level not in Level.values:
@@ -174,25 +269,76 @@ def publish_service(
     if unknown_events:
         raise DomainError(_("Unknown life event."), field="life_events")
     _check_guide(guide)
+    if is_apply_anywhere != (guide.anywhere_scope != AnywhereScope.NONE):
+        raise DomainError(
+            _("An apply-anywhere service names its scope, and only such a service does."),
+            field="anywhere_scope",
+        )
+
+
+def publish_service(
+    code: str,
+    *,
+    department_kind: str,
+    level: int,
+    guide: ServiceGuide,
+    life_events: list[str] | None = None,
+    is_apply_anywhere: bool = False,
+    reason: str = "",
+    drafted_by: User | None = None,
+    published_by: User | None = None,
+) -> ServiceItemVersion:
+    """Publish a new version of service `code` (creating the item on first publication).
+
+    The one way a version comes to be: seeding, an approver publishing an editor's draft and
+    an import all end here. Applications already filed keep their version. Checks the guide,
+    the form schema and the workflow definition first and stores nothing when any is wrong
+    (DomainError naming the field; a workflow error names the line). On commit,
+    `signals.service_published` tells higher apps (drafts move to the new version).
+    """
+    check_definition(
+        code,
+        department_kind=department_kind,
+        level=level,
+        guide=guide,
+        life_events=life_events,
+        is_apply_anywhere=is_apply_anywhere,
+    )
     with transaction.atomic():
         item, _created = ServiceItem.objects.select_for_update().get_or_create(
             code=code,
             defaults={"department_kind": department_kind, "level": level},
         )
+        previous = item.current_version
         item.department_kind = department_kind
         item.level = level
         item.life_events = list(life_events or [])
         item.is_apply_anywhere = is_apply_anywhere
-        number = (item.current_version.number + 1) if item.current_version else 1
-        version = ServiceItemVersion.objects.create(item=item, number=number, **vars(guide))
+        number = (previous.number + 1) if previous else 1
+        version = ServiceItemVersion.objects.create(
+            item=item,
+            number=number,
+            change_reason=reason,
+            drafted_by=drafted_by,
+            published_by=published_by,
+            **vars(guide),
+        )
         item.current_version = version
         item.save()
         _index(item, version)
         ledger.record(
             "catalog.published",
             subject_ref=f"{code}@{number}",
-            actor_role="platform_admin",
+            actor_role="catalogue_approver" if published_by else "platform_admin",
             department=department_kind,
             payload={"code": code, "version": number, "workflow": guide.workflow},
         )
+        if previous is not None:
+            # On commit: receivers write to other apps, which must not see a version that
+            # a rollback would take back.
+            transaction.on_commit(
+                lambda: service_published.send(
+                    sender=ServiceItem, item=item, previous=previous, version=version
+                )
+            )
     return version

@@ -36,6 +36,8 @@ class Role(models.TextChoices):
     DATA_STEWARD = "data_steward", _("Data steward")
     SUPERVISOR = "supervisor", _("Supervisor")
     ANALYST = "analyst", _("Analyst")
+    CATALOGUE_EDITOR = "catalogue_editor", _("Catalogue editor")
+    CATALOGUE_APPROVER = "catalogue_approver", _("Catalogue approver")
     PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
 
 

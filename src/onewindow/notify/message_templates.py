@@ -236,6 +236,15 @@ TEMPLATES: dict[str, MessageTemplate] = {
         ),
         frozenset({"audit", "count", "first"}),
     ),
+    Event.SERVICE_CHANGED: MessageTemplate(
+        gettext_noop("%(service_name)s has changed"),
+        gettext_noop(
+            "The guide of %(service_name)s, which you are applying for, changed on "
+            "%(date)s (version %(version)s): %(reason)s\nWhat changed:\n%(items)s\n"
+            "Please check your %(what)s against the new guide."
+        ),
+        frozenset({"service_name", "date", "version", "reason", "items", "what"}),
+    ),
 }
 
 

@@ -33,6 +33,7 @@ class Event(models.TextChoices):
     RECTIFICATION_DONE = "rectification_done", _("Rectification done")
     MEDIATION_ASSIGNED = "mediation_assigned", _("Dispute assigned to a mediator")
     INTEGRITY_AUDIT_FAILED = "integrity_audit_failed", _("Integrity audit found a mismatch")
+    SERVICE_CHANGED = "service_changed", _("A service you are applying for changed")
 
 
 class DeliveryStatus(models.TextChoices):
