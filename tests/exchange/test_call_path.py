@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 from joserfc import jws
 
 from onewindow.core.errors import PermissionDenied
 from onewindow.exchange import services, signing
-from onewindow.exchange.models import ExchangeMessage, MessageStatus
+from onewindow.exchange.models import (
+    AccessGrant,
+    DepartmentKey,
+    ExchangeMessage,
+    GrantStatus,
+    MessageStatus,
+)
+from onewindow.identity.models import DataAccess
 from onewindow.ledger.models import LedgerEntry
 from tests.exchange import test_exchange
 from tests.exchange.test_exchange import World, _call, _granted
@@ -107,6 +116,66 @@ def test_a_revoked_grant_is_refused_on_the_very_next_call(world: World) -> None:
         _call(world)
     statuses = list(ExchangeMessage.objects.order_by("pk").values_list("status", flat=True))
     assert statuses == ["answered", "refused"]
+
+
+def test_a_grant_revoked_by_another_process_is_refused_on_the_next_call(world: World) -> None:
+    grant = _granted(world)
+    assert _call(world)["found"] is True
+
+    # Another process revokes: a plain UPDATE that nothing in this process hears of.
+    AccessGrant.objects.filter(pk=grant.pk).update(
+        status=GrantStatus.REVOKED, revoked_at=timezone.now()
+    )
+
+    with pytest.raises(PermissionDenied, match="revoked"):
+        _call(world)
+
+
+def _kid(token: str) -> str:
+    return str(jws.extract_compact(token.encode()).protected["kid"])
+
+
+def test_a_key_rotated_elsewhere_signs_here_after_the_cache_time_old_one_refused_after_grace(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    department = world["consumer"]
+    _granted(world)
+    old = signing.sign(department, {"n": 1})
+    signing.verify(old)  # this process now holds the signer and the verifier
+
+    # Another process rotates: this process's cache is not told.
+    DepartmentKey.objects.filter(department=department, retired_at__isnull=True).update(
+        retired_at=timezone.now()
+    )
+    new = signing._new_key(department)
+
+    # Within the cache time the old key may still sign here: it verifies in its grace period,
+    # so the call is answered as it would be in the rotating process.
+    assert _kid(signing.sign(department, {"n": 2})) == _kid(old)
+    assert _call(world)["found"] is True
+    monkeypatch.setattr(signing, "KEY_CACHE_SECONDS", 0.0)  # the cache time has passed
+    assert _kid(signing.sign(department, {"n": 3})) == new.kid
+    assert _call(world)["found"] is True
+    later = timezone.now() + signing.RETIRED_KEY_GRACE + timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    with pytest.raises(signing.SignatureRefused, match="retired"):
+        signing.verify(old)
+
+
+def test_every_answered_call_leaves_the_person_an_access_record_with_its_ledger_entry(
+    world: World,
+) -> None:
+    _granted(world)
+    rows = [_row(world, f"nonce-{n}") for n in range(3)]
+
+    services._flush(rows)
+
+    accesses = DataAccess.objects.filter(subject_user=world["person"]).order_by("ledger_index")
+    messages = ExchangeMessage.objects.order_by("ledger_index")
+    assert [a.ledger_index for a in accesses] == [m.ledger_index for m in messages]
+    assert [m.access_id for m in messages] == [a.pk for a in accesses]
+    assert len(accesses) == 3
+    assert LedgerEntry.objects.filter(event_type="data.exchange").count() == 3
 
 
 def test_concurrent_calls_are_each_logged_once_with_distinct_ledger_indexes(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from onewindow.core.divisions import Level
+from onewindow.exchange import services
 from onewindow.exchange.models import DataService, SharingClass
 from onewindow.identity.models import Department
 
@@ -39,4 +40,5 @@ def seed_data_services() -> list[DataService]:
             defaults={**values, "provider": provider, "sharing_class": SharingClass.CONDITIONAL},
         )
         found.append(service)
+    services.forget_data_services()
     return found
