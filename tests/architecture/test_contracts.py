@@ -48,6 +48,13 @@ PUBLIC = {
     "grievances:wall",
     "grievances:wall-case",
     "grievances:track",  # a caller follows a case by its number and their phone number
+    # Public alerts: everyone must be able to read a warning, people and machines alike.
+    "alerts:list",
+    "alerts:feed",
+    "alerts:division-feed",
+    "alerts:cap",
+    "alerts:signature",
+    "alerts:detail",  # its delivery figures and decisions only for the issuing department
     # Open311 GeoReport v2: plain views outside /api/v1/ (format suffixes, XML, the
     # standard's own error list); reads are public, posting needs a partner's api_key.
     "open311:discovery",

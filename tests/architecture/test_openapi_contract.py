@@ -876,6 +876,33 @@ def test_catalogue_editing_matches_the_document(contract: Contract, world: World
     assert published == {"code": code, "version": 2}
 
 
+# ----- alerts ---------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("django_capture_on_commit_callbacks")
+def test_alert_operations_match_the_document(
+    contract: Contract, divisions: dict[str, Division]
+) -> None:
+    from tests.alerts import factories as alert_factories
+    from tests.alerts.test_api import typhoon_body
+
+    c = contract
+    bureau = alert_factories.bureau(divisions)
+    author = verified_client(alert_factories.author(bureau))
+    approver = verified_client(alert_factories.approver(bureau))
+    c.call(author, "post", "/alerts", typhoon_body(expires="2020-01-01T00:00:00+08:00"), status=422)
+    ref = c.call(author, "post", "/alerts", typhoon_body(), status=201)["ref"]
+    c.call(author, "post", f"/alerts/{ref}/approve", status=403)
+    c.call(approver, "post", f"/alerts/{ref}/approve", status=200)
+    c.call(approver, "post", "/alerts/A000000-00000000-0000/approve", status=404)
+    c.call(ANONYMOUS, "get", "/alerts", status=200)
+    c.call(ANONYMOUS, "get", "/alerts?division=999999", status=400)
+    c.call(ANONYMOUS, "get", f"/alerts/{ref}", status=200)
+    c.call(ANONYMOUS, "get", "/alerts/A000000-00000000-0000", status=404)
+    c.call(author, "get", f"/alerts/{ref}/deliveries", status=200)
+    c.call(ANONYMOUS, "get", f"/alerts/{ref}/deliveries", status=401, request_is_valid=False)
+
+
 # ----- coverage ------------------------------------------------------------------------------
 
 

@@ -56,6 +56,9 @@ PROTECTED: dict[str, str] = {
     "DisputeParty": "a party to a dispute",
     "MediationSession": "what was said in a mediation",
     "FollowUpVisit": "a visit to the parties",
+    # alerts
+    "AlertDelivery": "an alert as one resident got it, and who told them in person",
+    "ResidentPlace": "where a resident's family lives or they work",
     # exchange
     "ProviderRecord": "a department's record about a person or business",
     "ExchangeMessage": "a department's read of someone's data",

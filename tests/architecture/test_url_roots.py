@@ -23,6 +23,7 @@ ROOTS = {
     "exchange": "exchange/",  # pages; the signed machine calls under exchange/v1/
     "credentials": "credentials/",
     "grievances": "hotline/",
+    "alerts": "alerts/",
 }
 # Addresses outside an app's root, fixed by a standard or by what is printed on paper.
 FIXED = {

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from onewindow.alerts.api import router as alerts_router
 from onewindow.applications.api import router as applications_router
 from onewindow.applications.delivery.api import router as delivery_router
 from onewindow.catalog.api import router as catalog_router
@@ -33,5 +34,6 @@ api.add_router("/", exchange_router)
 api.add_router("/", credit_router)
 api.add_router("/", credentials_router)
 api.add_router("/", grievances_router)
+api.add_router("/", alerts_router)
 
 install_problem_json(api)

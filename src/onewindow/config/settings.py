@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "onewindow.credentials",
     "onewindow.applications",
     "onewindow.grievances",
+    "onewindow.alerts",
     "onewindow.web",
     "onewindow.demo",
 ]
@@ -271,6 +272,10 @@ ONEWINDOW_TICK_SECONDS = float(env_str("ONEWINDOW_TICK_SECONDS", "60"))
 # Every worker says it is alive this often; a worker silent for three beats is taken for dead
 # and its running task queued again (core/workers.py).
 ONEWINDOW_WORKER_BEAT_SECONDS = float(env_str("ONEWINDOW_WORKER_BEAT_SECONDS", "10"))
+# An alert's fan-out (alerts.delivery): residents per transaction, and a pause between
+# transactions that leaves the database to other writers during a large fan-out.
+ONEWINDOW_ALERT_BATCH_SIZE = int(env_str("ONEWINDOW_ALERT_BATCH_SIZE", "2000"))
+ONEWINDOW_ALERT_BATCH_PAUSE = float(env_str("ONEWINDOW_ALERT_BATCH_PAUSE", "0"))
 ONEWINDOW_PERIODIC_TASKS: list[str] = [
     # First, and on its own: the log's checkpoints never wait on another app's tick.
     "onewindow.ledger.tasks.tick",

@@ -57,6 +57,7 @@ urlpatterns = [
     path("credentials/", include("onewindow.credentials.urls")),
     path("", include((credentials_urls.at_root, "credentials-at-root"))),
     path("hotline/", include("onewindow.grievances.urls")),
+    path("alerts/", include("onewindow.alerts.urls")),
     path("open311/v2/", include("onewindow.grievances.open311_urls")),
     *(re_path(rf"^{old}(?P<rest>.*)$", Moved(new)) for old, new in MOVED.items()),
 ]

@@ -245,6 +245,16 @@ TEMPLATES: dict[str, MessageTemplate] = {
         ),
         frozenset({"service_name", "date", "version", "reason", "items", "what"}),
     ),
+    # The alert's own words come in the recipient's language from its author (alerts app).
+    Event.PUBLIC_ALERT: MessageTemplate(
+        gettext_noop("[%(kind)s] %(headline)s"),
+        gettext_noop(
+            "%(sender)s: %(description)s\n\nWhat to do: %(instruction)s\n\nArea: %(area)s\n"
+            "In force until %(expires)s. Reference %(ref)s."
+        ),
+        frozenset({"kind", "headline", "sender", "description", "instruction", "area"})
+        | frozenset({"expires", "ref"}),
+    ),
 }
 
 

@@ -34,6 +34,7 @@ class Event(models.TextChoices):
     MEDIATION_ASSIGNED = "mediation_assigned", _("Dispute assigned to a mediator")
     INTEGRITY_AUDIT_FAILED = "integrity_audit_failed", _("Integrity audit found a mismatch")
     SERVICE_CHANGED = "service_changed", _("A service you are applying for changed")
+    PUBLIC_ALERT = "public_alert", _("Emergency or public-safety alert")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 from django.db import transaction
@@ -13,7 +13,7 @@ from onewindow.core.errors import NotFound
 from onewindow.identity.models import User
 from onewindow.notify.message_templates import template_for
 from onewindow.notify.models import DeliveryStatus, Message
-from onewindow.notify.tasks import deliver_message
+from onewindow.notify.tasks import deliver_message, deliver_messages
 
 # The platform serves residents of China: with no stated preference, write in Chinese.
 DEFAULT_LANGUAGE = "zh-hans"
@@ -58,6 +58,54 @@ def send(
             # On commit: a worker must never look for a row the request has not committed.
             transaction.on_commit(partial(deliver_message.enqueue, message.pk))
     return message
+
+
+def send_many(
+    recipients: Sequence[User],
+    event: str,
+    *,
+    context_for: Callable[[str], Mapping[str, object]],
+    subject_ref: str = "",
+    link: str = "",
+) -> list[Message]:
+    """`send` to many people at once: each message is rendered once per language (from
+    `context_for(language)`) and written with one insert, inside the caller's transaction;
+    their e-mail and SMS copies are delivered by one background task per call, on commit.
+
+    Raises ValueError for an unknown event or a context missing what its template needs.
+    """
+    template = template_for(event)
+    rendered: dict[str, tuple[str, str]] = {}
+    rows: list[Message] = []
+    for recipient in recipients:
+        language = language_for(recipient)
+        if language not in rendered:
+            rendered[language] = template.render(language, context_for(language))
+        subject, body = rendered[language]
+        rows.append(
+            Message(
+                recipient=recipient,
+                event=event,
+                language=language,
+                subject=subject,
+                body=body,
+                link=link,
+                subject_ref=subject_ref,
+                email_status=(
+                    DeliveryStatus.PENDING if recipient.email else DeliveryStatus.SKIPPED
+                ),
+                sms_status=(
+                    DeliveryStatus.PENDING if recipient.mobile_encrypted else DeliveryStatus.SKIPPED
+                ),
+            )
+        )
+    with transaction.atomic():
+        messages = Message.objects.bulk_create(rows)
+        to_deliver = [message.pk for message in messages if not message.is_delivered]
+        if to_deliver:
+            # On commit, as in `send`: the worker must find the rows committed.
+            transaction.on_commit(partial(deliver_messages.enqueue, to_deliver))
+    return messages
 
 
 def mark_all_read(user: User) -> int:

@@ -18,6 +18,22 @@ FIRST_RETRY_AFTER = timedelta(minutes=1)
 
 
 @task()
+def deliver_messages(message_pks: list[int]) -> None:
+    """Send the e-mail and SMS copies of many messages (`services.send_many`). A message that
+    fails is handed to `deliver_message`, which retries it alone; the others go on. Run
+    again (a worker killed mid-way), it skips the copies already sent."""
+    for message_pk in message_pks:
+        try:
+            delivery.deliver(message_pk)
+        except delivery.DeliveryFailed:
+            if deliver_message.get_backend().supports_defer:
+                deliver_message.using(run_after=timezone.now() + FIRST_RETRY_AFTER).enqueue(
+                    message_pk
+                )
+            logger.warning("message %s not delivered; retried alone", message_pk)
+
+
+@task()
 def deliver_message(message_pk: int) -> None:
     """Send a message's email and SMS copies.
 

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_GET, require_POST
 
+from onewindow.alerts.selectors import banner_for
 from onewindow.applications.models import TERMINAL_APPLICATION_STATUSES
 from onewindow.applications.selectors import applications_of
 from onewindow.catalog import selectors as catalog_selectors
@@ -40,10 +41,12 @@ def home(request: HttpRequest) -> HttpResponse:
         mine = applications_of(request.user)
         if mine.exists():
             open_applications = mine.exclude(status__in=TERMINAL_APPLICATION_STATUSES).count()
+    # Alerts in force where the resident lives or named a place: shown until they expire.
+    alerts = banner_for(request.user) if isinstance(request.user, User) else []
     return render(
         request,
         "web/home.html",
-        {"life_events": LIFE_EVENTS, "open_applications": open_applications},
+        {"life_events": LIFE_EVENTS, "open_applications": open_applications, "alerts": alerts},
     )
 
 
