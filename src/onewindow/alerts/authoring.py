@@ -138,6 +138,11 @@ def check(author: User, draft: AlertDraft, *, now: datetime | None = None) -> Ch
     now = now or timezone.now()
     errors: dict[str, str] = {}
     found = Checked()
+    # A time without its offset is local time (Asia/Shanghai), as people write it.
+    if timezone.is_naive(draft.onset):
+        draft.onset = timezone.make_aware(draft.onset)
+    if timezone.is_naive(draft.expires):
+        draft.expires = timezone.make_aware(draft.expires)
 
     def refuse(name: str, message: Promise | str, **params: object) -> None:
         errors.setdefault(name, str(message) % params if params else str(message))
