@@ -208,3 +208,25 @@ def test_seeding_says_what_it_is_doing_on_stderr(seeded: str) -> None:
     assert any(line.startswith("Seeding 80 applications in every state") for line in phases)
     assert all(line.startswith("Seeding ") and line.endswith(" s") for line in phases)
     assert "Seeding" not in out.getvalue()
+
+
+def test_the_demo_has_a_typhoon_with_update_and_cancellation_and_a_water_notice(
+    seeded: str,
+) -> None:
+    from lxml import etree
+
+    from onewindow.alerts import cap, selectors
+    from onewindow.alerts.models import Alert, AlertDelivery, MessageType
+
+    typhoon = list(
+        Alert.objects.filter(category="Met").order_by("sent_at").values_list("msg_type", flat=True)
+    )
+    assert typhoon == [MessageType.ALERT, MessageType.UPDATE, MessageType.CANCEL]
+    [water] = Alert.objects.filter(category="Infra")
+    assert water.is_current
+    for alert in Alert.objects.all():
+        cap.schema().assertValid(etree.fromstring(cap.to_xml(alert)))
+        assert AlertDelivery.objects.filter(alert=alert).exists()
+    agent = User.objects.get(username="village-agent")
+    assert selectors.visits_for(agent).filter(alert=water).count() == 3
+    assert "Public alerts:" in seeded

@@ -25,6 +25,7 @@ from onewindow.core.models import Division
 from onewindow.core.services import define_division
 from onewindow.core.validators import generate_credit_code, generate_resident_id
 from onewindow.demo import city
+from onewindow.demo.alerts import seed_alerts
 from onewindow.demo.applications import (
     handling_officers,
     seed_applications,
@@ -115,12 +116,15 @@ class Command(BaseCommand):
             seed_licences()  # last: whatever the approvals above should have issued
         with self._phase("hotline cases, reviews and a mediation"):
             hotline_cases = seed_hotline(rng)
+        with self._phase("public alerts: a typhoon and a water-supply notice"):
+            reached = seed_alerts()
         with self._phase("partner apps for sign-on"), transaction.atomic():
             seed_sign_on()
         self._print(accounts)
         self.stdout.write(
             f"Citizen hotline: {hotline_cases} cases at /hotline/ (wall, scoreboard, trends)."
         )
+        self.stdout.write(f"Public alerts: {reached} deliveries; see /alerts/.")
 
     @contextmanager
     def _phase(self, what: str, *, quiet_start: bool = False) -> Iterator[Callable[[str], None]]:
