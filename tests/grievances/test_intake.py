@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,8 +16,9 @@ from pytest_django import Settings
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
 from onewindow.core.ratelimit import RateLimited
-from onewindow.grievances import intake, text
+from onewindow.grievances import intake, reference, text
 from onewindow.grievances.models import Case, CaseStatus, MergeProposal, Reporter
+from onewindow.identity.models import Department, DepartmentKind
 from onewindow.ledger.models import LedgerEntry
 from tests.grievances import factories
 from tests.identity.factories import citizen
@@ -44,6 +47,65 @@ def test_where_the_district_has_no_such_department_the_city_one_takes_it(
 
     assert case.department is not None
     assert case.department.code == "330100-human_resources"
+
+
+def test_a_department_opened_after_a_case_was_routed_takes_the_next_one(
+    divisions: dict[str, Division],
+) -> None:
+    world = factories.world(divisions)
+    first = factories.call(divisions["community"], agent=world.agent)
+
+    street_office = Department.objects.create(
+        code="330106001-city_management",
+        name_zh="北山街道城管中队",
+        name_en="Beishan Urban Management Squad",
+        kind=DepartmentKind.CITY_MANAGEMENT,
+        division=divisions["street"],
+    )
+    second = factories.call(divisions["community"], agent=world.agent, phone="13900002222")
+
+    assert first.department == world.district_city
+    assert second.department == street_office
+
+
+def test_a_change_made_by_another_process_is_seen_within_the_reference_time(
+    divisions: dict[str, Division], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = factories.world(divisions)
+    factories.call(divisions["community"], agent=world.agent)
+    # Another process's edit: no signal reaches this one.
+    Department.objects.filter(pk=world.district_city.pk).update(kind=DepartmentKind.HOTLINE)
+
+    monkeypatch.setattr(reference, "REFERENCE_SECONDS", 0.0)
+    case = factories.call(divisions["community"], agent=world.agent, phone="13900002222")
+
+    assert case.department is not None
+    assert case.department.code == "330100-city_management"
+
+
+def test_a_case_is_written_once_and_its_routing_read_from_the_reference_cache(
+    divisions: dict[str, Division],
+) -> None:
+    world = factories.world(divisions)
+    factories.call(divisions["community"], agent=world.agent)
+
+    with CaptureQueriesContext(connection) as captured:
+        case = factories.call(divisions["community"], agent=world.agent, phone="13900002222")
+
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert case.department == world.district_city
+    assert not [sql for sql in statements if "identity_department" in sql]
+    assert not [sql for sql in statements if sql.startswith("UPDATE") and "grievances_" in sql]
+    written = [sql.split('"')[1] for sql in statements if sql.startswith("INSERT")]
+    assert sorted(written) == sorted(set(written))  # one statement per table, events together
+    stored = Case.objects.get(pk=case.pk)
+    assert (stored.ref, stored.status, stored.department_id) == (
+        case.ref,
+        CaseStatus.ASSIGNED,
+        world.district_city.pk,
+    )
+    assert list(stored.events.values_list("action", flat=True)) == ["received", "routed"]
+    assert stored.reporters.get().original_case_ref == case.ref
 
 
 def test_an_unsure_proposal_waits_for_the_dispatcher(divisions: dict[str, Division]) -> None:

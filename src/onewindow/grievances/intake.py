@@ -19,28 +19,26 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import partial
-from typing import Any
+from functools import lru_cache, partial
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import URLValidator
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import personal_data
-from onewindow.core.divisions import Level
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
 from onewindow.core.ratelimit import RateLimited
 from onewindow.core.site import public_url
 from onewindow.core.validators import normalise_mobile, validate_mobile
-from onewindow.grievances import classifier, sla, text
+from onewindow.grievances import classifier, inserts, reference, sla, text
 from onewindow.grievances.models import (
     IP_CONTEXT,
     PHONE_CONTEXT,
@@ -66,7 +64,6 @@ from onewindow.identity.models import (
     User,
     UserKind,
 )
-from onewindow.identity.selectors import competent_department
 from onewindow.identity.sms import send_sms
 from onewindow.ledger import services as ledger
 from onewindow.notify import services as notify
@@ -85,6 +82,7 @@ LANDLINE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}")
 DUPLICATE_WINDOW = timedelta(days=14)
 DUPLICATE_SIMILARITY = 0.4
 DUPLICATE_DISTANCE_M = 300.0
+MERGE_CANDIDATES = 200  # the newest at the same place: enough for a flood about one thing
 
 
 @dataclass(frozen=True)
@@ -257,12 +255,12 @@ def check_rate_limits(*, phone: str, address: str, now: datetime) -> None:
     window, whoever sends them (staff channels too). Counted from the stored reports, so
     every server process agrees. Who sends is limited at the doors (core.ratelimit)."""
     limits = _rate_limits()
-    checks: list[tuple[str, Q, Any]] = []
+    checks: list[tuple[str, str, Any]] = []
     if phone:
         checks.append(
             (
                 "phone",
-                Q(phone_hash=personal_data.lookup_hash(phone, context=PHONE_CONTEXT)),
+                personal_data.lookup_hash(phone, context=PHONE_CONTEXT),
                 _(
                     "Too many reports from this phone number: at most %(count)d in %(minutes)d "
                     "minutes. Please try again later, or call 12345 if it is urgent."
@@ -273,17 +271,21 @@ def check_rate_limits(*, phone: str, address: str, now: datetime) -> None:
         checks.append(
             (
                 "address",
-                Q(case__address_hash=address_hash(address)),
+                address_hash(address),
                 _(
                     "Too many reports about this address: at most %(count)d in %(minutes)d "
                     "minutes. The cases already filed are being handled."
                 ),
             )
         )
-    for name, condition, message in checks:
+    if not checks:
+        return
+    counted = _recent_reports(
+        [(name, digest, now - timedelta(minutes=limits[name][1])) for name, digest, _m in checks]
+    )
+    for name, _digest, message in checks:
         count, minutes = limits[name]
-        since = now - timedelta(minutes=minutes)
-        if Reporter.objects.filter(condition, created_at__gte=since).count() >= count:
+        if counted[name] >= count:
             raise RateLimited(
                 message,
                 field=name,
@@ -291,22 +293,47 @@ def check_rate_limits(*, phone: str, address: str, now: datetime) -> None:
             )
 
 
+# Plain SQL on the per-case path, as in ledger.services._append_entry: building these in
+# the ORM cost several times running them.
+def _recent_reports(checks: list[tuple[str, str, datetime]]) -> dict[str, int]:
+    """Reports since each check's time from one phone hash and about one address hash,
+    counted in one statement: {"phone": n, "address": m} for the checks given."""
+    quote = connection.ops.quote_name
+    reporter, case = quote(Reporter._meta.db_table), quote(Case._meta.db_table)
+    recent = f"{reporter}.{quote('created_at')} >= %s"
+    counts = {
+        "phone": f"SELECT COUNT(*) FROM {reporter} "  # noqa: S608 - identifiers only
+        f"WHERE {reporter}.{quote('phone_hash')} = %s AND {recent}",
+        "address": f"SELECT COUNT(*) FROM {reporter} INNER JOIN {case} "  # noqa: S608
+        f"ON {reporter}.{quote('case_id')} = {case}.{quote('id')} "
+        f"WHERE {case}.{quote('address_hash')} = %s AND {recent}",
+    }
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join(f"({counts[name]})" for name, _d, _s in checks),
+            [value for _name, digest, since in checks for value in (digest, adapt(since))],
+        )
+        row = cursor.fetchone()
+    return {name: int(row[position]) for position, (name, _d, _s) in enumerate(checks)}
+
+
 def _next_ref(division: Division, now: datetime) -> str:
+    """The next readable reference of the county and day: one upsert returning the number,
+    which keeps the counter row locked to the end of the caller's transaction."""
     county = division.code[:6]
     prefix = f"G{county}-{timezone.localtime(now):%Y%m%d}"
-    counter, _created = CaseCounter.objects.select_for_update().get_or_create(prefix=prefix)
-    CaseCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    counter.refresh_from_db(fields=["last"])
-    return f"{prefix}-{counter.last:05d}"
-
-
-def department_for(kind: str, division: Division) -> Department | None:
-    """The department of `kind` closest to the case's place: at its division or the nearest
-    level above (identity.selectors.competent_department, shared with applications)."""
-    try:
-        return competent_department(division, kind=kind, level=Level.VILLAGE)
-    except DomainError:
-        return None
+    quote = connection.ops.quote_name
+    table, last = quote(CaseCounter._meta.db_table), quote("last")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({quote('prefix')}, {last}) VALUES (%s, 1) "  # noqa: S608
+            f"ON CONFLICT ({quote('prefix')}) DO UPDATE SET {last} = {table}.{last} + 1 "
+            f"RETURNING {last}",
+            [prefix],
+        )
+        number = cursor.fetchone()[0]
+    return f"{prefix}-{number:05d}"
 
 
 # Where no department of a case's kind covers its place (no agriculture bureau in a city
@@ -318,7 +345,7 @@ def fallback_department(division: Division) -> Department | None:
     """The nearest township office, else the nearest government general office, up the
     division tree from the case's place; None only where neither exists at all."""
     for kind in FALLBACK_KINDS:
-        found = department_for(kind, division)
+        found = reference.department_for(kind, division)
         if found is not None:
             return found
     return None
@@ -350,25 +377,43 @@ def record_event(
     now: datetime | None = None,
 ) -> CaseEvent:
     """A timeline entry; a `decision` payload also goes to the ledger (digest only)."""
-    index = None
+    event = _event(case, action, actor=actor, department=department, note=note, now=now)
     if decision is not None:
-        receipt = ledger.record(
-            f"grievance.{action}",
-            subject_ref=case.ref,
-            actor_role=_actor_role(actor),
-            department=_department_label(department or case.department),
-            payload={"ref": case.ref, **decision},
-        )
-        index = receipt.index
-    return CaseEvent.objects.create(
+        event.ledger_index = _record_decision(event, decision)
+    event.save()
+    return event
+
+
+def _event(
+    case: Case,
+    action: str,
+    *,
+    actor: User | None = None,
+    department: Department | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> CaseEvent:
+    return CaseEvent(
         case=case,
         action=action,
         actor=actor,
         department=department,
         note=note,
         at=now or timezone.now(),
-        ledger_index=index,
     )
+
+
+def _record_decision(event: CaseEvent, decision: dict[str, Any]) -> int:
+    """The decision of `event` in the ledger (its digest only): the entry's index."""
+    case = event.case
+    receipt = ledger.record(
+        f"grievance.{event.action}",
+        subject_ref=case.ref,
+        actor_role=_actor_role(event.actor),
+        department=_department_label(event.department or case.department),
+        payload={"ref": case.ref, **decision},
+    )
+    return receipt.index
 
 
 def _department_label(department: Department | None) -> str:
@@ -381,11 +426,10 @@ def _actor_role(actor: User | None) -> str:
     return "officer" if actor.is_officer else actor.kind
 
 
-def route(case: Case, proposal: classifier.RoutingProposal | None, *, now: datetime) -> None:
-    """Send a new case where it belongs: the proposed department, or the dispatcher."""
-    department = None
-    if proposal is not None and not proposal.needs_dispatcher:
-        department = department_for(proposal.department_kind, case.division)
+def route(case: Case, department: Department | None, *, now: datetime) -> CaseEvent:
+    """Send a new case where it belongs: to `department` (the proposal's, found before the
+    transaction), or to the dispatcher when there is none. Sets the case's fields before it
+    is first saved; returns the routing event, its decision already in the ledger."""
     if department is None:
         case.status = CaseStatus.DISPATCHING
         case.routed_by = ""
@@ -394,19 +438,20 @@ def route(case: Case, proposal: classifier.RoutingProposal | None, *, now: datet
         case.department = department
         case.assigned_at = now
         case.category = case.proposed_category
-    case.save()
-    record_event(
-        case,
-        "routed" if department else "to_dispatcher",
-        department=department,
-        decision={
+    return _event(case, "routed" if department else "to_dispatcher", department=department, now=now)
+
+
+def _record_routing(event: CaseEvent) -> None:
+    case, department = event.case, event.department
+    event.ledger_index = _record_decision(
+        event,
+        {
             "category": case.proposed_category,
             "department": department.code if department else "",
             "confidence": round(case.confidence or 0.0, 4),
             "model": case.model_version,
             "by": case.routed_by or "dispatcher_queue",
         },
-        now=now,
     )
 
 
@@ -416,29 +461,21 @@ def propose_merges(case: Case, *, now: datetime) -> list[MergeProposal]:
     words = set(case.terms.split())
     if not words:
         return []
-    place = Q(division=case.division)
-    if case.address_hash:
-        place |= Q(address_hash=case.address_hash)
-    candidates = (
-        Case.objects.filter(place, received_at__gte=now - DUPLICATE_WINDOW)
-        .filter(status__in=[CaseStatus.DISPATCHING, CaseStatus.ASSIGNED, CaseStatus.ANSWERED])
-        .exclude(pk=case.pk)
-        .order_by("-received_at")
-        .values_list("pk", "terms", "latitude", "longitude")[:200]
-    )
     proposals = []
-    for pk, other_terms, latitude, longitude in candidates:
-        similarity = text.jaccard(words, other_terms.split())
+    for pk, other_terms, latitude, longitude in _merge_candidates(case, now=now):
+        other = other_terms.split()
+        if words.isdisjoint(other):  # most cases at a place are about something else
+            continue
+        similarity = text.jaccard(words, other)
         if similarity < DUPLICATE_SIMILARITY:
             continue
         distance = None
-        here, there = (case.latitude, case.longitude), (latitude, longitude)
-        if None not in here and None not in there:
+        if None not in (case.latitude, case.longitude, latitude, longitude):
             distance = text.distance_m(
-                float(here[0]),  # type: ignore[arg-type]
-                float(here[1]),  # type: ignore[arg-type]
-                float(there[0]),  # type: ignore[arg-type]
-                float(there[1]),  # type: ignore[arg-type]
+                float(case.latitude),  # type: ignore[arg-type]
+                float(case.longitude),  # type: ignore[arg-type]
+                float(latitude),
+                float(longitude),
             )
             if distance > DUPLICATE_DISTANCE_M:
                 continue
@@ -451,7 +488,36 @@ def propose_merges(case: Case, *, now: datetime) -> list[MergeProposal]:
                 created_at=now,
             )
         )
-    return MergeProposal.objects.bulk_create(proposals[:5])
+    inserts.insert(proposals[:5])
+    return proposals[:5]
+
+
+def _merge_candidates(case: Case, *, now: datetime) -> list[tuple[int, str, Any, Any]]:
+    """(pk, terms, latitude, longitude) of the last MERGE_CANDIDATES open or answered cases
+    received within DUPLICATE_WINDOW at the case's division or address, newest first."""
+    quote = connection.ops.quote_name
+    place = f"{quote('division_id')} = %s"
+    parameters: list[Any] = [case.division_id]
+    if case.address_hash:
+        place = f"({place} OR {quote('address_hash')} = %s)"
+        parameters.append(case.address_hash)
+    statuses = (CaseStatus.DISPATCHING, CaseStatus.ASSIGNED, CaseStatus.ANSWERED)
+    parameters += [
+        connection.ops.adapt_datetimefield_value(now - DUPLICATE_WINDOW),
+        *statuses,
+        case.pk,
+        MERGE_CANDIDATES,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('id')}, {quote('terms')}, {quote('latitude')}, "  # noqa: S608
+            f"{quote('longitude')} FROM {quote(Case._meta.db_table)} "  # identifiers only
+            f"WHERE {place} AND {quote('received_at')} >= %s "
+            f"AND {quote('status')} IN ({', '.join(['%s'] * len(statuses))}) "
+            f"AND {quote('id')} <> %s ORDER BY {quote('received_at')} DESC LIMIT %s",
+            parameters,
+        )
+        return cast(list[tuple[int, str, Any, Any]], cursor.fetchall())
 
 
 def submit_case(
@@ -485,7 +551,7 @@ def submit_case(
     media_url = check_media_url(media_url)
     address = " ".join(location.address.split())
     check_rate_limits(phone=checked.phone, address=address, now=now)
-    proposal: classifier.RoutingProposal | None
+    proposal: classifier.RoutingProposal | None = None
     if category:
         if category not in classifier.CATEGORIES:
             raise DomainError(
@@ -494,80 +560,72 @@ def submit_case(
                 code="unknown_service",
                 params={"code": category},
             )
-        proposal = None
+        department_kind = classifier.CATEGORIES[category].department_kind
     else:
         proposal = classifier.classify(checked.text)
+        department_kind = proposal.department_kind
+    # Everything read before the transaction takes the counter's lock: the routing from the
+    # per-process reference cache, deadlines from the calendar, the case's words.
+    department = None
+    if proposal is None or not proposal.needs_dispatcher:
+        department = reference.department_for(department_kind, location.division)
     respond_due, reply_due, resolve_due = sla.deadlines(kind, urgency, now)
+    case = Case(
+        kind=kind,
+        channel=channel,
+        text=checked.text,
+        division=location.division,
+        latitude=latitude,
+        longitude=longitude,
+        media_url=media_url,
+        urgency=urgency,
+        received_at=now,
+        respond_due=respond_due,
+        reply_due=reply_due,
+        resolve_due=resolve_due,
+        terms=" ".join(dict.fromkeys(text.terms(checked.text))),
+        api_client=api_client,
+        recorded_by=recorded_by,
+        proposed_kind=department_kind,
+    )
+    case.set_address(address)
+    if proposal is not None:
+        case.proposed_category = proposal.category
+        case.confidence = proposal.confidence
+        case.model_version = proposal.model_version
+        case.routed_by = RoutedBy.CLASSIFIER
+    else:
+        case.proposed_category = category
+        case.confidence = 1.0
+        case.routed_by = RoutedBy.SERVICE_CODE
+    received = _event(
+        case,
+        "received",
+        actor=recorded_by,
+        note=Channel(channel).value,  # shown in the reader's language (note_display)
+        now=now,
+    )
+    routed = route(case, department, now=now)
+    reporter = Reporter(
+        case=case,
+        user=contact.user,
+        anonymous=contact.anonymous,
+        contact_preference=contact.preference,
+        created_at=now,
+        ip_hash=personal_data.lookup_hash(ip, context=IP_CONTEXT) if ip else "",
+    )
+    reporter.set_contact(
+        name="" if contact.anonymous else contact.name.strip(),
+        phone=checked.phone,
+        email="" if contact.anonymous else contact.email.strip(),
+    )
     with transaction.atomic():
-        case = Case(
-            ref=_next_ref(location.division, now),
-            kind=kind,
-            channel=channel,
-            text=checked.text,
-            division=location.division,
-            latitude=latitude,
-            longitude=longitude,
-            media_url=media_url,
-            urgency=urgency,
-            received_at=now,
-            respond_due=respond_due,
-            reply_due=reply_due,
-            resolve_due=resolve_due,
-            terms=" ".join(dict.fromkeys(text.terms(checked.text))),
-            api_client=api_client,
-            recorded_by=recorded_by,
-        )
-        case.set_address(address)
-        if proposal is not None:
-            case.proposed_kind = proposal.department_kind
-            case.proposed_category = proposal.category
-            case.confidence = proposal.confidence
-            case.model_version = proposal.model_version
-            case.routed_by = RoutedBy.CLASSIFIER
-        else:
-            case.proposed_kind = classifier.CATEGORIES[category].department_kind
-            case.proposed_category = category
-            case.confidence = 1.0
-            case.routed_by = RoutedBy.SERVICE_CODE
-            proposal = classifier.RoutingProposal(
-                department_kind=case.proposed_kind,
-                category=category,
-                confidence=1.0,
-                alternatives=(),
-                needs_dispatcher=False,
-                model_version="open311-service-code",
-            )
-        case.save()
-        reporter = Reporter(
-            case=case,
-            user=contact.user,
-            anonymous=contact.anonymous,
-            contact_preference=contact.preference,
-            original_case_ref=case.ref,
-            created_at=now,
-            ip_hash=personal_data.lookup_hash(ip, context=IP_CONTEXT) if ip else "",
-        )
-        reporter.set_contact(
-            name="" if contact.anonymous else contact.name.strip(),
-            phone=checked.phone,
-            email="" if contact.anonymous else contact.email.strip(),
-        )
-        reporter.save()
-        for number, (photo, content_type) in enumerate(checked.photos, start=1):
-            extension = "png" if content_type == "image/png" else "jpg"
-            stored = CasePhoto(case=case, content_type=content_type, size=len(photo.content))
-            stored.file.save(
-                f"{case.ref}-{number}.{extension}", ContentFile(photo.content), save=False
-            )
-            stored.save()
-        record_event(
-            case,
-            "received",
-            actor=recorded_by,
-            note=Channel(channel).value,  # shown in the reader's language (note_display)
-            now=now,
-        )
-        route(case, proposal, now=now)
+        case.ref = reporter.original_case_ref = _next_ref(location.division, now)
+        inserts.insert([case])
+        inserts.insert([reporter])
+        _store_photos(case, checked.photos)
+        _record_routing(routed)
+        inserts.insert([received, routed])
         propose_merges(case, now=now)
         if contact.user is not None:
             notify.send(
@@ -585,13 +643,29 @@ def submit_case(
     return case
 
 
+def _store_photos(case: Case, photos: list[tuple[Photo, str]]) -> None:
+    stored = []
+    for number, (photo, content_type) in enumerate(photos, start=1):
+        extension = "png" if content_type == "image/png" else "jpg"
+        row = CasePhoto(case=case, content_type=content_type, size=len(photo.content))
+        row.file.save(f"{case.ref}-{number}.{extension}", ContentFile(photo.content), save=False)
+        stored.append(row)
+    CasePhoto.objects.bulk_create(stored)
+
+
 def _confirmation_text(ref: str, due: date) -> str:
+    return _confirmation_template(due, public_url(reverse("grievances:track"))) % {"ref": ref}
+
+
+# The same for every case of a day but its number: translated and formatted once.
+@lru_cache(maxsize=32)
+def _confirmation_template(due: date, url: str) -> str:
     with translation.override(notify.DEFAULT_LANGUAGE):
         return gettext(
             "12345 hotline: your case number is %(ref)s; we will answer by %(due)s. "
             "Follow it at %(url)s with this number and your phone number."
         ) % {
-            "ref": ref,
-            "due": formats.date_format(due, "DATE_FORMAT"),
-            "url": public_url(reverse("grievances:track")),
+            "ref": "%(ref)s",
+            "due": formats.date_format(due, "DATE_FORMAT").replace("%", "%%"),
+            "url": url.replace("%", "%%"),
         }

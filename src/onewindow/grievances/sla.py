@@ -7,7 +7,8 @@ Urgent cases are counted in hours; the rest in working days on the official cale
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from onewindow.core import calendar
 from onewindow.grievances.models import CaseKind, Urgency
@@ -45,7 +46,17 @@ def level_for(kind: str, urgency: str) -> Level:
 
 
 def _after(start: datetime, amount: int, *, in_hours: bool) -> datetime:
-    return start + timedelta(hours=amount) if in_hours else calendar.add_working_days(start, amount)
+    if in_hours:
+        return start + timedelta(hours=amount)
+    return _working_days_after(start.astimezone(calendar.SHANGHAI).date(), amount)
+
+
+# A working-day deadline depends only on the local date it counts from, and the calendar is
+# loaded once per process: every case of a day shares the answer (intake asks three times).
+@lru_cache(maxsize=256)
+def _working_days_after(day: date, amount: int) -> datetime:
+    start = datetime.combine(day, datetime.min.time(), tzinfo=calendar.SHANGHAI)
+    return calendar.add_working_days(start, amount)
 
 
 def deadlines(kind: str, urgency: str, start: datetime) -> tuple[datetime, datetime, datetime]:
