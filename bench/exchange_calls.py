@@ -21,7 +21,8 @@ in that same process and run:
   (the whole middleware stack, no network), one thread.
 
 Every figure is the median of `--repeat` rounds. `--before REV` also runs the same
-measurements on the `src/` of a git revision (unpacked with `git archive`) in the same run,
+measurements on a git revision's `src/` (unpacked with `git archive`, with the `tests/` and
+`bench/` helpers the setup uses from the same revision) in the same run,
 for before/after tables. Results go to stdout and bench/exchange_results.md.
 """
 
@@ -66,7 +67,8 @@ def child_setup() -> dict[str, Any]:
     from django.core.management import call_command
     from django.utils import timezone
 
-    sys.path.insert(0, str(ROOT / "bench"))
+    # The setup helpers (map, factories) of the tree being measured: a revision's own.
+    sys.path.insert(0, str(Path(os.environ.get("ONEWINDOW_BENCH_ROOT", ROOT)) / "bench"))
     from applications_load import define_map
     from tests.applications import factories
 
@@ -316,7 +318,8 @@ def pg_admin(sql: str) -> None:
         connection.execute(sql)
 
 
-def run_child(source: Path, kind: str, arguments: argparse.Namespace) -> dict[str, Any]:
+def run_child(tree: Path, kind: str, arguments: argparse.Namespace) -> dict[str, Any]:
+    """The measurements in a child process importing `tree`'s src/, tests/ and bench/."""
     temp = Path(tempfile.mkdtemp(prefix=f"onewindow-bench-exchange-{kind}-"))
     database = f"onewindow_bench_{secrets.token_hex(4)}"
     url = f"sqlite:///{temp / 'app.sqlite3'}"
@@ -326,7 +329,8 @@ def run_child(source: Path, kind: str, arguments: argparse.Namespace) -> dict[st
     most = max(int(t) for t in arguments.threads.split(","))
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(source), str(ROOT)]),
+        "PYTHONPATH": os.pathsep.join([str(tree / "src"), str(tree)]),
+        "ONEWINDOW_BENCH_ROOT": str(tree),
         "DJANGO_SETTINGS_MODULE": "onewindow.config.settings",
         "DATABASE_URL": url,
         "ONEWINDOW_VAR_DIR": str(temp / "var"),
@@ -396,9 +400,11 @@ def main() -> None:
     if sys.argv[1:2] == ["_child"]:
         child(arguments)
         return
-    sources = [("this tree", ROOT / "src")]
+    sources = [("this tree", ROOT)]
     if arguments.before:
-        sources.insert(0, (f"before ({arguments.before})", unpack(arguments.before)))
+        sources.insert(
+            0, (f"before ({arguments.before})", unpack(arguments.before, "src", "tests", "bench"))
+        )
     kinds = ["sqlite", "postgres"] if arguments.db == "both" else [arguments.db]
     if "postgres" in kinds and not pg_reachable():
         print("PostgreSQL is not reachable on 127.0.0.1:5432: skipping it.")

@@ -1,4 +1,4 @@
-"""A git revision's `src/` unpacked beside this tree, for before/after runs in one process tree."""
+"""A git revision's files unpacked beside this tree, for before/after runs in one process tree."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def unpack(revision: str) -> Path:
-    """`git archive` the revision's `src/` into a temp dir; returns that `src/` path."""
+def unpack(revision: str, *paths: str) -> Path:
+    """`git archive` the revision's `paths` (default `src`) into a temp dir; returns the dir,
+    laid out as the repository is (`dir/src`, `dir/tests`, ...)."""
     target = Path(tempfile.mkdtemp(prefix="onewindow-bench-src-"))
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", revision, "src"], check=True, capture_output=True
+        ["git", "-C", str(ROOT), "archive", revision, *(paths or ("src",))],
+        check=True,
+        capture_output=True,
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    return target / "src"
+    return target

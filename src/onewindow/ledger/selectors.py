@@ -44,8 +44,9 @@ def _hashes_and_tree_size(
 
 # Double-quoted identifiers are standard SQL: PostgreSQL and SQLite both read them.
 _HEAD_SQL = f'SELECT -1, "size", NULL FROM "{TreeHead._meta.db_table}" WHERE "id" = 1'  # noqa: S608
-# One statement text for every proof: the coordinates travel as two arrays, so PostgreSQL
-# plans it once per connection (a prepared statement) and walks the primary key per node.
+# One statement text for every proof: the coordinates travel as two arrays, so where
+# prepared statements are on (psycopg's prepare_threshold in the database OPTIONS) PostgreSQL
+# plans it once per connection; it walks the primary key once per node.
 _NODES_SQL = (
     f"{_HEAD_SQL} UNION ALL "  # noqa: S608 - identifiers only, values are parameters
     f'SELECT node."level", node."index", node."hash" FROM "{TreeNode._meta.db_table}" AS node '
