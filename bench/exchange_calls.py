@@ -403,7 +403,7 @@ def main() -> None:
     sources = [("this tree", ROOT)]
     if arguments.before:
         sources.insert(
-            0, (f"before ({arguments.before})", unpack(arguments.before, "src", "tests", "bench"))
+            0, (f"before ({arguments.before})", unpack(arguments.before, "tests", "bench").parent)
         )
     kinds = ["sqlite", "postgres"] if arguments.db == "both" else [arguments.db]
     if "postgres" in kinds and not pg_reachable():

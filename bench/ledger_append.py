@@ -272,7 +272,7 @@ def main() -> None:
     if not arguments.before:
         print_one(measure(arguments), arguments)
         return
-    before = run_child(unpack(arguments.before) / "src")
+    before = run_child(unpack(arguments.before))
     after = run_child(ROOT / "src")
     print_before_after(before, after, arguments)
 
