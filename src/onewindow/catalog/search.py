@@ -18,6 +18,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "办公司": ("公司", "设立", "企业开办"),
     "注册公司": ("公司", "设立", "企业开办"),
     "开店": ("个体工商户", "登记"),
+    "开饭店": ("餐饮", "食品经营"),
+    "开餐馆": ("餐饮", "食品经营"),
+    "开餐厅": ("餐饮", "食品经营"),
     "生孩子": ("出生", "登记"),
     "上户口": ("户口", "出生", "登记"),
     "结婚": ("婚姻", "登记"),
@@ -32,6 +35,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "married": ("marriage",),
     "wedding": ("marriage",),
     "shop": ("individual", "business"),
+    "restaurant": ("food", "catering"),
     "project": ("investment", "project"),
 }
 STOP_WORDS = frozenset(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -238,9 +238,13 @@ def _index(item: ServiceItem, version: ServiceItemVersion) -> None:
         ]
     )
     SearchTerm.objects.filter(item=item).delete()
-    SearchTerm.objects.bulk_create(
-        SearchTerm(item=item, term=term, weight=weight) for term, weight in weights.items()
-    )
+    # A hundred-odd rows an item: one executemany, without a model instance per row (the
+    # demo city's list of 180 items published in a fraction of the time bulk_create takes).
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO catalog_searchterm (item_id, term, weight) VALUES (%s, %s, %s)",
+            [(item.pk, term, weight) for term, weight in weights.items()],
+        )
 
 
 def check_definition(

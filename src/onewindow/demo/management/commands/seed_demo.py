@@ -31,6 +31,7 @@ from onewindow.demo.applications import (
     seed_applications,
     seed_exchange,
 )
+from onewindow.demo.catalogue import seed_city_catalogue
 from onewindow.demo.credit import DEMO_CREDIT_CODE, seed_credit
 from onewindow.demo.deliveries import seed_deliveries
 from onewindow.demo.hotline import seed_hotline
@@ -93,8 +94,9 @@ class Command(BaseCommand):
                 departments = self._departments()
                 accounts = self._officers(departments, seed)
                 accounts += self._people(villages, rng, fake, seed)
-            with self._phase("the service catalogue"):
+            with self._phase("the service catalogue and the city's implementation list"):
                 seed_catalog()
+                seed_city_catalogue()
                 handling_officers(
                     make_password(city.DEMO_PASSWORD), lambda user: self._totp(user, seed)
                 )
