@@ -144,3 +144,21 @@ def test_what_people_type_finds_the_item_they_mean_in_the_top_three(
     found = selectors.search_services(phrase, limit=3).items
     codes = [item.current_version.basic_code for item in found]  # type: ignore[union-attr]
     assert basic_code in codes, (phrase, [item.current_version.name_zh for item in found])  # type: ignore[union-attr]
+
+
+def test_a_department_page_lists_its_items_and_facets_narrow_by_type_and_depth(city: int) -> None:
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page = browser.get("/services/departments/civil_affairs/")
+    assert page.status_code == 200
+    assert {item.department_kind for item in page.context["items"]} == {"civil_affairs"}
+    assert page.context["total"] >= 15
+    assert browser.get("/services/departments/ministry_of_magic/").status_code == 404
+
+    everything = selectors.search_services("", limit=500)
+    assert {"licence", "payment", "public_service"} <= set(everything.facets["service_type"])
+    assert {"information", "fully_online"} <= set(everything.facets["online_depth"])
+    at_hall = selectors.search_services("", online_depth="information", limit=500)
+    assert at_hall.total == everything.facets["online_depth"]["information"]
+    second_page = browser.get("/services/?page=2")
+    assert second_page.status_code == 200
+    assert len(second_page.context["items"]) == 50
