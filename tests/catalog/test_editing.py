@@ -219,3 +219,20 @@ def test_applications_keep_their_version_when_an_editor_publishes(
     assert application.item_version == first
     # A fee raised matters: the applicant of the open application is told
     assert Message.objects.filter(recipient=applicant, event="service_changed").exists()
+
+
+def test_a_county_editor_does_not_edit_what_the_city_handles(world: World) -> None:
+    # Given the social security card, handled at the city, and a county bureau's editor
+    county_bureau = world["departments"]["330106-civil_affairs"]
+    editor = people.officer(county_bureau, roles=("catalogue_editor",), username="county-ed")
+    marriage = selectors.service_by_code(MARRIAGE)  # handled at the county: theirs
+    city_level = editing.definition_of(marriage)
+    city_level["level"] = 3
+
+    with pytest.raises(PermissionDenied):
+        editing.save_draft(editor, MARRIAGE, definition=city_level, reason="上收到市级")
+    assert selectors.department_item(editor, MARRIAGE) == marriage
+    draft = editing.save_draft(
+        editor, MARRIAGE, definition=editing.definition_of(marriage), reason="更新指南"
+    )
+    assert selectors.access_draft(editor, draft.pk) == draft

@@ -34,17 +34,31 @@ def department_kind_of(user: User) -> str:
     return user.department.kind if user.department_id and user.department else ""
 
 
-def may(user: User, role: str, department_kind: str) -> bool:
-    """Whether `user` holds `role` for items of `department_kind` (their own department's)."""
+def department_level_of(user: User) -> int:
+    """The level of the user's department (a county bureau: 4); 99 when there is none."""
+    department = user.department if user.department_id else None
+    return department.division.level if department is not None else 99
+
+
+def may(user: User, role: str, department_kind: str, level: int | None = None) -> bool:
+    """Whether `user` holds `role` for items of `department_kind` (their own department's)
+    handled at `level`: at their department's level or below it (a county bureau does not
+    edit what the city's bureau handles)."""
     return (
         bool(department_kind)
         and department_kind_of(user) == department_kind
+        and (level is None or department_level_of(user) <= level)
         and OfficerRole.objects.filter(user=user, role=role).exists()
     )
 
 
-def require(user: User, role: str, department_kind: str) -> None:
-    if not may(user, role, department_kind):
+def _level_of(definition: dict[str, Any]) -> int | None:
+    level = definition.get("level")
+    return level if isinstance(level, int) and not isinstance(level, bool) else None
+
+
+def require(user: User, role: str, department_kind: str, level: int | None = None) -> None:
+    if not may(user, role, department_kind, level):
         raise PermissionDenied(
             _("Only a %(role)s of the competent department may do this."),
             params={"role": Role(role).label},
@@ -115,10 +129,10 @@ def save_draft(
     reason = _clean_reason(reason)
     item = ServiceItem.objects.filter(code=code).select_related("current_version").first()
     department_kind = str(definition.get("department_kind", ""))
-    require(editor, Role.CATALOGUE_EDITOR, department_kind)
+    require(editor, Role.CATALOGUE_EDITOR, department_kind, _level_of(definition))
     if item is not None:
         # Moving an item to another department is that department's and this one's decision.
-        require(editor, Role.CATALOGUE_EDITOR, item.department_kind)
+        require(editor, Role.CATALOGUE_EDITOR, item.department_kind, item.level)
     arguments = parse_definition(code, definition)
     stored = {**{key: arguments[key] for key in DEFINITION_KEYS if key != "guide"}}
     stored["guide"] = asdict(arguments["guide"])
@@ -143,7 +157,7 @@ def save_draft(
 
 def submit_draft(editor: User, draft: ServiceDraft) -> ServiceDraft:
     """Send a draft to the department's approvers. Conflict unless it is being drafted."""
-    require(editor, Role.CATALOGUE_EDITOR, draft.department_kind)
+    require(editor, Role.CATALOGUE_EDITOR, draft.department_kind, _level_of(draft.definition))
     with transaction.atomic():
         locked = ServiceDraft.objects.select_for_update().get(pk=draft.pk)
         if locked.status not in (DraftStatus.DRAFT, DraftStatus.RETURNED):
@@ -156,7 +170,7 @@ def submit_draft(editor: User, draft: ServiceDraft) -> ServiceDraft:
 
 def return_draft(approver: User, draft: ServiceDraft, *, note: str) -> ServiceDraft:
     """Send a draft back to its editor with the approver's note (required)."""
-    require(approver, Role.CATALOGUE_APPROVER, draft.department_kind)
+    require(approver, Role.CATALOGUE_APPROVER, draft.department_kind, _level_of(draft.definition))
     if not note.strip():
         raise DomainError(_("Tell the editor what to change."), field="note")
     with transaction.atomic():
@@ -174,7 +188,7 @@ def return_draft(approver: User, draft: ServiceDraft, *, note: str) -> ServiceDr
 def publish_draft(approver: User, draft: ServiceDraft) -> ServiceItemVersion:
     """Publish a draft waiting for approval as the item's next version. Conflict when it is
     not waiting, or when another version was published since the editor started from it."""
-    require(approver, Role.CATALOGUE_APPROVER, draft.department_kind)
+    require(approver, Role.CATALOGUE_APPROVER, draft.department_kind, _level_of(draft.definition))
     with transaction.atomic():
         locked = ServiceDraft.objects.select_for_update().get(pk=draft.pk)
         if locked.status != DraftStatus.IN_REVIEW:

@@ -120,6 +120,7 @@ def check_rows(
     checked: list[tuple[str, dict[str, Any]]] = []
     seen: dict[str, int] = {}
     own_kind = editing.department_kind_of(editor)
+    own_level = editing.department_level_of(editor)
     existing = dict(ServiceItem.objects.values_list("code", "department_kind"))
     for number, row in enumerate(rows, start=first_row):
         where = _("row %(row)s") % {"row": number}
@@ -142,6 +143,11 @@ def check_rows(
         if kind != own_kind or existing.get(code, kind) != kind:
             errors[f"{where}: department_kind"] = _(
                 "Only items of your own department can be imported."
+            )
+            continue
+        if definition["level"] < own_level:
+            errors[f"{where}: level"] = _(
+                "Only items handled at your department's level or below can be imported."
             )
             continue
         try:

@@ -118,9 +118,11 @@ def department_drafts(user: User) -> QuerySet[ServiceDraft]:
     if not catalogue_roles(user):
         return ServiceDraft.objects.none()
     assert user.department is not None
-    return ServiceDraft.objects.filter(department_kind=user.department.kind).select_related(
-        "author", "reviewer", "published_version"
-    )
+    # Drafts of items at the department's level or below (`editing.may`).
+    return ServiceDraft.objects.filter(
+        department_kind=user.department.kind,
+        definition__level__gte=user.department.division.level,
+    ).select_related("author", "reviewer", "published_version")
 
 
 def access_draft(user: User, pk: int) -> ServiceDraft:
@@ -137,7 +139,9 @@ def department_items(user: User) -> QuerySet[ServiceItem]:
     if not catalogue_roles(user):
         return ServiceItem.objects.none()
     assert user.department is not None
-    return published_items().filter(department_kind=user.department.kind)
+    return published_items().filter(
+        department_kind=user.department.kind, level__gte=user.department.division.level
+    )
 
 
 def department_item(user: User, code: str) -> ServiceItem:
