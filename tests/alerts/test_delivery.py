@@ -129,3 +129,23 @@ def test_the_resident_home_page_shows_the_banner_until_expiry(
     client.force_login(outsider)
     Alert.objects.filter(pk=published.pk).update(expires=published.expires)
     assert "台风橙色预警" not in client.get("/").content.decode()
+
+
+def test_a_drawn_area_shows_its_banner_and_feeds_to_the_residents_it_reached(
+    divisions: dict[str, Division], django_capture_on_commit_callbacks: Any
+) -> None:
+    from onewindow.alerts.authoring import AreaDraft
+
+    bureau = factories.bureau(divisions)
+    inside = citizen(divisions["village"])
+    outside = citizen(divisions["community"])
+    alert = services.compose_alert(
+        factories.author(bureau),
+        factories.typhoon(areas=[AreaDraft("polygon", points=factories.AROUND_VILLAGE)]),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve_alert(factories.approver(bureau), alert)
+    assert [found.pk for found in selectors.banner_for(inside)] == [alert.pk]
+    assert selectors.banner_for(outside) == []
+    assert list(selectors.current(division=divisions["county"])) == [alert]
+    assert not selectors.current(division=divisions["district"]).exists()

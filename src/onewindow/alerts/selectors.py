@@ -8,7 +8,15 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.alerts.models import Alert, AlertDelivery, MessageType, ResidentPlace, Status
+from onewindow.alerts.delivery import target_division_ids
+from onewindow.alerts.models import (
+    Alert,
+    AlertDelivery,
+    AreaKind,
+    MessageType,
+    ResidentPlace,
+    Status,
+)
 from onewindow.core.errors import NotFound
 from onewindow.core.models import Division
 from onewindow.identity.models import User, UserKind
@@ -28,11 +36,18 @@ def current(*, division: Division | None = None) -> QuerySet[Alert]:
     """Messages in force: published, not yet updated or cancelled, not expired. With
     `division`, those whose area covers it or lies inside it."""
     found = published().filter(superseded_by__isnull=True, expires__gt=timezone.now())
-    if division is not None:
-        found = found.filter(
-            Q(areas__division__path__startswith=division.path) | Q(pk__in=_covering(division))
-        ).distinct()
-    return found
+    if division is None:
+        return found
+    named = Q(areas__division__path__startswith=division.path) | Q(pk__in=_covering(division))
+    # A drawn area reaches the division when a village inside it (or it) lies in the area.
+    drawn = [
+        alert.pk
+        for alert in found.filter(areas__kind__in=[AreaKind.POLYGON, AreaKind.CIRCLE]).distinct()
+        if Division.objects.filter(
+            pk__in=target_division_ids(alert), path__startswith=division.path
+        ).exists()
+    ]
+    return found.filter(named | Q(pk__in=drawn)).distinct()
 
 
 def _covering(division: Division) -> QuerySet[Alert, int]:
