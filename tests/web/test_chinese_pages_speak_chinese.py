@@ -28,7 +28,21 @@ from tests.identity.factories import citizen
 pytestmark = pytest.mark.django_db
 
 # Words a Chinese reader meets as they are: file formats, acronyms of the trade, our name.
-ALLOWED_WORDS = {"PDF", "PNG", "JPEG", "JSON", "SMS", "ID", "QR", "API", "SHA", "MB", "KB"}
+ALLOWED_WORDS = {
+    "PDF",
+    "PNG",
+    "JPEG",
+    "JSON",
+    "CSV",
+    "XLSX",
+    "SMS",
+    "ID",
+    "QR",
+    "API",
+    "SHA",
+    "MB",
+    "KB",
+}
 # Names of things: programs and packages a reader types, a product of the tax office, and
 # English as a language picker names it (in its own language, as language pickers do).
 ALLOWED_WORDS |= {"OneWindow", "Python", "cryptography", "Ukey", "English"}
