@@ -13,13 +13,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 _statements: dict[tuple[type[Model], str, int], tuple[str, list[Field[Any, Any]]]] = {}
 
 
-def _statement(model: type[Model], rows: int) -> tuple[str, list[Field[Any, Any]]]:
+def _statement(
+    connection: BaseDatabaseWrapper, model: type[Model], rows: int
+) -> tuple[str, list[Field[Any, Any]]]:
     key = (model, connection.vendor, rows)
     found = _statements.get(key)
     if found is None:
@@ -44,8 +47,11 @@ def insert(objects: Sequence[Model]) -> None:
     Related objects must be saved first (as with `save()`)."""
     if not objects:
         return
+    # The wrapper itself: through the `connection` proxy every field's conversion below
+    # would look the connection up again (a third of the time this function took).
+    connection = connections[DEFAULT_DB_ALIAS]
     model = type(objects[0])
-    sql, fields = _statement(model, len(objects))
+    sql, fields = _statement(connection, model, len(objects))
     values: list[Any] = []
     for instance in objects:
         for field in fields:
