@@ -30,6 +30,7 @@ PUBLIC = {
     "identity:password-reset-complete",
     "catalog:search",  # the catalogue and its guides are for everyone
     "catalog:guide",
+    "catalog:export",  # the implementation list as a spreadsheet: published data, for everyone
     "exchange:jwks",  # the public key registry
     "exchange:call",  # authenticated by the request's signature, not a session
     "credit:search",  # business credit profiles: the legally public part is for everyone
