@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from onewindow.applications import services
 from onewindow.applications.models import ApplicationStatus, Step
+from onewindow.applications.workflow import status
 from onewindow.core.errors import Conflict
 from onewindow.core.models import Division
 from tests.applications import factories
@@ -92,3 +96,40 @@ def test_five_parallel_approvals_at_once_complete_the_application_once(
     assert application.status == ApplicationStatus.APPROVED
     endings = application.transitions.filter(step__isnull=True, to_status="approved")
     assert endings.count() == 1
+
+
+def test_moves_of_one_application_committed_side_by_side_both_reach_its_status_document(
+    postgres_only: None, divisions: dict[str, Division], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    factories.departments(divisions)
+    versions = factories.catalogue()
+    application = factories.file(
+        citizen(divisions["community"]), versions[factories.COMPANY], factories.COMPANY_FORM
+    )
+    overdue, other = list(application.steps.all())[:2]
+    Step.objects.filter(pk=overdue.pk).update(due_at=timezone.now() - timedelta(days=3))
+    officer = factories.officer(other.department)
+    # The first rebuild dawdles: were the second to read before the first commits, the
+    # document written last would miss the first move.
+    real_build, calls = status.build, []
+
+    def slow_build(pk: int, **options: Any) -> Any:
+        calls.append(pk)
+        found = real_build(pk, **options)
+        if len(calls) == 1:
+            time.sleep(0.5)
+        return found
+
+    monkeypatch.setattr(status, "build", slow_build)
+
+    def claim_a_moment_later() -> Step:
+        time.sleep(0.1)
+        return services.claim_step(officer, other, version=other.version)
+
+    done, failures = _at_once([services.escalate_overdue, claim_a_moment_later])
+
+    assert failures == []
+    assert len(done) == 2
+    assert Step.objects.get(pk=overdue.pk).escalation_level == 1
+    assert Step.objects.get(pk=other.pk).assignee_id == officer.pk
+    factories.assert_status_document_agrees(application)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from onewindow.applications import notices
 from onewindow.applications.competence import supervising_department
-from onewindow.applications.models import Step, StepStatus
+from onewindow.applications.models import Application, Step, StepStatus
 from onewindow.applications.workflow.definitions import workflow_of
 from onewindow.applications.workflow.engine import record_transition
 from onewindow.applications.workflow.status import moving
@@ -58,6 +58,12 @@ def escalate_overdue(now: datetime | None = None) -> int:
         ):
             continue
         with moving():
+            # The application first, then the step, as every move of the engine locks them.
+            list(
+                Application.objects.select_for_update()
+                .filter(pk=step.application_id)
+                .values_list("pk")
+            )
             target = (
                 step.department
                 if step.escalation_level == 0

@@ -58,8 +58,9 @@ def moving() -> Iterator[None]:
         with transaction.atomic():
             yield
             if outermost:
-                # A move may touch the same application many times: one rebuild each.
-                for pk in _moves.pending:
+                # A move may touch the same application many times: one rebuild each, in
+                # the order of their keys, so two transactions take the rows' locks alike.
+                for pk in sorted(_moves.pending):
                     write(pk)
     finally:
         if outermost:
@@ -98,14 +99,14 @@ FETCHED_COLUMNS = (
 )  # fmt: skip
 
 
-def build(application_pk: int) -> StatusDocument | None:
+def build(application_pk: int, *, lock: bool = False) -> StatusDocument | None:
     """The document of the application as its rows say now (None if it has no row): a few
-    queries, one per kind of row, none of them through model instances."""
-    found = (
-        Application.objects.filter(pk=application_pk)
-        .values_list(*APPLICATION_COLUMNS, *OWNER_COLUMNS)
-        .first()
-    )
+    queries, one per kind of row, none of them through model instances. `lock` reads the
+    application row FOR NO KEY UPDATE (see `write`)."""
+    rows = Application.objects.filter(pk=application_pk)
+    if lock and connection.features.has_select_for_update:
+        rows = rows.select_for_update(no_key=True, of=("self",))
+    found = rows.values_list(*APPLICATION_COLUMNS, *OWNER_COLUMNS).first()
     if found is None:
         return None
     row = dict(zip(APPLICATION_COLUMNS, found, strict=False))
@@ -181,8 +182,14 @@ def _fetched(values: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def write(application_pk: int) -> StatusDocument | None:
-    """Rebuild the application's document and store it: one upsert."""
-    document = build(application_pk)
+    """Rebuild the application's document and store it: one upsert.
+
+    Not every move locks the application row first (a fetch locks its row, a delivery move
+    the delivery), so two moves of one application can run side by side. The rebuild reads
+    the application row FOR NO KEY UPDATE: the second builder waits for the first to commit,
+    then reads what both did (READ COMMITTED), so the last document written is never older
+    than a change committed before it. (SQLite writers are serialised already.)"""
+    document = build(application_pk, lock=True)
     if document is None:
         return None
     StatusDocument.objects.bulk_create(
