@@ -12,6 +12,7 @@ from django.db import connection
 
 from onewindow.core.divisions import EconomicRegion, Level, UrbanRural
 from onewindow.core.models import Division
+from onewindow.core.reference_cache import forget_all
 from onewindow.core.services import define_division
 from tests.instances import ROOT, SQLITE_FILE
 
@@ -43,6 +44,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         raise pytest.UsageError("ONEWINDOW_REQUIRE_POSTGRES=1 but DATABASE_URL is not PostgreSQL")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_data() -> None:
+    """Each test starts with the per-process reference caches empty (core.reference_cache)."""
+    forget_all()
 
 
 @pytest.fixture(scope="session")

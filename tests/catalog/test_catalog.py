@@ -10,6 +10,7 @@ import pytest
 from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
+from pytest_django import DjangoAssertNumQueries
 
 from onewindow.applications import services as applications
 from onewindow.catalog import selectors
@@ -19,7 +20,7 @@ from onewindow.catalog.form_schema import (
     form_class_for,
     validate_form_data,
 )
-from onewindow.catalog.models import SearchTerm, ServiceItemVersion
+from onewindow.catalog.models import SearchTerm, ServiceItem, ServiceItemVersion
 from onewindow.catalog.search import query_terms, segment
 from onewindow.catalog.seed import SEEDED_SERVICES, seed_catalog
 from onewindow.catalog.services import publish_service
@@ -62,6 +63,38 @@ def test_an_application_keeps_the_version_it_was_filed_under(
     assert second.number == first.number + 1
     assert application.item_version == first
     assert selectors.current_version(factories.SOCIAL_SECURITY_CARD) == second
+
+
+@pytest.mark.django_db(transaction=True)  # committed rows: the per-process cache keeps them
+def test_a_publication_is_served_at_once_although_the_old_version_was_kept_in_the_process(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    seed_catalog()
+    code = factories.SOCIAL_SECURITY_CARD
+    first = selectors.current_version(code)
+    with django_assert_num_queries(0):  # kept: every submission names its service by code
+        assert selectors.current_version(code) is first
+    definition = next(d for d in SEEDED_SERVICES if d["code"] == code)
+
+    second = publish_service(
+        **{**definition, "guide": dataclasses.replace(definition["guide"], promised_days=3)}
+    )
+
+    assert selectors.current_version(code) == second
+    assert selectors.current_version(code).item.current_version_id == second.pk
+    # An administrator's hand on the item (no service call) is not missed either.
+    ServiceItem.objects.filter(code=code).first().save()  # type: ignore[union-attr]
+    with django_assert_num_queries(1):
+        assert selectors.current_version(code).promised_days == 3
+
+
+def test_a_version_read_inside_a_transaction_is_not_kept(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    seed_catalog()  # the test's transaction is open: it may yet roll back
+    selectors.current_version(factories.BIRTH)
+    with django_assert_num_queries(1):
+        selectors.current_version(factories.BIRTH)
 
 
 def test_a_bad_workflow_is_refused_with_its_line_and_nothing_is_stored() -> None:

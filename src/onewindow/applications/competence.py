@@ -1,15 +1,16 @@
 """Which department handles a step, and whether a service may be filed where it is filed.
 
 The generic part (the competent department of a kind for a division, the supervising one a
-level up) lives in `identity.selectors`, shared with grievances; it is re-exported here."""
+level up) lives in `identity.selectors`, shared with grievances, and the county of a division
+in `core.selectors`; they are re-exported here."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.core.divisions import Level
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
+from onewindow.core.selectors import county_of
 from onewindow.identity.selectors import competent_department, supervising_department
 
 __all__ = [
@@ -18,14 +19,6 @@ __all__ = [
     "county_of",
     "supervising_department",
 ]
-
-
-def county_of(division: Division) -> Division:
-    """The county (or district) a division belongs to, or the division itself above it."""
-    if division.level <= Level.COUNTY:
-        return division
-    codes = division.ancestor_codes()
-    return Division.objects.filter(code__in=codes, level=Level.COUNTY).first() or division
 
 
 def check_may_file_here(*, home: Division, receiving: Division, is_apply_anywhere: bool) -> None:

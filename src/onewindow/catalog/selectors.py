@@ -11,7 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.catalog.models import SearchTerm, ServiceDraft, ServiceItem, ServiceItemVersion
 from onewindow.catalog.search import query_terms
 from onewindow.core.errors import NotFound
+from onewindow.core.reference_cache import ReferenceCache, forget_on_change
 from onewindow.identity.models import OfficerRole, Role, User
+
+# Every submission names its service by code: the published version is kept per process,
+# forgotten when the catalogue changes (publish_service, or any save of an item or version).
+published_versions: ReferenceCache[str, ServiceItemVersion] = ReferenceCache("published_versions")
+forget_on_change(published_versions, ServiceItem, ServiceItemVersion)
 
 
 def published_items() -> QuerySet[ServiceItem]:
@@ -29,9 +35,16 @@ def service_by_code(code: str) -> ServiceItem:
 
 
 def current_version(code: str) -> ServiceItemVersion:
+    """The published version of service `code`, with its item. Raises NotFound."""
+    return published_versions.get(code, lambda: _load_current_version(code))
+
+
+def _load_current_version(code: str) -> ServiceItemVersion:
     item = service_by_code(code)
-    assert item.current_version is not None  # published_items() guarantees it
-    return item.current_version
+    version = item.current_version
+    assert version is not None  # published_items() guarantees it
+    version.item = item
+    return version
 
 
 def _version(item: ServiceItem) -> ServiceItemVersion:

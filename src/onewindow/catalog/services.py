@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.catalog import selectors
 from onewindow.catalog.form_schema import FormSchemaError, check_form_schema
 from onewindow.catalog.life_events import LIFE_EVENTS_BY_SLUG
 from onewindow.catalog.models import (
@@ -337,6 +338,8 @@ def publish_service(
             department=department_kind,
             payload={"code": code, "version": number, "workflow": guide.workflow},
         )
+        # Submissions name the service by code: none may be filed under the old version now.
+        selectors.published_versions.forget()
         if previous is not None:
             # On commit: receivers write to other apps, which must not see a version that
             # a rollback would take back.

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import NotFound
+from onewindow.core.reference_cache import ReferenceCache, forget_on_change
 from onewindow.exchange.models import (
     AccessGrant,
     DataService,
@@ -18,6 +19,12 @@ from onewindow.exchange.models import (
     MisuseReport,
 )
 from onewindow.identity.models import DataAccess, Department, User
+
+# The data services a catalogue version fetches from, by the set of their codes.
+services_by_codes: ReferenceCache[frozenset[str], dict[str, DataService]] = ReferenceCache(
+    "data_services"
+)
+forget_on_change(services_by_codes, DataService, Department)
 
 
 def reported_message(access: DataAccess) -> ExchangeMessage:
@@ -48,10 +55,15 @@ def usable_grant(service: DataService, consumer: Department, purpose: str) -> Ac
 
 
 def data_services_by_code(codes: Iterable[str]) -> dict[str, DataService]:
-    return {
-        service.code: service
-        for service in DataService.objects.filter(code__in=set(codes)).select_related("provider")
-    }
+    """The data services with these codes, with their providers (kept per process)."""
+    wanted = frozenset(codes)
+    return services_by_codes.get(
+        wanted,
+        lambda: {
+            service.code: service
+            for service in DataService.objects.filter(code__in=wanted).select_related("provider")
+        },
+    )
 
 
 def data_services() -> QuerySet[DataService]:

@@ -14,7 +14,6 @@ import hashlib
 import json
 import secrets
 import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -723,28 +722,16 @@ def answer(service: DataService, token: str) -> Answer:
     return Answer(200, response)
 
 
-SERVICE_CACHE_SECONDS = 30.0
-# Per process, as signing's keys: code → (the service with its provider, when read). Data
-# services change only when `seed_data_services` publishes them, which forgets them here;
-# other processes see the change within SERVICE_CACHE_SECONDS. Grants are never cached.
-_services: dict[str, tuple[DataService, float]] = {}
-
-
 def forget_data_services() -> None:
     """Drop cached data services (after publishing or changing them)."""
-    _services.clear()
+    selectors.services_by_codes.forget()
 
 
 def _data_service(code: str) -> DataService | None:
-    cached = _services.get(code)
-    now = time.monotonic()
-    if cached is not None and now - cached[1] < SERVICE_CACHE_SECONDS:
-        return cached[0]
-    service = DataService.objects.select_related("provider").filter(code=code).first()
-    # Rows read inside an open transaction may yet roll back: cache only outside one.
-    if service is not None and not connection.in_atomic_block:
-        _services[code] = (service, now)
-    return service
+    """The data service with its provider, kept per process (selectors.services_by_codes:
+    forgotten when a service changes; other processes see a change within its 30 s).
+    Grants are never cached."""
+    return selectors.data_services_by_code([code]).get(code)
 
 
 def call(

@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.models import Division
+from onewindow.core.reference_cache import ReferenceCache, forget_on_change
 from onewindow.identity.models import (
     AccessKind,
     AgentConsent,
@@ -25,6 +26,12 @@ from onewindow.identity.models import (
     User,
     UserKind,
 )
+
+# Which department handles a kind of work for a division: read for every step opened.
+competent_departments: ReferenceCache[tuple[int, str, int], Department | None] = ReferenceCache(
+    "competent_departments"
+)
+forget_on_change(competent_departments, Department, Division)
 
 
 def platform_admins() -> list[User]:
@@ -124,15 +131,19 @@ def _lineage(division: Division) -> list[str]:
 
 def competent_department(division: Division, *, kind: str, level: int) -> Department:
     """The department of `kind` responsible for `division` at `level`: the one at the
-    applicant's ancestor of that level, or, where that division has none, the nearest above.
-    Raises DomainError when no department of the kind covers the division at all."""
-    department = (
-        Department.objects.filter(
-            kind=kind, division__code__in=_lineage(division), division__level__lte=level
-        )
-        .select_related("division")
-        .order_by("-division__level")
-        .first()
+    applicant's ancestor of that level, or, where that division has none, the nearest above
+    (kept per process). Raises DomainError when no department of the kind covers the division
+    at all."""
+    department = competent_departments.get(
+        (division.pk, kind, level),
+        lambda: (
+            Department.objects.filter(
+                kind=kind, division__code__in=_lineage(division), division__level__lte=level
+            )
+            .select_related("division")
+            .order_by("-division__level")
+            .first()
+        ),
     )
     if department is None:
         raise DomainError(
