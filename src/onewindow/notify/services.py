@@ -8,6 +8,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.backend import DatabaseBackend
 
 from onewindow.core.errors import NotFound
 from onewindow.identity.models import User
@@ -40,7 +41,8 @@ def send(
     """
     language = language_for(recipient)
     subject, body = template_for(event).render(language, context)
-    with transaction.atomic():
+    # No savepoint: the message stands or falls with the caller's use case.
+    with transaction.atomic(savepoint=False):
         message = Message.objects.create(
             recipient=recipient,
             event=event,
@@ -55,8 +57,7 @@ def send(
             ),
         )
         if not message.is_delivered:
-            # On commit: a worker must never look for a row the request has not committed.
-            transaction.on_commit(partial(deliver_message.enqueue, message.pk))
+            _deliver_later(message)
     return message
 
 
@@ -106,6 +107,17 @@ def send_many(
             # On commit, as in `send`: the worker must find the rows committed.
             transaction.on_commit(partial(deliver_messages.enqueue, to_deliver))
     return messages
+
+
+def _deliver_later(message: Message) -> None:
+    """Queue the delivery of the message's copies with the message itself: in the same
+    transaction when tasks are rows of this database (committed, or rolled back, with the
+    message), otherwise once it commits (a worker must never look for a row the request has
+    not committed)."""
+    if isinstance(deliver_message.get_backend(), DatabaseBackend):
+        deliver_message.enqueue(message.pk)
+    else:
+        transaction.on_commit(partial(deliver_message.enqueue, message.pk))
 
 
 def mark_all_read(user: User) -> int:
