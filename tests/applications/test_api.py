@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -89,6 +90,31 @@ def test_filing_through_the_api_is_idempotent(world: World, divisions: dict[str,
     detail = client.get(f"{API}/applications/{ref}").json()
     assert detail["steps"][0]["key"] == "review"
     assert detail["history"][0]["action"] == "submitted"
+
+
+def test_the_filing_answer_says_what_a_read_of_the_application_says(
+    world: World, divisions: dict[str, Division]
+) -> None:
+    client = _signed_in(citizen(divisions["community"]))
+
+    filed = _file_birth(client)
+
+    assert filed.status_code == 201, filed.content
+    # The answer is built from the rows just written; a read builds it from the database
+    # (and writes its times to the millisecond).
+    read = client.get(f"{API}/applications/{filed.json()['ref']}").json()
+    assert _to_the_millisecond(filed.json()) == {key: read[key] for key in filed.json()}
+    assert [step["key"] for step in filed.json()["steps"]] == ["review"]
+
+
+def _to_the_millisecond(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _to_the_millisecond(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_to_the_millisecond(item) for item in value]
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:]{8}\.\d{6}Z", value):
+        return value[:-4] + "Z"
+    return value
 
 
 def test_a_bad_form_is_a_problem_naming_every_field(

@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from onewindow.applications import services
-from onewindow.applications.models import ApplicationStatus, Step
+from onewindow.applications.models import ApplicationStatus, ReferenceCounter, Step
 from onewindow.applications.workflow import status
 from onewindow.core.errors import Conflict
 from onewindow.core.models import Division
@@ -133,3 +133,35 @@ def test_moves_of_one_application_committed_side_by_side_both_reach_its_status_d
     assert Step.objects.get(pk=overdue.pk).escalation_level == 1
     assert Step.objects.get(pk=other.pk).assignee_id == officer.pk
     factories.assert_status_document_agrees(application)
+
+
+def test_eight_filings_at_once_in_one_county_get_eight_consecutive_refs(
+    postgres_only: None, divisions: dict[str, Division]
+) -> None:
+    factories.departments(divisions)
+    version = factories.catalogue()[factories.BIRTH]
+    people = [citizen(divisions["community"]) for _ in range(8)]
+    drafts = [factories.draft_with_uploads(person, version) for person in people]
+
+    filed, failures = _at_once(
+        [
+            partial(
+                services.submit_application,
+                person,
+                version,
+                factories.BIRTH_FORM,
+                idempotency_key="rush",
+                delivery="electronic",
+                draft=draft,
+            )
+            for person, draft in zip(people, drafts, strict=True)
+        ]
+    )
+
+    assert failures == []
+    # One county, one day: numbers 1 to 8, each once, whatever order the commits took.
+    numbers = sorted(int(application.ref.rsplit("-", 1)[1]) for application in filed)
+    assert numbers == list(range(1, 9))
+    prefixes = {application.ref.rsplit("-", 1)[0] for application in filed}
+    assert len(prefixes) == 1
+    assert ReferenceCounter.objects.get(prefix=prefixes.pop()).last == 8

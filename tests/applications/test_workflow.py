@@ -6,7 +6,10 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from onewindow.applications import services
@@ -24,6 +27,8 @@ from onewindow.core.models import Division
 from onewindow.identity import services as identity_services
 from onewindow.identity.models import Business, Department, User
 from onewindow.ledger.models import LedgerEntry
+from onewindow.notify.models import Message
+from onewindow.notify.tasks import deliver_message
 from tests.applications import factories
 from tests.applications.factories import World
 from tests.identity.factories import citizen
@@ -173,6 +178,52 @@ def test_submitting_twice_with_one_key_gives_one_application(world: World) -> No
             delivery="electronic",
         )
     assert refused.value.code == "idempotency_key_reused"
+
+
+def test_a_draft_another_submission_used_meanwhile_is_a_conflict_and_files_once(
+    world: World,
+) -> None:
+    applicant = citizen(world["divisions"]["community"])
+    version = world["versions"][factories.BIRTH]
+    draft = factories.draft_with_uploads(applicant, version)
+    # Two submissions of one draft (a double click with two keys), both checked first:
+    first, second = (
+        services.check_submission(
+            applicant,
+            version,
+            factories.BIRTH_FORM,
+            idempotency_key=key,
+            delivery="electronic",
+            draft=draft,
+        )
+        for key in ("click-1", "click-2")
+    )
+
+    filed = services.file_submission(first)
+    with pytest.raises(Conflict) as refused, transaction.atomic():
+        services.file_submission(second)
+
+    assert refused.value.code == "draft_changed"
+    assert list(Application.objects.values_list("ref", flat=True)) == [filed.ref]
+    assert {upload.application_id for upload in filed.uploads.all()} == {filed.pk}
+
+
+def test_the_notice_and_its_delivery_task_are_written_in_the_filing_transaction(
+    world: World,
+) -> None:
+    applicant = citizen(world["divisions"]["community"])
+    database_tasks = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    with override_settings(TASKS=database_tasks):
+        application = factories.file(
+            applicant, world["versions"][factories.BIRTH], factories.BIRTH_FORM
+        )
+        # The test's transaction has not committed: the task row is already there with it.
+        [notice] = Message.objects.filter(subject_ref=application.ref)
+        [task] = DBTaskResult.objects.filter(task_path=deliver_message.module_path)
+
+    assert task.args_kwargs == {"args": [notice.pk], "kwargs": {}}
+    assert notice.recipient == applicant
 
 
 def test_a_form_that_breaks_its_schema_names_every_field_and_stores_nothing(world: World) -> None:

@@ -9,6 +9,7 @@ state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -124,7 +125,7 @@ class ApplicationOut(Schema):
 
     @staticmethod
     def resolve_steps(application: Application) -> list[Step]:
-        return list(application.steps.select_related("department"))
+        return selectors.steps_of(application)
 
 
 class FetchedOut(Schema):
@@ -227,11 +228,10 @@ def _business(user: User, credit_code: str | None) -> Business | None:
 def submit(request: HttpRequest, payload: SubmitIn) -> HttpResponse:
     user = signed_in_user(request)
 
-    def file(key: str) -> tuple[int, dict[str, Any]]:
-        version = catalog.current_version(payload.service_code)
-        application = services.submit_application(
+    def check(key: str) -> Callable[[], tuple[int, dict[str, Any]]]:
+        submission = services.check_submission(
             user,
-            version,
+            catalog.current_version(payload.service_code),
             payload.form,
             idempotency_key=key,
             delivery=payload.delivery,
@@ -241,11 +241,17 @@ def submit(request: HttpRequest, payload: SubmitIn) -> HttpResponse:
             address=payload.address.dict() if payload.address else None,
             via_partner_app=partner_client(request) is not None,
         )
-        return 201, ApplicationOut.from_orm(application).model_dump(mode="json")
+
+        def write() -> tuple[int, dict[str, Any]]:
+            application = services.file_submission(submission)
+            # From the objects just written: the application carries its steps.
+            return 201, ApplicationOut.from_orm(application).model_dump(mode="json")
+
+        return write
 
     # The key first: a retry is answered from what the first request stored, before the
     # draft (used up by the first filing) or anything else is looked up.
-    return idempotency.answer_once(request, owner=f"user:{user.pk}", run=file)
+    return idempotency.answer_once(request, owner=f"user:{user.pk}", check=check)
 
 
 @router.get(

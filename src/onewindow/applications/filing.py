@@ -16,13 +16,16 @@ from datetime import datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.applications import fetching, notices
-from onewindow.applications.competence import check_may_file_here, county_of
+from onewindow.applications.competence import (
+    check_may_file_here,
+    competent_department,
+    county_of,
+)
 from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import (
     Application,
@@ -32,6 +35,7 @@ from onewindow.applications.models import (
     FetchedMaterial,
     FetchStatus,
     ReferenceCounter,
+    Step,
     StepStatus,
     SupplementRequest,
     Upload,
@@ -43,7 +47,9 @@ from onewindow.applications.workflow.engine import (
     advance,
     due_after,
     finish,
-    open_step,
+    new_step,
+    new_transition,
+    opening_transition,
     record_transition,
     resumed_due_at,
     role_of,
@@ -52,11 +58,22 @@ from onewindow.applications.workflow.engine import (
 from onewindow.applications.workflow.status import moving, touched
 from onewindow.catalog.form_schema import validate_form_data
 from onewindow.catalog.models import Audience, Delivery, MaterialSource, ServiceItemVersion
+from onewindow.catalog.workflow_definition import StepDefinition
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from onewindow.core.inserts import insert
 from onewindow.core.models import Division
+from onewindow.core.selectors import division_by_pk
 from onewindow.identity import services as identity_services
 from onewindow.identity.access import record_data_access
-from onewindow.identity.models import AccessKind, Business, OfficerRole, Role, User, UserKind
+from onewindow.identity.models import (
+    AccessKind,
+    Business,
+    Department,
+    OfficerRole,
+    Role,
+    User,
+    UserKind,
+)
 from onewindow.ledger import services as ledger
 
 
@@ -65,11 +82,20 @@ def _digest(value: Any) -> str:
 
 
 def _next_ref(county: Division, now: datetime) -> str:
+    """The county's next readable ref of the day: one upsert takes the number and keeps the
+    counter row locked until the transaction ends (no gaps, no duplicates)."""
     prefix = f"{county.code[:6]}-{timezone.localtime(now):%Y%m%d}"
-    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(prefix=prefix)
-    ReferenceCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    counter.refresh_from_db(fields=["last"])
-    return f"{prefix}-{counter.last:06d}"
+    quote = connection.ops.quote_name
+    table, column = quote(ReferenceCounter._meta.db_table), quote("last")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({quote('prefix')}, {column}) VALUES (%s, 1) "  # noqa: S608
+            f"ON CONFLICT ({quote('prefix')}) DO UPDATE SET {column} = {table}.{column} + 1 "
+            f"RETURNING {column}",
+            [prefix],
+        )
+        (number,) = cursor.fetchone()
+    return f"{prefix}-{number:06d}"
 
 
 def _check_business(
@@ -98,14 +124,15 @@ def _filing_channel(
     """Who filed decides the channel and the receiving division; refuses agents without a
     valid consent and officers who are not window clerks."""
     if filed_by.pk == applicant.pk:
-        if applicant.division is None:
+        if applicant.division_id is None:
             raise DomainError(_("Your account has no registered division."), field="division")
-        return (Channel.PARTNER_APP if via_partner_app else Channel.ONLINE), applicant.division
+        channel = Channel.PARTNER_APP if via_partner_app else Channel.ONLINE
+        return channel, division_by_pk(applicant.division_id)
     if filed_by.kind == UserKind.STATION_AGENT:
         if identity_services.valid_consent(filed_by, applicant) is None:
             raise PermissionDenied(_("The resident's consent is missing or has expired."))
-        assert filed_by.division is not None
-        return Channel.VILLAGE_AGENT, filed_by.division
+        assert filed_by.division_id is not None
+        return Channel.VILLAGE_AGENT, division_by_pk(filed_by.division_id)
     if (
         filed_by.is_officer
         and OfficerRole.objects.filter(user=filed_by, role=Role.WINDOW_CLERK).exists()
@@ -153,46 +180,91 @@ def submit_application(
 
     A result delivered by post needs the `address` (recipient_name, mobile, division code,
     street, postal_code): its errors come with the form's, keyed `address.<field>`; other
-    methods ignore it."""
-    filed_by = filed_by or applicant
-    digest = _request_digest(version, form_data, business, delivery, address)
-    previous = _replayed(applicant, idempotency_key, digest)
-    if previous is not None:
-        return previous
-    filing = _checked_filing(
-        applicant,
-        filed_by,
-        version,
-        form_data,
-        business=business,
-        delivery=delivery,
-        idempotency_key=idempotency_key,
-        digest=digest,
-        draft=draft,
-        address=address,
-        fetch_consent=fetch_consent,
-        via_partner_app=via_partner_app,
+    methods ignore it.
+
+    The same as `file_submission(check_submission(...))`: callers that keep their own
+    transaction around the write (the API stores its answer in it) call the two apart."""
+    return file_submission(
+        check_submission(
+            applicant,
+            version,
+            form_data,
+            idempotency_key=idempotency_key,
+            delivery=delivery,
+            business=business,
+            filed_by=filed_by,
+            draft=draft,
+            fetch_consent=fetch_consent,
+            address=address,
+            via_partner_app=via_partner_app,
+        )
     )
-    try:
-        application = _store_application(filing, timezone.now())
-    except IntegrityError:
-        # A concurrent retry with the same key won the race: answer with its application.
-        existing = _filed_with_key(applicant, idempotency_key)
-        if existing is None or existing.request_digest != digest:
-            raise
-        return existing
-    fetching.run_due(application)
-    return application
 
 
-def _replayed(applicant: User, idempotency_key: str, digest: str) -> Application | None:
-    """The application this request key already filed, if the request is the same; a
-    Conflict if the key was used for a different one."""
+def check_submission(
+    applicant: User,
+    version: ServiceItemVersion,
+    form_data: dict[str, Any],
+    *,
+    idempotency_key: str,
+    delivery: str,
+    business: Business | None = None,
+    filed_by: User | None = None,
+    draft: Draft | None = None,
+    fetch_consent: bool = False,
+    address: Mapping[str, Any] | None = None,
+    via_partner_app: bool = False,
+) -> Filing | Application:
+    """Every read and check of a submission, before anything is written (on SQLite, before
+    the write lock is taken): the Filing for `file_submission`, or the Application this key
+    already filed when the same request comes again after its draft was used up. Raises as
+    `submit_application` does."""
     if not idempotency_key or len(idempotency_key) > 64:
         raise DomainError(
             _("A request key of 1 to 64 characters is needed."), field="idempotency_key"
         )
-    existing = _filed_with_key(applicant, idempotency_key)
+    filed_by = filed_by or applicant
+    digest = _request_digest(version, form_data, business, delivery, address)
+    try:
+        return _checked_filing(
+            applicant,
+            filed_by,
+            version,
+            form_data,
+            business=business,
+            delivery=delivery,
+            idempotency_key=idempotency_key,
+            digest=digest,
+            draft=draft,
+            address=address,
+            fetch_consent=fetch_consent,
+            via_partner_app=via_partner_app,
+        )
+    except DomainError:
+        # The key is looked up only now: a new request (nearly all) never pays for it.
+        previous = _filed_before(applicant, idempotency_key, digest)
+        if previous is None:
+            raise
+        return previous
+
+
+def file_submission(submission: Filing | Application) -> Application:
+    """Write a checked submission in one short transaction (or answer with the application
+    its key filed before, found at the insert), then make the fetches it opened."""
+    if isinstance(submission, Application):
+        return submission
+    application = _store_application(submission, timezone.now())
+    if any(fetch.is_possible for fetch in submission.planned):
+        fetching.run_due(application)
+    return application
+
+
+def _filed_before(applicant: User, idempotency_key: str, digest: str) -> Application | None:
+    """The application this request key already filed, if the request is the same; a
+    Conflict if the key was used for a different one."""
+    existing = Application.objects.filter(
+        applicant=applicant, idempotency_key=idempotency_key
+    ).first()
     if existing is not None and existing.request_digest != digest:
         raise Conflict(
             _("This request key was already used for a different application."),
@@ -215,7 +287,7 @@ def _checked_filing(
     address: Mapping[str, Any] | None,
     fetch_consent: bool,
     via_partner_app: bool,
-) -> _Filing:
+) -> Filing:
     """Every check of a new submission, in the order its errors are reported: the form and
     address, the business, where it is filed, the materials and the consent to fetch."""
     postal_address = _checked_form(version, form_data, delivery, address)
@@ -226,7 +298,14 @@ def _checked_filing(
     uploads, planned = _checked_materials(
         version, draft, home, has_business=business is not None, fetch_consent=fetch_consent
     )
-    return _Filing(
+    first_steps = [
+        (
+            definition,
+            competent_department(home, kind=definition.department_kind, level=definition.level),
+        )
+        for definition in workflow_of(version).initial_steps()
+    ]
+    return Filing(
         applicant=applicant,
         filed_by=filed_by,
         version=version,
@@ -238,17 +317,19 @@ def _checked_filing(
         channel=channel,
         home=home,
         receiving=receiving,
-        draft=draft,
+        county=county_of(home),
+        draft_pk=draft.pk if draft is not None else None,
         uploads=uploads,
         planned=planned,
         postal_address=postal_address,
+        first_steps=first_steps,
     )
 
 
 @dataclass(frozen=True)
-class _Filing:
+class Filing:
     """A submission that passed every check, with where and how it is filed: what
-    `_store_application` writes."""
+    `file_submission` writes."""
 
     applicant: User
     filed_by: User
@@ -261,10 +342,12 @@ class _Filing:
     channel: str
     home: Division
     receiving: Division
-    draft: Draft | None
+    county: Division  # the home's: its counter gives the readable ref
+    draft_pk: int | None
     uploads: list[Upload]
     planned: list[fetching.PlannedFetch]
     postal_address: paper_delivery.PostalAddress | None
+    first_steps: list[tuple[StepDefinition, Department]]  # with their competent departments
 
 
 def _request_digest(
@@ -279,10 +362,6 @@ def _request_digest(
     if delivery == Delivery.POST and address is not None:
         request.append(dict(address))
     return _digest(request)
-
-
-def _filed_with_key(applicant: User, idempotency_key: str) -> Application | None:
-    return Application.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
 
 
 def _form_invalid(errors: Mapping[str, Any]) -> DomainError:
@@ -326,8 +405,9 @@ def _filing_place(
     """The channel, the home division (the applicant's or the business's) and the receiving
     one; refuses a hall or station that may not take this service for that home."""
     channel, receiving = _filing_channel(applicant, filed_by, via_partner_app=via_partner_app)
-    home = business.division if business is not None else applicant.division
-    assert home is not None
+    home_pk = business.division_id if business is not None else applicant.division_id
+    assert home_pk is not None
+    home = division_by_pk(home_pk)
     if channel in (Channel.ONLINE, Channel.PARTNER_APP):
         receiving = home  # online, the handling side is the receiving side
     check_may_file_here(
@@ -374,41 +454,96 @@ def _checked_materials(
     return uploads, planned
 
 
-@moving()
-def _store_application(filing: _Filing, now: datetime) -> Application:
+# No savepoint: inside the API's transaction, a failure must undo the stored answer as well.
+@moving(savepoint=False)
+def _store_application(filing: Filing, now: datetime) -> Application:
     """Write the application, move the draft's uploads to it, open the first steps, give it
-    its readable ref, record the filing in the ledger and open its fetches."""
+    its readable ref, record the filing in the ledger and open its fetches. Each kind of
+    row is one statement; what was checked before is not read again. The steps written are
+    left on the application (`application.steps.all()` answers without a query)."""
     application = _new_application(filing, now)
-    for upload in filing.uploads:
-        upload.application = application
-        upload.draft = None
-        upload.save(update_fields=["application", "draft"])
-    if filing.draft is not None:
-        filing.draft.delete()
-    record_transition(
-        application, None, "submitted", filing.filed_by, "", ApplicationStatus.IN_PROGRESS
-    )
+    if not insert([application], unless_exists=("applicant", "idempotency_key")):
+        # Another request with this key filed first (a concurrent retry, or an expired answer).
+        existing = _filed_before(filing.applicant, filing.idempotency_key, filing.digest)
+        if existing is None:  # and gone again: the key is not free for this request either
+            raise Conflict(
+                _("This request key was already used for a different application."),
+                code="idempotency_key_reused",
+            )
+        return existing
+    touched(application)
+    _use_up_draft(filing, application)
     if filing.postal_address is not None:
         paper_delivery.store_address(application, filing.postal_address)
-    for step_definition in workflow_of(filing.version).initial_steps():
-        open_step(application, step_definition, now)
-    # The readable ref comes last, so the county's counter row stays locked only for the
-    # end of the transaction, not for all of it.
-    application.ref = _next_ref(county_of(filing.home), now)
+    steps = [
+        new_step(application, definition, now, department=department)
+        for definition, department in filing.first_steps
+    ]
+    insert(steps)
+    insert(
+        [
+            new_transition(
+                application,
+                None,
+                "submitted",
+                filing.filed_by,
+                "",
+                ApplicationStatus.IN_PROGRESS,
+                actor_role=role_of(filing.filed_by, application),
+            ),
+            *(opening_transition(application, step) for step in steps),
+        ]
+    )
+    # The readable ref and the ledger entry come last, so the county's counter row and the
+    # ledger's sequence stay locked only for the end of the transaction, not for all of it.
+    application.ref = _next_ref(filing.county, now)
     application.filed_ledger_index = _record_filing(
-        application, "filed", actor_role=role_of(filing.filed_by, application)
+        application,
+        "filed",
+        actor_role=role_of(filing.filed_by, application),
+        materials=[(upload.material_key, upload.sha256) for upload in filing.uploads],
     )
     application.save(update_fields=["ref", "filed_ledger_index"])
-    advance(application, now)
+    steps = advance(application, now, steps=steps)
     fetching.open_fetches(application, filing.planned)
     notices.announce(application, "application_received")
+    _keep_steps(application, steps)
     return application
 
 
-def _new_application(filing: _Filing, now: datetime) -> Application:
+def _keep_steps(application: Application, steps: list[Step]) -> None:
+    """Leave the steps just written on the application, as `prefetch_related` would: its
+    answer is built from them, and `application.steps.all()` needs no query."""
+    found = application.steps.all()
+    # What django.db.models.prefetch_related_objects stores (attributes the stubs omit).
+    found._result_cache = steps
+    found._prefetch_done = True  # type: ignore[attr-defined]
+    application._prefetched_objects_cache = {"steps": found}  # type: ignore[attr-defined]
+
+
+def _use_up_draft(filing: Filing, application: Application) -> None:
+    """Move the checked uploads from the draft to the application and delete the draft;
+    a Conflict if another submission used the draft since it was checked."""
+    if filing.draft_pk is None:
+        return
+    if filing.uploads:
+        moved = Upload.objects.filter(
+            pk__in=[upload.pk for upload in filing.uploads], draft_id=filing.draft_pk
+        ).update(application=application, draft=None)
+        if moved != len(filing.uploads):
+            raise Conflict(
+                _("This draft was submitted or changed meanwhile; reload it."),
+                code="draft_changed",
+            )
+        for upload in filing.uploads:
+            upload.application, upload.draft = application, None
+    Draft(pk=filing.draft_pk).delete()
+
+
+def _new_application(filing: Filing, now: datetime) -> Application:
     version = filing.version
     is_online = filing.channel in (Channel.ONLINE, Channel.PARTNER_APP)
-    return Application.objects.create(
+    return Application(
         ref=f"pending-{uuid.uuid4().hex[:16]}",  # until the readable ref is drawn
         applicant=filing.applicant,
         business=filing.business,
@@ -429,10 +564,18 @@ def _new_application(filing: _Filing, now: datetime) -> Application:
     )
 
 
-def _record_filing(application: Application, action: str, *, actor_role: str) -> int:
+def _record_filing(
+    application: Application,
+    action: str,
+    *,
+    actor_role: str,
+    materials: Iterable[tuple[str, str]] | None = None,
+) -> int:
     """Record the filing (or a change of its form or materials) in the ledger: digests of
-    what was submitted, never the answers themselves. Returns the entry's index."""
-    materials = application.uploads.values_list("material_key", "sha256")
+    what was submitted, never the answers themselves. `materials` are the application's
+    (material key, SHA-256) pairs when the caller has them. Returns the entry's index."""
+    if materials is None:
+        materials = application.uploads.values_list("material_key", "sha256")
     receipt = ledger.record(
         f"application.{action}",
         subject_ref=application.ref,

@@ -4,10 +4,11 @@
 takes the header. A key its owner used before on the same operation with the same body gets
 the stored answer (status and body, byte for byte, with `Idempotent-Replayed: true`) for
 `KEEP_FOR`, whatever happened to the objects since; the same key with another body is
-`IdempotencyKeyReused` (422). Otherwise `run()` does the work and its answer is stored in the
-same transaction as the work's own writes, so a crash can never leave a committed write
-without its answer, nor an answer without its write. Only successful answers are stored: a
-refused request wrote nothing, and its retry is judged afresh. `purge_expired` (the
+`IdempotencyKeyReused` (422). Otherwise `check()` reads and checks outside any transaction,
+and the `write()` it returns does the work; its answer is stored in the same transaction as
+the work's own writes, so a crash can never leave a committed write without its answer, nor
+an answer without its write. Only successful answers are stored: a refused request wrote
+nothing, and its retry is judged afresh. `purge_expired` (the
 `core.tasks.purge_idempotent_requests` periodic task) deletes answers past their time.
 """
 
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import DomainError
+from onewindow.core.inserts import insert
 from onewindow.core.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
@@ -82,54 +84,60 @@ def _replay(stored: IdempotentRequest, digest: str) -> HttpResponse:
     return response
 
 
-def _stored(owner: str, operation: str, key: str, now: datetime) -> IdempotentRequest | None:
-    return IdempotentRequest.objects.filter(
-        owner=owner, operation=operation, key=key, expires_at__gt=now
-    ).first()
+def _stored(owner: str, operation: str, key: str) -> IdempotentRequest | None:
+    """The answer stored under the key (live or expired): one look-up on the unique index."""
+    return IdempotentRequest.objects.filter(owner=owner, operation=operation, key=key).first()
 
 
 def answer_once(
-    request: HttpRequest, *, owner: str, run: Callable[[str], tuple[int, Any]]
+    request: HttpRequest,
+    *,
+    owner: str,
+    check: Callable[[str], Callable[[], tuple[int, Any]]],
 ) -> HttpResponse:
-    """Answer a POST at most once per (owner, operation, key). `run(key)` does the work and
-    returns (status, JSON-serialisable body); it may raise a DomainError, which stores
-    nothing. Raises DomainError for a missing or malformed key and IdempotencyKeyReused
-    for a key used with another body."""
+    """Answer a POST at most once per (owner, operation, key). `check(key)` does every read
+    and check outside any transaction (on SQLite, before the write lock) and returns
+    `write()`, which writes and returns (status, JSON-serialisable body) inside the
+    transaction that stores the answer. Either may raise a DomainError, which stores nothing.
+    Raises DomainError for a missing or malformed key and IdempotencyKeyReused for a key used
+    with another body."""
     key = _key(request)
     operation = f"{request.method} {request.path}"[:255]
     digest = request_digest(request.body)
     now = timezone.now()
-    stored = _stored(owner, operation, key, now)
-    if stored is not None:
+    stored = _stored(owner, operation, key)
+    if stored is not None and stored.expires_at > now:
         return _replay(stored, digest)
+    write = check(key)
     try:
         with transaction.atomic():
-            # An expired answer gives way; a live one (committed since the look-up above)
-            # makes the claim fail, and on PostgreSQL a concurrent claim waits for its
-            # rival's commit here: the loser then replays the winner's answer.
-            IdempotentRequest.objects.filter(
-                owner=owner, operation=operation, key=key, expires_at__lte=now
-            ).delete()
-            claim = IdempotentRequest.objects.create(
-                owner=owner,
-                operation=operation,
-                key=key,
-                request_digest=digest,
-                status=0,
-                body="",
-                created_at=now,
-                expires_at=now + KEEP_FOR,
+            if stored is not None:  # an expired answer gives way
+                IdempotentRequest.objects.filter(pk=stored.pk, expires_at__lte=now).delete()
+            status, payload = write()
+            body = json.dumps(payload, cls=DjangoJSONEncoder, ensure_ascii=False)
+            # The answer last, with the work it answers for: a concurrent request with the
+            # same key fails here (on PostgreSQL after waiting for its rival's commit), its
+            # own work rolls back, and it replays the winner's answer.
+            insert(
+                [
+                    IdempotentRequest(
+                        owner=owner,
+                        operation=operation,
+                        key=key,
+                        request_digest=digest,
+                        status=status,
+                        body=body,
+                        created_at=now,
+                        expires_at=now + KEEP_FOR,
+                    )
+                ]
             )
-            status, payload = run(key)
-            claim.status = status
-            claim.body = json.dumps(payload, cls=DjangoJSONEncoder, ensure_ascii=False)
-            claim.save(update_fields=["status", "body"])
     except IntegrityError:
-        stored = _stored(owner, operation, key, timezone.now())
-        if stored is None or stored.status == 0:
+        stored = _stored(owner, operation, key)
+        if stored is None or stored.expires_at <= timezone.now():
             raise
         return _replay(stored, digest)
-    return HttpResponse(claim.body, status=status, content_type="application/json")
+    return HttpResponse(body, status=status, content_type="application/json")
 
 
 def purge_expired(*, now: datetime | None = None, batch: int = 1000) -> int:

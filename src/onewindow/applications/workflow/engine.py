@@ -35,7 +35,7 @@ from onewindow.catalog.workflow_definition import StepDefinition, WorkflowDefini
 from onewindow.core import calendar
 from onewindow.core.errors import Conflict
 from onewindow.identity import services as identity_services
-from onewindow.identity.models import User, UserKind
+from onewindow.identity.models import Department, User, UserKind
 from onewindow.ledger import services as ledger
 
 RESOLVED_STEP_STATUSES = frozenset({StepStatus.APPROVED, StepStatus.SKIPPED, StepStatus.CANCELLED})
@@ -81,8 +81,36 @@ def record_transition(
             ),
         )
         ledger_index = receipt.index
+    transition = new_transition(
+        application,
+        step,
+        action,
+        actor,
+        from_status,
+        to_status,
+        reason=reason,
+        actor_role=actor_role,
+        ledger_index=ledger_index,
+    )
+    transition.save(force_insert=True)
+    return transition
+
+
+def new_transition(
+    application: Application,
+    step: Step | None,
+    action: str,
+    actor: User | None,
+    from_status: str,
+    to_status: str,
+    *,
+    reason: str = "",
+    actor_role: str = "",
+    ledger_index: int | None = None,
+) -> Transition:
+    """The log row of one move, not yet written (filing writes its rows in one statement)."""
     touched(application)
-    return Transition.objects.create(
+    return Transition(
         application=application,
         step=step,
         action=action,
@@ -99,11 +127,28 @@ def record_transition(
 def open_step(application: Application, definition: StepDefinition, now: datetime) -> Step:
     """Create the step in the competent department with its SLA deadline, or record it
     skipped when its condition on the form does not hold."""
-    department = competent_department(
-        application.division, kind=definition.department_kind, level=definition.level
-    )
+    step = new_step(application, definition, now)
+    step.save(force_insert=True)
+    opening_transition(application, step).save(force_insert=True)
+    return step
+
+
+def new_step(
+    application: Application,
+    definition: StepDefinition,
+    now: datetime,
+    *,
+    department: Department | None = None,
+) -> Step:
+    """The step `definition` opens (or skips, when its condition on the form does not hold),
+    in the competent department (unless the caller found it already) with its SLA deadline;
+    not yet written."""
+    if department is None:
+        department = competent_department(
+            application.division, kind=definition.department_kind, level=definition.level
+        )
     holds = definition.when is None or definition.when.holds(application.form_data)
-    step = Step.objects.create(
+    return Step(
         application=application,
         key=definition.key,
         department=department,
@@ -113,43 +158,50 @@ def open_step(application: Application, definition: StepDefinition, now: datetim
         due_at=due_after(now, definition.sla_days),
         finished_at=None if holds else now,
     )
-    record_transition(
+
+
+def opening_transition(application: Application, step: Step) -> Transition:
+    """The log row of a new step opened, or skipped because its condition does not hold."""
+    is_open = step.status != StepStatus.SKIPPED
+    return new_transition(
         application,
         step,
-        "opened" if holds else "skipped",
+        "opened" if is_open else "skipped",
         None,
         "",
         step.status,
-        reason="" if holds else "condition not met",
+        reason="" if is_open else "condition not met",
     )
-    return step
 
 
-def advance(application: Application, now: datetime) -> None:
-    """Open every step whose join is satisfied; finish the application when nothing is left."""
+def advance(
+    application: Application, now: datetime, *, steps: list[Step] | None = None
+) -> list[Step]:
+    """Open every step whose join is satisfied; finish the application when nothing is left.
+    `steps` are all the application's steps when the caller has them in hand (filing).
+    Returns all its steps, as they are now."""
     definition = workflow_of(application.item_version)
+    by_key = {step.key: step for step in (application.steps.all() if steps is None else steps)}
     while True:
-        steps = {step.key: step for step in application.steps.all()}
         opened = False
         for step_definition in definition.steps:
-            if step_definition.key in steps or not step_definition.after:
+            if step_definition.key in by_key or not step_definition.after:
                 continue
-            before = [steps.get(key) for key in step_definition.after]
+            before = [by_key.get(key) for key in step_definition.after]
             if any(step is None for step in before):
                 continue
             if not join_is_met(step_definition, [step.status for step in before if step]):
                 continue
-            new_step = open_step(application, step_definition, now)
-            steps[new_step.key] = new_step
+            opened_step = open_step(application, step_definition, now)
+            by_key[opened_step.key] = opened_step
             opened = True
             if step_definition.join == "any":
-                _cancel_unneeded(application, definition, steps, before, now)
+                _cancel_unneeded(application, definition, by_key, before, now)
         if not opened:
             break
-    if any(step.is_active for step in steps.values()):
-        return
-    if len(steps) == len(definition.steps):
+    if not any(step.is_active for step in by_key.values()) and len(by_key) == len(definition.steps):
         finish(application, ApplicationStatus.APPROVED, None, now, reason="")
+    return sorted(by_key.values(), key=lambda step: (step.opened_at, step.pk))
 
 
 def join_is_met(step_definition: StepDefinition, statuses: list[str]) -> bool:

@@ -47,15 +47,16 @@ class OutsideMoving(RuntimeError):
 
 
 @contextmanager
-def moving() -> Iterator[None]:
+def moving(*, savepoint: bool = True) -> Iterator[None]:
     """`transaction.atomic()` for the engine's moves: at the end of the outermost block, the
     status documents of every application touched inside are rebuilt, in its transaction.
-    Usable as a decorator (`@moving()`) like `transaction.atomic`."""
+    Usable as a decorator (`@moving()`) like `transaction.atomic`, and like it without a
+    savepoint inside an outer transaction (`savepoint=False`)."""
     outermost = getattr(_moves, "pending", None) is None
     if outermost:
         _moves.pending = {}
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             yield
             if outermost:
                 # A move may touch the same application many times: one rebuild each, in
