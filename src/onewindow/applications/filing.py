@@ -503,7 +503,7 @@ def _store_application(filing: Filing, now: datetime) -> Application:
         actor_role=role_of(filing.filed_by, application),
         materials=[(upload.material_key, upload.sha256) for upload in filing.uploads],
     )
-    application.save(update_fields=["ref", "filed_ledger_index"])
+    _give_ref(application)
     steps = advance(application, now, steps=steps)
     fetching.open_fetches(application, filing.planned)
     notices.announce(application, "application_received")
@@ -521,23 +521,50 @@ def _keep_steps(application: Application, steps: list[Step]) -> None:
     application._prefetched_objects_cache = {"steps": found}  # type: ignore[attr-defined]
 
 
+def _give_ref(application: Application) -> None:
+    """Write the application's readable ref and the index of its filing in the ledger."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(Application._meta.db_table)} "  # noqa: S608 - identifiers only
+            f"SET {quote('ref')} = %s, {quote('filed_ledger_index')} = %s "
+            f"WHERE {quote('id')} = %s",
+            [application.ref, application.filed_ledger_index, application.pk],
+        )
+
+
 def _use_up_draft(filing: Filing, application: Application) -> None:
-    """Move the checked uploads from the draft to the application and delete the draft;
-    a Conflict if another submission used the draft since it was checked."""
+    """Move the checked uploads from the draft to the application and delete the draft (an
+    upload added since the check stays its owner's, on no draft); a Conflict if another
+    submission used the draft since it was checked."""
     if filing.draft_pk is None:
         return
-    if filing.uploads:
-        moved = Upload.objects.filter(
-            pk__in=[upload.pk for upload in filing.uploads], draft_id=filing.draft_pk
-        ).update(application=application, draft=None)
-        if moved != len(filing.uploads):
+    quote = connection.ops.quote_name
+    checked = [upload.pk for upload in filing.uploads]
+    moving = ""
+    if checked:
+        moving = (
+            f", {quote('application_id')} = CASE WHEN {quote('id')} IN "
+            f"({', '.join(['%s'] * len(checked))}) THEN %s ELSE {quote('application_id')} END"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(Upload._meta.db_table)} "  # noqa: S608 - identifiers only
+            f"SET {quote('draft_id')} = NULL{moving} "
+            f"WHERE {quote('draft_id')} = %s RETURNING {quote('id')}",
+            [*checked, application.pk, filing.draft_pk] if checked else [filing.draft_pk],
+        )
+        if not {row[0] for row in cursor.fetchall()}.issuperset(checked):
             raise Conflict(
                 _("This draft was submitted or changed meanwhile; reload it."),
                 code="draft_changed",
             )
-        for upload in filing.uploads:
-            upload.application, upload.draft = application, None
-    Draft(pk=filing.draft_pk).delete()
+        cursor.execute(
+            f"DELETE FROM {quote(Draft._meta.db_table)} WHERE {quote('id')} = %s",  # noqa: S608
+            [filing.draft_pk],
+        )
+    for upload in filing.uploads:
+        upload.application, upload.draft = application, None
 
 
 def _new_application(filing: Filing, now: datetime) -> Application:
