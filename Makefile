@@ -11,6 +11,10 @@ PORT ?= 8000
 # Open311 discovery, e-mails): this server's, unless the environment names another (a proxy).
 ONEWINDOW_PUBLIC_URL ?= http://$(HOST):$(PORT)
 export ONEWINDOW_PUBLIC_URL
+# Threads running requests in each of granian's two workers (its default grows to 256). Each
+# keeps a database connection (SQLite) or takes one from the pool (PostgreSQL, whose pool
+# ONEWINDOW_DB_POOL_SIZE should not be smaller); requests beyond them wait their turn.
+SERVER_THREADS ?= 8
 
 .PHONY: public-url demo test check install install-runtime lint typecheck contracts migrations pytest serve messages bench bench-exchange bench-credentials bench-hotline bench-routing routing-model clean
 
@@ -51,7 +55,7 @@ demo: install-runtime
 	$(BIN)/onewindow worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers 2 --no-ws \
-		onewindow.config.wsgi:application
+		--blocking-threads $(SERVER_THREADS) onewindow.config.wsgi:application
 
 lint: install
 	$(BIN)/ruff check src tests bench

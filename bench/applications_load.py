@@ -1,19 +1,26 @@
 """Applications under load: submissions, status reads and the officer queue, against ceilings.
 
     .venv/bin/python bench/applications_load.py [--db sqlite|postgres|both] [--seconds 20]
-        [--concurrency 16]            (or `make bench`)
+        [--concurrency 16] [--before REV] [--profile]            (or `make bench`)
 
 For each database (a fresh SQLite file in a temp dir; a fresh PostgreSQL database on
 127.0.0.1:5432, created and dropped here) this migrates, builds the map, departments and
 catalogue as the tests do, registers citizens through `identity.services`, and serves the app
-with granian exactly as `make demo` does (2 workers, no background worker). Clients are
+with granian exactly as `make demo` does: the granian command line is read from the
+Makefile's `demo` recipe (`make -n demo`), without the background worker. Clients are
 keep-alive HTTP/1.1 threads in this process, on the same 2 cores as the server.
+
+`--before REV` also measures a git revision in the same run: its `src/`, `tests/` (for the
+factories) and `Makefile` (for how it served) are unpacked with `git archive`, and each
+database is measured for the revision, then for this tree.
 
 Phases: GET /healthz (ceiling); POST /api/v1/applications for the social security card (its
 photo is uploaded to a draft before the timed loop: one draft per request); GET
 /api/v1/applications/{ref} by the owners; GET /work/ for a reviewer whose department has
 100,000 open steps, inserted with `bulk_create` (not through the services: no transitions,
 no notices, no ledger); and the database ceiling (pgbench tpcb-like, or raw SQLite commits).
+Every phase has its ceiling beside it: /healthz of the same server for reads and the
+queue, the database's (pgbench tpcb-like, or SQLite commits) for submissions.
 Results go to stdout and bench/applications_results.md.
 """
 
@@ -26,6 +33,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -40,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
+BIN = Path(sys.executable).parent  # the virtualenv of the interpreter running this script
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SERVICE = "330000-HRSS-SB-001"  # social security card: one required upload (a photo)
 PDF = b"%PDF-1.7\n%%EOF\n"
@@ -57,6 +65,7 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
     samples: list[str] = field(default_factory=list)  # first few error answers
     note: str = ""
+    against: str = ""  # its ceiling: "healthz" (same server) or "database"
 
     @property
     def rate(self) -> float:
@@ -352,16 +361,17 @@ def free_port() -> int:
 
 
 def wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
-    for _attempt in range(300):
+    deadline = time.monotonic() + 180  # two workers importing Django on a loaded machine
+    while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError("granian exited during start-up")
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             connection.request("GET", "/healthz")
             if connection.getresponse().status == 200:
                 return
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.2)
     raise RuntimeError("server did not start")
 
 
@@ -381,6 +391,40 @@ def worker_stats(master: int) -> list[tuple[float, int]]:
         if found and threads:
             peaks.append((int(found.group(1)) / 1024, int(threads.group(1))))
     return sorted(peaks)
+
+
+def unpack(revision: str) -> Path:
+    """A revision's src/, tests/ and Makefile in a temp dir, as `git archive` gives them."""
+    target = Path(tempfile.mkdtemp(prefix="onewindow-bench-before-"))
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", revision, "src", "tests", "Makefile"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    # Bytecode now, as a checkout that has run has it: not in the first timed requests.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(target / "src")], check=True)
+    return target
+
+
+def demo_server_arguments(tree: Path, port: int) -> list[str]:
+    """granian's arguments in `make demo` of the tree's Makefile, for 127.0.0.1:`port`."""
+    recipe = subprocess.run(
+        ["make", "-n", "-s", "--no-print-directory", "-f", str(tree / "Makefile"), "demo",
+         "HOST=127.0.0.1", f"PORT={port}"],
+        cwd=ROOT, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    for line in recipe.replace("\\\n", " ").splitlines():  # one shell command line each
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|")
+        lexer.whitespace_split = True
+        words = list(lexer)
+        for at, word in enumerate(words):
+            if Path(word).name == "granian":
+                rest = words[at + 1 :]
+                ends = [n for n, w in enumerate(rest) if not w.strip(";&|")]
+                return rest[: ends[0]] if ends else rest
+    raise RuntimeError(f"no granian command in `make -n demo` of {tree}:\n{recipe}")
 
 
 # ----- database ceilings ------------------------------------------------------------------
@@ -465,7 +509,10 @@ def sqlite_ceiling(directory: Path, seconds: float) -> Phase:
 # ----- one database, end to end -----------------------------------------------------------
 
 
-def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[str, Any]:
+def run_db(
+    kind: str, tree: Path, seconds: float, concurrency: int, profile: bool
+) -> dict[str, Any]:
+    """Every phase on one database for the code in `tree` (src/, tests/, Makefile)."""
     temp = Path(tempfile.mkdtemp(prefix=f"onewindow-bench-{kind}-"))
     database = f"onewindow_bench_{secrets.token_hex(4)}"
     url = f"sqlite:///{temp / 'app.sqlite3'}"
@@ -474,7 +521,7 @@ def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[s
         pg_admin(f'CREATE DATABASE "{database}"')
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        "PYTHONPATH": os.pathsep.join([str(tree / "src"), str(tree)]),
         "DJANGO_SETTINGS_MODULE": "onewindow.config.settings",
         "DATABASE_URL": url,
         "ONEWINDOW_VAR_DIR": str(temp / "var"),
@@ -504,8 +551,7 @@ def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[s
 
     def serve() -> subprocess.Popen[bytes]:
         started = subprocess.Popen(
-            [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port",
-             str(port), "--workers", "2", "--no-ws", "onewindow.config.wsgi:application"],
+            [str(BIN / "granian"), *server_arguments],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         wait_ready(port, started)
@@ -526,6 +572,7 @@ def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[s
         drafts = max(concurrency * 50, int(seconds * 600))  # more than the server can file
         people = run_helper(env, "setup", str(concurrency), str(drafts))["people"]
         port = free_port()
+        server_arguments = demo_server_arguments(tree, port)
         log = (temp / "granian.log").open("wb")
         server = serve()
         csrf = secrets.token_hex(16)  # 32 characters: an unmasked secret, in cookie and header
@@ -568,7 +615,7 @@ def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[s
             observe(load(port, Phase("ceiling: GET /healthz"), concurrency, seconds, bare))
         )
         before = [len(p["drafts"]) for p in people]
-        submissions = Phase("POST /api/v1/applications")
+        submissions = Phase("POST /api/v1/applications", against="database")
         load(
             port,
             submissions,
@@ -583,7 +630,13 @@ def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[s
         submissions.note = f"{sum(before)} drafts prepared;" + submissions.note
         phases.append(
             observe(
-                load(port, Phase("GET /api/v1/applications/{ref}"), concurrency, seconds, status)
+                load(
+                    port,
+                    Phase("GET /api/v1/applications/{ref}", against="healthz"),
+                    concurrency,
+                    seconds,
+                    status,
+                )
             )
         )
         # A fresh server for the queue: it lets go of the connections its threads hold.
@@ -591,7 +644,7 @@ def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[s
         server = None
         officer = headers(run_helper(env, "queue")["session"])
         server = serve()
-        queue = Phase(f"GET /applications/work/ ({QUEUE_SIZE:,} open steps)")
+        queue = Phase(f"GET /applications/work/ ({QUEUE_SIZE:,} open steps)", against="healthz")
         queue.note = "2 clients, one per worker;"
         load(
             port,
@@ -618,7 +671,13 @@ def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[s
         else:
             phases.append(sqlite_ceiling(temp, seconds))
         profiled = run_helper(env, "profile") if profile else ""
-        return {"kind": kind, "phases": phases, "rss": rss, "profile": profiled}
+        return {
+            "kind": kind,
+            "phases": phases,
+            "rss": rss,
+            "profile": profiled,
+            "server": " ".join(["granian", *server_arguments]),
+        }
     finally:
         if server is not None:
             stop(server)
@@ -632,37 +691,71 @@ def run_db(kind: str, seconds: float, concurrency: int, profile: bool) -> dict[s
         shutil.rmtree(temp, ignore_errors=True)
 
 
+RSS_AIM_MB = 250  # issue 18: peak resident memory per server worker after the run
+
+
+def ceiling_of(run: dict[str, Any], phase: Phase) -> Phase | None:
+    """The ceiling a phase is read against: the database's for submissions, /healthz of the
+    same run for reads and the queue; none for the ceilings themselves."""
+    phases: list[Phase] = run["phases"]
+    if phase.against == "database":
+        return phases[-1]
+    if phase.against == "healthz":
+        return phases[0]
+    return None
+
+
 def report(runs: list[dict[str, Any]], seconds: float, concurrency: int) -> str:
     lines = [
-        f"{seconds:.0f} s per phase, {concurrency} client threads (queue: 2), granian 2 workers,"
-        f" {os.cpu_count()} cores shared by server, clients and database.",
+        f"{seconds:.0f} s per phase, {concurrency} client threads (queue: 2), served as"
+        f" `make demo` serves, {os.cpu_count()} cores shared by server, clients and database.",
         "",
-        "| database | phase | req/s | p50 ms | p95 ms | p99 ms | errors | note |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| code | database | phase | req/s | p50 ms | p95 ms | p99 ms | errors | ceiling req/s"
+        " | ÷ ceiling | note |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for run in runs:
         for phase in run["phases"]:
+            ceiling = ceiling_of(run, phase)
+            against = ratio = ""
+            if ceiling is not None and ceiling.rate:
+                against = f"{ceiling.rate:,.0f}"
+                ratio = f"{phase.rate / ceiling.rate:.3f}"
             lines.append(
-                f"| {run['kind']} | {phase.name} | {phase.rate:,.0f} | {phase.pct(0.5):.1f} |"
-                f" {phase.pct(0.95):.1f} | {phase.pct(0.99):.1f} | {phase.errors} | {phase.note} |"
+                f"| {run['code']} | {run['kind']} | {phase.name} | {phase.rate:,.0f} |"
+                f" {phase.pct(0.5):.1f} | {phase.pct(0.95):.1f} | {phase.pct(0.99):.1f} |"
+                f" {phase.errors} | {against} | {ratio} | {phase.note} |"
             )
     lines += [
         "",
-        "| database | submissions ÷ /healthz | submissions ÷ DB ceiling | peak RSS/worker MB |",
-        "| --- | ---: | ---: | --- |",
+        f"| code | database | peak RSS per worker, MB (aim ≤ {RSS_AIM_MB}) | server |",
+        "| --- | --- | --- | --- |",
     ]
     for run in runs:
-        bare, submissions = run["phases"][0], run["phases"][1]
-        ceiling = run["phases"][-1]
-        lines.append(
-            f"| {run['kind']} | {submissions.rate / bare.rate:.1%} |"
-            f" {submissions.rate / ceiling.rate if ceiling.rate else 0:.1%} |"
-            f" {', '.join(f'{mb:.0f}' for mb in run['rss'])} |"
-        )
+        peaks = ", ".join(f"{mb:.0f}" for mb in run["rss"])
+        verdict = "met" if run["rss"] and max(run["rss"]) <= RSS_AIM_MB else "NOT met"
+        lines.append(f"| {run['code']} | {run['kind']} | {peaks} ({verdict}) | `{run['server']}` |")
+    codes = list(dict.fromkeys(run["code"] for run in runs))
+    if len(codes) == 2:
+        lines += [
+            "",
+            f"| database | phase | req/s {codes[0]} → {codes[1]} | × | p95 ms | p99 ms |",
+            "| --- | --- | ---: | ---: | ---: | ---: |",
+        ]
+        for kind in dict.fromkeys(run["kind"] for run in runs):
+            before, after = (next(r for r in runs if r["kind"] == kind and r["code"] == c)
+                             for c in codes)  # fmt: skip
+            for old, new in zip(before["phases"], after["phases"], strict=True):
+                times = f"{new.rate / old.rate:.2f}" if old.rate else ""
+                lines.append(
+                    f"| {kind} | {new.name} | {old.rate:,.0f} → {new.rate:,.0f} | {times} |"
+                    f" {old.pct(0.95):.1f} → {new.pct(0.95):.1f} |"
+                    f" {old.pct(0.99):.1f} → {new.pct(0.99):.1f} |"
+                )
     for run in runs:
         for phase in run["phases"]:
             for sample in phase.samples:
-                lines.append(f"\n{run['kind']} {phase.name} error: `{sample}`")
+                lines.append(f"\n{run['code']} {run['kind']} {phase.name} error: `{sample}`")
     return "\n".join(lines) + "\n"
 
 
@@ -684,22 +777,38 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--before", default="", help="also measure this git revision")
     parser.add_argument("--profile", action="store_true", help="cProfile 20 submissions")
     args = parser.parse_args()
     kinds = ["postgres", "sqlite"] if args.db == "both" else [args.db]
     commit = subprocess.run(
         ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
-    runs = [run_db(kind, args.seconds, args.concurrency, args.profile) for kind in kinds]
+    trees = [(commit, ROOT)]
+    if args.before:
+        trees.insert(0, (f"before ({args.before})", unpack(args.before)))
+    runs = []
+    try:
+        for kind in kinds:
+            for code, tree in trees:
+                print(f"… {kind}, {code}", flush=True)
+                run = run_db(kind, tree, args.seconds, args.concurrency, args.profile)
+                runs.append(run | {"code": code})
+    finally:
+        for _code, tree in trees[:-1]:
+            shutil.rmtree(tree, ignore_errors=True)
     table = report(runs, args.seconds, args.concurrency)
     print(f"commit {commit}\n{table}")
     for run in runs:
         if run["profile"]:
-            print(f"--- {run['kind']}: cProfile of 20 submissions in-process ---\n{run['profile']}")
+            print(
+                f"--- {run['code']}, {run['kind']}: cProfile of 20 submissions in-process ---\n"
+                f"{run['profile']}"
+            )
     stamp = f"{time.strftime('%Y-%m-%d %H:%M')}, commit {commit}"
+    command = " ".join(["bench/applications_load.py", *sys.argv[1:]])
     (ROOT / "bench" / "applications_results.md").write_text(
-        f"# Applications under load ({stamp})\n\n`.venv/bin/python bench/applications_load.py"
-        f" --seconds {args.seconds:.0f} --concurrency {args.concurrency}`\n\n{table}"
+        f"# Applications under load ({stamp})\n\n`.venv/bin/python {command}`\n\n{table}"
     )
 
 

@@ -116,7 +116,12 @@ def _database(url: str) -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
-        config["CONN_MAX_AGE"] = 0
+        # A connection per server thread, kept: opening one (the pragmas, Django's SQL
+        # functions) cost ~3 ms, more than a status read. The threads are few (granian's
+        # --blocking-threads in the Makefile), and a connection is reopened after 5 minutes
+        # so a database file restored under a running server is picked up.
+        config["CONN_MAX_AGE"] = 300
+        config["CONN_HEALTH_CHECKS"] = True
     elif config["ENGINE"] == "django.db.backends.postgresql":
         # A pool per server process: granian runs many threads per worker, and a persistent
         # connection per thread exhausted PostgreSQL's connections under load (see bench/).
