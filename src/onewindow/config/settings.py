@@ -134,6 +134,14 @@ def _database(url: str) -> dict[str, Any]:
         config["CONN_HEALTH_CHECKS"] = True
         options = config.setdefault("OPTIONS", {})
         options.setdefault("connect_timeout", int(env_str("ONEWINDOW_DB_CONNECT_TIMEOUT", "3")))
+        # Parameters bound by the server, and a statement run 5 times on a connection prepared
+        # there (psycopg's prepare_threshold): PostgreSQL parses it once per connection and,
+        # once its generic plan proves as good, stops planning it on every run. Django leaves
+        # both off for transaction-pooling proxies (PgBouncer), which we do not put in front:
+        # each server process has its own pool, and psycopg forgets a connection's prepared
+        # statements with the connection (a restarted database breaks and replaces them all).
+        options["server_side_binding"] = True
+        options["prepare_threshold"] = 5
         options["pool"] = {
             "min_size": 1,
             "max_size": int(env_str("ONEWINDOW_DB_POOL_SIZE", "8")),
