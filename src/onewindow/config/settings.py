@@ -65,7 +65,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # Pages get django-csp's policy; machine calls (the API, signed exchange calls) pass what
+    # only pages need: see web.middleware.is_machine_call.
+    "onewindow.web.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,7 +76,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "onewindow.identity.middleware.SecondFactorMiddleware",
     "onewindow.identity.middleware.RefusedAccessMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "onewindow.web.middleware.PageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "onewindow.web.middleware.ElderModeMiddleware",
     "onewindow.web.middleware.RateLimitedMiddleware",

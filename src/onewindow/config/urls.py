@@ -42,13 +42,14 @@ MOVED = {
 }
 
 urlpatterns = [
+    # First: the most called root, found without trying the page shell's patterns before it.
+    path("api/v1/", api.urls),
     path("", include("onewindow.web.urls")),
     path("account/", include("onewindow.identity.urls")),
     path("o/", include("onewindow.identity.oidc.urls")),
     path("", include((oidc_urls.well_known, "oidc"))),
     path("services/", include("onewindow.catalog.urls")),
     path("applications/", include("onewindow.applications.urls")),
-    path("api/v1/", api.urls),
     path("inbox/", include("onewindow.notify.urls")),
     path("ledger/", include("onewindow.ledger.urls")),
     path("exchange/v1/", include("onewindow.exchange.urls")),

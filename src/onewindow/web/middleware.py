@@ -1,14 +1,21 @@
 """Elder-friendly mode: remembered per user (profile) and per browser (cookie); text from
-outside checked once for every view; the rate-limit page."""
+outside checked once for every view; the rate-limit page; what only pages need (their content
+security policy, messages, elder mode) skipped for calls of programs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
+from csp.constants import HEADER as CSP_HEADER
+from csp.middleware import CSPMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from onewindow.core import text_input
@@ -18,6 +25,51 @@ from onewindow.core.ratelimit import RateLimited
 from onewindow.grievances import open311
 
 ELDER_COOKIE = "onewindow_elder"
+
+# What programs call: the JSON API (but for its docs page, a page people read) and the
+# exchange's signed calls. Their answers are never pages, so the middleware below that only
+# pages need lets them pass; authentication, CSRF, the second factor, the language of
+# problem documents and the input checks stay the same for them.
+MACHINE_PREFIXES = ("/api/", "/exchange/v1/")
+# Every machine answer's policy: nothing in a JSON or JOSE answer may load or frame anything.
+MACHINE_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+@cache
+def _pages_among_machine_paths() -> frozenset[str]:
+    return frozenset({reverse("api:openapi-view")})
+
+
+def is_machine_call(request: HttpRequest) -> bool:
+    return request.path_info.startswith(MACHINE_PREFIXES) and (
+        request.path not in _pages_among_machine_paths()
+    )
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's policy (settings.CONTENT_SECURITY_POLICY), built for every page; a machine
+    answer gets the fixed MACHINE_POLICY instead of one built per request."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not is_machine_call(request):
+            super().process_request(request)
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if is_machine_call(request):
+            response.headers.setdefault(CSP_HEADER, MACHINE_POLICY)
+            return response
+        return super().process_response(request, response)
+
+
+class PageMessageMiddleware(MessageMiddleware):
+    """Django's messages (shown once on the next page), for pages only: no machine call adds
+    or shows one."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not is_machine_call(request):
+            super().process_request(request)
 
 
 def elder_mode_for(request: HttpRequest) -> bool:
@@ -33,7 +85,8 @@ class ElderModeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.elder_mode = elder_mode_for(request)  # type: ignore[attr-defined]
+        if not is_machine_call(request):
+            request.elder_mode = elder_mode_for(request)  # type: ignore[attr-defined]
         return self.get_response(request)
 
 
