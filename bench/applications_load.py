@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from revisions import unpack
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the virtualenv of the interpreter running this script
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -393,18 +395,13 @@ def worker_stats(master: int) -> list[tuple[float, int]]:
     return sorted(peaks)
 
 
-def unpack(revision: str) -> Path:
-    """A revision's src/, tests/ and Makefile in a temp dir, as `git archive` gives them."""
-    target = Path(tempfile.mkdtemp(prefix="onewindow-bench-before-"))
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", revision, "src", "tests", "Makefile"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+def unpack_tree(revision: str) -> Path:
+    """The revision's src/, tests/ (the factories the helpers use) and Makefile (how it
+    served), in a temp dir laid out as the repository is."""
+    tree = unpack(revision, "tests", "Makefile").parent
     # Bytecode now, as a checkout that has run has it: not in the first timed requests.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(target / "src")], check=True)
-    return target
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "src")], check=True)
+    return tree
 
 
 def demo_server_arguments(tree: Path, port: int) -> list[str]:
@@ -786,7 +783,7 @@ def main() -> None:
     ).stdout.strip()
     trees = [(commit, ROOT)]
     if args.before:
-        trees.insert(0, (f"before ({args.before})", unpack(args.before)))
+        trees.insert(0, (f"before ({args.before})", unpack_tree(args.before)))
     runs = []
     try:
         for kind in kinds:
