@@ -152,6 +152,8 @@ QUEUE_COLUMNS = (
     "department__code", "assignee__username", "assignee__real_name",
     "application__ref", "application__item_version__name_zh",
     "application__item_version__name_en", "application__item_version__item__code",
+    # What `Step.name` reads (workflow_of): deferred, each row fetched them with two queries.
+    "application__item_version__workflow", "application__item_version__published_at",
 )  # fmt: skip
 
 
