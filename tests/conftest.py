@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from onewindow.core.divisions import EconomicRegion, Level, UrbanRural
 from onewindow.core.models import Division
@@ -48,8 +50,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _fresh_reference_data() -> None:
-    """Each test starts with the per-process reference caches empty (core.reference_cache)."""
+    """Each test starts with the per-process reference caches empty (core.reference_cache)
+    and in the site's default language: a request served in Chinese leaves its language
+    active on the thread (LocaleMiddleware never deactivates), and a later test calling a
+    service directly would read that service's messages in Chinese."""
     forget_all()
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")
