@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,35 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Validity:
+    """How long a kind of credential is valid from its issue: whole calendar years (a card
+    renewed on its anniversary) and/or a fixed duration (a health code's hours)."""
+
+    years: int = 0
+    duration: timedelta = timedelta(0)
+
+    def __post_init__(self) -> None:
+        if self.years < 0 or self.duration < timedelta(0):
+            raise ValueError("a validity is not negative")
+        if not self.years and not self.duration:
+            raise ValueError("a validity is longer than nothing (None: valid until revoked)")
+
+    @classmethod
+    def of(cls, *, years: int = 0, days: int = 0, hours: int = 0) -> Validity:
+        return cls(years=years, duration=timedelta(days=days, hours=hours))
+
+    def until(self, start: datetime) -> datetime:
+        """The end of a validity that starts at `start`: the same day and time `years` later
+        (28 February for a 29 February without its year), then `duration` later."""
+        year = start.year + self.years
+        try:
+            end = start.replace(year=year)
+        except ValueError:  # 29 February, in a year without one
+            end = start.replace(year=year, day=28)
+        return end + self.duration
+
+
+@dataclass(frozen=True)
 class Kind:
     code: str
     qr_code: str  # two letters in the QR payload, which must stay small
@@ -34,7 +65,7 @@ class Kind:
     label: str | Promise
     holder: str  # "person" | "business"
     fields: tuple[Field, ...]
-    valid_years: int | None = None  # None: valid until revoked
+    valid_for: Validity | None = None  # None: valid until revoked
 
     @property
     def field_names(self) -> list[str]:
@@ -55,6 +86,15 @@ class Kind:
 
 SEXES = MappingProxyType({"female": _("Female"), "male": _("Male")})
 PARENTS = MappingProxyType({"mother": _("Mother"), "father": _("Father")})
+
+# A health and travel code's colour, as a checkpoint reads it.
+HEALTH_COLOURS = MappingProxyType(
+    {
+        "green": pgettext_lazy("health code", "Green"),
+        "yellow": pgettext_lazy("health code", "Yellow"),
+        "red": pgettext_lazy("health code", "Red"),
+    }
+)
 
 _HOLDER = (
     Field("holderName", _("Full name"), in_qr=True),
@@ -122,7 +162,7 @@ KINDS: dict[str, Kind] = {
                 Field("bank", _("Bank")),
                 Field("issuedOn", _("Issued on"), in_qr=True),
             ),
-            valid_years=10,
+            valid_for=Validity.of(years=10),
         ),
         Kind(
             "residence_permit",
@@ -136,7 +176,24 @@ KINDS: dict[str, Kind] = {
                 Field("residentSince", _("Resident since")),
                 Field("issuedOn", _("Issued on"), in_qr=True),
             ),
-            valid_years=1,
+            valid_for=Validity.of(years=1),
+        ),
+        # What a checkpoint needs and nothing more: the colour, whose code it is (a masked
+        # name and the ID number's last four digits, to hold against the ID card shown) and,
+        # in the signature's claims, the issuer and the hours it is valid. No full name, ID
+        # number, address, test result or travel history: the code travels to other regions.
+        Kind(
+            "health_code",
+            "HC",
+            "HealthCodeCredential",
+            _("Health and travel code"),
+            "person",
+            (
+                Field("colour", _("Code colour"), in_qr=True, values=HEALTH_COLOURS),
+                Field("holderNameMasked", _("Name (masked)"), in_qr=True),
+                Field("idNumberLast4", _("ID number, last four digits"), in_qr=True),
+            ),
+            valid_for=Validity.of(hours=24),
         ),
     )
 }

@@ -142,7 +142,7 @@ def render(credential: Credential) -> bytes:
     _text(canvas, 24 * mm, y, f"编号 Number: {credential.number}", 10)
     y -= 14 * mm
     for name in kind.field_names:
-        if name.endswith("Masked"):
+        if name.endswith("Masked") and name.removesuffix("Masked") in subject:
             continue  # the full value is printed; the masked copy is for the QR
         zh, en = _label(credential.kind, name)
         _text(canvas, 24 * mm, y, f"{zh} {en}", 8)
@@ -152,7 +152,7 @@ def render(credential: Credential) -> bytes:
     _text(canvas, 24 * mm, y, f"发证日期 Issued: {local:%Y-%m-%d}", 10)
     y -= 6 * mm
     until = (
-        f"{timezone.localtime(credential.valid_until):%Y-%m-%d}"
+        f"{timezone.localtime(credential.valid_until):%Y-%m-%d %H:%M}"
         if credential.valid_until
         else "长期 Until revoked"
     )

@@ -99,20 +99,12 @@ def _next_number(issuer: Department, kind: Kind, now: datetime) -> str:
     return f"{prefix}{count + 1:06d}"
 
 
-def _expiry(kind: Kind, now: datetime) -> datetime | None:
-    if kind.valid_years is None:
-        return None
-    try:
-        return now.replace(year=now.year + kind.valid_years)
-    except ValueError:  # 29 February
-        return now.replace(year=now.year + kind.valid_years, day=28)
-
-
 def _title(kind: Kind, subject: Mapping[str, Any]) -> str:
     if kind.holder == "business":
         return str(subject.get("companyName", ""))
     name = str(subject.get("holderName") or subject.get("childName") or "")
-    return personal_data.mask_name(name) if name else ""
+    # A kind that carries only the masked name (a health code) is titled with it as it is.
+    return personal_data.mask_name(name) if name else str(subject.get("holderNameMasked", ""))
 
 
 def _vc(credential: Credential, kind: Kind, issuer: Department) -> dict[str, Any]:
@@ -211,7 +203,7 @@ def issue_credential(
             title=_title(info, subject)[:200],
             status_index=_free_status_index(issuer),
             valid_from=now,
-            valid_until=_expiry(info, now),
+            valid_until=info.valid_for.until(now) if info.valid_for else None,
         )
         credential.number = _next_number(issuer, info, now)
         issued = formats.issue_sd_jwt(
