@@ -137,6 +137,10 @@ def test_the_migration_builds_the_documents_the_engine_builds(world: World) -> N
 
     migration = import_module("onewindow.applications.migrations.0006_status_documents")
     migration.build_documents(apps, None)
+    # 0007 adds the project code to the documents 0006 built.
+    import_module("onewindow.applications.migrations.0007_project_code").add_field_to_documents(
+        apps, None
+    )
 
     for pk, document in expected.items():
         assert document is not None

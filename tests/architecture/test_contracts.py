@@ -50,6 +50,8 @@ PUBLIC = {
     "grievances:wall-case",
     "grievances:track",  # a caller follows a case by its number and their phone number
     # Public alerts: everyone must be able to read a warning, people and machines alike.
+    "applications:projects",  # investment projects by code: published as the platform does
+    "applications:project",
     "alerts:list",
     "alerts:feed",
     "alerts:division-feed",

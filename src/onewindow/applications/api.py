@@ -97,6 +97,8 @@ class ApplicationOut(Schema):
     version: int
     # The filing's entry in the public ledger: a receipt anyone can verify at /ledger/.
     filed_ledger_index: int | None
+    # An investment project's code (given at acceptance); empty for other services.
+    project_code: str
     steps: list[StepOut]
 
     @staticmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.applications import notices
+from onewindow.applications import notices, projects
 from onewindow.applications.models import (
     Application,
     ApplicationStatus,
@@ -18,6 +18,7 @@ from onewindow.applications.models import (
     StepStatus,
     SupplementRequest,
 )
+from onewindow.applications.workflow.definitions import workflow_of
 from onewindow.applications.workflow.engine import (
     advance,
     finish,
@@ -167,6 +168,8 @@ def approve_step(officer: User, step: Step, *, version: int, note: str = "") -> 
         actor_role=step.role,
         decision=True,
     )
+    if workflow_of(application.item_version).step(step.key).issues == "project_code":
+        projects.give_project_code(application, step, officer, now)
     advance(application, now)
     return step
 

@@ -85,6 +85,11 @@ def _next_ref(county: Division, now: datetime) -> str:
     """The county's next readable ref of the day: one upsert takes the number and keeps the
     counter row locked until the transaction ends (no gaps, no duplicates)."""
     prefix = f"{county.code[:6]}-{timezone.localtime(now):%Y%m%d}"
+    return f"{prefix}-{next_number(prefix):06d}"
+
+
+def next_number(prefix: str) -> int:
+    """The next number of the counter named `prefix` (at most 16 characters), from 1."""
     quote = connection.ops.quote_name
     table, column = quote(ReferenceCounter._meta.db_table), quote("last")
     with connection.cursor() as cursor:
@@ -95,7 +100,7 @@ def _next_ref(county: Division, now: datetime) -> str:
             [prefix],
         )
         (number,) = cursor.fetchone()
-    return f"{prefix}-{number:06d}"
+    return int(number)
 
 
 def _check_business(

@@ -125,7 +125,8 @@ def filing_form_class(
             queryset=Business.objects.filter(pk__in=[b.pk for b in businesses]),
             label=_("Apply for"),
             required=version.audience == "business",
-            empty_label=_("Myself"),
+            # A service only businesses may use offers no "Myself".
+            empty_label=None if version.audience == "business" else _("Myself"),
         )
     material_names: dict[str, str] = {}
     instead_names: dict[str, str] = {}

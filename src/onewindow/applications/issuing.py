@@ -118,6 +118,20 @@ def _subject(application: Application, kind: str) -> tuple[dict[str, Any], Busin
             "residentSince": str(form.get("resident_since", "")),
             "issuedOn": today,
         }, None
+    if kind == "project_approval":
+        investor = application.business
+        if investor is None or not application.project_code:
+            raise DomainError(_("A project approval needs the company and its project code."))
+        investment = form.get("total_investment_wan")
+        return {
+            "projectCode": application.project_code,
+            "projectName": str(form.get("project_name", "")),
+            "companyName": investor.name,
+            "creditCode": investor.credit_code,
+            "totalInvestment": f"{investment}万元" if investment else "—",
+            "siteAddress": str(form.get("site_address", "")),
+            "approvedOn": today,
+        }, investor
     raise DomainError(_("Unknown kind of credential."), field="kind")
 
 

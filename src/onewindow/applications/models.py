@@ -93,13 +93,21 @@ class Application(models.Model):
     # The ledger entry of the filing (reference, service, digests of form and materials):
     # the receipt the applicant can verify, and what the audit checks the row against.
     filed_ledger_index = models.BigIntegerField(_("filing in the ledger"), null=True, blank=True)
+    # An investment project's code (`projects.py`), given when its acceptance is approved;
+    # empty for every other service.
+    project_code = models.CharField(_("project code"), max_length=24, blank=True, default="")
 
     class Meta:
         ordering = ["-submitted_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["applicant", "idempotency_key"], name="one_application_per_key"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["project_code"],
+                condition=~models.Q(project_code=""),
+                name="one_application_per_project_code",
+            ),
         ]
         indexes = [
             models.Index(fields=["applicant", "-submitted_at"], name="application_mine"),
@@ -319,6 +327,7 @@ TRANSITION_ACTIONS = {
     "supplements_requested": _("Supplements requested"),
     "supplements_provided": _("Supplements provided"),
     "withdrawn": _("Withdrawn"),
+    "project_coded": _("Project code given"),
     # The paper result's journey (applications.delivery.LOGGED_AS).
     "delivery_opened": _("Paper result prepared"),
     "dispatched": _("Posted"),

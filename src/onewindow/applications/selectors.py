@@ -150,7 +150,7 @@ QUEUE_COLUMNS = (
     "id", "key", "role", "status", "due_at", "opened_at", "finished_at", "version",
     "escalation_level", "assignee_id", "department_id", "escalated_to_id", "application_id",
     "department__code", "assignee__username", "assignee__real_name",
-    "application__ref", "application__item_version__name_zh",
+    "application__ref", "application__project_code", "application__item_version__name_zh",
     "application__item_version__name_en", "application__item_version__item__code",
     # What `Step.name` reads (workflow_of): deferred, each row fetched them with two queries.
     "application__item_version__workflow", "application__item_version__published_at",
@@ -203,8 +203,12 @@ def _queue_parts(
     if service:
         steps = steps.filter(application__item_version__item__code=service)
     if reference:
-        # References are upper-case ASCII; a clerk may type a part of one (its sequence).
-        steps = steps.filter(application__ref__contains=reference.strip().upper())
+        # References are upper-case ASCII; a clerk may type a part of one (its sequence), or
+        # of an investment project's code.
+        text = reference.strip().upper()
+        steps = steps.filter(
+            Q(application__ref__contains=text) | Q(application__project_code__contains=text)
+        )
     department = officer.department_id
     assert department is not None  # the callers answer officers without one first
     roles = roles_for(officer)
@@ -291,6 +295,42 @@ def timeline(application: Application) -> list[TimelineRow]:
     steps = {step.key: step for step in application.steps.select_related("department")}
     definition = workflow_of(application.item_version)
     return [TimelineRow(definition=d, step=steps.get(d.key)) for d in definition.steps]
+
+
+@dataclass
+class Opinion:
+    """One department's decision on its step, as the applicant reads it."""
+
+    step: Step
+    name: str  # the step's name in the reader's language
+    text: str  # what the officer wrote with the decision
+    at: datetime
+
+
+def opinions(application: Application) -> list[Opinion]:
+    """Each decided step's department, decision, date and text, in the workflow's order."""
+    definition = workflow_of(application.item_version)
+    order = {step.key: number for number, step in enumerate(definition.steps)}
+    decisions = (
+        Transition.objects.filter(
+            application=application,
+            action__in=[StepStatus.APPROVED, StepStatus.REJECTED],
+            step__isnull=False,
+        )
+        .select_related("step__department")
+        .order_by("at", "pk")
+    )
+    found = [
+        Opinion(
+            step=transition.step,
+            name=definition.step(transition.step.key).name,
+            text=transition.reason,
+            at=transition.at,
+        )
+        for transition in decisions
+        if transition.step is not None and transition.step.key in order
+    ]
+    return sorted(found, key=lambda opinion: (order[opinion.step.key], opinion.at))
 
 
 def steps_of(application: Application) -> list[Step]:

@@ -18,6 +18,9 @@ urlpatterns = [
     path("work/steps/<int:pk>/materials/<int:upload_pk>/", views.material, name="material"),
     path("work/deliveries/", delivery_views.deliveries, name="deliveries"),
     path("work/deliveries/<int:pk>/", delivery_views.delivery, name="delivery"),
+    # Public: investment projects by their code, with their approval stages.
+    path("projects/", views.projects, name="projects"),
+    path("projects/<str:code>/", views.project, name="project"),
     path("<str:ref>/", views.detail, name="detail"),
     path("<str:ref>/supplements/", views.supplement, name="supplement"),
     path("<str:ref>/withdraw/", views.withdraw, name="withdraw"),

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from onewindow.applications import projects as project_pages
 from onewindow.applications import selectors, services
 from onewindow.applications.forms import (
     DecisionForm,
@@ -213,6 +214,7 @@ def _detail_context(application: Any, *, for_applicant: bool = False) -> dict[st
         "application": application,
         "timeline": selectors.timeline(application),
         "history": selectors.history(application),
+        "opinions": selectors.opinions(application),
         "answers": answers,
         "uploads": application.uploads.all(),
         "supplements": supplements,
@@ -235,6 +237,25 @@ def detail(request: HttpRequest, ref: str) -> HttpResponse:
     context = _detail_context(application, for_applicant=True)
     context["fetch_actions"] = True
     return render(request, "applications/detail.html", context)
+
+
+@require_GET
+def projects(request: HttpRequest) -> HttpResponse:
+    """Anyone: find an investment project by its code (or a part of it)."""
+    query = request.GET.get("code", "")[:40].strip()
+    found = project_pages.find_projects(query)
+    if query and len(found) == 1 and found[0].project_code == query:
+        return HttpResponseRedirect(reverse("applications:project", args=[query]))
+    return render(request, "applications/projects.html", {"query": query, "found": found})
+
+
+@require_GET
+def project(request: HttpRequest, code: str) -> HttpResponse:
+    """Anyone: an investment project's approval stages, as the platform publishes them."""
+    found = project_pages.public_project(code)
+    if found is None:
+        raise Http404
+    return render(request, "applications/project.html", {"project": found})
 
 
 @login_required

@@ -203,7 +203,8 @@ def _check_implementation_list(guide: ServiceGuide) -> None:
         )
     if guide.result_type not in ResultType.values:
         raise DomainError(_("Unknown kind of result."), field="result_type")
-    if guide.credential_kind and guide.result_type != ResultType.LICENCE:
+    # A licence, or a written decision issued as a signed document (a project approval).
+    if guide.credential_kind and guide.result_type == ResultType.NONE:
         raise DomainError(
             _("A service that issues an electronic licence has a licence as its result."),
             field="result_type",

@@ -14,6 +14,8 @@ start when the application is submitted; a step with `after` starts when all (`j
 the default) or any (`join=any`) of the earlier steps it names are done. `when` compares a
 form field with a JSON value (`==`, `!=`, `in [..]`); a step whose condition does not hold is
 skipped. `after` may only name steps defined above it, so a definition can never loop.
+`issues=project_code` on a step gives the application its investment-project code when the
+step is approved (the acceptance of an investment project, 受理赋码).
 `parse_workflow` checks everything when an item is published and names the wrong line.
 """
 
@@ -33,7 +35,11 @@ from onewindow.identity.models import DepartmentKind, Role
 MAX_SLA_DAYS = 60
 MAX_REMIND_BEFORE_DAYS = 5
 LEVELS_BY_NAME = {level.name.lower(): Level(level.value) for level in Level}
-STEP_OPTIONS = {"name_zh", "name_en", "role", "department", "level", "sla", "after", "join", "when"}
+STEP_OPTIONS = {
+    "name_zh", "name_en", "role", "department", "level", "sla", "after", "join", "when", "issues",
+}  # fmt: skip
+# What approving a step may give the application (`issues=`).
+STEP_ISSUES = ("project_code",)
 REQUIRED_STEP_OPTIONS = {"name_zh", "name_en", "role", "department", "level", "sla"}
 
 
@@ -73,6 +79,7 @@ class StepDefinition:
     after: tuple[str, ...] = ()
     join: Literal["all", "any"] = "all"
     when: Condition | None = None
+    issues: str = ""
     line: int = 0
 
     @property
@@ -170,6 +177,11 @@ def _parse_step(words: list[str], line: int, known: dict[str, StepDefinition]) -
         raise WorkflowDefinitionError(line, "join must be all or any")
     if "join" in options and len(after) < 2:
         raise WorkflowDefinitionError(line, "join only makes sense after two or more steps")
+    issues = options.get("issues", "")
+    if issues and issues not in STEP_ISSUES:
+        raise WorkflowDefinitionError(
+            line, f"issues must be one of {', '.join(STEP_ISSUES)}, not {issues!r}"
+        )
     return StepDefinition(
         key=key,
         name_zh=options["name_zh"],
@@ -181,6 +193,7 @@ def _parse_step(words: list[str], line: int, known: dict[str, StepDefinition]) -
         after=after,
         join=join,  # type: ignore[arg-type]
         when=_parse_condition(options["when"], line) if "when" in options else None,
+        issues=issues,
         line=line,
     )
 

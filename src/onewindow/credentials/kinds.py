@@ -195,6 +195,24 @@ KINDS: dict[str, Kind] = {
             ),
             valid_for=Validity.of(hours=24),
         ),
+        # The project approval reply (项目核准批复) of an enterprise investment project: held
+        # by the business, named by the project code of the national online platform.
+        Kind(
+            "project_approval",
+            "PA",
+            "InvestmentProjectApprovalCredential",
+            _("Investment project approval"),
+            "business",
+            (
+                Field("projectCode", _("Project code"), in_qr=True),
+                Field("projectName", _("Project name"), in_qr=True),
+                Field("companyName", _("Project company"), in_qr=True),
+                Field("creditCode", _("Unified social credit code")),
+                Field("totalInvestment", _("Total investment")),
+                Field("siteAddress", _("Site")),
+                Field("approvedOn", _("Approved on"), in_qr=True),
+            ),
+        ),
     )
 }
 

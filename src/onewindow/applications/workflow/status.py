@@ -83,7 +83,7 @@ APPLICATION_COLUMNS = (
     "ref", "item_version__item__code", "item_version__number", "status", "channel",
     "division__code", "receiving_division__code", "business__credit_code", "form_data",
     "delivery", "submitted_at", "due_at", "finished_at", "days_promised", "days_taken",
-    "visits_promised", "visits_made", "version", "filed_ledger_index",
+    "visits_promised", "visits_made", "version", "filed_ledger_index", "project_code",
 )  # fmt: skip
 OWNER_COLUMNS = ("applicant_id", "filed_by_id", "business_id", "item_version__materials")
 STEP_COLUMNS = (
