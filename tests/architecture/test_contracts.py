@@ -58,6 +58,14 @@ PUBLIC = {
     "alerts:cap",
     "alerts:signature",
     "alerts:detail",  # its delivery figures and decisions only for the issuing department
+    # Payments: the provider's webhooks are authenticated by their signature, and the demo
+    # provider's hosted page stands for a provider's own site (opened by an unguessable id).
+    "payments:webhook",
+    "payments:demo-pay",
+    # Service halls: where they are, their free times and the queue display are for everyone.
+    "appointments:halls",
+    "appointments:hall",
+    "appointments:display",
     # Open311 GeoReport v2: plain views outside /api/v1/ (format suffixes, XML, the
     # standard's own error list); reads are public, posting needs a partner's api_key.
     "open311:discovery",

@@ -903,6 +903,100 @@ def test_alert_operations_match_the_document(
     c.call(ANONYMOUS, "get", f"/alerts/{ref}/deliveries", status=401, request_is_valid=False)
 
 
+# ----- appointments and payments --------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("django_capture_on_commit_callbacks")
+def test_appointment_and_payment_operations_match_the_document(
+    contract: Contract, divisions: dict[str, Division]
+) -> None:
+    from tests.appointments import factories as hall_factories
+
+    c = contract
+    hall = hall_factories.hall(divisions["district"])
+    resident = people.citizen(divisions["community"])
+    browser = _session(resident)
+    clerk = verified_client(
+        people.officer(
+            hall_factories.department(divisions["district"]),
+            roles=("window_clerk",),
+            username="hall-clerk",
+        )
+    )
+    c.call(ANONYMOUS, "get", "/halls", status=200)
+    c.call(ANONYMOUS, "get", "/halls?level=galaxy", status=400)
+    c.call(
+        ANONYMOUS, "get", f"/halls/{hall.code}/slots?service_code={hall_factories.CARD}", status=200
+    )
+    c.call(ANONYMOUS, "get", "/halls/nowhere/slots", status=404)
+    c.call(ANONYMOUS, "get", f"/halls/{hall.code}/queue", status=200)
+    c.call(ANONYMOUS, "get", "/halls/nowhere/queue", status=404)
+    slot = hall_factories.next_slot(hall)
+    body = {"slot": slot.pk, "service_code": hall_factories.CARD}
+    key = {"Idempotency-Key": "book-1"}
+    c.call(browser, "post", "/appointments", body, status=400)  # no key
+    c.call(browser, "post", "/appointments", {**body, "slot": 10**9}, headers=key, status=404)
+    ref = c.call(browser, "post", "/appointments", body, headers=key, status=201)["ref"]
+    c.call(
+        browser, "post", "/appointments", body, headers={"Idempotency-Key": "book-2"}, status=409
+    )
+    c.call(browser, "get", "/appointments", status=200)
+    c.call(ANONYMOUS, "get", "/appointments", status=401, request_is_valid=False)
+    c.call(browser, "get", f"/appointments/{ref}", status=200)
+    c.call(browser, "get", "/appointments/B0", status=404)
+    pay = {"amount_fen": 2000}
+    c.call(
+        browser,
+        "post",
+        f"/appointments/{ref}/payment",
+        {"amount_fen": 1},
+        headers={"Idempotency-Key": "pay-0"},
+        status=400,
+    )
+    payment = c.call(
+        browser,
+        "post",
+        f"/appointments/{ref}/payment",
+        pay,
+        headers={"Idempotency-Key": "pay-1"},
+        status=201,
+    )
+    c.call(browser, "get", "/payments", status=200)
+    c.call(ANONYMOUS, "get", "/payments", status=401, request_is_valid=False)
+    c.call(browser, "get", f"/payments/{payment['ref']}", status=200)
+    c.call(browser, "get", "/payments/P0", status=404)
+    c.call(browser, "get", f"/fees/{hall_factories.CARD}", status=200)
+    c.call(browser, "get", f"/fees/{hall_factories.FREE}", status=404)
+    later = hall_factories.next_slot(
+        hall, after=slot.starts_at - timezone.now() + timedelta(minutes=1)
+    )
+    c.call(
+        browser,
+        "post",
+        f"/appointments/{ref}/reschedule",
+        {"slot": 10**9},
+        headers={"Idempotency-Key": "move-0"},
+        status=404,
+    )
+    moved = c.call(
+        browser,
+        "post",
+        f"/appointments/{ref}/reschedule",
+        {"slot": later.pk},
+        headers={"Idempotency-Key": "move-1"},
+        status=201,
+    )["ref"]
+    c.call(browser, "post", f"/appointments/{ref}/cancel", status=409)
+    c.call(browser, "post", f"/appointments/{moved}/check-in", status=400)  # not the day yet
+    c.call(browser, "post", f"/appointments/{moved}/cancel", status=200)
+    today = hall_factories.booked_now(resident, hall)
+    c.call(browser, "post", f"/appointments/{today.ref}/check-in", status=200)
+    c.call(browser, "post", f"/appointments/{ref}/check-in", status=409)
+    c.call(clerk, "post", f"/halls/{hall.code}/windows/1/call-next", status=200)
+    c.call(clerk, "post", f"/halls/{hall.code}/windows/9/call-next", status=404)
+    c.call(browser, "post", f"/halls/{hall.code}/windows/1/call-next", status=403)
+
+
 # ----- coverage ------------------------------------------------------------------------------
 
 

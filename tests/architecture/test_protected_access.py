@@ -71,6 +71,11 @@ PROTECTED: dict[str, str] = {
     # credentials
     "Credential": "a person's licence or certificate",
     "CredentialShare": "whom a holder showed their credential",
+    # payments
+    "Payment": "what a person paid, to whom, for what",
+    "Refund": "money given back to a person",
+    # appointments
+    "Booking": "when and where a person visits a hall, for what",
     # notify
     "Message": "a person's inbox message",
 }

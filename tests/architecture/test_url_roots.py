@@ -24,6 +24,8 @@ ROOTS = {
     "credentials": "credentials/",
     "grievances": "hotline/",
     "alerts": "alerts/",
+    "payments": "payments/",
+    "appointments": "appointments/",
 }
 # Addresses outside an app's root, fixed by a standard or by what is printed on paper.
 FIXED = {

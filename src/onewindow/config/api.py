@@ -6,6 +6,7 @@ from __future__ import annotations
 from onewindow.alerts.api import router as alerts_router
 from onewindow.applications.api import router as applications_router
 from onewindow.applications.delivery.api import router as delivery_router
+from onewindow.appointments.api import router as appointments_router
 from onewindow.catalog.api import router as catalog_router
 from onewindow.config.api_edge import OneWindowAPI, VendoredSwagger
 from onewindow.core.api import router as core_router
@@ -16,6 +17,7 @@ from onewindow.exchange.credit.api import router as credit_router
 from onewindow.grievances.api import router as grievances_router
 from onewindow.identity.api import router as identity_router
 from onewindow.notify.api import router as notify_router
+from onewindow.payments.api import router as payments_router
 
 api = OneWindowAPI(
     title="OneWindow API",
@@ -35,5 +37,7 @@ api.add_router("/", credit_router)
 api.add_router("/", credentials_router)
 api.add_router("/", grievances_router)
 api.add_router("/", alerts_router)
+api.add_router("/", payments_router)
+api.add_router("/", appointments_router)
 
 install_problem_json(api)

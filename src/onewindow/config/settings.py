@@ -55,9 +55,11 @@ INSTALLED_APPS = [
     "onewindow.catalog",
     "onewindow.exchange",
     "onewindow.credentials",
+    "onewindow.payments",
     "onewindow.applications",
     "onewindow.grievances",
     "onewindow.alerts",
+    "onewindow.appointments",
     "onewindow.web",
     "onewindow.demo",
 ]
@@ -296,6 +298,9 @@ ONEWINDOW_PERIODIC_TASKS: list[str] = [
     "onewindow.ledger.tasks.tick",
     "onewindow.applications.tasks.tick",
     "onewindow.grievances.tasks.tick",
+    "onewindow.payments.tasks.tick",
+    "onewindow.appointments.tasks.tick",
+    "onewindow.payments.tasks.reconcile",
     # The audits run when ONEWINDOW_AUDIT_SECONDS have passed since their last run.
     "onewindow.ledger.tasks.audit",
     "onewindow.applications.tasks.audit",

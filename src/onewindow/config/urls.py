@@ -59,6 +59,8 @@ urlpatterns = [
     path("", include((credentials_urls.at_root, "credentials-at-root"))),
     path("hotline/", include("onewindow.grievances.urls")),
     path("alerts/", include("onewindow.alerts.urls")),
+    path("payments/", include("onewindow.payments.urls")),
+    path("appointments/", include("onewindow.appointments.urls")),
     path("open311/v2/", include("onewindow.grievances.open311_urls")),
     *(re_path(rf"^{old}(?P<rest>.*)$", Moved(new)) for old, new in MOVED.items()),
 ]

@@ -213,6 +213,39 @@ KINDS: dict[str, Kind] = {
                 Field("approvedOn", _("Approved on"), in_qr=True),
             ),
         ),
+        # Electronic receipts of fees paid online (payments; issued by appointments.receipts):
+        # any office checks one from its QR instead of asking for the paper slip.
+        Kind(
+            "fee_receipt",
+            "FR",
+            "FeeReceiptCredential",
+            _("Electronic fee receipt"),
+            "person",
+            (
+                Field("payerName", _("Payer"), in_qr=True),
+                Field("payeeDepartment", _("Paid to"), in_qr=True),
+                Field("item", _("For")),
+                Field("amountYuan", _("Amount (yuan)"), in_qr=True),
+                Field("paidOn", _("Paid on"), in_qr=True),
+                Field("paymentRef", _("Payment reference"), in_qr=True),
+            ),
+        ),
+        Kind(
+            "fee_refund_receipt",
+            "FX",
+            "FeeRefundReceiptCredential",
+            _("Electronic refund receipt (reverses a fee receipt)"),
+            "person",
+            (
+                Field("payerName", _("Payer"), in_qr=True),
+                Field("payeeDepartment", _("Refunded by"), in_qr=True),
+                Field("item", _("For")),
+                Field("refundedYuan", _("Refunded (yuan)"), in_qr=True),
+                Field("refundedOn", _("Refunded on"), in_qr=True),
+                Field("paymentRef", _("Payment reference"), in_qr=True),
+                Field("reverses", _("Reverses receipt"), in_qr=True),
+            ),
+        ),
     )
 }
 
