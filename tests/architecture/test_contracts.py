@@ -66,6 +66,10 @@ PUBLIC = {
     "appointments:halls",
     "appointments:hall",
     "appointments:display",
+    # The service assistant answers anyone from the published guides; its answer links
+    # (token) go on to the public guide or to the application form, which asks for sign-in.
+    "assistant:ask",
+    "assistant:go",
     # Open311 GeoReport v2: plain views outside /api/v1/ (format suffixes, XML, the
     # standard's own error list); reads are public, posting needs a partner's api_key.
     "open311:discovery",

@@ -997,6 +997,21 @@ def test_appointment_and_payment_operations_match_the_document(
     c.call(browser, "post", f"/halls/{hall.code}/windows/1/call-next", status=403)
 
 
+# ----- assistant ------------------------------------------------------------------------------
+
+
+def test_assistant_operations_match_the_document(contract: Contract) -> None:
+    from onewindow.catalog.seed import seed_catalog
+
+    seed_catalog()
+    c = contract
+    answered = c.call(ANONYMOUS, "post", "/assistant/answers", {"question": "结婚登记"}, status=200)
+    assert answered["outcome"] == "answered"
+    c.call(ANONYMOUS, "post", "/assistant/answers", {"question": "我想去月球"}, status=200)
+    c.call(ANONYMOUS, "post", "/assistant/answers", {"question": ""}, status=400)
+    c.call(ANONYMOUS, "post", "/assistant/answers", {}, status=422, request_is_valid=False)
+
+
 # ----- coverage ------------------------------------------------------------------------------
 
 

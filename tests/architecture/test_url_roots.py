@@ -26,6 +26,7 @@ ROOTS = {
     "alerts": "alerts/",
     "payments": "payments/",
     "appointments": "appointments/",
+    "assistant": "assistant/",
 }
 # Addresses outside an app's root, fixed by a standard or by what is printed on paper.
 FIXED = {

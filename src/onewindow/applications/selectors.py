@@ -63,6 +63,15 @@ def open_applications_for_item(user: User, item_code: str) -> list[Application]:
     )
 
 
+def open_service_codes(user: User) -> set[str]:
+    """The codes of the services the person has applications being handled for."""
+    return set(
+        applications_of(user)
+        .exclude(status__in=TERMINAL_APPLICATION_STATUSES)
+        .values_list("item_version__item__code", flat=True)
+    )
+
+
 def filed_with_key(applicant: User, key: str) -> Application | None:
     """The application the person filed with this request key, if any (a form sent twice)."""
     if not key:

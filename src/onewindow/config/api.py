@@ -7,6 +7,7 @@ from onewindow.alerts.api import router as alerts_router
 from onewindow.applications.api import router as applications_router
 from onewindow.applications.delivery.api import router as delivery_router
 from onewindow.appointments.api import router as appointments_router
+from onewindow.assistant.api import router as assistant_router
 from onewindow.catalog.api import router as catalog_router
 from onewindow.config.api_edge import OneWindowAPI, VendoredSwagger
 from onewindow.core.api import router as core_router
@@ -39,5 +40,6 @@ api.add_router("/", grievances_router)
 api.add_router("/", alerts_router)
 api.add_router("/", payments_router)
 api.add_router("/", appointments_router)
+api.add_router("/", assistant_router)
 
 install_problem_json(api)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "onewindow.grievances",
     "onewindow.alerts",
     "onewindow.appointments",
+    "onewindow.assistant",
     "onewindow.web",
     "onewindow.demo",
 ]
@@ -219,6 +220,9 @@ ONEWINDOW_RATE_LIMITS: dict[str, str] = {
     "hotline.address": "20 per hour",
     "hotline.account": "30 per hour",
     "hotline.partner": "600 per hour",
+    # Questions to the service assistant (pages and POST /api/v1/assistant/answers).
+    "assistant.address": "120 per 10 minutes",
+    "assistant.account": "240 per 10 minutes",
 }
 
 OTP_TOTP_ISSUER = "OneWindow"

@@ -131,6 +131,14 @@ HOTLINE_PER_PARTNER = Limit(
     "hotline.partner",
     _("Too many reports from this partner application. Try again in %(minutes)d minutes."),
 )
+ASSISTANT_PER_ADDRESS = Limit(
+    "assistant.address",
+    _("Too many questions from your network. Try again in %(minutes)d minutes, or call 12345."),
+)
+ASSISTANT_PER_ACCOUNT = Limit(
+    "assistant.account",
+    _("Too many questions from your account. Try again in %(minutes)d minutes, or call 12345."),
+)
 LIMITS = [
     REGISTRATION_PER_ADDRESS,
     REGISTRATION_PER_MOBILE,
@@ -143,6 +151,8 @@ LIMITS = [
     HOTLINE_PER_ADDRESS,
     HOTLINE_PER_ACCOUNT,
     HOTLINE_PER_PARTNER,
+    ASSISTANT_PER_ADDRESS,
+    ASSISTANT_PER_ACCOUNT,
 ]
 
 

@@ -21,6 +21,7 @@ from onewindow.core.models import Division
 from onewindow.core.ratelimit import RateLimited
 from onewindow.grievances import forms, intake, selectors, services, text
 from onewindow.grievances.models import (
+    CaseKind,
     CaseStatus,
     Channel,
 )
@@ -37,13 +38,24 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+def _prefilled(request: HttpRequest) -> dict[str, str]:
+    """What a link may fill in (the assistant hands over a question it could not answer):
+    the text and the kind, shown as plain text in the form."""
+    initial = {}
+    if request.GET.get("kind") in CaseKind.values:
+        initial["kind"] = request.GET["kind"]
+    if text := request.GET.get("text", "").strip():
+        initial["text"] = text[: intake.MAX_TEXT]
+    return initial
+
+
 def new(request: HttpRequest) -> HttpResponse:
     """Report a case on the web: signed in, anonymous, or by a village agent for a resident."""
     consent = acting_for(request)
     user = (
         consent.resident if consent else (request.user if isinstance(request.user, User) else None)
     )
-    form = forms.CaseForm(request.POST or None, request.FILES or None)
+    form = forms.CaseForm(request.POST or None, request.FILES or None, initial=_prefilled(request))
     context: dict[str, Any] = {"form": form, "reporter": user, "acting_for": consent}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
