@@ -70,6 +70,24 @@ PUBLIC = {
     # (token) go on to the public guide or to the application form, which asks for sign-in.
     "assistant:ask",
     "assistant:go",
+    # Open data: published, desensitised tables for everyone, and the CKAN Action API
+    # (read side) that data users' tools call without an account.
+    "transparency:list",
+    "transparency:catalog",
+    "transparency:dataset",
+    "transparency:dataset-jsonld",
+    "transparency:download",
+    "transparency:spending",
+    "transparency:fiscal-package",
+    "transparency:fiscal-file",
+    "transparency:procurement",
+    "transparency:procurement-all",
+    "transparency:procurement-detail",
+    "transparency:procurement-releases",
+    "transparency:procurement-record",
+    "ckan:action",
+    "ckan:action-unversioned",
+    "ckan:help",
     # Open311 GeoReport v2: plain views outside /api/v1/ (format suffixes, XML, the
     # standard's own error list); reads are public, posting needs a partner's api_key.
     "open311:discovery",

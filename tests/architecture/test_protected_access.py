@@ -98,6 +98,7 @@ OTHER_VIEW_MODULES = {
     "config/api_edge.py",
     "config/urls.py",  # the redirects of moved URL roots
     "grievances/open311.py",
+    "transparency/ckan.py",  # the CKAN Action API
     "identity/oidc/clients.py",
 }
 

@@ -27,6 +27,7 @@ ROOTS = {
     "payments": "payments/",
     "appointments": "appointments/",
     "assistant": "assistant/",
+    "transparency": "open-data/",
 }
 # Addresses outside an app's root, fixed by a standard or by what is printed on paper.
 FIXED = {
@@ -40,6 +41,7 @@ FIXED = {
         ".well-known/jwt-vc-issuer/",  # IETF SD-JWT VC issuer metadata
     ),
     "grievances": ("open311/v2/",),  # Open311 GeoReport v2, as partners configure it
+    "transparency": ("api/",),  # CKAN's Action API: api/3/action/ and api/action/
 }
 WEB_SHELL = {"", "language/", "elder-mode/", "my-data/", "healthz", "readyz"}
 

@@ -487,3 +487,34 @@ def delivery_of(application: Application, *, for_applicant: bool) -> DeliveryVie
             ).select_related("actor")
         ),
     )
+
+
+def filing_records(*, since: datetime | None = None) -> list[dict[str, object]]:
+    """One record per application for open data (transparency desensitises them before
+    anything is published): the service, the division applied in, the filing day, working
+    days promised and taken, visits needed and made. No person, no reference."""
+    rows = Application.objects.all()
+    if since is not None:
+        rows = rows.filter(submitted_at__gte=since)
+    return [
+        {
+            "service": row["item_version__item__code"],
+            "division": row["division__code"],
+            "filed": row["submitted_at"].astimezone(calendar.SHANGHAI).date(),
+            "status": row["status"],
+            "days_promised": row["days_promised"],
+            "days_taken": row["days_taken"],
+            "visits_promised": row["visits_promised"],
+            "visits_made": row["visits_made"],
+        }
+        for row in rows.values(
+            "item_version__item__code",
+            "division__code",
+            "submitted_at",
+            "status",
+            "days_promised",
+            "days_taken",
+            "visits_promised",
+            "visits_made",
+        ).iterator(chunk_size=2000)
+    ]

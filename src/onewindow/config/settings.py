@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "onewindow.alerts",
     "onewindow.appointments",
     "onewindow.assistant",
+    "onewindow.transparency",
     "onewindow.web",
     "onewindow.demo",
 ]
@@ -305,6 +306,7 @@ ONEWINDOW_PERIODIC_TASKS: list[str] = [
     "onewindow.payments.tasks.tick",
     "onewindow.appointments.tasks.tick",
     "onewindow.payments.tasks.reconcile",
+    "onewindow.transparency.tasks.refresh",
     # The audits run when ONEWINDOW_AUDIT_SECONDS have passed since their last run.
     "onewindow.ledger.tasks.audit",
     "onewindow.applications.tasks.audit",

@@ -62,6 +62,8 @@ urlpatterns = [
     path("payments/", include("onewindow.payments.urls")),
     path("appointments/", include("onewindow.appointments.urls")),
     path("assistant/", include("onewindow.assistant.urls")),
+    path("open-data/", include("onewindow.transparency.urls")),
+    path("api/", include("onewindow.transparency.ckan_urls")),
     path("open311/v2/", include("onewindow.grievances.open311_urls")),
     *(re_path(rf"^{old}(?P<rest>.*)$", Moved(new)) for old, new in MOVED.items()),
 ]

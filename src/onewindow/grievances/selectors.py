@@ -417,3 +417,30 @@ def rectifications_for(officer: User) -> QuerySet[RectificationTask]:
     return RectificationTask.objects.filter(department=officer.department_id).select_related(
         "review__invitation"
     )
+
+
+def case_records(*, since: datetime | None = None) -> list[dict[str, object]]:
+    """One record per hotline case for open data (transparency desensitises them before
+    anything is published): category, division, day received, hours to the answer. No
+    reporter, no text, no reference."""
+    rows = Case.objects.all()
+    if since is not None:
+        rows = rows.filter(received_at__gte=since)
+    records: list[dict[str, object]] = []
+    for row in rows.values("category", "division__code", "received_at", "answered_at").iterator(
+        chunk_size=2000
+    ):
+        answered = row["answered_at"]
+        records.append(
+            {
+                "category": row["category"] or "unclassified",
+                "division": row["division__code"],
+                "received": row["received_at"].astimezone(SHANGHAI).date(),
+                "hours_to_answer": (
+                    round((answered - row["received_at"]).total_seconds() / 3600, 1)
+                    if answered
+                    else None
+                ),
+            }
+        )
+    return records

@@ -38,6 +38,8 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyst")
     CATALOGUE_EDITOR = "catalogue_editor", _("Catalogue editor")
     CATALOGUE_APPROVER = "catalogue_approver", _("Catalogue approver")
+    DATA_PUBLISHER = "data_publisher", _("Open-data publisher")
+    PROCUREMENT_OFFICER = "procurement_officer", _("Procurement officer")
     PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
 
 
