@@ -19,6 +19,7 @@ PUBLIC = {
     "web:home",
     "web:set-language",
     "web:set-elder-mode",
+    "web:suggest",  # the search box's suggestions: names from the public catalogue
     "web:healthz",
     "web:readyz",
     "identity:sign-in",

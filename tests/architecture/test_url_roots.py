@@ -43,7 +43,7 @@ FIXED = {
     "grievances": ("open311/v2/",),  # Open311 GeoReport v2, as partners configure it
     "transparency": ("api/",),  # CKAN's Action API: api/3/action/ and api/action/
 }
-WEB_SHELL = {"", "language/", "elder-mode/", "my-data/", "healthz", "readyz"}
+WEB_SHELL = {"", "language/", "elder-mode/", "suggest/", "my-data/", "healthz", "readyz"}
 
 # An old address, and where it answers now (with its query string).
 MOVED = [

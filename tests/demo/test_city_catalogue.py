@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import transaction
@@ -17,6 +18,7 @@ from onewindow.catalog.life_events import LIFE_EVENTS
 from onewindow.catalog.models import ServiceItem
 from onewindow.catalog.seed import seed_catalog
 from onewindow.demo.catalogue import definitions, seed_city_catalogue
+from onewindow.web import portal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.db_agnostic]
 
@@ -51,6 +53,23 @@ def test_the_list_spans_departments_and_levels(city: int) -> None:
 def test_each_life_event_on_the_home_page_lists_at_least_three_items(city: int) -> None:
     for event in LIFE_EVENTS:
         assert selectors.search_services("", life_event=event.slug).total >= 3, event.slug
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_each_service_of_the_elder_home_finds_what_it_names(city: int, language: str) -> None:
+    expected = {
+        "pension": "TWP-007",  # the village agent's pension entitlement check
+        "medical": "MED-001",
+        "card": "HRSS-019",
+        "senior_card": "CA-017",
+        "agent": "TWP-007",
+    }
+    with translation.override(language):
+        tiles = {tile.icon: tile for tile in portal.elder_tiles()}
+        for icon, code in expected.items():
+            query = parse_qs(urlsplit(tiles[icon].url).query)["q"][0]
+            found = [item.code for item in selectors.search_services(query, limit=8).items]
+            assert any(found_code.endswith(code) for found_code in found), (icon, query, found)
 
 
 def test_a_second_seed_publishes_nothing(city: int) -> None:

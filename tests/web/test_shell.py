@@ -20,11 +20,13 @@ def test_home_shows_search_and_life_events_in_english(client: Client) -> None:
     assert 'type="search"' in page
     for event in (
         "Having a baby",
+        "Going to school",
         "Getting married",
         "Starting a business",
-        "Work and social security",
-        "Housing",
-        "Elderly care",
+        "Employment",
+        "Retiring",
+        "Moving",
+        "End of life",
     ):
         assert event in page
 

@@ -44,6 +44,26 @@ LIFE_EVENTS = (
     LifeEvent(
         "elderly", _("Elderly care"), _("Old-age allowances, care services, pension certification")
     ),
+    LifeEvent(
+        "school",
+        _("Going to school"),
+        _("Primary and junior school enrolment, schooling for children who moved with you"),
+    ),
+    LifeEvent(
+        "retiring",
+        _("Retiring"),
+        _("Claiming the pension, medical insurance and provident fund on retirement"),
+    ),
+    LifeEvent(
+        "moving",
+        _("Moving"),
+        _("Household registration moved in or out, insurance and pension taken along"),
+    ),
+    LifeEvent(
+        "end_of_life",
+        _("End of life"),
+        _("Registration cancelled, funeral grant and survivors' benefits"),
+    ),
 )
 
 LIFE_EVENTS_BY_SLUG = {event.slug: event for event in LIFE_EVENTS}

@@ -15,11 +15,11 @@ from onewindow.alerts.selectors import banner_for
 from onewindow.applications.models import TERMINAL_APPLICATION_STATUSES
 from onewindow.applications.selectors import applications_of
 from onewindow.catalog import selectors as catalog_selectors
-from onewindow.catalog.life_events import LIFE_EVENTS
 from onewindow.exchange import selectors as exchange_selectors
 from onewindow.identity import selectors as identity_selectors
 from onewindow.identity import services as identity_services
 from onewindow.identity.models import User
+from onewindow.web import portal
 from onewindow.web.middleware import ELDER_COOKIE
 
 COOKIE_AGE = 365 * 24 * 3600
@@ -36,18 +36,40 @@ def _safe_next(request: HttpRequest) -> str:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """The portal's home: search, life-event tiles, hot services, services by department and
+    level, and where the person left off; the elder version shows its six services instead."""
+    elder = getattr(request, "elder_mode", False)
     open_applications = None
+    continuing = None
     if isinstance(request.user, User):
         mine = applications_of(request.user)
         if mine.exists():
             open_applications = mine.exclude(status__in=TERMINAL_APPLICATION_STATUSES).count()
+        continuing = portal.left_off(request.user)
     # Alerts in force where the resident lives or named a place: shown until they expire.
     alerts = banner_for(request.user) if isinstance(request.user, User) else []
     return render(
         request,
         "web/home.html",
-        {"life_events": LIFE_EVENTS, "open_applications": open_applications, "alerts": alerts},
+        {
+            "life_event_tiles": portal.life_event_tiles(),
+            "elder_tiles": portal.elder_tiles() if elder else [],
+            "catalogue": None if elder else portal.catalogue_overview(),
+            "open_applications": open_applications,
+            "continuing": continuing,
+            "alerts": alerts,
+        },
     )
+
+
+@require_GET
+def suggest(request: HttpRequest) -> HttpResponse:
+    """Services whose names or synonyms match what is typed so far, as the options of the
+    search box's list (htmx asks as the person types; without script the box is a plain
+    search and its list holds the hot services)."""
+    query = request.GET.get("q", "")[:100]
+    items = portal.suggestions(query) if query.strip() else []
+    return render(request, "web/suggestions.html", {"items": items})
 
 
 @require_POST
