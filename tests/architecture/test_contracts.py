@@ -89,6 +89,11 @@ PUBLIC = {
     "ckan:action",
     "ckan:action-unversioned",
     "ckan:help",
+    # Insights: the public dashboard, what each indicator means, and published reports.
+    "insights:dashboard",
+    "insights:indicator",  # the public indicators; the rest for analysts only
+    "insights:report",
+    "insights:report-data",
     # Open311 GeoReport v2: plain views outside /api/v1/ (format suffixes, XML, the
     # standard's own error list); reads are public, posting needs a partner's api_key.
     "open311:discovery",

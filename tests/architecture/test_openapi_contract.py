@@ -52,7 +52,11 @@ API = "/api/v1"
 PROBLEM_JSON = "application/problem+json"
 # Public free-text searches: any query is answered (with what matches), so there is no error
 # to provoke today.
-ALWAYS_ANSWERED = {("get", "/api/v1/credit"), ("get", "/api/v1/hotline/wall")}
+ALWAYS_ANSWERED = {
+    ("get", "/api/v1/credit"),
+    ("get", "/api/v1/hotline/wall"),
+    ("get", "/api/v1/insights/indicators"),
+}
 HOUSEHOLD = "public_security.household_registration"
 PURPOSE = "330000-CA-HY-001"
 
@@ -1010,6 +1014,57 @@ def test_assistant_operations_match_the_document(contract: Contract) -> None:
     c.call(ANONYMOUS, "post", "/assistant/answers", {"question": "我想去月球"}, status=200)
     c.call(ANONYMOUS, "post", "/assistant/answers", {"question": ""}, status=400)
     c.call(ANONYMOUS, "post", "/assistant/answers", {}, status=422, request_is_valid=False)
+
+
+# ----- insights -------------------------------------------------------------------------------
+
+
+def test_insights_operations_match_the_document(
+    contract: Contract, divisions: dict[str, Division]
+) -> None:
+    from tests.identity.test_assisted_filing import verified_client
+    from tests.insights import factories as insight_factories
+    from tests.insights import history
+
+    c = contract
+    history.residents(divisions["village"], 6, random.Random(1), "rural")
+    analyst_user = insight_factories.analyst(divisions["city"])
+    questionnaire = insight_factories.standard_questionnaire(analyst_user)
+    analyst = verified_client(analyst_user)
+    citizen = Client()
+    citizen.force_login(history.residents(divisions["community"], 1, random.Random(2), "urban")[0])
+    c.call(ANONYMOUS, "get", "/insights/indicators", status=200)
+    c.call(ANONYMOUS, "get", "/insights/indicators/online-share?division=330127", status=200)
+    c.call(ANONYMOUS, "get", "/insights/indicators/no-such", status=404)
+    c.call(ANONYMOUS, "get", "/insights/indicators/agent-share", status=401)
+    c.call(citizen, "get", "/insights/indicators/agent-share", status=403)
+    c.call(analyst, "get", "/insights/indicators/agent-share", status=200)
+    study = {
+        "title_zh": "调查",
+        "title_en": "Survey",
+        "questionnaire": questionnaire.ref,
+        "counties": ["330127"],
+        "sample_size": 99,
+        "seed": 1,
+    }
+    c.call(analyst, "post", "/insights/studies", study, status=400)
+    c.call(citizen, "post", "/insights/studies", {**study, "sample_size": 3}, status=403)
+    ref = c.call(analyst, "post", "/insights/studies", {**study, "sample_size": 3}, status=201)[
+        "ref"
+    ]
+    c.call(analyst, "post", f"/insights/studies/{ref}/publish", status=409)  # nobody answered
+    from onewindow.insights import services
+    from onewindow.insights.models import SampleMember
+
+    member = SampleMember.objects.filter(study__ref=ref).first()
+    assert member is not None
+    services.answer(
+        member.resident, member, {"used_online": "no", "satisfaction": "4", "visits": "1"}
+    )
+    c.call(analyst, "post", f"/insights/studies/{ref}/publish", status=200)
+    c.call(analyst, "post", "/insights/studies/S-0000-0000/publish", status=404)
+    c.call(ANONYMOUS, "get", f"/insights/reports/{ref}", status=200)
+    c.call(ANONYMOUS, "get", "/insights/reports/S-0000-0000", status=404)
 
 
 # ----- coverage ------------------------------------------------------------------------------

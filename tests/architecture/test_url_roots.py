@@ -28,6 +28,7 @@ ROOTS = {
     "appointments": "appointments/",
     "assistant": "assistant/",
     "transparency": "open-data/",
+    "insights": "insights/",
 }
 # Addresses outside an app's root, fixed by a standard or by what is printed on paper.
 FIXED = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -19,10 +19,13 @@ from onewindow.applications.models import (
     ACTIVE_STEP_STATUSES,
     TERMINAL_APPLICATION_STATUSES,
     Application,
+    ApplicationStatus,
+    Channel,
     Delivery,
     DeliveryStatus,
     Draft,
     FetchedMaterial,
+    FetchStatus,
     Step,
     StepStatus,
     Transition,
@@ -34,6 +37,7 @@ from onewindow.catalog.models import ServiceItemVersion
 from onewindow.catalog.workflow_definition import StepDefinition
 from onewindow.core import calendar
 from onewindow.core.errors import NotFound
+from onewindow.core.facts import flag
 from onewindow.core.models import Division
 from onewindow.identity import selectors as identity_selectors
 from onewindow.identity.models import AccessKind, DataAccess, OfficerRole, Role, User
@@ -518,3 +522,48 @@ def filing_records(*, since: datetime | None = None) -> list[dict[str, object]]:
             "visits_made",
         ).iterator(chunk_size=2000)
     ]
+
+
+# --- facts for statistics ------------------------------------------------------------------
+
+
+def filing_facts(start: datetime, end: datetime) -> QuerySet[Application]:
+    """Applications submitted in [start, end) as rows of facts for statistics, for the
+    insights app to group and sum in SQL: the applicant's registered division and year of
+    birth (`resident_division`, `resident_birth_year`), `submitted_at`, and 0/1 or numeric
+    facts about how it was filed and handled. Only aggregates of these leave insights."""
+    supplemented = Step.objects.filter(application=OuterRef("pk"), is_supplement_used=True)
+    finished = Q(finished_at__isnull=False)
+    return Application.objects.filter(submitted_at__gte=start, submitted_at__lt=end).annotate(
+        resident_division=F("applicant__division_id"),
+        resident_birth_year=F("applicant__birth_year"),
+        one=Value(1, output_field=IntegerField()),
+        filed_online=flag(Q(channel__in=[Channel.ONLINE, Channel.PARTNER_APP])),
+        filed_by_agent=flag(Q(channel=Channel.VILLAGE_AGENT)),
+        filed_at_hall=flag(Q(channel=Channel.HALL)),
+        is_finished=flag(finished),
+        within_visits=flag(finished & Q(visits_made__lte=F("visits_promised"))),
+        on_time=flag(finished & Q(finished_at__lte=F("due_at"))),
+        supplemented=flag(Exists(supplemented)),
+        is_decided=flag(Q(status__in=[ApplicationStatus.APPROVED, ApplicationStatus.REJECTED])),
+        rejected=flag(Q(status=ApplicationStatus.REJECTED)),
+        days_beyond_promise=Case(
+            When(finished, then=F("days_taken") - F("days_promised")),
+            default=None,
+            output_field=IntegerField(),
+        ),
+    )
+
+
+def material_facts(start: datetime, end: datetime) -> QuerySet[FetchedMaterial]:
+    """Materials the platform tried to fetch once-only, for applications submitted in
+    [start, end): `is_settled` (fetched at the source or uploaded instead) and `fetched`."""
+    return FetchedMaterial.objects.filter(
+        application__submitted_at__gte=start, application__submitted_at__lt=end
+    ).annotate(
+        resident_division=F("application__applicant__division_id"),
+        resident_birth_year=F("application__applicant__birth_year"),
+        submitted_at=F("application__submitted_at"),
+        is_settled=flag(Q(status__in=[FetchStatus.FETCHED, FetchStatus.UPLOADED])),
+        fetched=flag(Q(status=FetchStatus.FETCHED)),
+    )

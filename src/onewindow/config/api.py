@@ -17,6 +17,7 @@ from onewindow.exchange.api import router as exchange_router
 from onewindow.exchange.credit.api import router as credit_router
 from onewindow.grievances.api import router as grievances_router
 from onewindow.identity.api import router as identity_router
+from onewindow.insights.api import router as insights_router
 from onewindow.notify.api import router as notify_router
 from onewindow.payments.api import router as payments_router
 
@@ -41,5 +42,6 @@ api.add_router("/", alerts_router)
 api.add_router("/", payments_router)
 api.add_router("/", appointments_router)
 api.add_router("/", assistant_router)
+api.add_router("/", insights_router)
 
 install_problem_json(api)

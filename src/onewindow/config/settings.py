@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "onewindow.appointments",
     "onewindow.assistant",
     "onewindow.transparency",
+    "onewindow.insights",
     "onewindow.web",
     "onewindow.demo",
 ]

@@ -64,6 +64,7 @@ urlpatterns = [
     path("assistant/", include("onewindow.assistant.urls")),
     path("open-data/", include("onewindow.transparency.urls")),
     path("api/", include("onewindow.transparency.ckan_urls")),
+    path("insights/", include("onewindow.insights.urls")),
     path("open311/v2/", include("onewindow.grievances.open311_urls")),
     *(re_path(rf"^{old}(?P<rest>.*)$", Moved(new)) for old, new in MOVED.items()),
 ]

@@ -9,13 +9,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, IntegerField, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import personal_data
 from onewindow.core.calendar import SHANGHAI
 from onewindow.core.errors import DomainError, NotFound
+from onewindow.core.facts import flag
 from onewindow.core.models import Division
 from onewindow.grievances import classifier, intake, services
 from onewindow.grievances.models import (
@@ -444,3 +445,31 @@ def case_records(*, since: datetime | None = None) -> list[dict[str, object]]:
             }
         )
     return records
+
+
+# --- facts for statistics ------------------------------------------------------------------
+
+
+def case_facts(start: datetime, end: datetime) -> QuerySet[Case]:
+    """Hotline cases received in [start, end) as rows of facts for statistics (the insights
+    app groups and sums them in SQL): where it happened (`resident_division`), `submitted_at`
+    (received), `is_closed` and `reopened`. No reporter's data."""
+    return Case.objects.filter(received_at__gte=start, received_at__lt=end).annotate(
+        resident_division=F("division_id"),
+        resident_birth_year=Value(None, output_field=IntegerField()),
+        submitted_at=F("received_at"),
+        one=Value(1, output_field=IntegerField()),
+        is_closed=flag(Q(closed_at__isnull=False)),
+        reopened=flag(Q(closed_at__isnull=False, reopen_count__gt=0)),
+    )
+
+
+def rating_facts(start: datetime, end: datetime) -> QuerySet[Rating]:
+    """Reporters' ratings (1–5) given in [start, end), by where the case happened."""
+    return Rating.objects.filter(at__gte=start, at__lt=end).annotate(
+        resident_division=F("case__division_id"),
+        resident_birth_year=Value(None, output_field=IntegerField()),
+        submitted_at=F("at"),
+        one=Value(1, output_field=IntegerField()),
+        rated=F("level"),
+    )

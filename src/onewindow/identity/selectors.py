@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -212,3 +212,30 @@ def access_about(user: User, pk: int) -> DataAccess:
     if found is None:
         raise NotFound(_("No access to your data has this number."), field="access")
     return found
+
+
+def residents_by_division() -> dict[int, int]:
+    """How many citizens are registered in each division (statistics' denominators)."""
+    rows = (
+        User.objects.filter(kind=UserKind.CITIZEN, division__isnull=False, is_active=True)
+        .values("division_id")
+        .annotate(count=Count("pk"))
+    )
+    return {row["division_id"]: row["count"] for row in rows}
+
+
+def residents_within(divisions: Iterable[Division]) -> QuerySet[User]:
+    """Citizens registered in or below the given divisions (a survey's sampling frame),
+    ordered by key so that a seeded draw from them repeats."""
+    within = Q(pk__in=[])
+    for division in divisions:
+        within |= Q(division__path__startswith=division.path)
+    return User.objects.filter(within, kind=UserKind.CITIZEN, is_active=True).order_by("pk")
+
+
+def station_agents_for(division: Division) -> QuerySet[User]:
+    """Village service-station agents registered in the division or above it (the ones who
+    visit its residents)."""
+    return User.objects.filter(
+        kind=UserKind.STATION_AGENT, division__code__in=[*division.ancestor_codes(), division.code]
+    )
