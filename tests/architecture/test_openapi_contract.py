@@ -1013,6 +1013,9 @@ def test_assistant_operations_match_the_document(contract: Contract) -> None:
     assert answered["outcome"] == "answered"
     c.call(ANONYMOUS, "post", "/assistant/answers", {"question": "我想去月球"}, status=200)
     c.call(ANONYMOUS, "post", "/assistant/answers", {"question": ""}, status=400)
+    rating = f"/assistant/answers/{answered['token']}/rating"
+    c.call(ANONYMOUS, "post", rating, {"useful": False}, status=200)
+    c.call(ANONYMOUS, "post", "/assistant/answers/nothing/rating", {"useful": True}, status=404)
     c.call(ANONYMOUS, "post", "/assistant/answers", {}, status=422, request_is_valid=False)
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from io import StringIO
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -173,3 +175,31 @@ def test_questions_are_rate_limited_per_address(services: None, settings: object
     assert limited.status_code == 429
     assert limited["Retry-After"]
     assert client.post(PAGE, {"question": "marriage"}).status_code == 429
+
+
+def test_a_resident_says_an_answer_was_not_useful_and_the_editors_see_it(
+    services: None,
+) -> None:
+    client = Client()
+    page = _ask(client, "marriage registration")
+    token = re.search(r'action="/assistant/answers/([^/]+)/rating/"', page).group(1)  # type: ignore[union-attr]
+    response = client.post(f"/assistant/answers/{token}/rating/", {"useful": "no"}, follow=True)
+    assert "Thank you" in response.content.decode()
+    assert AskedQuestion.objects.get().is_useful is False
+    assert [row[0] for row in selectors.questions_to_learn_from()] == ["marriage registration"]
+    api = client.post(
+        f"/api/v1/assistant/answers/{token}/rating", {"useful": True}, content_type=JSON
+    )
+    assert api.json() == {"token": token, "useful": True}
+    assert client.post("/assistant/answers/nothing/rating/", {"useful": "no"}).status_code == 404
+
+
+def test_the_evaluate_command_prints_the_figures_of_the_published_catalogue(
+    services: None,
+) -> None:
+    out = StringIO()
+    call_command("assistant", "evaluate", "--split", "dev", "--sample", "12", stdout=out)
+    printed = out.getvalue()
+    assert "top-1 accuracy" in printed
+    assert "(8 services)" in printed
+    assert "unsupported statements 0 of" in printed

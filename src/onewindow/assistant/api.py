@@ -65,6 +65,26 @@ class AnswerOut(Schema):
     hotline_url: str = Field(..., description="The hotline's form, the question filled in")
 
 
+class AnswerRatingIn(Schema):
+    useful: bool
+
+
+class AnswerRatingOut(Schema):
+    token: str
+    useful: bool
+
+
+@router.post(
+    "/assistant/answers/{token}/rating",
+    response=AnswerRatingOut,
+    auth=None,
+    summary="Say whether an answer was useful (a no goes to the catalogue editors' list)",
+)
+def rate(request: HttpRequest, token: str, body: AnswerRatingIn) -> dict[str, Any]:
+    services.rate(token, is_useful=body.useful)
+    return {"token": token, "useful": body.useful}
+
+
 @router.post(
     "/assistant/answers",
     response=AnswerOut,

@@ -34,6 +34,7 @@ class AskedQuestion(models.Model):
     next_step = models.CharField(
         _("followed by"), max_length=16, choices=NextStep.choices, blank=True
     )
+    is_useful = models.BooleanField(_("useful, said the resident"), null=True, blank=True)
     asked_at = models.DateTimeField(_("asked at"), default=timezone.now)
 
     class Meta:

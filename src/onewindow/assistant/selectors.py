@@ -82,11 +82,13 @@ def situation_of(user: User | None, division_code: str = "") -> Situation:
 def questions_to_learn_from(
     *, since: datetime | None = None, now: datetime | None = None
 ) -> list[tuple[str, str, int]]:
-    """(question, outcome, times asked), most asked first: the questions with no answer, and
-    answers nobody followed (no apply, no guide opened) within `UNFOLLOWED_AFTER`."""
+    """(question, outcome, times asked), most asked first: the questions with no answer,
+    answers the resident called not useful, and answers nobody followed (no apply, no guide
+    opened) within `UNFOLLOWED_AFTER`."""
     now = now or timezone.now()
     rows = AskedQuestion.objects.filter(
         Q(outcome__in=[Outcome.NO_MATCH, Outcome.OUT_OF_SCOPE])
+        | Q(is_useful=False)
         | Q(next_step="", asked_at__lte=now - UNFOLLOWED_AFTER)
     )
     if since is not None:

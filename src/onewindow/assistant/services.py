@@ -83,6 +83,16 @@ def ask(
     return Asked(answer=given, token=token)
 
 
+def rate(token: str, *, is_useful: bool) -> AskedQuestion:
+    """The resident says whether the answer `token` was useful (the last word counts); a
+    "no" sends the question to the editors' list. Raises NotFound for an unknown token."""
+    with transaction.atomic():
+        updated = AskedQuestion.objects.filter(token=token).update(is_useful=is_useful)
+        if not updated:
+            raise NotFound(_("No such answer."), field="token")
+        return AskedQuestion.objects.get(token=token)
+
+
 def follow(token: str, step: str) -> AskedQuestion:
     """Record that the resident took `step` (apply, guide) from the answer `token`;
     the first step counts. Raises NotFound for an unknown token or step."""

@@ -6,10 +6,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from onewindow.assistant import presenting, services
 from onewindow.assistant.forms import QuestionForm
@@ -64,6 +67,17 @@ def ask(request: HttpRequest) -> HttpResponse:
                 ),
             )
     return render(request, "assistant/ask.html", context, status=200)
+
+
+@require_POST
+def rate(request: HttpRequest, token: str) -> HttpResponseRedirect:
+    """ "Was this answer useful?" from the answer's two buttons."""
+    try:
+        services.rate(token, is_useful=request.POST.get("useful") == "yes")
+    except NotFound:
+        raise Http404 from None
+    messages.success(request, _("Thank you: your rating helps us improve the guides."))
+    return HttpResponseRedirect(reverse("assistant:ask"))
 
 
 def go(request: HttpRequest, token: str, step: str) -> HttpResponseRedirect:
