@@ -907,6 +907,34 @@ def test_alert_operations_match_the_document(
     c.call(ANONYMOUS, "get", f"/alerts/{ref}/deliveries", status=401, request_is_valid=False)
 
 
+def test_health_code_operations_match_the_document(
+    contract: Contract, divisions: dict[str, Division]
+) -> None:
+    from onewindow.identity.models import Department, DepartmentKind
+
+    c = contract
+    health = Department.objects.create(
+        code="330100-health",
+        name_zh="杭州市卫生健康委员会",
+        name_en="Hangzhou Health Commission",
+        kind=DepartmentKind.HEALTH,
+        division=divisions["city"],
+    )
+    doctor = verified_client(people.officer(health, roles=("approver",), username="doctor"))
+    person = people.citizen(divisions["village"])
+    resident = Client()
+    resident.force_login(person)
+    c.call(resident, "get", "/health-code", status=404)
+    c.call(resident, "post", "/health-code", status=200)
+    c.call(resident, "get", "/health-code", status=200)
+    c.call(ANONYMOUS, "post", "/health-code", status=401, request_is_valid=False)
+    colour = {"id_number": person.plain_id_number(), "colour": "red", "reason": "密切接触者"}
+    c.call(resident, "post", "/health-codes/colour", colour, status=403)
+    c.call(doctor, "post", "/health-codes/colour", colour, status=200)
+    c.call(doctor, "post", "/health-codes/colour", colour, status=400)
+    c.call(doctor, "post", "/health-codes/colour", {**colour, "id_number": "1"}, status=404)
+
+
 # ----- appointments and payments --------------------------------------------------------------
 
 

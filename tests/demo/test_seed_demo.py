@@ -230,3 +230,19 @@ def test_the_demo_has_a_typhoon_with_update_and_cancellation_and_a_water_notice(
     agent = User.objects.get(username="village-agent")
     assert selectors.visits_for(agent).filter(alert=water).count() == 3
     assert "Public alerts:" in seeded
+
+
+def test_the_demo_has_residents_with_green_yellow_and_red_health_codes(seeded: str) -> None:
+    from onewindow.alerts import health_codes
+    from onewindow.credentials import selectors, services
+    from onewindow.credentials.models import Credential
+
+    colours = {}
+    for username in ("resident-0001", "resident-0004", "resident-0005"):
+        code = health_codes.current_code(User.objects.get(username=username))
+        assert code is not None
+        assert selectors.check(services.qr_url(code)).verdict.is_valid
+        colours[username] = services.subject_of(code)["colour"]
+    assert colours == {"resident-0001": "green", "resident-0004": "yellow", "resident-0005": "red"}
+    assert Credential.objects.filter(kind="health_code", status="revoked").count() == 2
+    assert "Health codes: 3 residents" in seeded

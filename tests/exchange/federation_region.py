@@ -12,6 +12,8 @@ ONEWINDOW_REGION_CODE) and reads one JSON list per line, answering each with one
     ["verify", "OW1:..."]              this region's verifier (the /verify page's), as a dict
     ["notification"]                   the e-mail and SMS of the holder's last message
     ["revoke", "<credential id>"]      an approver of the issuer revokes it
+    ["health-code"]                    a resident's health code from this region's health department
+    ["health-colour", "red"]           its approver marks the resident: the code is replaced
 
 One process per region for the whole test: starting Django once, not once per step, keeps
 the test fast. Data is made through the real services, as a region's own setup would.
@@ -298,6 +300,65 @@ def revoke(credential_id: str) -> dict[str, Any]:
     return {"status": "revoked"}
 
 
+def _code(credential: Any) -> dict[str, Any]:
+    from onewindow.credentials import services
+
+    return {
+        "id": str(credential.pk),
+        "number": credential.number,
+        "qr": services.qr_of(credential),
+        "qr_url": services.qr_url(credential),
+        "sd_jwt": services.sd_jwt_of(credential),
+    }
+
+
+def health_code() -> dict[str, Any]:
+    """A health department for the region's city, its approver, and a resident's first code."""
+    from onewindow.alerts import health_codes
+    from onewindow.core.validators import resident_id_check_character
+    from onewindow.identity import services as identity
+    from onewindow.identity.models import Department, DepartmentKind
+
+    city = Department.objects.get(code__endswith="-civil_affairs").division
+    health = Department.objects.create(
+        code=f"{city.code}-health",
+        name_zh=f"{city.name_zh}卫生健康委员会",
+        name_en=f"{city.name_en} Health Commission",
+        kind=DepartmentKind.HEALTH,
+        division=city,
+    )
+    identity.create_officer(
+        username="health-approver",
+        password="correct-horse-battery",
+        real_name="周医",
+        department=health,
+        roles=("approver",),
+    )
+    body = f"{city.code}19900303123"
+    traveller = identity.register_citizen(
+        username="traveller",
+        password="correct-horse-battery",
+        real_name="赵小路",
+        id_number=body + resident_id_check_character(body),
+        mobile="13900000003",
+        division=city,
+    )
+    return _code(health_codes.code_for(traveller))
+
+
+def health_colour(colour: str) -> dict[str, Any]:
+    from onewindow.alerts import health_codes
+    from onewindow.identity.models import User
+
+    status = health_codes.set_colour(
+        User.objects.get(username="health-approver"),
+        User.objects.get(username="traveller"),
+        colour=colour,
+        reason="密切接触者，居家观察",
+    )
+    return _code(status.code)
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onewindow.config.settings")
     import django
@@ -314,6 +375,8 @@ def main() -> None:
         "verify": verify,
         "revoke": revoke,
         "notification": notification,
+        "health-code": health_code,
+        "health-colour": health_colour,
     }
     for line in sys.stdin:
         action, *arguments = json.loads(line)

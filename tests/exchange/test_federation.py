@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -179,10 +180,11 @@ def _stop(process: subprocess.Popen[Any]) -> None:
         process.stdout.close()
 
 
-@pytest.fixture
-def regions(tmp_path: Path, migrated_sqlite: Path) -> Iterator[tuple[Region, Region]]:
-    a = Region("330000", tmp_path / "a", free_port())
-    b = Region("320000", tmp_path / "b", free_port())
+@contextmanager
+def running_regions(folder: Path, migrated_sqlite: Path) -> Iterator[tuple[Region, Region]]:
+    """Zhejiang and Jiangsu seeded and serving, until the block ends."""
+    a = Region("330000", folder / "a", free_port())
+    b = Region("320000", folder / "b", free_port())
     # One migration for the whole run, copied: both regions start from the same empty schema.
     for region in (a, b):
         copy_migrated_sqlite(migrated_sqlite, region.folder)
@@ -205,6 +207,12 @@ def regions(tmp_path: Path, migrated_sqlite: Path) -> Iterator[tuple[Region, Reg
             _stop(process)
         for log in (*a.logs, *b.logs):
             log.close()
+
+
+@pytest.fixture
+def regions(tmp_path: Path, migrated_sqlite: Path) -> Iterator[tuple[Region, Region]]:
+    with running_regions(tmp_path, migrated_sqlite) as both:
+        yield both
 
 
 def test_a_cross_region_query_answers_granted_fields_only_and_both_regions_log_it(

@@ -1,6 +1,8 @@
 """Alerts over JSON at /api/v1/alerts: anyone reads the alerts in force and each published
 one; officers of an issuing department compose, approve and read delivery figures (session
-confirmed with the second factor). The CAP 1.2 XML and the Atom feed are at /alerts/."""
+confirmed with the second factor). The CAP 1.2 XML and the Atom feed are at /alerts/.
+Health and travel codes at /api/v1/health-code (a resident's own) and /api/v1/health-codes
+(a health department's approvers set colours); verifying is credentials' /api/v1 verify."""
 
 from __future__ import annotations
 
@@ -12,12 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
-from onewindow.alerts import selectors, services
+from onewindow.alerts import health_codes, selectors, services
 from onewindow.alerts.authoring import AlertDraft, AreaDraft, InfoDraft
 from onewindow.alerts.models import Alert
-from onewindow.core.errors import DomainError, PermissionDenied, documented_problems
+from onewindow.core.errors import DomainError, NotFound, PermissionDenied, documented_problems
 from onewindow.core.models import Division
-from onewindow.identity.decorators import verified_officer
+from onewindow.credentials import services as credentials
+from onewindow.credentials.models import Credential
+from onewindow.identity.decorators import signed_in_user, verified_officer
 
 router = Router(tags=["alerts"])
 
@@ -243,3 +247,100 @@ def deliveries(request: HttpRequest, ref: str) -> list[dict[str, Any]]:
         for division, counts in selectors.delivery_counts_by_division(alert)
     ]
     return rows
+
+
+# ----- health and travel codes --------------------------------------------------------------
+
+
+class HealthCodeOut(Schema):
+    credential_id: str
+    number: str
+    colour: str = Field(..., description="green, yellow or red")
+    holder_name_masked: str
+    issuer: str
+    valid_from: datetime
+    valid_until: datetime | None
+    status: str
+    qr: str = Field(..., description="the signed QR payload (OW1:...)")
+    qr_url: str = Field(..., description="what the printed QR holds: the /v/ verification URL")
+    sd_jwt: str
+
+
+def health_code_out(code: Credential) -> dict[str, Any]:
+    subject = credentials.subject_of(code)
+    return {
+        "credential_id": str(code.pk),
+        "number": code.number,
+        "colour": subject["colour"],
+        "holder_name_masked": subject["holderNameMasked"],
+        "issuer": credentials.issuer_id(code.issuer),
+        "valid_from": code.valid_from,
+        "valid_until": code.valid_until,
+        "status": code.status,
+        "qr": credentials.qr_of(code),
+        "qr_url": credentials.qr_url(code),
+        "sd_jwt": credentials.sd_jwt_of(code),
+    }
+
+
+@router.get(
+    "/health-code",
+    response=HealthCodeOut,
+    summary="My current health and travel code",
+    auth=django_auth,
+    openapi_extra=documented_problems(404),
+)
+def my_health_code(request: HttpRequest) -> dict[str, Any]:
+    """The signed-in resident's code while it is valid; 404 when none is (POST for one)."""
+    code = health_codes.current_code(signed_in_user(request))
+    if code is None:
+        raise NotFound(_("You have no valid health code now."), code="no_health_code")
+    return health_code_out(code)
+
+
+@router.post(
+    "/health-code",
+    response=HealthCodeOut,
+    summary="Get my health and travel code (issued anew when none is valid)",
+    auth=django_auth,
+    openapi_extra=documented_problems(400, 403),
+)
+def get_health_code(request: HttpRequest) -> dict[str, Any]:
+    return health_code_out(health_codes.code_for(signed_in_user(request)))
+
+
+class HealthColourIn(Schema):
+    id_number: str = Field(..., description="the resident's ID number")
+    colour: str = Field(..., description="green, yellow or red")
+    reason: str = Field(..., description="kept by the department; only its digest is public")
+
+
+class HealthColourOut(Schema):
+    colour: str
+    holder_name_masked: str
+    code_number: str
+    replaced: str | None = Field(None, description="the number of the code just revoked")
+
+
+@router.post(
+    "/health-codes/colour",
+    response=HealthColourOut,
+    summary="Set a resident's health code colour (a health department's approver)",
+    auth=django_auth,
+    openapi_extra=documented_problems(400, 403, 404),
+)
+def set_health_colour(request: HttpRequest, body: HealthColourIn) -> dict[str, Any]:
+    """The resident's code in use is revoked at once and a new one issued with the colour."""
+    officer = verified_officer(request)
+    if not health_codes.may_decide(officer):
+        raise PermissionDenied(_("Only approvers of a health department set health codes."))
+    resident = health_codes.find_resident(body.id_number)
+    before = health_codes.status_of(resident)
+    status = health_codes.set_colour(officer, resident, colour=body.colour, reason=body.reason)
+    assert status.code is not None
+    return {
+        "colour": status.colour,
+        "holder_name_masked": status.code.title,
+        "code_number": status.code.number,
+        "replaced": before.code.number if before is not None and before.code else None,
+    }

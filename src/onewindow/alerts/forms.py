@@ -154,3 +154,21 @@ class PlaceForm(forms.Form):
 
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["kind"].choices = PlaceKind.choices  # type: ignore[attr-defined]
+
+
+class HealthColourForm(forms.Form):
+    """A health department approver sets a resident's code colour."""
+
+    id_number = forms.CharField(label=_("Resident ID number"), max_length=18)
+    colour = forms.ChoiceField(label=_("Code colour"), choices=())
+    reason = forms.CharField(
+        label=_("Reason (kept by the department, never shown to checkpoints)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from onewindow.alerts.models import HealthColour
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["colour"].choices = HealthColour.choices  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.models import Division
@@ -268,3 +268,41 @@ class AlertCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}: {self.last}"
+
+
+class HealthColour(models.TextChoices):
+    """A health and travel code's colour (the credential's `colour`, see credentials.kinds)."""
+
+    GREEN = "green", pgettext_lazy("health code", "Green")
+    YELLOW = "yellow", pgettext_lazy("health code", "Yellow")
+    RED = "red", pgettext_lazy("health code", "Red")
+
+
+class HealthStatus(models.Model):
+    """A resident's health code colour as the health department holding it last set it. The
+    code the resident shows is a credential (kind `health_code`, valid 24 hours) sealed by
+    that department; `code` is the latest one, replaced (the old one revoked) when the colour
+    changes and reissued when it runs out. Only a digest of `reason` goes to the ledger."""
+
+    resident = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="health_status"
+    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    colour = models.CharField(_("code colour"), max_length=8, choices=HealthColour.choices)
+    changed_at = models.DateTimeField(default=timezone.now)
+    # None: the first, green code a resident asked for.
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    code = models.ForeignKey(
+        "credentials.Credential", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    codes_issued = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("health code status")
+        verbose_name_plural = _("health code statuses")
+
+    def __str__(self) -> str:
+        return f"{self.resident_id}: {self.colour}"

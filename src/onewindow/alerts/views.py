@@ -1,7 +1,9 @@
 """Alert pages at /alerts/: the public list, each alert (with its CAP XML, signature and,
 for its department, delivery figures), the Atom feeds; officers compose and approve under
 work/; village agents keep their list of residents to tell in person under visits/;
-residents name the places they want alerts for under places/."""
+residents name the places they want alerts for under places/. Health and travel codes:
+a resident's own under health-code/, a health department's approvers set colours under
+health-codes/; checkpoints scan the QR, which opens /v/ (credentials)."""
 
 from __future__ import annotations
 
@@ -10,15 +12,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onewindow.alerts import cap, delivery, map, selectors, services
+from onewindow.alerts import cap, delivery, health_codes, map, selectors, services
 from onewindow.alerts.authoring import AlertRefused
-from onewindow.alerts.forms import AlertForm, PlaceForm, RejectForm
-from onewindow.alerts.models import Alert, AreaKind, MessageType
-from onewindow.core.errors import DomainError, NotFound
+from onewindow.alerts.forms import AlertForm, HealthColourForm, PlaceForm, RejectForm
+from onewindow.alerts.models import Alert, AreaKind, HealthColour, MessageType
+from onewindow.core.errors import DomainError, NotFound, PermissionDenied
 from onewindow.core.models import Division
+from onewindow.credentials import services as credentials
+from onewindow.credentials.views import qr_svg
 from onewindow.identity.decorators import (
     officer_required,
     signed_in_user,
@@ -302,3 +307,68 @@ def places(request: HttpRequest) -> HttpResponse:
     return render(
         request, "alerts/places.html", {"form": form, "places": selectors.places_of(resident)}
     )
+
+
+# ----- health and travel codes --------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def health_code(request: HttpRequest) -> HttpResponse:
+    """The resident's code with its QR; "Get my code" issues one when none is current."""
+    resident = signed_in_user(request)
+    error = ""
+    if request.method == "POST":
+        try:
+            health_codes.code_for(resident)
+        except DomainError as refused:
+            error = str(refused)
+        else:
+            return HttpResponseRedirect(reverse("alerts:health-code"))
+    code = health_codes.current_code(resident)
+    context: dict[str, object] = {"code": code, "error": error}
+    if code is not None:
+        qr = credentials.qr_url(code)
+        colour = credentials.subject_of(code)["colour"]
+        context.update(
+            colour=colour,
+            colour_label=HealthColour(colour).label,
+            qr=qr,
+            # segno's own SVG, no input markup
+            qr_svg=mark_safe(qr_svg(qr)),  # noqa: S308
+        )
+    return render(request, "alerts/health_code.html", context)
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def health_colour(request: HttpRequest) -> HttpResponse:
+    """A health department's approver sets a resident's colour: the old code is revoked."""
+    officer = signed_in_user(request)
+    if not health_codes.may_decide(officer):
+        raise PermissionDenied(_("Only approvers of a health department set health codes."))
+    form = HealthColourForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resident = health_codes.find_resident(form.cleaned_data["id_number"])
+            status = health_codes.set_colour(
+                officer,
+                resident,
+                colour=form.cleaned_data["colour"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        else:
+            assert status.code is not None
+            messages.success(
+                request,
+                _("%(name)s's code is now %(colour)s: %(number)s. The previous code is revoked.")
+                % {
+                    "name": status.code.title,
+                    "colour": status.get_colour_display(),
+                    "number": status.code.number,
+                },
+            )
+            return HttpResponseRedirect(reverse("alerts:health-colour"))
+    return render(request, "alerts/health_colour.html", {"form": form})

@@ -10,10 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from onewindow.core import personal_data
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.models import Division
 from onewindow.core.reference_cache import ReferenceCache, forget_on_change
+from onewindow.core.validators import normalise_resident_id
 from onewindow.identity.models import (
+    ID_NUMBER_CONTEXT,
     AccessKind,
     AgentConsent,
     Business,
@@ -48,6 +51,16 @@ def platform_admins() -> list[User]:
 def account_named(username: str) -> User | None:
     """The account with this name, if any: officers name a colleague by account name."""
     return User.objects.filter(username=username).first()
+
+
+def citizen_by_id_number(id_number: str) -> User | None:
+    """The resident registered under a resident ID number (as typed), if any."""
+    return User.objects.filter(
+        kind=UserKind.CITIZEN,
+        id_number_hash=personal_data.lookup_hash(
+            normalise_resident_id(id_number), context=ID_NUMBER_CONTEXT
+        ),
+    ).first()
 
 
 def officers_holding(department: Department, role: str) -> QuerySet[User]:

@@ -26,7 +26,7 @@ from onewindow.core.validators import (
     validate_mobile,
     validate_resident_id,
 )
-from onewindow.identity import sms
+from onewindow.identity import selectors, sms
 from onewindow.identity.errors import (
     DUPLICATE_CREDIT_CODE,
     DUPLICATE_ID_NUMBER,
@@ -436,12 +436,7 @@ def send_consent_code(agent: User, *, resident_id_number: str) -> ConsentChallen
 def _present_resident(agent: User, resident_id_number: str) -> User:
     if not may_act_for_residents(agent):
         raise PermissionDenied(_("Only village agents and window clerks act for residents."))
-    resident = User.objects.filter(
-        kind=UserKind.CITIZEN,
-        id_number_hash=personal_data.lookup_hash(
-            normalise_resident_id(resident_id_number), context=ID_NUMBER_CONTEXT
-        ),
-    ).first()
+    resident = selectors.citizen_by_id_number(resident_id_number)
     if resident is None:
         raise NotFound(_("No resident is registered under this ID number."), field="id_number")
     return resident

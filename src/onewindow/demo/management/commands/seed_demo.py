@@ -34,6 +34,7 @@ from onewindow.demo.applications import (
 from onewindow.demo.catalogue import seed_city_catalogue
 from onewindow.demo.credit import DEMO_CREDIT_CODE, seed_credit
 from onewindow.demo.deliveries import seed_deliveries
+from onewindow.demo.health_codes import seed_health_codes
 from onewindow.demo.hotline import seed_hotline
 from onewindow.demo.licences import seed_licences
 from onewindow.demo.sign_on import (
@@ -120,6 +121,8 @@ class Command(BaseCommand):
             hotline_cases = seed_hotline(rng)
         with self._phase("public alerts: a typhoon and a water-supply notice"):
             reached = seed_alerts()
+        with self._phase("health and travel codes: green, yellow and red"):
+            with_codes = seed_health_codes()
         with self._phase("partner apps for sign-on"), transaction.atomic():
             seed_sign_on()
         self._print(accounts)
@@ -127,6 +130,11 @@ class Command(BaseCommand):
             f"Citizen hotline: {hotline_cases} cases at /hotline/ (wall, scoreboard, trends)."
         )
         self.stdout.write(f"Public alerts: {reached} deliveries; see /alerts/.")
+        self.stdout.write(
+            f"Health codes: {with_codes} residents (resident-0001 green, resident-0004 yellow, "
+            "resident-0005 red) at /alerts/health-code/; the health commission's approver "
+            "sets colours at /alerts/health-codes/."
+        )
 
     @contextmanager
     def _phase(self, what: str, *, quiet_start: bool = False) -> Iterator[Callable[[str], None]]:
