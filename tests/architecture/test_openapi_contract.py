@@ -25,6 +25,7 @@ from openapi_core.exceptions import OpenAPIError
 
 from onewindow.applications.delivery import services as paper_delivery
 from onewindow.applications.models import Application, Delivery
+from onewindow.core import personal_data
 from onewindow.core.models import Division
 from onewindow.core.validators import generate_credit_code
 from onewindow.credentials import services as credential_services
@@ -36,7 +37,7 @@ from onewindow.exchange.seed import seed_data_services
 from onewindow.grievances import mediation, reviews
 from onewindow.grievances import services as hotline
 from onewindow.identity import services as identity
-from onewindow.identity.models import ConsentMethod, User, UserSession
+from onewindow.identity.models import MOBILE_CONTEXT, ConsentMethod, User, UserSession
 from tests.applications import factories
 from tests.applications.factories import World
 from tests.credentials.test_credentials import founder, licence, world  # noqa: F401  (fixtures)
@@ -809,6 +810,54 @@ def test_the_rest_of_the_hotline_matches_the_document(
         {"agreement_kept": True, "notes": "已按协议重砌"},
         status=200,
     )
+    # A dispute whose parties can be reached: one has an account (their mobile), the other
+    # left a number.
+    party_user = people.citizen(username="party")
+    second = mediation.register_dispute(
+        office_user,
+        kind="land",
+        summary="承包地界线争议。",
+        parties=[
+            mediation.Party(
+                "applicant",
+                "赵三",
+                personal_data.decrypt(party_user.mobile_encrypted, context=MOBILE_CONTEXT),
+            ),
+            mediation.Party("respondent", "钱四", "13912345678"),
+        ],
+    )
+    mediation.assign_mediator(office_user, second, mediator=scene["mediator"])
+    unreachable = dispute.parties.first()
+    assert unreachable is not None
+    c.call(
+        mediator,
+        "post",
+        f"{base}/messages",
+        {"party": unreachable.pk, "text": "请来调解室"},
+        status=400,
+    )
+    respondent = second.parties.get(role="respondent")
+    c.call(
+        mediator,
+        "post",
+        f"/hotline/disputes/{second.ref}/messages",
+        {"party": respondent.pk, "text": "请于周五到乡调解室。"},
+        status=201,
+    )
+    party = _session(party_user)
+    c.call(party, "get", "/hotline/disputes", status=200)
+    c.call(party, "get", f"/hotline/disputes/{second.ref}", status=200)
+    c.call(
+        party, "post", f"/hotline/disputes/{second.ref}/response", {"confirmed": True}, status=409
+    )
+    mediation.record_session(
+        scene["mediator"], second, held_at=timezone.now(), place="乡调解室", notes="x"
+    )
+    mediation.record_outcome(scene["mediator"], second, agreed=True, agreement="按原界线。")
+    c.call(
+        party, "post", f"/hotline/disputes/{second.ref}/response", {"confirmed": True}, status=200
+    )
+    c.call(party, "post", f"{base}/response", {"confirmed": True}, status=404)
 
 
 # ----- catalogue editing --------------------------------------------------------------------

@@ -12,12 +12,13 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from onewindow.applications.models import Application, ApplicationStatus
+from onewindow.core import personal_data
 from onewindow.core.divisions import Level
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
 from onewindow.grievances import classifier, intake, mediation, reviews, services
 from onewindow.grievances.models import Case, CaseStatus, Channel, ContactPreference
-from onewindow.identity.models import Department, Role, User
+from onewindow.identity.models import MOBILE_CONTEXT, Department, Role, User
 
 CASES = 48
 ANSWERS = {
@@ -136,13 +137,29 @@ def _extras(rng: random.Random) -> None:
     mediator = User.objects.filter(username="mediator").first()
     if office is None or mediator is None:
         return
+    # The demo citizen is the applicant (named by the mobile of their account): the dispute
+    # is on their hotline page, with the mediator's message and the read of their number.
+    citizen = User.objects.filter(username="resident-0001").first()
+    phone = (
+        personal_data.decrypt(citizen.mobile_encrypted, context=MOBILE_CONTEXT)
+        if citizen is not None and citizen.mobile_encrypted
+        else ""
+    )
     dispute = mediation.register_dispute(
         office,
         kind="land",
         summary="两户村民因承包地边界和一条排水沟的走向发生争执。",
-        parties=[mediation.Party("applicant", "王建国"), mediation.Party("respondent", "李长林")],
+        parties=[
+            mediation.Party("applicant", citizen.real_name if citizen else "王建国", phone),
+            mediation.Party("respondent", "李长林", "13957100000"),
+        ],
     )
     mediation.assign_mediator(office, dispute, mediator=mediator)
+    first_party = dispute.parties.order_by("pk").first()
+    assert first_party is not None
+    mediation.message_party(
+        mediator, dispute, party=first_party.pk, text="请于本周五上午九点到乡人民调解委员会。"
+    )
     mediation.record_session(
         mediator,
         dispute,

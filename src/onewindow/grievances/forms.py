@@ -304,6 +304,20 @@ class FollowUpForm(UswdsMixin, forms.Form):
     notes = forms.CharField(label=_("What you found"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class PartyMessageForm(UswdsMixin, forms.Form):
+    """The mediator writes; the platform sends it to the party's inbox or number."""
+
+    party = forms.ChoiceField(label=_("To"))
+    text = forms.CharField(
+        label=_("Message"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Sent by the platform to the party's inbox or phone; you do not see the number."
+        ),
+    )
+
+
 class ApiKeyForm(UswdsMixin, forms.Form):
     name = forms.CharField(label=_("Partner app"), max_length=100)
     division = forms.ChoiceField(label=_("Jurisdiction"))

@@ -3,6 +3,12 @@
 A township office registers a dispute with its parties and assigns one of its mediators;
 the mediator records sessions, then the outcome (an agreement, or none); an agreement is
 followed up by a visit within twenty working days. Assignments and outcomes go to the ledger.
+
+The parties are told at each step (registration, each session, the agreement): in their
+inbox when their number is a registered account's (they then see the dispute on their pages
+and confirm or decline the agreement), else by text message. The mediator reaches a party
+through the platform (`message_party`): the platform reads the number, the mediator never
+sees it, and the read is in the one data-access record the party sees.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.db import transaction
 from django.db.models import F
@@ -19,20 +26,25 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.core import calendar
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.grievances import sla
-from onewindow.grievances.intake import check_phone, normalise_phone
+from onewindow.grievances.intake import check_phone, citizen_with_phone, normalise_phone
 from onewindow.grievances.models import (
+    AgreementResponse,
     CaseCounter,
     Dispute,
     DisputeKind,
+    DisputeMessage,
     DisputeParty,
     DisputeStatus,
     FollowUpVisit,
     MediationSession,
     PartyRole,
 )
-from onewindow.identity.models import DepartmentKind, OfficerRole, Role, User
+from onewindow.identity.access import record_data_access
+from onewindow.identity.models import AccessKind, DepartmentKind, OfficerRole, Role, User
+from onewindow.identity.sms import send_sms
 from onewindow.ledger import services as ledger
 from onewindow.notify import services as notify
+from onewindow.notify.message_templates import template_for
 from onewindow.notify.models import Event
 
 MAX_TEXT = 4000
@@ -53,8 +65,16 @@ def is_township_officer(user: User) -> bool:
     )
 
 
+def runs_the_office(user: User) -> bool:
+    """A township officer who registers and assigns disputes: any role there but mediator
+    alone (a mediator works the disputes assigned to them, nothing more)."""
+    return is_township_officer(user) and (
+        OfficerRole.objects.filter(user=user).exclude(role=Role.MEDIATOR).exists()
+    )
+
+
 def _require_office(user: User, dispute: Dispute | None = None) -> None:
-    if not is_township_officer(user):
+    if not runs_the_office(user):
         raise PermissionDenied(_("Only a township office registers and assigns disputes."))
     if dispute is not None and dispute.office_id != user.department_id:
         raise NotFound(_("No dispute of your township has this number."))
@@ -118,10 +138,34 @@ def register_dispute(
         phone = normalise_phone(party.phone) if party.phone else ""
         if phone:
             check_phone(phone)
-        row = DisputeParty(dispute=dispute, role=party.role)
+        row = DisputeParty(dispute=dispute, role=party.role, user=citizen_with_phone(phone))
         row.set_contact(name=party.name.strip()[:60], phone=phone)
         row.save()
+    _tell_parties(
+        dispute,
+        Event.DISPUTE_REGISTERED,
+        {"kind": DisputeKind(kind).label, "office": officer.department.name},
+    )
     return dispute
+
+
+def _tell_parties(dispute: Dispute, event: str, context: dict[str, object]) -> None:
+    """Each party hears of `event`: in the inbox (and its text-message copy) in their own
+    language when they have an account, else by a text message to the number the office
+    took (in Chinese); a party without either is told by the mediator in person."""
+    context = {"ref": dispute.ref, **context}
+    for party in dispute.parties.select_related("user"):
+        if party.user is not None:
+            notify.send(
+                party.user,
+                event,
+                context=context,
+                subject_ref=dispute.ref,
+                link=f"/hotline/mediation/{dispute.ref}/",
+            )
+        elif party.phone_encrypted:
+            _subject, body = template_for(event).render(notify.DEFAULT_LANGUAGE, context)
+            transaction.on_commit(partial(send_sms, party.plain_phone(), body))
 
 
 @transaction.atomic
@@ -165,13 +209,19 @@ def record_session(
         raise Conflict(_("Sessions are recorded while the dispute is in mediation."))
     if held_at > timezone.now():
         raise DomainError(_("A session is recorded after it took place."), field="held_at")
-    return MediationSession.objects.create(
+    session = MediationSession.objects.create(
         dispute=dispute,
         held_at=held_at,
         place=_text(place, "place")[:200],
         notes=_text(notes, "notes"),
         recorded_by=mediator,
     )
+    _tell_parties(
+        dispute,
+        Event.MEDIATION_SESSION,
+        {"when": f"{timezone.localtime(held_at):%Y-%m-%d %H:%M}", "place": session.place},
+    )
+    return session
 
 
 @transaction.atomic
@@ -206,7 +256,90 @@ def record_outcome(
         department=dispute.office.code,
         payload={"ref": dispute.ref, "agreement": _digest(text), "agreed": agreed},
     )
+    if agreed:
+        _tell_parties(dispute, Event.AGREEMENT_RECORDED, {"agreement": text[:500]})
     return dispute
+
+
+@transaction.atomic
+def respond_to_agreement(
+    user: User, dispute: Dispute, *, confirmed: bool, now: datetime | None = None
+) -> DisputeParty:
+    """A party confirms or declines the recorded agreement, once. Raises NotFound (not a
+    party), Conflict (no agreement to answer, or answered already)."""
+    now = now or timezone.now()
+    dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+    party = dispute.parties.filter(user=user).first()
+    if party is None:
+        raise NotFound(_("No dispute of yours has this number."), field="ref")
+    if dispute.status not in (DisputeStatus.AGREED, DisputeStatus.FOLLOWED_UP):
+        raise Conflict(_("There is no agreement to answer yet."), code="no_agreement")
+    if party.response:
+        raise Conflict(_("You have already answered this agreement."), code="answered")
+    party.response = AgreementResponse.CONFIRMED if confirmed else AgreementResponse.DECLINED
+    party.responded_at = now
+    party.save(update_fields=["response", "responded_at"])
+    ledger.record(
+        "grievance.agreement_confirmed" if confirmed else "grievance.agreement_declined",
+        subject_ref=dispute.ref,
+        actor_role="party",
+        department=dispute.office.code,
+        payload={"ref": dispute.ref, "party": party.pk, "agreement": _digest(dispute.agreement)},
+    )
+    return party
+
+
+@transaction.atomic
+def message_party(mediator: User, dispute: Dispute, *, party: int, text: str) -> DisputeMessage:
+    """The mediator's message to one party, sent by the platform to the party's inbox or
+    number; the read of the number is recorded for the party to see, and the mediator
+    never sees it. Raises NotFound (not your dispute or party), DomainError (no way to
+    reach the party, empty text)."""
+    dispute = Dispute.objects.select_for_update().select_related("office").get(pk=dispute.pk)
+    _require_mediator(mediator, dispute)
+    found = dispute.parties.select_related("user").filter(pk=party).first()
+    if found is None:
+        raise NotFound(_("No party of this dispute has this number."), field="party")
+    text = _text(text, "text")[:500]
+    if found.user is None and not found.phone_encrypted:
+        raise DomainError(
+            _("This party left no number and has no account: reach them in person."),
+            field="party",
+        )
+    assert mediator.department is not None
+    record_data_access(
+        AccessKind.CONTACT_READ,
+        subject_user=found.user,
+        department=mediator.department,
+        accessor=mediator.username,
+        actor_role="mediator",
+        what=_("Your phone number in a mediation case"),
+        purpose=str(_("A message from the mediator")),
+        case_ref=dispute.ref,
+        details={"read": "grievance.dispute_contact"},
+    )
+    message = DisputeMessage.objects.create(
+        dispute=dispute, party=found, text=text, sent_by=mediator
+    )
+    context = {
+        "ref": dispute.ref,
+        "mediator": mediator.real_name or mediator.username,
+        "text": text,
+    }
+    if found.user is not None:
+        notify.send(
+            found.user,
+            Event.MEDIATOR_MESSAGE,
+            context=context,
+            subject_ref=dispute.ref,
+            link=f"/hotline/mediation/{dispute.ref}/",
+        )
+    else:
+        _subject, body = template_for(Event.MEDIATOR_MESSAGE).render(
+            notify.DEFAULT_LANGUAGE, context
+        )
+        transaction.on_commit(partial(send_sms, found.plain_phone(), body))
+    return message
 
 
 @transaction.atomic

@@ -601,11 +601,25 @@ class PartyRole(models.TextChoices):
     RESPONDENT = "respondent", _("Respondent")
 
 
+class AgreementResponse(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+
+
 class DisputeParty(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(max_length=16, choices=PartyRole.choices)
     name_encrypted = models.TextField(editable=False)
     phone_encrypted = models.TextField(blank=True, editable=False)
+    # The party's account, when their phone number is a registered account's: they are told
+    # in their inbox and see the dispute on their pages.
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="dispute_parties"
+    )
+    response = models.CharField(
+        _("answer to the agreement"), max_length=16, choices=AgreementResponse.choices, blank=True
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -624,6 +638,30 @@ class DisputeParty(models.Model):
         return personal_data.mask_name(
             personal_data.decrypt(self.name_encrypted, context=PARTY_NAME_CONTEXT)
         )
+
+    def plain_phone(self) -> str:
+        """The number, for the platform to send to: read only by `mediation.message_party`,
+        which records the read."""
+        if not self.phone_encrypted:
+            return ""
+        return personal_data.decrypt(self.phone_encrypted, context=PARTY_PHONE_CONTEXT)
+
+
+class DisputeMessage(models.Model):
+    """A mediator's message to a party, sent by the platform: the mediator never sees the
+    number it went to."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="messages")
+    party = models.ForeignKey(DisputeParty, on_delete=models.CASCADE, related_name="messages")
+    text = models.TextField()
+    sent_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} of {self.dispute_id}"
 
 
 class MediationSession(models.Model):

@@ -24,6 +24,7 @@ from onewindow.grievances.models import (
     Case,
     CaseStatus,
     Dispute,
+    DisputeParty,
     MergeProposal,
     MergeStatus,
     Rating,
@@ -388,21 +389,36 @@ def counts_by_category_and_department(
 
 
 def access_dispute(user: User, ref: str) -> Dispute:
+    """A dispute its office's officers, its mediator or one of its parties may read."""
     dispute = (
         Dispute.objects.select_related("office", "mediator", "township").filter(ref=ref).first()
     )
     if dispute is not None and (
         dispute.mediator_id == user.pk
         or (user.is_officer and user.department_id == dispute.office_id)
+        or dispute.parties.filter(user=user).exists()
     ):
         return dispute
     raise NotFound(_("No dispute of yours has this number."), field="ref")
 
 
+def party_of(user: User, dispute: Dispute) -> DisputeParty | None:
+    """The user's place among the dispute's parties, if they are one."""
+    return dispute.parties.filter(user=user).first()
+
+
 def disputes_for(user: User) -> QuerySet[Dispute]:
-    return Dispute.objects.filter(Q(mediator=user) | Q(office=user.department_id)).select_related(
-        "mediator"
-    )
+    """The disputes a person handles (their office's, or assigned to them as mediator) or
+    is a party to."""
+    handled = Q(mediator=user) | Q(parties__user=user)
+    if user.is_officer and user.department_id is not None:
+        handled |= Q(office=user.department_id)
+    return Dispute.objects.filter(handled).distinct().select_related("mediator", "office")
+
+
+def disputes_of_party(user: User) -> list[Dispute]:
+    """The disputes naming the person as a party, newest first."""
+    return list(Dispute.objects.filter(parties__user=user).distinct().select_related("office")[:50])
 
 
 def access_invitation(user: User, pk: int) -> ReviewInvitation:

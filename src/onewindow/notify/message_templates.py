@@ -226,6 +226,35 @@ TEMPLATES: dict[str, MessageTemplate] = {
         ),
         frozenset({"ref", "kind"}),
     ),
+    Event.DISPUTE_REGISTERED: MessageTemplate(
+        gettext_noop("Dispute %(ref)s registered for mediation"),
+        gettext_noop(
+            "%(office)s registered a dispute naming you (%(kind)s) for mediation, number "
+            "%(ref)s. A mediator will contact you through the platform. Follow it under "
+            "“My hotline cases”."
+        ),
+        frozenset({"ref", "kind", "office"}),
+    ),
+    Event.MEDIATION_SESSION: MessageTemplate(
+        gettext_noop("Dispute %(ref)s: mediation session on %(when)s"),
+        gettext_noop(
+            "A mediation session of dispute %(ref)s is recorded for %(when)s at %(place)s."
+        ),
+        frozenset({"ref", "when", "place"}),
+    ),
+    Event.AGREEMENT_RECORDED: MessageTemplate(
+        gettext_noop("Dispute %(ref)s: agreement recorded"),
+        gettext_noop(
+            "The mediator recorded an agreement for dispute %(ref)s: %(agreement)s\nPlease "
+            "confirm or decline it on the dispute's page."
+        ),
+        frozenset({"ref", "agreement"}),
+    ),
+    Event.MEDIATOR_MESSAGE: MessageTemplate(
+        gettext_noop("Dispute %(ref)s: a message from your mediator"),
+        gettext_noop("%(mediator)s, mediator of dispute %(ref)s, writes: %(text)s"),
+        frozenset({"ref", "mediator", "text"}),
+    ),
     Event.INTEGRITY_AUDIT_FAILED: MessageTemplate(
         gettext_noop("Integrity audit: %(count)s mismatch(es) found"),
         gettext_noop(

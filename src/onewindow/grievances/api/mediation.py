@@ -10,10 +10,9 @@ from ninja import Router, Schema, Status
 
 from onewindow.core.errors import DomainError
 from onewindow.grievances import mediation, selectors
-from onewindow.grievances.models import (
-    Dispute,
-)
-from onewindow.identity.decorators import verified_officer
+from onewindow.grievances.models import Dispute, DisputeParty, FollowUpVisit, MediationSession
+from onewindow.identity.decorators import signed_in_user, verified_officer
+from onewindow.identity.models import User
 from onewindow.identity.selectors import account_named
 
 router = Router()
@@ -31,6 +30,29 @@ class DisputeIn(Schema):
     parties: list[PartyIn]
 
 
+class MediationSessionOut(Schema):
+    held_at: datetime
+    place: str
+
+
+class PartyOut(Schema):
+    """A party as everyone on the dispute sees them: role, masked name, their answer."""
+
+    id: int
+    role: str
+    name: str
+    response: str
+
+    @staticmethod
+    def resolve_name(party: DisputeParty) -> str:
+        return party.masked_name
+
+
+class VisitOut(Schema):
+    visited_at: datetime
+    agreement_kept: bool
+
+
 class DisputeOut(Schema):
     ref: str
     kind: str
@@ -40,6 +62,9 @@ class DisputeOut(Schema):
     sessions: int
     agreement: str
     follow_up_due: datetime | None
+    parties: list[PartyOut]
+    session_times: list[MediationSessionOut]
+    follow_ups: list[VisitOut]
 
     @staticmethod
     def resolve_mediator(dispute: Dispute) -> str | None:
@@ -48,6 +73,27 @@ class DisputeOut(Schema):
     @staticmethod
     def resolve_sessions(dispute: Dispute) -> int:
         return dispute.sessions.count()
+
+    @staticmethod
+    def resolve_parties(dispute: Dispute) -> list[DisputeParty]:
+        return list(dispute.parties.all())
+
+    @staticmethod
+    def resolve_session_times(dispute: Dispute) -> list[MediationSession]:
+        return list(dispute.sessions.all())
+
+    @staticmethod
+    def resolve_follow_ups(dispute: Dispute) -> list[FollowUpVisit]:
+        return list(dispute.visits.all())
+
+
+class AgreementAnswerIn(Schema):
+    confirmed: bool
+
+
+class MessageIn(Schema):
+    party: int  # the party's number in the dispute (`party_ids` of the mediator's page)
+    text: str
 
 
 class MediatorIn(Schema):
@@ -82,14 +128,47 @@ def register_dispute(request: HttpRequest, payload: DisputeIn) -> Status[Dispute
     return Status(201, dispute)
 
 
-@router.get("/hotline/disputes", response=list[DisputeOut], summary="Disputes I handle")
+def _reader(request: HttpRequest) -> User:
+    """An officer (with the second factor) or anyone signed in, who then sees the disputes
+    naming them as a party."""
+    user = signed_in_user(request)
+    return verified_officer(request) if user.is_officer else user
+
+
+@router.get(
+    "/hotline/disputes", response=list[DisputeOut], summary="Disputes I handle or am a party to"
+)
 def disputes(request: HttpRequest) -> list[Dispute]:
-    return list(selectors.disputes_for(verified_officer(request))[:200])
+    return list(selectors.disputes_for(_reader(request))[:200])
 
 
 @router.get("/hotline/disputes/{ref}", response=DisputeOut, summary="One dispute")
 def dispute_detail(request: HttpRequest, ref: str) -> Dispute:
-    return selectors.access_dispute(verified_officer(request), ref)
+    return selectors.access_dispute(_reader(request), ref)
+
+
+@router.post(
+    "/hotline/disputes/{ref}/response",
+    response=DisputeOut,
+    summary="A party confirms or declines the agreement",
+)
+def respond(request: HttpRequest, ref: str, payload: AgreementAnswerIn) -> Dispute:
+    user = signed_in_user(request)
+    dispute = selectors.access_dispute(user, ref)
+    mediation.respond_to_agreement(user, dispute, confirmed=payload.confirmed)
+    return selectors.access_dispute(user, ref)
+
+
+@router.post(
+    "/hotline/disputes/{ref}/messages",
+    response={201: DisputeOut},
+    summary="The mediator messages a party through the platform",
+)
+def message(request: HttpRequest, ref: str, payload: MessageIn) -> Status[Dispute]:
+    officer = verified_officer(request)
+    dispute = selectors.access_dispute(officer, ref)
+    mediation.message_party(officer, dispute, party=payload.party, text=payload.text)
+    return Status(201, dispute)
 
 
 @router.post("/hotline/disputes/{ref}/mediator", response=DisputeOut, summary="Assign mediator")

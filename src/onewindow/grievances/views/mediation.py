@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from onewindow.identity.selectors import officers_holding
 @require_http_methods(["GET", "POST"])
 def disputes(request: HttpRequest) -> HttpResponse:
     officer = signed_in_user(request)
-    may_register = mediation.is_township_officer(officer)
+    may_register = mediation.runs_the_office(officer)
     form = forms.DisputeForm(request.POST or None)
     if request.method == "POST":
         if not may_register:
@@ -54,9 +55,57 @@ def disputes(request: HttpRequest) -> HttpResponse:
     )
 
 
-@officer_required
+@login_required
 @require_http_methods(["GET", "POST"])
-def dispute(request: HttpRequest, ref: str) -> HttpResponse:
+def dispute(request: HttpRequest, ref: str) -> HttpResponseBase:
+    """The office and the mediator work the dispute here; a party follows it here."""
+    if signed_in_user(request).is_officer:
+        return _handled_dispute(request, ref)
+    return _party_dispute(request, ref)
+
+
+def _party_dispute(request: HttpRequest, ref: str) -> HttpResponse:
+    user = signed_in_user(request)
+    try:
+        found = selectors.access_dispute(user, ref)
+    except NotFound:
+        raise Http404 from None
+    party = selectors.party_of(user, found)
+    if party is None:
+        raise Http404
+    if request.method == "POST":
+        answer = request.POST.get("response")
+        if answer not in ("confirmed", "declined"):
+            raise Http404
+        try:
+            mediation.respond_to_agreement(user, found, confirmed=answer == "confirmed")
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("Thank you: you confirmed the agreement.")
+                if answer == "confirmed"
+                else _("You declined the agreement; the mediator will contact you."),
+            )
+        return HttpResponseRedirect(request.path)
+    return render(
+        request,
+        "grievances/dispute_party.html",
+        {
+            "dispute": found,
+            "party": party,
+            "parties": found.parties.all(),
+            "sessions": found.sessions.all(),
+            "visits": found.visits.all(),
+            "messages_to_me": party.messages.all(),
+            "may_answer": found.status in ("agreed", "followed_up") and not party.response,
+        },
+    )
+
+
+@officer_required
+def _handled_dispute(request: HttpRequest, ref: str) -> HttpResponse:
     officer = signed_in_user(request)
     try:
         found = selectors.access_dispute(officer, ref)
@@ -80,6 +129,13 @@ def dispute(request: HttpRequest, ref: str) -> HttpResponse:
     follow_form = forms.FollowUpForm(
         request.POST if request.POST.get("action") == "follow_up" else None
     )
+    message_form = forms.PartyMessageForm(
+        request.POST if request.POST.get("action") == "message" else None
+    )
+    message_form.fields["party"].choices = [  # type: ignore[attr-defined]
+        (party.pk, f"{party.get_role_display()}: {party.masked_name}")
+        for party in found.parties.all()
+    ]
     if request.method == "POST":
         action = request.POST.get("action")
         form = {
@@ -87,6 +143,7 @@ def dispute(request: HttpRequest, ref: str) -> HttpResponse:
             "session": session_form,
             "outcome": outcome_form,
             "follow_up": follow_form,
+            "message": message_form,
         }.get(action or "")
         if form is None:
             raise Http404
@@ -104,6 +161,10 @@ def dispute(request: HttpRequest, ref: str) -> HttpResponse:
                         held_at=data["held_at"],
                         place=data["place"],
                         notes=data["notes"],
+                    )
+                elif action == "message":
+                    mediation.message_party(
+                        officer, found, party=int(data["party"]), text=data["text"]
                     )
                 elif action == "outcome":
                     mediation.record_outcome(
@@ -124,7 +185,8 @@ def dispute(request: HttpRequest, ref: str) -> HttpResponse:
         "grievances/dispute.html",
         {
             "dispute": found,
-            "is_office": officer.department_id == found.office_id,
+            "is_office": officer.department_id == found.office_id
+            and mediation.runs_the_office(officer),
             "is_mediator": found.mediator_id == officer.pk,
             "parties": found.parties.all(),
             "sessions": found.sessions.all(),
@@ -133,5 +195,7 @@ def dispute(request: HttpRequest, ref: str) -> HttpResponse:
             "session_form": session_form,
             "outcome_form": outcome_form,
             "follow_form": follow_form,
+            "message_form": message_form,
+            "sent": found.messages.select_related("party", "sent_by"),
         },
     )

@@ -170,8 +170,11 @@ def track(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def mine(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     return render(
-        request, "grievances/mine.html", {"cases": selectors.cases_of(signed_in_user(request))}
+        request,
+        "grievances/mine.html",
+        {"cases": selectors.cases_of(user), "disputes": selectors.disputes_of_party(user)},
     )
 
 
