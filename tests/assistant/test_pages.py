@@ -203,3 +203,20 @@ def test_the_evaluate_command_prints_the_figures_of_the_published_catalogue(
     assert "top-1 accuracy" in printed
     assert "(8 services)" in printed
     assert "unsupported statements 0 of" in printed
+
+
+def test_a_signed_in_residents_situation_comes_from_their_account(
+    services: None, divisions: dict[str, Division]
+) -> None:
+    villager = citizen(divisions["village"], username="old-villager")
+    villager.birth_year = 1950
+    villager.save(update_fields=["birth_year"])
+    situation = selectors.situation_of(villager)
+    assert situation.division_level == divisions["village"].level
+    assert situation.age is not None
+    assert situation.age >= 70
+    assert situation.is_business is False
+    assert situation.open_codes == frozenset()
+    anonymous = selectors.situation_of(None, divisions["township"].code)
+    assert anonymous.division_level == divisions["township"].level
+    assert anonymous.is_business is None
