@@ -1,25 +1,34 @@
 """Tasks on Redis that outlive Redis going away (core.task_queue, docs/adr/0010).
 
 Redis "away" is a port nobody listens on; Redis "back" is the shared one on 127.0.0.1:6379,
-database 13, emptied before and after (skipped when unreachable, unless
-ONEWINDOW_REQUIRE_REDIS=1). tests/web/test_faults.py does the same with real outages.
+database ONEWINDOW_TEST_REDIS_DB (13 by default), emptied before and after (skipped when
+unreachable, unless ONEWINDOW_REQUIRE_REDIS=1). tests/web/test_faults.py does the same with
+real outages.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 from django.core.management import call_command
+from django.db import transaction
 from django.test import override_settings
 from django_tasks import task_backends
 
 from onewindow.core.models import HeldTask
 from onewindow.core.task_queue import (
+    DONE_KEY,
+    FAILPOINT,
     STRANDED_SECONDS,
     DurableRQBackend,
     relay_held_tasks,
@@ -29,9 +38,12 @@ from onewindow.identity import sms
 from onewindow.notify import services
 from onewindow.notify.models import DeliveryStatus, Message
 from onewindow.notify.tasks import deliver_message
+from tests.copied_database import Database
 from tests.identity import factories
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
+ROOT = Path(__file__).resolve().parents[2]
+
+REDIS_URL = f"redis://127.0.0.1:6379/{os.environ.get('ONEWINDOW_TEST_REDIS_DB', '13')}"
 DURABLE = {
     "default": {"BACKEND": "onewindow.core.task_queue.DurableRQBackend", "QUEUES": ["default"]}
 }
@@ -167,3 +179,147 @@ def test_a_worker_started_while_redis_is_away_keeps_what_is_held(redis_away: Non
 
     delivery = HeldTask.objects.filter(task_path="onewindow.notify.tasks.deliver_message")
     assert delivery.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_enqueued_in_a_transaction_waits_in_its_outbox_until_the_commit(
+    redis_back: Any,
+) -> None:
+    # While the transaction is open the task is a row of it, and Redis has nothing
+    with transaction.atomic():
+        pk = _message()
+        held = HeldTask.objects.get()
+        assert (held.task_path, held.args) == ("onewindow.notify.tasks.deliver_message", [pk])
+        assert redis_back.count == 0
+
+    # Once it commits, the task is on its queue under the row's job id, and the row is gone
+    assert redis_back.job_ids == [held.job_id]
+    assert HeldTask.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_enqueued_in_a_transaction_that_rolls_back_is_never_queued(
+    redis_back: Any,
+) -> None:
+    def use_case_failing_after_it_sent() -> None:
+        with transaction.atomic():
+            _message()
+            raise RuntimeError("the use case fails after sending")
+
+    with pytest.raises(RuntimeError):
+        use_case_failing_after_it_sent()
+
+    assert HeldTask.objects.count() == 0
+    assert redis_back.count == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_handed_over_again_after_it_ran_is_not_run_again(
+    redis_back: Any, sms_outbox: list[tuple[str, str]]
+) -> None:
+    # Given a delivery that ran to its end
+    pk = _message()
+    [job_id] = redis_back.job_ids
+    call_command("worker", "--once", "--no-tick")
+    assert len(sms_outbox) == 1
+
+    # When its outbox row comes back (a relay that pushed, then lost its delete) long after
+    # RQ forgot the job, and a worker runs it again
+    redis_back.connection.delete(f"rq:job:{job_id}")
+    HeldTask.objects.create(
+        job_id=job_id,
+        task_path="onewindow.notify.tasks.deliver_message",
+        queue_name="default",
+        args=[pk],
+    )
+    call_command("worker", "--once", "--no-tick")
+
+    # Then the relay drops the row and the message went out once
+    assert HeldTask.objects.count() == 0
+    assert redis_back.count == 0
+    assert len(sms_outbox) == 1
+    # And a copy that reached the queue anyway is not run either
+    assert redis_back.connection.exists(DONE_KEY.format(job_id))
+    task = deliver_message.using(queue_name="default")
+    backend = task_backends["default"]
+    assert isinstance(backend, DurableRQBackend)
+    redis_back.connection.delete(f"rq:job:{job_id}")
+    backend.hand_over(job_id, task, [pk], {})
+    call_command("worker", "--once", "--no-tick")
+    assert len(sms_outbox) == 1
+
+
+@pytest.mark.servers
+@pytest.mark.django_db(transaction=True)
+def test_a_process_killed_between_commit_and_enqueue_loses_no_task(
+    redis_back: Any, tmp_path: Path
+) -> None:
+    # Given a resident, and a process that sends them a message and is killed (SIGKILL)
+    # right after the message's transaction commits, before the task reaches Redis
+    recipient = factories.citizen()
+    database = Database(tmp_path)
+    database.copy_test_database()
+    sent = tmp_path / "sent.jsonl"
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", FAILPOINT}},
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        "DJANGO_SETTINGS_MODULE": "onewindow.config.settings",
+        "DATABASE_URL": database.url,
+        "ONEWINDOW_TASKS_URL": REDIS_URL,
+        "ONEWINDOW_VAR_DIR": str(tmp_path),
+        "ONEWINDOW_SMS_BACKEND": "tests.web.faults_probe.record_sms",
+        "ONEWINDOW_FAULTS_LOG": str(sent),
+        "ONEWINDOW_LOG_LEVEL": "WARNING",
+    }
+
+    def run(*command: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        # Our own interpreter and modules, fixed arguments: nothing untrusted reaches them.
+        return subprocess.run(  # noqa: S603
+            [sys.executable, "-m", *command],
+            env=env | extra,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def sms_sent() -> int:
+        lines = sent.read_text().splitlines() if sent.exists() else []
+        return sum(json.loads(line)["kind"] == "sms" for line in lines)
+
+    try:
+        crashed = run(
+            "tests.core.outbox_crash",
+            str(recipient.pk),
+            ONEWINDOW_FAILPOINT="task-queue:after-commit",
+        )
+        assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
+
+        # Then the message committed, its task waits in the outbox, and Redis has nothing
+        [(message_pk, sms_status)] = database.rows("SELECT id, sms_status FROM notify_message")
+        [(job_id, args)] = database.rows("SELECT job_id, args FROM core_heldtask")
+        assert (json.loads(args) if isinstance(args, str) else args) == [message_pk]
+        assert sms_status == DeliveryStatus.PENDING
+        assert redis_back.count == 0
+
+        # When a worker runs, the relay hands it over and it runs
+        worker = run("onewindow.config.cli", "worker", "--once", "--no-tick")
+        assert worker.returncode == 0, worker.stderr[-2000:]
+        assert database.rows("SELECT sms_status FROM notify_message") == [(DeliveryStatus.SENT,)]
+        assert database.rows("SELECT count(*) FROM core_heldtask") == [(0,)]
+        assert sms_sent() == 1
+
+        # And handed over again after RQ forgot it (a relay whose delete was lost), it does
+        # not run twice
+        redis_back.connection.delete(f"rq:job:{job_id}")
+        database.rows(
+            "INSERT INTO core_heldtask (job_id, task_path, queue_name, priority, args, kwargs,"  # noqa: S608
+            f" held_at) VALUES ('{job_id}', 'onewindow.notify.tasks.deliver_message', 'default',"
+            f" 0, '[{message_pk}]', '{{}}', CURRENT_TIMESTAMP) RETURNING id"
+        )
+        worker = run("onewindow.config.cli", "worker", "--once", "--no-tick")
+        assert worker.returncode == 0, worker.stderr[-2000:]
+        assert database.rows("SELECT count(*) FROM core_heldtask") == [(0,)]
+        assert sms_sent() == 1
+    finally:
+        database.drop()

@@ -4,7 +4,6 @@ sent before approval, a village agent marking a resident informed, a resident's 
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 
 from django.db import transaction
 from django.db.models import F
@@ -24,6 +23,7 @@ from onewindow.alerts.models import (
     Status,
 )
 from onewindow.alerts.tasks import fan_out
+from onewindow.core.enqueue import enqueue_with_transaction
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.models import Division
 from onewindow.identity.access import NewAccess, record_data_accesses
@@ -218,8 +218,9 @@ def _publish(alert: Alert, *, now: datetime) -> None:
             "before_review": alert.sent_before_review,
         },
     )
-    # On commit: the worker must find the alert published when it looks for it.
-    transaction.on_commit(partial(fan_out.enqueue, alert.pk))
+    # Queued with the publication: the worker finds the alert committed, and a crash right
+    # after the commit does not lose the fan-out.
+    enqueue_with_transaction(fan_out, alert.pk)
 
 
 def _next_ref(division: Division, now: datetime) -> str:

@@ -1,24 +1,29 @@
-"""Background tasks on Redis that outlive Redis going away (docs/adr/0010).
+"""Background tasks on Redis that are as durable as the database (docs/adr/0010, 0011).
 
-`DurableRQBackend` is django-tasks-rq's backend with two changes. A task that cannot reach
-Redis is held in the database (`HeldTask`) instead of failing the request that enqueued it,
-and `relay_held_tasks` (run by every `onewindow worker`) hands held tasks to Redis once it
-answers again. Every hand-over is unique per job id, so a relay that repeats one (it pushed,
-then could not delete its row) never queues the task twice. Jobs are `OutageRetryJob`s: one
-that failed because the database or Redis was unreachable is tried again later instead of
-being marked failed.
+`DurableRQBackend` is django-tasks-rq's backend with three changes. A task enqueued inside a
+transaction is an outbox row (`HeldTask`) written in that transaction, handed to Redis once
+it commits; a task enqueued outside one that cannot reach Redis is held the same way instead
+of failing the request. `relay_held_tasks` (run by every `onewindow worker`) hands every
+committed row left behind (a process killed after its commit, a commit whose outcome never
+reached it, Redis away) to Redis. Every hand-over is unique per job id, and a job whose id
+already ran is not run again (`OutageRetryJob.perform`), so a row handed over twice runs its
+task once. Jobs that failed because the database or Redis was unreachable are tried again
+later instead of being marked failed.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, ParamSpec, TypeVar
 
 import django_rq
 import redis.exceptions
-from django.db import close_old_connections, transaction
+from django.db import DatabaseError, close_old_connections, transaction
 from django.utils.module_loading import import_string
 from django_tasks.base import TASK_MAX_PRIORITY, Task, TaskResult, TaskResultStatus
 from django_tasks.signals import task_enqueued
@@ -46,6 +51,13 @@ OUTAGE_RETRY_SECONDS = [5, 15, 30, 60, 120, 300, 600]
 # A job taken off its queue but not started after this long was stranded by a worker that
 # lost Redis in between (a live worker starts it within milliseconds).
 STRANDED_SECONDS = 10
+# A job that ran to its end leaves its id in Redis this long: a copy of it handed over again
+# within that time (an outbox row relayed after its hand-over was not deleted) is not run.
+DONE_SECONDS = 7 * 24 * 3600
+DONE_KEY = "onewindow:task-done:{}"
+# Tests only: `ONEWINDOW_FAILPOINT=task-queue:after-commit` kills the process (SIGKILL)
+# right after a transaction that enqueued a task commits, before the task reaches Redis.
+FAILPOINT = "ONEWINDOW_FAILPOINT"
 # Atomically: only the sweeper whose LREM took the job id puts it back on the queue.
 _REQUEUE = """
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
@@ -57,9 +69,22 @@ return 0
 
 
 class OutageRetryJob(Job):
-    """A job that is tried again when it failed because the database or Redis was away."""
+    """A job that is tried again when it failed because the database or Redis was away, and
+    not run a second time under a job id that already ran to its end."""
 
     failed_on_outage = False
+
+    def perform(self) -> Any:
+        done = DONE_KEY.format(self.id)
+        if self.connection.exists(done):
+            logger.info("job %s ran before; not run again", self.id)
+            return None
+        result = super().perform()
+        try:
+            self.connection.set(done, 1, ex=DONE_SECONDS)
+        except REDIS_DOWN as error:  # RQ cannot record the success either: logged there
+            logger.warning("job %s: could not mark it done (%s)", self.id, error)
+        return result
 
     def _execute(self) -> Any:
         # As Django does around a request: a connection the database dropped since the last
@@ -80,7 +105,10 @@ class OutageRetryJob(Job):
 
 
 class DurableRQBackend(RQBackend):
-    """django-tasks-rq, holding tasks in the database while Redis is unreachable."""
+    """django-tasks-rq, with an outbox in the database (see the module's docstring)."""
+
+    # core.enqueue.enqueue_with_transaction: enqueue inside the transaction, not on commit.
+    enqueues_in_transaction = True
 
     def __init__(self, alias: str, params: dict[str, Any]) -> None:
         super().__init__(alias, params)
@@ -92,26 +120,22 @@ class DurableRQBackend(RQBackend):
         args: P.args,  # type: ignore[valid-type]
         kwargs: P.kwargs,  # type: ignore[valid-type]
     ) -> TaskResult[T]:
+        """Queue the task: inside a transaction, as an outbox row of that transaction handed
+        to Redis once it commits (a worker's relay hands it over if this process cannot);
+        outside one, straight to Redis, or held in the database while Redis is away."""
         self.validate_task(task)
         job_id = get_random_id()
         enqueued_at = None
-        if time.monotonic() >= self._skip_redis_until:
+        if transaction.get_connection().in_atomic_block:
+            enqueued_at = self._hold(job_id, task, args, kwargs).held_at
+            transaction.on_commit(partial(self._hand_over_committed, job_id, task, args, kwargs))
+        elif time.monotonic() >= self._skip_redis_until:
             try:
                 enqueued_at = self.hand_over(job_id, task, list(args), dict(kwargs)).enqueued_at
             except REDIS_DOWN as error:
-                self._skip_redis_until = time.monotonic() + SKIP_REDIS_SECONDS
-                logger.warning("Redis unreachable (%s): holding tasks in the database", error)
+                self._redis_is_down(error)
         if enqueued_at is None:
-            held = HeldTask.objects.create(
-                job_id=job_id,
-                task_path=task.module_path,
-                queue_name=task.queue_name,
-                priority=task.priority,
-                args=list(args),
-                kwargs=dict(kwargs),
-                run_after=task.run_after,
-            )
-            enqueued_at = held.held_at
+            enqueued_at = self._hold(job_id, task, args, kwargs).held_at
         task_result: TaskResult[T] = TaskResult(
             task=task,
             id=job_id,
@@ -128,6 +152,48 @@ class DurableRQBackend(RQBackend):
         )
         task_enqueued.send(type(self), task_result=task_result)
         return task_result
+
+    def _hold(self, job_id: str, task: Task[Any, Any], args: Any, kwargs: Any) -> HeldTask:
+        return HeldTask.objects.create(
+            job_id=job_id,
+            task_path=task.module_path,
+            queue_name=task.queue_name,
+            priority=task.priority,
+            args=list(args),
+            kwargs=dict(kwargs),
+            run_after=task.run_after,
+        )
+
+    def _redis_is_down(self, error: Exception) -> None:
+        self._skip_redis_until = time.monotonic() + SKIP_REDIS_SECONDS
+        logger.warning("Redis unreachable (%s): holding tasks in the database", error)
+
+    def _hand_over_committed(
+        self, job_id: str, task: Task[Any, Any], args: Any, kwargs: Any
+    ) -> None:
+        """On commit: hand the outbox row's task to Redis and delete the row. Never raises
+        (the caller's write has committed): what fails here is left to the relay."""
+        if os.environ.get(FAILPOINT) == "task-queue:after-commit":
+            os.kill(os.getpid(), signal.SIGKILL)
+        if time.monotonic() < self._skip_redis_until:
+            return
+        try:
+            self.hand_over(job_id, task, list(args), dict(kwargs))
+        except REDIS_DOWN as error:
+            self._redis_is_down(error)
+            return
+        except redis.exceptions.RedisError:
+            logger.exception("job %s: Redis refused it; the relay tries again", job_id)
+            return
+        try:
+            HeldTask.objects.filter(job_id=job_id).delete()
+        except DatabaseError as error:  # the relay finds the job handed over and deletes it
+            logger.warning("job %s handed over, its outbox row kept (%s)", job_id, error)
+
+    def has_run(self, queue_name: str, job_id: str) -> bool:
+        """Whether the job with this id ran to its end (within DONE_SECONDS)."""
+        connection = django_rq.get_connection(queue_name)
+        return bool(connection.exists(DONE_KEY.format(job_id)))
 
     def hand_over(
         self, job_id: str, task: Task[Any, Any], args: list[Any], kwargs: dict[str, Any]
@@ -159,10 +225,11 @@ class DurableRQBackend(RQBackend):
 
 
 def relay_held_tasks(backend: DurableRQBackend, *, limit: int = 100) -> int:
-    """Hand up to `limit` held tasks to Redis, oldest first; returns how many went.
+    """Hand up to `limit` committed outbox rows to Redis, oldest first; returns how many went.
 
     Workers relay side by side: each claims rows with SKIP LOCKED (PostgreSQL), and a row
-    whose job is already in Redis is only deleted. Stops at the first Redis failure.
+    whose job is already in Redis, or already ran, is only deleted. Stops at the first Redis
+    failure.
     """
     relayed: list[int] = []
     with transaction.atomic():
@@ -175,7 +242,8 @@ def relay_held_tasks(backend: DurableRQBackend, *, limit: int = 100) -> int:
                 logger.exception("held task %s names no task; left in place", held.job_id)
                 continue
             try:
-                backend.hand_over(held.job_id, task, held.args, held.kwargs)
+                if not backend.has_run(held.queue_name, held.job_id):
+                    backend.hand_over(held.job_id, task, held.args, held.kwargs)
             except REDIS_DOWN:
                 break
             relayed.append(held.pk)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_tasks_db.backend import DatabaseBackend
 
+from onewindow.core.enqueue import enqueue_with_transaction
 from onewindow.core.errors import NotFound
 from onewindow.identity.models import User
 from onewindow.notify.message_templates import template_for
@@ -57,7 +56,8 @@ def send(
             ),
         )
         if not message.is_delivered:
-            _deliver_later(message)
+            # Queued with the message: committed, or rolled back, with it.
+            enqueue_with_transaction(deliver_message, message.pk)
     return message
 
 
@@ -71,7 +71,7 @@ def send_many(
 ) -> list[Message]:
     """`send` to many people at once: each message is rendered once per language (from
     `context_for(language)`) and written with one insert, inside the caller's transaction;
-    their e-mail and SMS copies are delivered by one background task per call, on commit.
+    their e-mail and SMS copies are delivered by one background task per call, queued with them.
 
     Raises ValueError for an unknown event or a context missing what its template needs.
     """
@@ -104,20 +104,8 @@ def send_many(
         messages = Message.objects.bulk_create(rows)
         to_deliver = [message.pk for message in messages if not message.is_delivered]
         if to_deliver:
-            # On commit, as in `send`: the worker must find the rows committed.
-            transaction.on_commit(partial(deliver_messages.enqueue, to_deliver))
+            enqueue_with_transaction(deliver_messages, to_deliver)
     return messages
-
-
-def _deliver_later(message: Message) -> None:
-    """Queue the delivery of the message's copies with the message itself: in the same
-    transaction when tasks are rows of this database (committed, or rolled back, with the
-    message), otherwise once it commits (a worker must never look for a row the request has
-    not committed)."""
-    if isinstance(deliver_message.get_backend(), DatabaseBackend):
-        deliver_message.enqueue(message.pk)
-    else:
-        transaction.on_commit(partial(deliver_message.enqueue, message.pk))
 
 
 def mark_all_read(user: User) -> int:
