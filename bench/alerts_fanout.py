@@ -34,6 +34,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_map import hangzhou  # noqa: E402 - the map every benchmark starts from
 
 
 def _setup(database_url: str | None) -> None:
@@ -67,20 +69,7 @@ def _world(residents: int, villages: int) -> tuple[int, int]:
     from onewindow.identity import services as identity
     from onewindow.identity.models import MOBILE_CONTEXT, Department, DepartmentKind, User
 
-    nation = define_division(
-        code="000000", level=Level.NATION, name_zh="中国", name_en="China", parent=None
-    )
-    province = define_division(
-        code="330000",
-        level=Level.PROVINCE,
-        name_zh="浙江省",
-        name_en="Zhejiang",
-        parent=nation,
-        economic_region="east",
-    )
-    city = define_division(
-        code="330100", level=Level.CITY, name_zh="杭州市", name_en="Hangzhou", parent=province
-    )
+    city = hangzhou()
     county = define_division(
         code="330127", level=Level.COUNTY, name_zh="淳安县", name_en="Chun'an", parent=city
     )

@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # imported for real after django.setup()
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
+from bench_map import hangzhou  # noqa: E402 - the map every benchmark starts from
 from exchange_calls import pg_admin, pg_reachable  # noqa: E402 - the same helpers
 from revisions import unpack  # noqa: E402
 
@@ -64,20 +65,7 @@ def _world() -> tuple[Division, User]:
     from onewindow.identity import services as identity
     from onewindow.identity.models import Department, DepartmentKind, Role
 
-    nation = define_division(
-        code="000000", level=Level.NATION, name_zh="中国", name_en="China", parent=None
-    )
-    province = define_division(
-        code="330000",
-        level=Level.PROVINCE,
-        name_zh="浙江省",
-        name_en="Zhejiang",
-        parent=nation,
-        economic_region="east",
-    )
-    city = define_division(
-        code="330100", level=Level.CITY, name_zh="杭州市", name_en="Hangzhou", parent=province
-    )
+    city = hangzhou()
     district = define_division(
         code="330106", level=Level.COUNTY, name_zh="西湖区", name_en="Xihu", parent=city
     )

@@ -33,12 +33,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import personal_data
+from onewindow.core.divisions import Level
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
 from onewindow.core.ratelimit import RateLimited
 from onewindow.core.site import public_url
 from onewindow.core.validators import normalise_mobile, validate_mobile
-from onewindow.grievances import classifier, inserts, reference, sla, text
+from onewindow.grievances import classifier, inserts, sla, text
 from onewindow.grievances.models import (
     IP_CONTEXT,
     PHONE_CONTEXT,
@@ -64,6 +65,7 @@ from onewindow.identity.models import (
     User,
     UserKind,
 )
+from onewindow.identity.selectors import department_covering
 from onewindow.identity.sms import send_sms
 from onewindow.ledger import services as ledger
 from onewindow.notify import services as notify
@@ -341,11 +343,18 @@ def _next_ref(division: Division, now: datetime) -> str:
 FALLBACK_KINDS = (DepartmentKind.TOWNSHIP_OFFICE, DepartmentKind.GENERAL_OFFICE)
 
 
+def department_for(kind: str, division: Division) -> Department | None:
+    """The department of `kind` nearest the place, at it or above, down to villages; None
+    where none of the kind covers it. From identity's per-process reference cache: intake
+    and every transfer read it, and departments change seldom."""
+    return department_covering(division, kind=kind, level=Level.VILLAGE)
+
+
 def fallback_department(division: Division) -> Department | None:
     """The nearest township office, else the nearest government general office, up the
     division tree from the case's place; None only where neither exists at all."""
     for kind in FALLBACK_KINDS:
-        found = reference.department_for(kind, division)
+        found = department_for(kind, division)
         if found is not None:
             return found
     return None
@@ -568,7 +577,7 @@ def submit_case(
     # per-process reference cache, deadlines from the calendar, the case's words.
     department = None
     if proposal is None or not proposal.needs_dispatcher:
-        department = reference.department_for(department_kind, location.division)
+        department = department_for(department_kind, location.division)
     respond_due, reply_due, resolve_due = sla.deadlines(kind, urgency, now)
     case = Case(
         kind=kind,

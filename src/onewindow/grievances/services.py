@@ -24,7 +24,7 @@ from onewindow.core import calendar
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from onewindow.core.models import Division
 from onewindow.grievances import classifier, sla, text
-from onewindow.grievances.intake import fallback_department, record_event
+from onewindow.grievances.intake import department_for, fallback_department, record_event
 from onewindow.grievances.models import (
     STAGE_ORDER,
     ApiClient,
@@ -41,7 +41,6 @@ from onewindow.grievances.models import (
     Transfer,
     TransferDecision,
 )
-from onewindow.grievances.reference import department_for
 from onewindow.identity.access import record_data_access
 from onewindow.identity.models import AccessKind, Department, OfficerRole, Role, User
 from onewindow.identity.selectors import supervising_department

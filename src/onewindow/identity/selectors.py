@@ -142,12 +142,12 @@ def _lineage(division: Division) -> list[str]:
     return [*division.ancestor_codes(), division.code]
 
 
-def competent_department(division: Division, *, kind: str, level: int) -> Department:
-    """The department of `kind` responsible for `division` at `level`: the one at the
-    applicant's ancestor of that level, or, where that division has none, the nearest above
-    (kept per process). Raises DomainError when no department of the kind covers the division
-    at all."""
-    department = competent_departments.get(
+def department_covering(division: Division, *, kind: str, level: int) -> Department | None:
+    """The department of `kind` at `division`'s ancestor of `level`, or, where that has
+    none, the nearest above; None where no department of the kind covers the division.
+    Kept per process (`competent_departments`), forgotten on any save or delete of a
+    department or division, served at most `DEFAULT_SECONDS` after an edit elsewhere."""
+    return competent_departments.get(
         (division.pk, kind, level),
         lambda: (
             Department.objects.filter(
@@ -158,6 +158,13 @@ def competent_department(division: Division, *, kind: str, level: int) -> Depart
             .first()
         ),
     )
+
+
+def competent_department(division: Division, *, kind: str, level: int) -> Department:
+    """The department of `kind` responsible for `division` at `level`
+    (`department_covering`). Raises DomainError when no department of the kind covers the
+    division at all."""
+    department = department_covering(division, kind=kind, level=level)
     if department is None:
         raise DomainError(
             _("No department handles this service for %(division)s yet."),
