@@ -20,8 +20,8 @@ def test_a_sample_of_the_labelled_questions_prints_its_figures(
         print("\n" + "\n".join(figures.lines(f"assistant sample ({SAMPLE})")))
     assert figures.unsupported == 0
     # Floors well below the measured figures (bench/README.md): a regression, not noise.
-    assert figures.rate(figures.top1, figures.in_scope) >= 0.8
-    assert figures.rate(figures.refused_rightly, figures.out_of_scope) >= 0.8
+    assert figures.rate(figures.top1, figures.in_scope) >= 0.75
+    assert figures.rate(figures.refused_rightly, figures.out_of_scope) >= 0.75
 
 
 def test_every_answer_sentence_on_the_held_out_set_is_in_its_cited_source() -> None:
