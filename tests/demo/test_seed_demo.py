@@ -246,3 +246,16 @@ def test_the_demo_has_residents_with_green_yellow_and_red_health_codes(seeded: s
     assert colours == {"resident-0001": "green", "resident-0004": "yellow", "resident-0005": "red"}
     assert Credential.objects.filter(kind="health_code", status="revoked").count() == 2
     assert "Health codes: 3 residents" in seeded
+
+
+def test_demo_city_publishes_open_data(seeded: str) -> None:
+    from onewindow.transparency.models import BudgetLine, Dataset, Procurement, ProcurementStatus
+
+    assert "Open data: 12 datasets" in seeded, seeded[-600:]
+    assert "refused" not in seeded.split("Open data:")[1]
+    assert Dataset.objects.filter(releases__isnull=False).distinct().count() == 12
+    assert set(BudgetLine.objects.values_list("year", flat=True)) == {2025, 2026}
+    assert Procurement.objects.count() == 30
+    assert set(Procurement.objects.values_list("status", flat=True)) == set(
+        ProcurementStatus.values
+    )

@@ -7,7 +7,7 @@ from typing import Any
 from onewindow.core.models import Division
 from onewindow.identity.models import Department, DepartmentKind, Role, User
 from onewindow.transparency import services
-from onewindow.transparency.models import Dataset, Release, Source
+from onewindow.transparency.models import Dataset, Procurement, Release, Source
 from onewindow.transparency.services import DatasetDefinition
 from tests.identity.factories import officer
 
@@ -122,7 +122,7 @@ def budgets(officer_user: User, department: Department, year: int = 2025) -> Non
         )
 
 
-def procurements(buyer: Department) -> list[Any]:
+def procurements(buyer: Department) -> list[Procurement]:
     """Processes in every stage: planned, open for bids, awarded, contracted, completed,
     cancelled; bidders with valid credit codes."""
     import random

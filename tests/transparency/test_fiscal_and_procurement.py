@@ -127,6 +127,7 @@ def test_a_contract_waits_for_the_complaint_window(divisions: dict[str, Division
 
     officer_user = User.objects.get(username="buyer")
     assert awarded.complaint_end is not None
+    assert awarded.awarded_on is not None
     assert awarded.complaint_end > awarded.awarded_on
 
     with pytest.raises(DomainError) as early:

@@ -8,8 +8,10 @@ from typing import Any
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import NotFound
+from onewindow.exchange.credit.selectors import PublicSection
 from onewindow.transparency.models import Procurement, ProcurementStatus
 
 OCDS_VERSION = "1.1"
@@ -288,3 +290,31 @@ def record_package(processes: list[Procurement], base: str) -> dict[str, Any]:
         "publicationPolicy": f"{base}{reverse('transparency:procurement')}",
         "records": records,
     }
+
+
+def awards_section(credit_code: str) -> PublicSection | None:
+    """The public contracts a business was awarded, for its credit profile's public page
+    (registered with exchange.credit in TransparencyConfig.ready)."""
+    won = (
+        Procurement.objects.filter(supplier_credit_code=credit_code, awarded_on__isnull=False)
+        .select_related("buyer")
+        .order_by("-awarded_on")
+    )
+    return PublicSection(
+        key="public-contracts",
+        title=_("Government contracts awarded"),
+        columns=(_("Process"), _("Buyer"), _("Awarded"), _("Contract value (yuan)"), _("Stage")),
+        rows=[
+            (
+                reverse("transparency:procurement-detail", args=[p.ocid]),
+                (
+                    p.title,
+                    p.buyer.name,
+                    p.awarded_on.isoformat() if p.awarded_on else "",
+                    f"{(p.award_fen or 0) / 100:,.2f}",
+                    str(p.get_status_display()),
+                ),
+            )
+            for p in won
+        ],
+    )

@@ -3,12 +3,14 @@ whole profile for the business itself."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import NotFound
@@ -116,3 +118,29 @@ def search_profiles(query: str, *, limit: int = 20) -> list[CreditProfile]:
             "name"
         )[:limit]
     )
+
+
+@dataclass(frozen=True)
+class PublicSection:
+    """A part of a profile's public page that a higher app adds (transparency: the public
+    contracts a business was awarded): a heading, column headings and rows of (link, cells)."""
+
+    key: str
+    title: str | Promise
+    columns: tuple[str | Promise, ...]
+    rows: list[tuple[str, tuple[str, ...]]]
+
+
+# Filled by higher apps in their AppConfig.ready() (exchange cannot import them).
+_PUBLIC_SECTIONS: list[Callable[[str], PublicSection | None]] = []
+
+
+def register_public_section(provider: Callable[[str], PublicSection | None]) -> None:
+    if provider not in _PUBLIC_SECTIONS:
+        _PUBLIC_SECTIONS.append(provider)
+
+
+def public_sections(credit_code: str) -> list[PublicSection]:
+    """What registered apps publish about this business (empty sections left out)."""
+    found = (provider(credit_code) for provider in _PUBLIC_SECTIONS)
+    return [section for section in found if section is not None and section.rows]

@@ -44,7 +44,12 @@ def profile(request: HttpRequest, credit_code: str) -> HttpResponse:
     return render(
         request,
         "exchange/credit_profile.html",
-        {"view": view, "sections": _sections(view), "is_owner": is_owner},
+        {
+            "view": view,
+            "sections": _sections(view),
+            "is_owner": is_owner,
+            "public_sections": selectors.public_sections(view.profile.credit_code),
+        },
     )
 
 

@@ -37,6 +37,7 @@ from onewindow.demo.deliveries import seed_deliveries
 from onewindow.demo.health_codes import seed_health_codes
 from onewindow.demo.hotline import seed_hotline
 from onewindow.demo.licences import seed_licences
+from onewindow.demo.open_data import seed_open_data
 from onewindow.demo.sign_on import (
     PARTNER_CLIENT_ID,
     PARTNER_REDIRECT,
@@ -125,6 +126,8 @@ class Command(BaseCommand):
             with_codes = seed_health_codes()
         with self._phase("partner apps for sign-on"), transaction.atomic():
             seed_sign_on()
+        with self._phase("open data: budgets, procurement, datasets"), transaction.atomic():
+            open_data = seed_open_data(rng, city.DEMO_PASSWORD)
         self._print(accounts)
         self.stdout.write(
             f"Citizen hotline: {hotline_cases} cases at /hotline/ (wall, scoreboard, trends)."
@@ -135,6 +138,7 @@ class Command(BaseCommand):
             "resident-0005 red) at /alerts/health-code/; the health commission's approver "
             "sets colours at /alerts/health-codes/."
         )
+        self.stdout.write(open_data)
 
     @contextmanager
     def _phase(self, what: str, *, quiet_start: bool = False) -> Iterator[Callable[[str], None]]:
