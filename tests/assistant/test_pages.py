@@ -220,3 +220,12 @@ def test_a_signed_in_residents_situation_comes_from_their_account(
     anonymous = selectors.situation_of(None, divisions["township"].code)
     assert anonymous.division_level == divisions["township"].level
     assert anonymous.is_business is None
+
+
+def test_the_demo_log_shows_what_to_learn_from(services: None) -> None:
+    from onewindow.demo.assistant import QUESTIONS, seed_assistant_questions
+
+    assert seed_assistant_questions() == len(QUESTIONS)
+    assert seed_assistant_questions() == 0
+    assert AskedQuestion.objects.count() == len(QUESTIONS)
+    assert selectors.questions_to_learn_from()

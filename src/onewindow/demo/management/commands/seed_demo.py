@@ -31,6 +31,7 @@ from onewindow.demo.applications import (
     seed_applications,
     seed_exchange,
 )
+from onewindow.demo.assistant import seed_assistant_questions
 from onewindow.demo.catalogue import seed_city_catalogue
 from onewindow.demo.credit import DEMO_CREDIT_CODE, seed_credit
 from onewindow.demo.deliveries import seed_deliveries
@@ -128,6 +129,8 @@ class Command(BaseCommand):
             seed_sign_on()
         with self._phase("open data: budgets, procurement, datasets"), transaction.atomic():
             open_data = seed_open_data(rng, city.DEMO_PASSWORD)
+        with self._phase("questions residents asked the assistant"):
+            seed_assistant_questions()
         self._print(accounts)
         self.stdout.write(
             f"Citizen hotline: {hotline_cases} cases at /hotline/ (wall, scoreboard, trends)."
