@@ -1,5 +1,6 @@
-"""The portal as residents and elders meet it, in chromium: home, a service guide, the
-application form, the person's applications and an officer's work queue, at a 390 px phone
+"""The portal as residents and elders meet it, in chromium: home, a search, a service guide,
+the application form, the person's applications, one of them and an officer's work queue
+(the elder journeys' pages), at a 390 px phone
 and a 1280 px desktop, in English and Chinese, in the standard and the elder version (长辈版).
 
 Every page: no horizontal scroll, axe-core finds nothing serious or critical. In the elder
@@ -73,6 +74,7 @@ ELDER_PROBLEMS = """() => {
   return problems;
 }"""
 
+SCREENS = ("home", "guide", "form", "queue")
 VIEWPORTS = {390: {"width": 390, "height": 844}, 1280: {"width": 1280, "height": 900}}
 
 
@@ -124,9 +126,11 @@ def test_portal_pages_fit_phones_desktops_both_languages_and_the_elder_version(
     officer_session = _session_cookie(base, officer)
     citizen_paths = {
         "home": "/",
+        "search": "/services/?q=birth&level=4",
         "guide": f"/services/{factories.BIRTH}/",
         "form": f"/applications/new/{factories.BIRTH}/",
         "mine": "/applications/",
+        "application": f"/applications/{application.ref}/",
     }
     screens = os.environ.get("ONEWINDOW_SCREENS")
     if screens:
@@ -146,7 +150,7 @@ def test_portal_pages_fit_phones_desktops_both_languages_and_the_elder_version(
                     )
                     page = context.new_page()
                     for name, path in paths.items():
-                        shot = width == (1280 if name == "queue" else 390) and name != "mine"
+                        shot = width == (1280 if name == "queue" else 390) and name in SCREENS
                         if not (elder or name == "form" or (screens and shot)):
                             continue  # checked by test_pages_fit_people
                         found = _check(page, base, path, elder=elder)
