@@ -1147,6 +1147,62 @@ def test_insights_operations_match_the_document(
     c.call(ANONYMOUS, "get", "/insights/reports/S-0000-0000", status=404)
 
 
+@pytest.mark.usefixtures("django_capture_on_commit_callbacks")
+def test_tax_operations_match_the_document(
+    contract: Contract, divisions: dict[str, Division]
+) -> None:
+    from onewindow.identity.models import Department, DepartmentKind
+
+    c = contract
+    Department.objects.create(
+        code="330100-TAX",
+        name_zh="国家税务总局杭州市税务局",
+        name_en="Hangzhou Tax Bureau",
+        kind=DepartmentKind.TAXATION,
+        division=divisions["city"],
+    )
+    browser = _session(people.citizen(divisions["community"]))
+    c.call(ANONYMOUS, "get", "/tax-rules/2025", status=200)
+    c.call(ANONYMOUS, "get", "/tax-rules/2018", status=404)
+    due = {
+        "tax_year": 2025,
+        "income": {"wages_fen": 30_000_000, "withheld_fen": 2_000_000},
+        "deductions": {"social_insurance_fen": 4_000_000},
+    }
+    c.call(
+        browser,
+        "post",
+        "/tax-returns",
+        {**due, "tax_year": 2018},
+        headers={"Idempotency-Key": "t0"},
+        status=400,
+    )
+    ref = c.call(
+        browser, "post", "/tax-returns", due, headers={"Idempotency-Key": "t1"}, status=201
+    )["ref"]
+    c.call(browser, "get", "/tax-returns", status=200)
+    c.call(ANONYMOUS, "get", "/tax-returns", status=401, request_is_valid=False)
+    c.call(browser, "get", f"/tax-returns/{ref}", status=200)
+    c.call(browser, "get", "/tax-returns/T0", status=404)
+    balance = c.call(browser, "get", f"/tax-returns/{ref}", status=200)["balance_fen"]
+    c.call(
+        browser,
+        "post",
+        f"/tax-returns/{ref}/payment",
+        {"amount_fen": balance},
+        headers={"Idempotency-Key": "p1"},
+        status=201,
+    )
+    c.call(
+        browser,
+        "post",
+        "/tax-returns/T0/payment",
+        {"amount_fen": 1},
+        headers={"Idempotency-Key": "p2"},
+        status=404,
+    )
+
+
 # ----- coverage ------------------------------------------------------------------------------
 
 

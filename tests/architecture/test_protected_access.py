@@ -76,6 +76,8 @@ PROTECTED: dict[str, str] = {
     "Refund": "money given back to a person",
     # appointments
     "Booking": "when and where a person visits a hall, for what",
+    # etax
+    "TaxReturn": "a person's income, deductions and tax",
     # notify
     "Message": "a person's inbox message",
 }

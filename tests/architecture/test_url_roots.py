@@ -26,6 +26,7 @@ ROOTS = {
     "alerts": "alerts/",
     "payments": "payments/",
     "appointments": "appointments/",
+    "etax": "tax/",
     "assistant": "assistant/",
     "transparency": "open-data/",
     "insights": "insights/",

@@ -13,6 +13,7 @@ from onewindow.config.api_edge import OneWindowAPI, VendoredSwagger
 from onewindow.core.api import router as core_router
 from onewindow.core.problem_json import install_problem_json
 from onewindow.credentials.api import router as credentials_router
+from onewindow.etax.api import router as etax_router
 from onewindow.exchange.api import router as exchange_router
 from onewindow.exchange.credit.api import router as credit_router
 from onewindow.grievances.api import router as grievances_router
@@ -41,6 +42,7 @@ api.add_router("/", grievances_router)
 api.add_router("/", alerts_router)
 api.add_router("/", payments_router)
 api.add_router("/", appointments_router)
+api.add_router("/", etax_router)
 api.add_router("/", assistant_router)
 api.add_router("/", insights_router)
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "onewindow.grievances",
     "onewindow.alerts",
     "onewindow.appointments",
+    "onewindow.etax",
     "onewindow.assistant",
     "onewindow.transparency",
     "onewindow.insights",

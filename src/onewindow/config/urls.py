@@ -61,6 +61,7 @@ urlpatterns = [
     path("alerts/", include("onewindow.alerts.urls")),
     path("payments/", include("onewindow.payments.urls")),
     path("appointments/", include("onewindow.appointments.urls")),
+    path("tax/", include("onewindow.etax.urls")),
     path("assistant/", include("onewindow.assistant.urls")),
     path("open-data/", include("onewindow.transparency.urls")),
     path("api/", include("onewindow.transparency.ckan_urls")),

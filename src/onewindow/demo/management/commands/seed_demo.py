@@ -36,6 +36,7 @@ from onewindow.demo.catalogue import seed_city_catalogue
 from onewindow.demo.credit import DEMO_CREDIT_CODE, seed_credit
 from onewindow.demo.deliveries import seed_deliveries
 from onewindow.demo.health_codes import seed_health_codes
+from onewindow.demo.hall_visits import seed_hall_visits
 from onewindow.demo.hotline import seed_hotline
 from onewindow.demo.licences import seed_licences
 from onewindow.demo.open_data import seed_open_data
@@ -125,6 +126,8 @@ class Command(BaseCommand):
             reached = seed_alerts()
         with self._phase("health and travel codes: green, yellow and red"):
             with_codes = seed_health_codes()
+        with self._phase("service halls, fees and payments, tax returns"):
+            hall_count, fee_count, return_count = seed_hall_visits()
         with self._phase("partner apps for sign-on"), transaction.atomic():
             seed_sign_on()
         with self._phase("open data: budgets, procurement, datasets"), transaction.atomic():
@@ -142,6 +145,10 @@ class Command(BaseCommand):
             "sets colours at /alerts/health-codes/."
         )
         self.stdout.write(open_data)
+        self.stdout.write(
+            f"Service halls: {hall_count} with a week of slots at /appointments/; "
+            f"{fee_count} fees paid online in every state; {return_count} tax returns at /tax/."
+        )
 
     @contextmanager
     def _phase(self, what: str, *, quiet_start: bool = False) -> Iterator[Callable[[str], None]]:
