@@ -35,8 +35,8 @@ from onewindow.demo.assistant import seed_assistant_questions
 from onewindow.demo.catalogue import seed_city_catalogue
 from onewindow.demo.credit import DEMO_CREDIT_CODE, seed_credit
 from onewindow.demo.deliveries import seed_deliveries
-from onewindow.demo.health_codes import seed_health_codes
 from onewindow.demo.hall_visits import seed_hall_visits
+from onewindow.demo.health_codes import seed_health_codes
 from onewindow.demo.hotline import seed_hotline
 from onewindow.demo.licences import seed_licences
 from onewindow.demo.open_data import seed_open_data
