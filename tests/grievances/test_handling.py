@@ -109,8 +109,8 @@ def test_the_workers_tick_escalates_from_the_database(divisions: dict[str, Divis
     world = factories.world(divisions)
     factories.call(divisions["community"], agent=world.agent, now=MONDAY)
     with freeze_time(MONDAY + timedelta(days=2)):
-        assert tasks.tick.call() == {"escalated": 1, "closed": 0}
-        assert tasks.tick.call() == {"escalated": 0, "closed": 0}
+        assert tasks.tick.call() == {"escalated": 1, "rectifications_escalated": 0, "closed": 0}
+        assert tasks.tick.call() == {"escalated": 0, "rectifications_escalated": 0, "closed": 0}
 
 
 def test_an_urgent_case_must_be_accepted_within_two_hours(divisions: dict[str, Division]) -> None:

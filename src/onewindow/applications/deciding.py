@@ -33,6 +33,7 @@ from onewindow.core import calendar
 from onewindow.core.errors import Conflict, DomainError, PermissionDenied
 from onewindow.identity.access import record_data_access
 from onewindow.identity.models import AccessKind, DataAccess, OfficerRole, Role, User
+from onewindow.identity.selectors import access_recorded_today
 
 
 def _may_work_on(officer: User, step: Step) -> bool:
@@ -255,11 +256,22 @@ def request_supplements(
 
 
 def record_material_view(officer: User, application: Application, *, purpose: str) -> DataAccess:
-    """Log an officer opening an applicant's materials; the applicant sees the log."""
+    """Log an officer opening an applicant's materials; the applicant sees the log. One
+    record per officer, application and purpose (a step, a file) a day: reloading the page
+    is not another reading."""
     if not officer.is_officer or officer.department is None:
         raise PermissionDenied(_("Only officers of a handling department view materials."))
     if not application.steps.filter(department=officer.department).exists():
         raise PermissionDenied(_("Your department does not handle this application."))
+    already = access_recorded_today(
+        AccessKind.MATERIAL_OPENED,
+        subject_user=application.applicant,
+        accessor=officer.username,
+        case_ref=application.ref,
+        purpose=purpose,
+    )
+    if already is not None:
+        return already
     return record_data_access(
         AccessKind.MATERIAL_OPENED,
         subject_user=application.applicant,

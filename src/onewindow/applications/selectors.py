@@ -278,8 +278,9 @@ def received_here(officer: User) -> QuerySet[Application]:
     if officer.department_id is None:
         return Application.objects.none()
     assert officer.department is not None
+    # Filed at the counter: not online by someone who lives here, nor at a village station.
     return Application.objects.filter(
-        receiving_division=officer.department.division
+        receiving_division=officer.department.division, channel=Channel.HALL
     ).select_related("item_version")
 
 

@@ -13,10 +13,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from onewindow.applications import competence, selectors, services
 from onewindow.applications import projects as project_pages
-from onewindow.applications import selectors, services
 from onewindow.applications.forms import (
     DecisionForm,
     RejectForm,
@@ -30,6 +31,7 @@ from onewindow.core import personal_data
 from onewindow.core.divisions import Level
 from onewindow.core.errors import Conflict, DomainError, NotFound
 from onewindow.core.errors import PermissionDenied as DomainForbidden
+from onewindow.core.models import Division
 from onewindow.core.text_input import ascii_int
 from onewindow.identity import services as identity_services
 from onewindow.identity.decorators import officer_required, signed_in_user
@@ -39,6 +41,7 @@ from onewindow.identity.selectors import (
     account_named,
     acting_for,
     businesses_of,
+    end_lapsed_assistance,
     officers_holding,
 )
 from onewindow.identity.views import begin_assistance
@@ -50,7 +53,15 @@ def _applicant(request: HttpRequest) -> User:
     consent = acting_for(request)
     if consent is not None:
         return consent.resident
+    if end_lapsed_assistance(request):
+        messages.warning(request, LAPSED)
     return signed_in_user(request)
+
+
+LAPSED = _lazy(
+    "The resident's consent was withdrawn or has ended: you no longer act for them. "
+    "Ask for their consent again to go on."
+)
 
 
 def _show_domain_error(form: Any, error: DomainError) -> None:
@@ -72,6 +83,14 @@ def _show_filing_error(form: Any, filing: Any, error: DomainError) -> None:
         name = name.replace(".", "_")
         target = filing if name in filing.fields else form
         target.add_error(name if name in target.fields else None, message)
+
+
+def filer_division(filer: User) -> Division:
+    """Where an agent or clerk files: the station's village, or the hall's division."""
+    if filer.department is not None:
+        return filer.department.division
+    assert filer.division is not None
+    return filer.division
 
 
 def _address_prefill(applicant: User) -> dict[str, Any]:
@@ -96,7 +115,23 @@ def new(request: HttpRequest, code: str) -> HttpResponse:
         version = catalog.current_version(code)
     except NotFound:
         raise Http404 from None
+    if end_lapsed_assistance(request):
+        # Never go on filing for the agent himself: say so, and start again from consent.
+        messages.warning(request, LAPSED)
+        return HttpResponseRedirect(reverse("identity:assist-start"))
     applicant, filer = _applicant(request), signed_in_user(request)
+    if applicant.pk != filer.pk:
+        # An agent or clerk: whether this service may be filed here is known before the
+        # form, so nobody fills it in (and leaves a draft) only to be refused at the end.
+        try:
+            competence.check_may_file_here(
+                home=applicant.division or filer_division(filer),
+                receiving=filer_division(filer),
+                is_apply_anywhere=version.item.is_apply_anywhere,
+            )
+        except DomainError as refused:
+            messages.error(request, str(refused))
+            return HttpResponseRedirect(reverse("catalog:guide", args=[version.item.code]))
     draft = selectors.draft_of(applicant, version)
     have = {u.material_key for u in draft.uploads.all()} if draft else set()
     businesses = list(businesses_of(applicant))

@@ -542,6 +542,12 @@ class RectificationTask(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     done_at = models.DateTimeField(null=True, blank=True)
+    # Past its deadline the task escalates once, like a step, to the supervising department,
+    # which then sees it among its own.
+    escalated_to = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at"]

@@ -28,6 +28,7 @@ from onewindow.grievances.models import (
     ReviewInvitation,
 )
 from onewindow.identity.models import Department, Role, User
+from onewindow.identity.selectors import supervising_department
 from onewindow.ledger import services as ledger
 from onewindow.notify import services as notify
 from onewindow.notify.models import Event
@@ -137,24 +138,65 @@ def submit_review(
     )
     if review.is_bad:
         due = calendar.add_working_days(now, sla.RECTIFICATION_WORKING_DAYS)
-        RectificationTask.objects.create(
+        task = RectificationTask.objects.create(
             review=review, department=invitation.department, due_at=due
         )
-        for admin in User.objects.filter(
-            department=invitation.department, roles__role=Role.DEPARTMENT_ADMIN, is_active=True
-        ):
-            notify.send(
-                admin,
-                Event.RECTIFICATION_OPENED,
-                context={
-                    "ref": invitation.subject_ref,
-                    "service_name": invitation.service_name,
-                    "due": timezone.localtime(due).date(),
-                },
-                subject_ref=invitation.subject_ref,
-                link="/hotline/rectifications/",
-            )
+        _announce_task(task, invitation.department)
     return review
+
+
+# Who in a department hears of a rectification task: those who answer for its service.
+TASK_ROLES = (Role.DEPARTMENT_ADMIN, Role.REVIEWER, Role.APPROVER)
+
+
+def _announce_task(task: RectificationTask, department: Department) -> None:
+    invitation = task.review.invitation
+    officers = User.objects.filter(
+        department=department, roles__role__in=TASK_ROLES, is_active=True
+    ).distinct()
+    for officer in officers:
+        notify.send(
+            officer,
+            Event.RECTIFICATION_OPENED,
+            context={
+                "ref": invitation.subject_ref,
+                "service_name": invitation.service_name,
+                "due": timezone.localtime(task.due_at).date(),
+            },
+            subject_ref=invitation.subject_ref,
+            link="/hotline/rectifications/",
+        )
+
+
+def escalate_overdue_rectifications(now: datetime | None = None) -> int:
+    """The tick's part: an open task past its deadline escalates once to the supervising
+    department (the same kind at the parent division), whose officers are told. A
+    conditional update, so a late or doubled tick escalates nothing twice."""
+    now = now or timezone.now()
+    moved = 0
+    overdue = RectificationTask.objects.filter(
+        status=RectificationStatus.OPEN, due_at__lt=now, escalated_at__isnull=True
+    ).select_related("department", "review__invitation")
+    for task in overdue:
+        target = supervising_department(task.department)
+        if target is None:
+            continue
+        with transaction.atomic():
+            updated = RectificationTask.objects.filter(
+                pk=task.pk, escalated_at__isnull=True
+            ).update(escalated_to=target, escalated_at=now)
+            if not updated:
+                continue
+            ledger.record(
+                "grievance.rectification_escalated",
+                subject_ref=task.review.invitation.subject_ref,
+                actor_role="system",
+                department=target.code,
+                payload={"task": task.pk, "from": task.department.code},
+            )
+            _announce_task(task, target)
+        moved += 1
+    return moved
 
 
 @transaction.atomic
@@ -168,7 +210,7 @@ def complete_rectification(
         .select_related("review__invitation__user", "department")
         .get(pk=task.pk)
     )
-    if officer.department_id != task.department_id:
+    if officer.department_id not in (task.department_id, task.escalated_to_id):
         raise NotFound(_("No rectification task of your department has this number."))
     if task.status != RectificationStatus.OPEN:
         raise Conflict(_("This task is already done."), code="done")

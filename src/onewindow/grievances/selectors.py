@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Avg, Count, F, IntegerField, Q, QuerySet, Value
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +30,7 @@ from onewindow.grievances.models import (
     Rating,
     RectificationTask,
     Reporter,
+    Review,
     ReviewInvitation,
     Transfer,
 )
@@ -249,12 +250,24 @@ def scoreboard(*, since: datetime | None = None) -> list[ScoreRow]:
             row["hours"].append(waited)  # type: ignore[attr-defined]
         if item["reopen_count"]:
             row["reopened"] += 1  # type: ignore[operator]
-    ratings = {
-        r["case__department"]: r
-        for r in Rating.objects.filter(case__received_at__gte=since)
+    # Satisfaction: the hotline's ratings of answers and the reviews of completed
+    # applications, each one vote.
+    votes: dict[int, list[int]] = {}
+    for r in (
+        Rating.objects.filter(case__received_at__gte=since)
         .values("case__department")
-        .annotate(mean=Avg("level"), count=Count("pk"))
-    }
+        .annotate(total=Sum("level"), count=Count("pk"))
+    ):
+        votes[r["case__department"]] = [r["total"], r["count"]]
+    for r in (
+        Review.objects.filter(invitation__created_at__gte=since)
+        .values("invitation__department")
+        .annotate(total=Sum("level"), count=Count("pk"))
+    ):
+        both = votes.setdefault(r["invitation__department"], [0, 0])
+        both[0] += r["total"]
+        both[1] += r["count"]
+    ratings = {pk: (total / count, count) for pk, (total, count) in votes.items()}
     bad = Counter(
         ReviewInvitation.objects.filter(review__level__lte=2, created_at__gte=since).values_list(
             "department", flat=True
@@ -263,7 +276,7 @@ def scoreboard(*, since: datetime | None = None) -> list[ScoreRow]:
     open_tasks = Counter(
         RectificationTask.objects.filter(status="open").values_list("department", flat=True)
     )
-    ids = set(rows) | set(bad) | set(open_tasks)
+    ids = set(rows) | set(bad) | set(open_tasks) | set(ratings)
     departments = {d.pk: d for d in Department.objects.filter(pk__in=ids)}
     result = []
     for pk in ids:
@@ -277,8 +290,8 @@ def scoreboard(*, since: datetime | None = None) -> list[ScoreRow]:
                 answered=row["answered"],  # type: ignore[arg-type]
                 on_time=row["on_time"],  # type: ignore[arg-type]
                 mean_response_hours=round(sum(hours) / len(hours), 1) if hours else None,
-                satisfaction=round(rated["mean"], 2) if rated else None,
-                ratings=rated["count"] if rated else 0,
+                satisfaction=round(rated[0], 2) if rated else None,
+                ratings=rated[1] if rated else 0,
                 reopened=row["reopened"],  # type: ignore[arg-type]
                 bad_reviews=bad.get(pk, 0),
                 open_rectifications=open_tasks.get(pk, 0),
@@ -331,6 +344,23 @@ def _in_division(cases: QuerySet[Case], division: Division | None) -> QuerySet[C
     if division is None:
         return cases
     return cases.filter(division__path__startswith=division.path)
+
+
+def officer_pages(officer: User) -> dict[str, bool]:
+    """Which of the hotline's officer pages this officer may open (the home page lists
+    those only)."""
+    from onewindow.grievances import mediation
+
+    return {
+        "console": services.has_role(officer, Role.HOTLINE_AGENT),
+        "dispatch": services.has_role(officer, Role.DISPATCHER),
+        "work": officer.department_id is not None,
+        "rectifications": officer.department_id is not None,
+        "scoreboard": True,
+        "trends": may_see_trends(officer),
+        "disputes": mediation.is_township_officer(officer),
+        "partners": officer.is_superuser or services.has_role(officer, Role.PLATFORM_ADMIN),
+    }
 
 
 def may_see_trends(user: User) -> bool:
@@ -431,9 +461,18 @@ def access_invitation(user: User, pk: int) -> ReviewInvitation:
 
 
 def rectifications_for(officer: User) -> QuerySet[RectificationTask]:
-    return RectificationTask.objects.filter(department=officer.department_id).select_related(
-        "review__invitation"
-    )
+    """The tasks of the officer's department, and those escalated to it."""
+    department = officer.department_id
+    return RectificationTask.objects.filter(
+        Q(department=department) | Q(escalated_to=department)
+    ).select_related("review__invitation", "department")
+
+
+def open_rectifications_for(officer: User) -> list[RectificationTask]:
+    """What the work queue shows: the open tasks, soonest deadline first."""
+    if officer.department_id is None:
+        return []
+    return list(rectifications_for(officer).filter(status="open").order_by("due_at")[:50])
 
 
 def case_records(*, since: datetime | None = None) -> list[dict[str, object]]:

@@ -138,6 +138,16 @@ def acting_for(request: HttpRequest) -> AgentConsent | None:
     )
 
 
+def end_lapsed_assistance(request: HttpRequest) -> bool:
+    """Whether this agent's or clerk's session was acting for a resident whose consent has
+    since been withdrawn or has run out: the session then stops acting for them (True), so
+    no form silently goes on for the agent himself."""
+    if request.session.get(ACTING_FOR_SESSION_KEY) is None or acting_for(request) is not None:
+        return False
+    request.session.pop(ACTING_FOR_SESSION_KEY, None)
+    return True
+
+
 def _lineage(division: Division) -> list[str]:
     return [*division.ancestor_codes(), division.code]
 
@@ -224,6 +234,26 @@ def accesses_about(
     if kinds:
         found = found.filter(kind__in=list(kinds))
     return list(found[:ACCESSES_SHOWN])
+
+
+def access_recorded_today(
+    kind: AccessKind, *, subject_user: User, accessor: str, case_ref: str, purpose: str
+) -> DataAccess | None:
+    """The same read by the same reader already recorded today (Shanghai day), if any:
+    callers that log a page view record it once a day, not on every reload."""
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return (
+        DataAccess.objects.filter(
+            kind=kind,
+            subject_user=subject_user,
+            accessor=accessor,
+            case_ref=case_ref,
+            purpose=purpose,
+            created_at__gte=start,
+        )
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def access_about(user: User, pk: int) -> DataAccess:

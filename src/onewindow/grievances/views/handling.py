@@ -203,7 +203,15 @@ def work(request: HttpRequest) -> HttpResponse:
     officer = signed_in_user(request)
     now = timezone.now()
     rows = [(c, services.overdue_stage(c, now)) for c in selectors.department_queue(officer)[:200]]
-    return render(request, "grievances/work.html", {"rows": rows})
+    return render(
+        request,
+        "grievances/work.html",
+        {
+            "rows": rows,
+            "rectifications": selectors.open_rectifications_for(officer),
+            "now": now,
+        },
+    )
 
 
 _ACTIONS = {

@@ -29,12 +29,21 @@ from onewindow.grievances.views.common import rate_limited_page, saved_rating, s
 from onewindow.identity import selectors as identity_selectors
 from onewindow.identity.decorators import signed_in_user
 from onewindow.identity.models import AccessKind, User
-from onewindow.identity.selectors import acting_for
+from onewindow.identity.selectors import acting_for, end_lapsed_assistance
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "grievances/home.html", {"recent": selectors.public_wall(limit=5)})
+    user = request.user if isinstance(request.user, User) else None
+    return render(
+        request,
+        "grievances/home.html",
+        {
+            "recent": selectors.public_wall(limit=5),
+            # Each officer is offered only the pages their roles open.
+            "may": selectors.officer_pages(user) if user is not None and user.is_officer else {},
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -51,6 +60,15 @@ def _prefilled(request: HttpRequest) -> dict[str, str]:
 
 def new(request: HttpRequest) -> HttpResponse:
     """Report a case on the web: signed in, anonymous, or by a village agent for a resident."""
+    if end_lapsed_assistance(request):
+        messages.warning(
+            request,
+            _(
+                "The resident's consent was withdrawn or has ended: you no longer act for "
+                "them. Ask for their consent again to go on."
+            ),
+        )
+        return HttpResponseRedirect(reverse("identity:assist-start"))
     consent = acting_for(request)
     user = (
         consent.resident if consent else (request.user if isinstance(request.user, User) else None)
