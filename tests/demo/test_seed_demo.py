@@ -259,3 +259,19 @@ def test_demo_city_publishes_open_data(seeded: str) -> None:
     assert set(Procurement.objects.values_list("status", flat=True)) == set(
         ProcurementStatus.values
     )
+
+
+def test_the_demo_has_a_published_field_study_and_one_in_the_field(seeded: str) -> None:
+    from onewindow.insights.models import Response, Study, StudyStatus
+
+    published = Study.objects.get(status=StudyStatus.PUBLISHED)
+    fielding = Study.objects.get(status=StudyStatus.FIELDING)
+
+    assert published.sample_size == 150
+    assert (
+        published.report["responses"]["total"] == Response.objects.filter(study=published).count()
+    )
+    assert published.report["responses"]["assisted"] > 0
+    assert published.report["survey"]["reliability"]["ease"]["alpha"] is not None
+    assert fielding.counties.count() == 1
+    assert f"/insights/reports/{published.ref}/" in seeded

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import ExtractYear, TruncMonth
 
 from onewindow.core.calendar import SHANGHAI
 from onewindow.core.divisions import Level, UrbanRural
@@ -36,9 +35,59 @@ Key = tuple[int | None, date, str]  # resident division, month, age band
 Within = Division | Sequence[Division] | None
 
 
+def month_starts(start: datetime, end: datetime) -> list[datetime]:
+    """The first instants (Shanghai time) of the months that [start, end) touches."""
+    local = start.astimezone(SHANGHAI)
+    month = datetime(local.year, local.month, 1, tzinfo=SHANGHAI)
+    found = []
+    while month < end:
+        found.append(month)
+        month = datetime(month.year + (month.month == 12), month.month % 12 + 1, 1, tzinfo=SHANGHAI)
+    return found
+
+
+def _month_index(starts: list[datetime]) -> Case:
+    """Which month a row falls in, by comparisons on the stored instant: plain SQL on both
+    engines (Django's TruncMonth is a Python function per row on SQLite)."""
+    return Case(
+        *(When(submitted_at__lt=bound, then=Value(i)) for i, bound in enumerate(starts[1:])),
+        default=Value(len(starts) - 1),
+        output_field=IntegerField(),
+    )
+
+
+def _band_in(year: int) -> Case:
+    """The age band of a resident in `year`, from their year of birth."""
+    return Case(
+        *(
+            When(
+                resident_birth_year__gte=year - high,
+                resident_birth_year__lte=year - low,
+                then=Value(name),
+            )
+            for name, low, high in AGE_BANDS
+        ),
+        default=Value(UNKNOWN_AGE),
+    )
+
+
+def _age_band(starts: list[datetime]) -> Case:
+    """The age band in the year of the row's instant, by comparisons only (see `_month_index`)."""
+    years = sorted({start.year for start in starts})
+    new_years = [datetime(year + 1, 1, 1, tzinfo=SHANGHAI) for year in years[:-1]]
+    return Case(
+        *(
+            When(submitted_at__lt=bound, then=_band_in(year))
+            for year, bound in zip(years, new_years, strict=False)
+        ),
+        default=_band_in(years[-1]),
+    )
+
+
 def aggregate(source: Source, start: datetime, end: datetime) -> dict[str, dict[Key, Moments]]:
     """One SQL statement: every indicator of `source` summed per division, month and age band."""
     declared = [i for i in INDICATORS.values() if i.source.key == source.key]
+    starts = month_starts(start, end)
     sums = {}
     for number, indicator in enumerate(declared):
         base = F(indicator.base)
@@ -53,20 +102,14 @@ def aggregate(source: Source, start: datetime, end: datetime) -> dict[str, dict[
         sums[f"q{number}"] = Sum(F(indicator.value) * F(indicator.value) * base)
     rows = (
         source.facts(start, end)
-        .annotate(
-            age=ExtractYear("submitted_at", tzinfo=SHANGHAI) - F("resident_birth_year"),
-            age_band=_age_band_of_age(),
-            month=TruncMonth("submitted_at", tzinfo=SHANGHAI),
-        )
+        .annotate(age_band=_age_band(starts), month=_month_index(starts))
         .values("resident_division", "month", "age_band")
         .annotate(**sums)
         .order_by()
     )
     result: dict[str, dict[Key, Moments]] = {i.key: {} for i in declared}
     for row in rows:
-        month = row["month"]
-        month = month.date() if isinstance(month, datetime) else month
-        key: Key = (row["resident_division"], month, row["age_band"])
+        key: Key = (row["resident_division"], starts[row["month"]].date(), row["age_band"])
         for number, indicator in enumerate(declared):
             n = row[f"n{number}"] or 0
             if n or indicator.kind is Kind.RATE:
@@ -74,13 +117,6 @@ def aggregate(source: Source, start: datetime, end: datetime) -> dict[str, dict[
                     int(n), float(row[f"s{number}"] or 0), float(row[f"q{number}"] or 0)
                 )
     return result
-
-
-def _age_band_of_age() -> Case:
-    return Case(
-        *(When(Q(age__gte=low, age__lte=high), then=Value(name)) for name, low, high in AGE_BANDS),
-        default=Value(UNKNOWN_AGE),
-    )
 
 
 @dataclass(frozen=True)

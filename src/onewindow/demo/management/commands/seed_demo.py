@@ -38,6 +38,7 @@ from onewindow.demo.deliveries import seed_deliveries
 from onewindow.demo.hall_visits import seed_hall_visits
 from onewindow.demo.health_codes import seed_health_codes
 from onewindow.demo.hotline import seed_hotline
+from onewindow.demo.insights import seed_insights
 from onewindow.demo.licences import seed_licences
 from onewindow.demo.open_data import seed_open_data
 from onewindow.demo.sign_on import (
@@ -134,11 +135,18 @@ class Command(BaseCommand):
             open_data = seed_open_data(rng, city.DEMO_PASSWORD)
         with self._phase("questions residents asked the assistant"):
             seed_assistant_questions()
+        with self._phase("a field study of 150 residents and its report"):
+            study_ref = seed_insights(rng)
         self._print(accounts)
         self.stdout.write(
             f"Citizen hotline: {hotline_cases} cases at /hotline/ (wall, scoreboard, trends)."
         )
         self.stdout.write(f"Public alerts: {reached} deliveries; see /alerts/.")
+        self.stdout.write(
+            f"Insights: indicators at /insights/; the published study /insights/reports/"
+            f"{study_ref}/; the analyst works at /insights/work/, the village agent visits "
+            "residents at /insights/visits/."
+        )
         self.stdout.write(
             f"Health codes: {with_codes} residents (resident-0001 green, resident-0004 yellow, "
             "resident-0005 red) at /alerts/health-code/; the health commission's approver "
