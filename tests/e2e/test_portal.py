@@ -188,7 +188,13 @@ def test_home_search_suggests_services_as_one_types(
         ".some((o) => /company/i.test(o.value))"
     )
     assert suggestions.count() >= 1
-    # Without script the same box is a plain search.
+    # Without script the same box is a plain search; the catalogue's own box suggests too.
     box.press("Enter")
     page.wait_for_url("**/services/?q=company")
+    page.get_by_label("Search services").fill("")
+    page.get_by_label("Search services").press_sequentially("birth", delay=30)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#service-suggestions option')]"
+        ".some((o) => /birth/i.test(o.value))"
+    )
     context.close()
