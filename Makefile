@@ -16,7 +16,7 @@ export ONEWINDOW_PUBLIC_URL
 # ONEWINDOW_DB_POOL_SIZE should not be smaller); requests beyond them wait their turn.
 SERVER_THREADS ?= 8
 
-.PHONY: public-url demo test check install install-runtime lint typecheck contracts migrations pytest serve messages screens bench bench-exchange bench-credentials bench-hotline bench-routing routing-model clean
+.PHONY: public-url demo test test-full check install install-runtime lint typecheck contracts migrations pytest serve messages screens bench bench-exchange bench-credentials bench-hotline bench-routing routing-model clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "OneWindow needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
@@ -109,6 +109,11 @@ routing-model: install
 CHECKS ?= check
 test: install $(CHECKS)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# `make test` with the costliest Hypothesis tests at their full example counts
+# (tests/hypothesis_budget.py): the nightly run.
+test-full:
+	ONEWINDOW_HYPOTHESIS_FULL=1 $(MAKE) test
 
 # Screenshots of the portal into docs/screens/: home, a service guide, the application form
 # and the work queue, standard and elder version, English and Chinese (the browser test that

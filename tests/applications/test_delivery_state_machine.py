@@ -34,6 +34,7 @@ from onewindow.identity.models import User
 from onewindow.ledger.models import LedgerEntry
 from tests.applications import factories
 from tests.applications.test_delivery import ADDRESS, CARD_FORM
+from tests.hypothesis_budget import examples
 from tests.identity.factories import citizen
 
 # The model of the allowed moves: (method, from status) → to status, by action.
@@ -217,7 +218,7 @@ def test_random_moves_never_break_a_delivery(divisions: dict[str, Division]) -> 
     run_state_machine_as_test(
         InThisWorld,
         settings=settings(
-            max_examples=30,
+            max_examples=examples(full=30, ci=15),
             stateful_step_count=25,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

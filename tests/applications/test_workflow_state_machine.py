@@ -42,6 +42,7 @@ from onewindow.core.models import Division
 from onewindow.identity.models import Department, User
 from tests.applications import factories
 from tests.applications.test_delivery import ADDRESS
+from tests.hypothesis_budget import examples
 from tests.identity.factories import citizen
 
 PLACES = (
@@ -310,7 +311,7 @@ def test_random_actions_never_break_the_workflow(divisions: dict[str, Division])
     run_state_machine_as_test(
         InThisWorld,
         settings=settings(
-            max_examples=40,
+            max_examples=examples(full=40, ci=20),
             stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

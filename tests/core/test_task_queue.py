@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -323,3 +324,49 @@ def test_a_process_killed_between_commit_and_enqueue_loses_no_task(
         assert sms_sent() == 1
     finally:
         database.drop()
+
+
+@pytest.mark.servers
+# RQ's signal handling cannot depend on the engine (the database only has to be there): CI
+# runs this once, in the postgresql lane.
+@pytest.mark.db_agnostic
+@pytest.mark.django_db(transaction=True)
+def test_an_idle_redis_worker_stops_on_sigterm(redis_back: Any, tmp_path: Path) -> None:
+    # Given a worker on Redis waiting for work (SIGINT takes the same path in RQ)
+    database = Database(tmp_path)
+    database.copy_test_database()
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        "DJANGO_SETTINGS_MODULE": "onewindow.config.settings",
+        "DATABASE_URL": database.url,
+        "ONEWINDOW_VAR_DIR": str(tmp_path),
+        "ONEWINDOW_TASKS_URL": REDIS_URL,
+    }
+    log_path = tmp_path / "worker.log"
+    with log_path.open("wb") as log:
+        # Our own interpreter and CLI, fixed arguments: nothing untrusted reaches this call.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "onewindow.config.cli", "worker", "--no-tick"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            # RQ installs its signal handlers after "Listening on", before its first upkeep.
+            while "cleaning registries" not in log_path.read_text(errors="replace"):
+                assert worker.poll() is None, log_path.read_text(errors="replace")
+                assert time.monotonic() < deadline, "the worker did not start within a minute"
+                time.sleep(0.1)
+
+            # When it is told to stop, it stops (RQ is not started again), and exits 0
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=15) == 0, log_path.read_text(errors="replace")
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+            database.drop()
+    assert log_path.read_text(errors="replace").count("Listening on") == 1

@@ -103,6 +103,13 @@ def relay_once(backend: DurableRQBackend) -> int:
     return relayed
 
 
+def _stop_was_requested(worker: Any) -> bool:
+    """Whether RQ's worker returned because of SIGINT or SIGTERM. Idle, RQ stops by raising
+    StopRequested from its signal handler and leaves `_stop_requested` unset: only the date
+    of the request says so (rq 3.0), and without it an idle worker started RQ again."""
+    return bool(worker._stop_requested or worker._shutdown_requested_date is not None)
+
+
 def relay_until(stop: threading.Event, backend: DurableRQBackend, seconds: float) -> None:
     """Relay held tasks every `seconds` until `stop` is set (runs in its own thread)."""
     while not stop.wait(seconds):
@@ -251,7 +258,7 @@ class Command(BaseCommand):
                     worker.work(burst=burst, with_scheduler=True)
                 except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
                     logger.warning("Redis unreachable (%s); starting again", error)
-                if burst or (worker is not None and worker._stop_requested):
+                if burst or (worker is not None and _stop_was_requested(worker)):
                     return
                 time.sleep(REDIS_RETRY_SECONDS)
         except StopRequested:  # a stop signal while waiting for Redis: nothing is running
