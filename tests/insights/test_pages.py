@@ -94,6 +94,10 @@ def test_analyst_pages_refuse_others_and_divisions_outside_their_scope(
     citizen.force_login(history.residents(divisions["community"], 1, random.Random(1), "u")[0])
 
     assert office.get(reverse("insights:work")).status_code == 200
+    exported = office.get(reverse("insights:work-export"))
+    assert exported.status_code == 200
+    assert exported.content.decode().splitlines()[1].startswith("online-share,330106,")
+    assert office.get(reverse("insights:work-export") + "?division=330127").status_code == 403
     assert office.get(reverse("insights:work") + "?division=330127").status_code == 403
     assert citizen.get(reverse("insights:work")).status_code in (302, 403)
     assert Client().get(reverse("insights:visits")).status_code == 302

@@ -10,6 +10,7 @@ urlpatterns = [
     path("reports/<str:ref>/", views.published_report, name="report"),
     path("reports/<str:ref>/data.csv", views.report_data, name="report-data"),
     path("work/", views.work, name="work"),
+    path("work/indicators.csv", views.work_export, name="work-export"),
     path("work/studies/new/", views.design, name="design"),
     path("work/studies/<str:ref>/", views.study, name="study"),
     path("work/studies/<str:ref>/publish/", views.publish, name="publish"),

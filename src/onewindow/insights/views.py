@@ -154,6 +154,58 @@ def work(request: HttpRequest) -> HttpResponse:
 
 
 @officer_required
+@require_GET
+def work_export(request: HttpRequest) -> HttpResponse:
+    """Every indicator for the division as CSV: value, urban, rural and the gap's intervals."""
+    analyst = verified_officer(request, Role.ANALYST)
+    within = _division(request) or services.analyst_scope(analyst)
+    services.check_division_visible(analyst, within)
+    computed = selectors.current_figures()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="indicators-{within.code}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "indicator",
+            "division",
+            "value",
+            "n",
+            "urban",
+            "rural",
+            "difference",
+            "difference_low",
+            "difference_high",
+            "ratio",
+            "ratio_low",
+            "ratio_high",
+        ]
+    )
+    for row in selectors.rows(computed, list(INDICATORS.values()), within):
+        gap = row.gap
+        writer.writerow(
+            [
+                row.indicator.key,
+                within.code,
+                row.overall,
+                row.overall_n,
+                row.urban,
+                row.rural,
+                *(
+                    (gap.difference.estimate, gap.difference.low, gap.difference.high)
+                    if gap
+                    else ("", "", "")
+                ),
+                *(
+                    (gap.ratio.estimate, gap.ratio.low, gap.ratio.high)
+                    if gap and gap.ratio
+                    else ("", "", "")
+                ),
+            ]
+        )
+    return response
+
+
+@officer_required
 @require_http_methods(["GET", "POST"])
 def design(request: HttpRequest) -> HttpResponse:
     analyst = verified_officer(request, Role.ANALYST)
