@@ -1102,6 +1102,7 @@ def test_assistant_operations_match_the_document(contract: Contract) -> None:
 def test_insights_operations_match_the_document(
     contract: Contract, divisions: dict[str, Division]
 ) -> None:
+    from onewindow.insights import questionnaires
     from tests.identity.test_assisted_filing import verified_client
     from tests.insights import factories as insight_factories
     from tests.insights import history
@@ -1113,6 +1114,24 @@ def test_insights_operations_match_the_document(
     analyst = verified_client(analyst_user)
     citizen = Client()
     citizen.force_login(history.residents(divisions["community"], 1, random.Random(2), "urban")[0])
+    kept = c.call(
+        analyst,
+        "post",
+        "/insights/questionnaires",
+        {"title_zh": "问卷", "title_en": "Survey", "questions": questionnaires.STANDARD},
+        status=201,
+    )
+    assert kept["ref"].startswith("Q-")
+    cycle = [dict(q) for q in questionnaires.STANDARD]
+    cycle[0] = {**cycle[0], "show_if": {"key": "ease_find", "equals": "3"}}
+    refused = c.call(
+        analyst,
+        "post",
+        "/insights/questionnaires",
+        {"title_zh": "问卷", "title_en": "Survey", "questions": cycle},
+        status=400,
+    )
+    assert "used_online → ease_find → used_online" in refused["detail"]
     c.call(ANONYMOUS, "get", "/insights/indicators", status=200)
     c.call(ANONYMOUS, "get", "/insights/indicators/online-share?division=330127", status=200)
     c.call(ANONYMOUS, "get", "/insights/indicators/no-such", status=404)

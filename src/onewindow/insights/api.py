@@ -78,6 +78,19 @@ class StudyIn(Schema):
     seed: int
 
 
+class QuestionnaireIn(Schema):
+    title_zh: str
+    title_en: str
+    questions: list[dict[str, Any]]
+
+
+class QuestionnaireOut(Schema):
+    ref: str
+    title_zh: str
+    title_en: str
+    questions: list[dict[str, Any]]
+
+
 class StudyOut(Schema):
     ref: str
     status: str
@@ -190,6 +203,30 @@ def indicator(request: HttpRequest, key: str, division: str = "") -> dict[str, A
 )
 def published_report(request: HttpRequest, ref: str) -> dict[str, Any]:
     return selectors.access_published_report(ref).report  # type: ignore[no-any-return]
+
+
+@router.post(
+    "/insights/questionnaires",
+    response={201: QuestionnaireOut},
+    summary="Keep a questionnaire (types, words in both languages, skip rules checked)",
+    auth=django_auth,
+)
+def author(request: HttpRequest, body: QuestionnaireIn) -> Status[dict[str, Any]]:
+    """Refused with a 400 naming the question and the rule: an unknown type, a skip rule
+    naming no question or an answer it never gives, a skip-logic cycle."""
+    analyst = verified_officer(request, Role.ANALYST)
+    kept = services.create_questionnaire(
+        analyst, title_zh=body.title_zh, title_en=body.title_en, questions=body.questions
+    )
+    return Status(
+        201,
+        {
+            "ref": kept.ref,
+            "title_zh": kept.title_zh,
+            "title_en": kept.title_en,
+            "questions": kept.questions,
+        },
+    )
 
 
 @router.post(
