@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from onewindow.assistant.index import Index, Passage, ServiceDocument
-from onewindow.assistant.text import is_chinese, terms, words
+from onewindow.assistant.text import terms, words
+from onewindow.core.words import is_chinese
 
 LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.json"
 MAX_QUESTION = 500  # characters; longer questions are refused with a message, not cut

@@ -6,19 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.assistant.answering import MAX_QUESTION
-from onewindow.core.divisions import Level
-from onewindow.core.models import Division
+from onewindow.core.selectors import division_choices
 from onewindow.identity.forms import UswdsMixin
-
-
-def division_choices() -> list[tuple[str, str]]:
-    """Districts, townships and villages, indented under each other."""
-    rows = Division.objects.filter(level__gte=Level.COUNTY).order_by("path")
-    indent: dict[int, str] = {Level.COUNTY: "", Level.TOWNSHIP: "— ", Level.VILLAGE: "— — "}
-    return [
-        ("", str(_("Anywhere"))),
-        *((d.code, f"{indent.get(d.level, '')}{d.name}") for d in rows),
-    ]
 
 
 class QuestionForm(UswdsMixin, forms.Form):
@@ -38,7 +27,8 @@ class QuestionForm(UswdsMixin, forms.Form):
     def __init__(self, *args: Any, ask_where: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if ask_where:
-            self.fields["division"].choices = division_choices()  # type: ignore[attr-defined]
+            choices = division_choices(blank=str(_("Anywhere")))
+            self.fields["division"].choices = choices  # type: ignore[attr-defined]
         else:
             del self.fields["division"]
         self.fields["question"].widget.attrs["maxlength"] = str(MAX_QUESTION)

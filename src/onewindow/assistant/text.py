@@ -1,18 +1,17 @@
 """Words and sentences of residents' questions and of the catalogue's guides.
 
-Chinese is segmented by rjieba (search mode, so 养老金 also yields 养老) plus the character
-pairs of each Chinese run, which keep a question with a typo or an unusual word close to the
-guide's wording; English is lower-cased, split into words and lightly stemmed.
+Split by the platform's one tokeniser (core.words): Chinese by rjieba in search mode (养老金
+also yields 养老) plus the character pairs of each Chinese run, which keep a question with a
+typo or an unusual word close to the guide's wording; English lower-cased, split into words
+and stemmed by suffixes.
 """
 
 from __future__ import annotations
 
 import re
 
-import rjieba
+from onewindow.core.words import suffix_stem, tokenise
 
-_ENGLISH_WORD = re.compile(r"[a-z0-9]+")
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 # Guides end clauses with 。；; and English sentences with ". " or "; ".
 _SENTENCE_END = re.compile(r"(?<=[。；！？])|(?<=[.;!?])\s+")
 
@@ -142,57 +141,31 @@ EN_STOP = frozenset(
     ]
 )
 STOP_WORDS = ZH_STOP | EN_STOP
-_SUFFIXES = (
-    ("ration", ""),
-    ("ation", ""),
-    ("ies", "y"),
-    ("ing", ""),
-    ("ed", ""),
-    ("er", ""),
-    ("es", ""),
-    ("s", ""),
-    ("e", ""),
-)
-
-
-def stem(word: str) -> str:
-    """Just enough English stemming for guide words, so that registered, registers and
-    registration meet at "regist", licence and licences at "licenc"."""
-    for _round in range(3):
-        for suffix, replacement in _SUFFIXES:
-            if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-                word = word[: -len(suffix)] + replacement
-                break
-        else:
-            return word
-    return word
 
 
 def words(text: str) -> list[str]:
-    """The content words of `text`: rjieba's Chinese words and stemmed English words, without
-    stop words."""
-    lowered = text.lower()
-    found = [stem(word) for word in _ENGLISH_WORD.findall(lowered)]
-    for run in _CJK_RUN.findall(lowered):
-        found.extend(word for word in rjieba.cut_for_search(run) if word.strip())
-    return [word for word in found if word not in STOP_WORDS]
+    """The content words of `text`: rjieba's Chinese words (search mode) and English words
+    stemmed by suffixes, without stop words."""
+    return tokenise(
+        text, stop_words=STOP_WORDS, stop_after_stem=True, stem=suffix_stem, search_mode=True
+    )
 
 
 def terms(text: str) -> list[str]:
     """What is indexed and asked: the words, and the character pairs of each Chinese run."""
-    found = words(text)
-    for run in _CJK_RUN.findall(text.lower()):
-        found.extend("~" + run[i : i + 2] for i in range(len(run) - 1))
-    return found
+    return tokenise(
+        text,
+        stop_words=STOP_WORDS,
+        stop_after_stem=True,
+        stem=suffix_stem,
+        search_mode=True,
+        character_pairs="~",
+    )
 
 
 def sentences(text: str) -> list[str]:
     """The sentences (and clauses ended by ；) of a guide, each exactly as the guide has it."""
     return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
-
-
-def is_chinese(text: str) -> bool:
-    return bool(_CJK_RUN.search(text))
 
 
 _ID_OR_PHONE = re.compile(r"[0-9０-９][0-9０-９xX\-\s]{3,}")

@@ -1,4 +1,4 @@
-"""Segmenting catalogue text into search terms, in Chinese (rjieba) and English.
+"""Segmenting catalogue text into search terms, in Chinese and English (core.words).
 
 The same function segments what is indexed and what is asked, so a query matches an item
 exactly when they share terms. Synonyms map what people type ("开公司", "start a business")
@@ -7,10 +7,9 @@ onto the words the catalogue uses.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-import rjieba
+from onewindow.core import words
 
 # What people say → what the catalogue says. Keys and values are segmented like any text.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -72,41 +71,28 @@ STOP_WORDS = frozenset(
         "want",
     ]
 )
-_ENGLISH_WORD = re.compile(r"[a-z0-9]+")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 MAX_TERM_LENGTH = 64
 
 
-def _stem(word: str) -> str:
-    """Just enough English stemming for catalogue words: registrations → registration."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
 def segment(text: str) -> list[str]:
-    """Terms of `text`: Chinese words by rjieba's search mode, English words stemmed."""
-    terms: list[str] = []
-    lowered = text.lower()
-    for word in _ENGLISH_WORD.findall(lowered):
-        terms.append(_stem(word))
-    if _CJK.search(lowered):
-        for word in rjieba.cut_for_search(lowered):
-            word = word.strip()
-            if word and _CJK.search(word):
-                terms.append(word)
-    return [term[:MAX_TERM_LENGTH] for term in terms if term not in STOP_WORDS]
+    """Terms of `text`: Chinese words by rjieba's search mode, English words without plurals."""
+    return words.tokenise(
+        text,
+        stop_words=STOP_WORDS,
+        stop_after_stem=True,
+        stem=words.plural_stem,
+        search_mode=True,
+        max_term=MAX_TERM_LENGTH,
+    )
 
 
 def query_terms(query: str) -> set[str]:
     """The terms to look up for a query, synonyms included."""
-    words = segment(query)
-    expanded = set(words)
+    found = segment(query)
+    expanded = set(found)
     lowered = query.lower()
     for phrase, meanings in SYNONYMS.items():
-        if phrase in lowered or phrase in words:
+        if phrase in lowered or phrase in found:
             for meaning in meanings:
                 expanded.update(segment(meaning) or [meaning])
     return expanded

@@ -42,3 +42,12 @@ def county_of(division: Division) -> Division:
         return Division.objects.filter(code__in=codes, level=Level.COUNTY).first() or division
 
     return divisions.get(("county", division.pk), load)
+
+
+def division_choices(*, blank: str | None = None) -> list[tuple[str, str]]:
+    """Counties, townships and villages, indented under each other, for a form's choice of
+    place; first `blank` (the "no place" label) when given."""
+    rows = Division.objects.filter(level__gte=Level.COUNTY).order_by("path")
+    indent: dict[int, str] = {Level.COUNTY: "", Level.TOWNSHIP: "— ", Level.VILLAGE: "— — "}
+    choices = [(d.code, f"{indent.get(d.level, '')}{d.name}") for d in rows]
+    return choices if blank is None else [("", blank), *choices]

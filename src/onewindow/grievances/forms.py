@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.divisions import Level
 from onewindow.core.models import Division
+from onewindow.core.selectors import division_choices
 from onewindow.grievances import intake, reviews, selectors, services
 from onewindow.grievances.classifier import CATEGORIES
 from onewindow.grievances.models import (
@@ -22,16 +23,6 @@ from onewindow.grievances.models import (
 )
 from onewindow.identity.forms import UswdsMixin
 from onewindow.identity.models import Department
-
-
-def division_choices() -> list[tuple[str, str]]:
-    """Counties, townships and villages, indented under each other."""
-    rows = Division.objects.filter(level__gte=Level.COUNTY).order_by("path")
-    indent: dict[int, str] = {Level.COUNTY: "", Level.TOWNSHIP: "— ", Level.VILLAGE: "— — "}
-    return [
-        ("", str(_("Choose the place"))),
-        *((d.code, f"{indent.get(d.level, '')}{d.name}") for d in rows),
-    ]
 
 
 def department_choices(*, blank: str = "") -> list[tuple[str, str]]:
@@ -90,7 +81,8 @@ class _CaseFields(UswdsMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["division"].choices = division_choices()  # type: ignore[attr-defined]
+        choices = division_choices(blank=str(_("Choose the place")))
+        self.fields["division"].choices = choices  # type: ignore[attr-defined]
 
 
 class CaseForm(_CaseFields):

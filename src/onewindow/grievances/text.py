@@ -1,9 +1,10 @@
 """Words of a case: segmentation for duplicates and trends, similarity, desensitisation.
 
-Chinese is segmented with rjieba, English by words; stop-words and single characters that
-carry no topic are dropped. The desensitiser masks what identifies a person in free text
-(resident ID numbers, mobile and landline numbers, e-mail addresses, house numbers) before a
-case is shown on the public wall or through the public Open311 reads.
+Split by the platform's one tokeniser (core.words): Chinese with rjieba, English by words;
+stop-words and single characters that carry no topic are dropped. The desensitiser masks
+what identifies a person in free text (resident ID numbers, mobile and landline numbers,
+e-mail addresses, house numbers) before a case is shown on the public wall or through the
+public Open311 reads.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ import math
 import re
 from collections.abc import Iterable
 
-import rjieba
-
-from onewindow.core import personal_data
+from onewindow.core import personal_data, words
 
 STOP_WORDS = frozenset(
     [
@@ -175,18 +174,15 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def terms(text: str) -> list[str]:
-    """Topic words of `text`, in order, lower-cased, without stop-words or punctuation."""
-    found: list[str] = []
-    for token in rjieba.cut(text):
-        token = token.strip().lower()
-        if not token or token in STOP_WORDS:
-            continue
-        if _HAN.search(token):
-            if len(token) >= 2:
-                found.append(token)
-        elif _WORD.fullmatch(token) and len(token) >= 3 and not token.isdigit():
-            found.append(token)
-    return found
+    """Topic words of `text`, lower-cased, without stop-words or punctuation: Chinese words of
+    two characters or more (rjieba's exact mode), English words of three letters or more."""
+    return words.tokenise(
+        text,
+        stop_words=STOP_WORDS,
+        english=words.HYPHENATED_WORDS,
+        min_english=3,
+        min_chinese=2,
+    )
 
 
 def jaccard(first: Iterable[str], second: Iterable[str]) -> float:

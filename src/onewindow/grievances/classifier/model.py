@@ -17,7 +17,6 @@ import hashlib
 import json
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,13 +25,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-import rjieba
+
+from onewindow.core import words
 
 TOKENIZER_VERSION = 1
 FORMAT = "onewindow-router/1"
 MAX_TEXT_CHARS = 4000  # longer texts are cut: the first paragraphs say what the case is about
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
-_ENGLISH_WORD = re.compile(r"[a-z]+")
 # Words that say nothing about a department.
 _STOP_EN = frozenset(
     re.findall(
@@ -54,36 +52,19 @@ class LabelledCase(NamedTuple):
     language: str  # "zh" or "en"
 
 
-def _stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 5 and word.endswith("ing"):
-        return word[:-3]
-    if len(word) > 4 and word.endswith("ed"):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
 def terms(text: str) -> list[str]:
-    """The terms of a case's text, in order (repeats kept: they are counted)."""
-    text = unicodedata.normalize("NFKC", text[:MAX_TEXT_CHARS]).lower()
-    out: list[str] = []
-    previous = ""
-    for word in _ENGLISH_WORD.findall(text):
-        if word in _STOP_EN or len(word) < 2:
-            previous = ""
-            continue
-        stem = _stem(word)
-        out.append(stem)
-        if previous:
-            out.append(previous + "_" + stem)
-        previous = stem
-    for run in _CJK_RUN.findall(text):
-        out.extend(word for word in rjieba.cut(run) if word not in _STOP_ZH)
-        out.extend(run[i : i + 2] for i in range(len(run) - 1))
-    return out
+    """The terms of a case's text (repeats kept: they are counted)."""
+    return words.tokenise(
+        text,
+        stop_words=_STOP_EN | _STOP_ZH,
+        english=words.LETTERS,
+        min_english=2,
+        stem=words.light_stem,
+        english_pairs=True,
+        character_pairs="",
+        normalise=True,
+        max_chars=MAX_TEXT_CHARS,
+    )
 
 
 @dataclass

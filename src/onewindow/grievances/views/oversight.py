@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET
 
 from onewindow.core.errors import DomainError
 from onewindow.core.models import Division
-from onewindow.grievances import forms, selectors
+from onewindow.core.selectors import division_choices
+from onewindow.grievances import selectors
 from onewindow.identity.decorators import officer_required, signed_in_user
 
 
@@ -43,7 +44,7 @@ def trends(request: HttpRequest) -> HttpResponse:
             "week": week,
             "week_value": f"{year}-W{week:02d}",
             "division": division,
-            "divisions": forms.division_choices()[1:],
+            "divisions": division_choices(),
             "terms": selectors.hot_terms(year=year, week=week, division=division),
             "by_category": by_category,
             "by_department": by_department,
