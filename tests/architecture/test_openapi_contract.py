@@ -1222,6 +1222,47 @@ def test_tax_operations_match_the_document(
     )
 
 
+# ----- open data -------------------------------------------------------------------------------
+
+
+def test_open_data_matches_the_document(contract: Contract, divisions: dict[str, Division]) -> None:
+    from onewindow.transparency import services as open_data
+    from onewindow.transparency.models import Source
+    from tests.transparency import factories as open_data_factories
+
+    c = contract
+    bureau = open_data_factories.bureau(divisions)
+    publisher = _session(open_data_factories.publisher(bureau))
+    open_data_factories.fixed_dataset(open_data_factories.publisher(bureau), bureau)
+    open_data.define_dataset(
+        None,
+        open_data.DatasetDefinition(
+            name="too-fine",
+            title_zh="过细",
+            title_en="Too fine",
+            organization=bureau,
+            source=Source.FIXED,
+            parameters={"rows": [{"street": f"s{n}"} for n in range(20)], "is_personal": True},
+            quasi_identifiers=("street",),
+            k=5,
+        ),
+    )
+    c.call(ANONYMOUS, "get", "/open-data/datasets/school-places", status=200)
+    c.call(ANONYMOUS, "get", "/open-data/datasets/no-such-dataset", status=404)
+    c.call(
+        ANONYMOUS,
+        "post",
+        "/open-data/datasets/school-places/releases",
+        status=401,
+        request_is_valid=False,
+    )
+    released = c.call(publisher, "post", "/open-data/datasets/school-places/releases", status=201)
+    assert released["version"] == 2
+    refused = c.call(publisher, "post", "/open-data/datasets/too-fine/releases", status=422)
+    assert refused["errors"][0]["field"] == "street"
+    c.call(publisher, "post", "/open-data/datasets/no-such-dataset/releases", status=404)
+
+
 # ----- coverage ------------------------------------------------------------------------------
 
 

@@ -140,3 +140,17 @@ def test_a_contract_waits_for_the_complaint_window(divisions: dict[str, Division
 
     assert early.value.field == "signed_on"
     assert buyer.code == "330100-edu"
+
+
+def test_the_spending_page_shows_where_the_money_goes(divisions: dict[str, Division]) -> None:
+    from django.test import Client
+
+    education = factories.education_bureau(divisions)
+    accountant = officer(education, roles=(Role.DATA_PUBLISHER,), username="edu-publisher")
+    factories.budgets(accountant, education)
+
+    page = Client().get("/open-data/spending/", {"year": "2025"}).content.decode()
+
+    assert "205 Education" in page
+    assert "Hangzhou Education Bureau" in page
+    assert "budget-2025" in page

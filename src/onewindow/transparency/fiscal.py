@@ -11,7 +11,9 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Sum
+from django.utils.translation import get_language
 
+from onewindow.identity.models import Department
 from onewindow.transparency.models import BudgetLine, SpendingEntry, Stage
 
 # 政府收支分类科目: functional classification (支出功能分类, 类 level) and the economic
@@ -251,14 +253,35 @@ def totals_by_function(year: int) -> list[tuple[str, str, float, float]]:
         key = (row["function_code"][:3], row["stage"])
         sums[key] = sums.get(key, 0) + int(row["total"])
     codes = sorted({code for code, _stage in sums})
+    english = not (get_language() or "").startswith("zh")
     return [
         (
             code,
-            FUNCTIONS[code][0],
+            FUNCTIONS[code][int(english)],
             (sums.get((code, Stage.BUDGET), 0)) / 100,
             (sums.get((code, Stage.FINAL), 0)) / 100,
         )
         for code in codes
+    ]
+
+
+def totals_by_department(year: int) -> list[tuple[str, float, float]]:
+    """(department, budget, actual) in yuan: budget against final accounts per department."""
+    sums: dict[tuple[int, str], int] = {}
+    for row in (
+        BudgetLine.objects.filter(year=year)
+        .values("department_id", "stage")
+        .annotate(total=Sum("amount_fen"))
+    ):
+        sums[(row["department_id"], row["stage"])] = int(row["total"])
+    departments = Department.objects.filter(pk__in={pk for pk, _stage in sums}).order_by("code")
+    return [
+        (
+            department.name,
+            sums.get((department.pk, Stage.BUDGET), 0) / 100,
+            sums.get((department.pk, Stage.FINAL), 0) / 100,
+        )
+        for department in departments
     ]
 
 

@@ -163,6 +163,7 @@ def spending(request: HttpRequest) -> HttpResponse:
                 )
                 for code, name, budget, actual in functions
             ],
+            "departments": fiscal.totals_by_department(year),
             "packages": [f"budget-{y}" for y in years] + [f"spending-{y}" for y in years],
         },
     )
