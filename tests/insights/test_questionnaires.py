@@ -42,3 +42,17 @@ def test_skipped_questions_are_dropped_and_shown_ones_required() -> None:
             questionnaires.STANDARD, {"used_online": "yes", "satisfaction": "4", "visits": "1"}
         )
     assert refused.value.field == "ease_find"
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        [],
+        ["not a question"],
+        [{**questionnaires.STANDARD[0], "options": [1, 2]}],
+        [{**questionnaires.STANDARD[0], "show_if": "used_online"}],
+    ],
+)
+def test_malformed_questions_are_refused_not_crashed_on(broken: list[object]) -> None:
+    with pytest.raises(QuestionnaireRefused):
+        questionnaires.check(broken)  # type: ignore[arg-type]

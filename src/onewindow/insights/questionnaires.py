@@ -27,7 +27,33 @@ def check(questions: list[dict[str, Any]]) -> None:
     """Refuse unknown types, missing words, duplicate keys, skip rules naming an unknown
     question or an answer the question does not offer, and skip-logic cycles."""
     keys: dict[str, dict[str, Any]] = {}
+    if not questions or len(questions) > 200:
+        raise _refuse(_("A questionnaire has from 1 to 200 questions."))
     for number, question in enumerate(questions, start=1):
+        if not isinstance(question, dict):
+            raise _refuse(_("Question %(row)s is not a question."), row=number)
+        options = question.get("options", [])
+        rule = question.get("show_if")
+        if (
+            not isinstance(options, list)
+            or not all(
+                isinstance(o, dict)
+                and all(isinstance(o.get(k), str) for k in ("value", "zh", "en"))
+                for o in options
+            )
+            or (
+                rule is not None
+                and not (isinstance(rule, dict) and isinstance(rule.get("key"), str))
+            )
+            or not all(
+                isinstance(question.get(k, ""), str) and len(question.get(k, "")) <= 500
+                for k in ("key", "text_zh", "text_en")
+            )
+        ):
+            raise _refuse(
+                _("Question %(row)s: options need value, zh and en; a skip rule needs a key."),
+                row=number,
+            )
         key = question.get("key", "")
         if not isinstance(key, str) or not key.isidentifier():
             raise _refuse(

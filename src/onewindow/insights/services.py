@@ -49,6 +49,13 @@ def check_division_visible(user: User, division: Division) -> None:
         )
 
 
+def _check_titles(title_zh: str, title_en: str) -> None:
+    if not title_zh.strip() or not title_en.strip():
+        raise DomainError(_("Give the title in Chinese and English."), field="title_en")
+    if len(title_zh) > 200 or len(title_en) > 200:
+        raise DomainError(_("A title has at most 200 characters."), field="title_en")
+
+
 def _next_ref(model: type[Questionnaire] | type[Study], prefix: str) -> str:
     year = timezone.localdate().year
     count = model.objects.filter(ref__startswith=f"{prefix}-{year}-").count()
@@ -60,8 +67,7 @@ def create_questionnaire(
 ) -> Questionnaire:
     """Keep a questionnaire. Raises `QuestionnaireRefused` naming the question and the rule."""
     analyst_scope(analyst)
-    if not title_zh.strip() or not title_en.strip():
-        raise DomainError(_("Give the title in Chinese and English."), field="title_en")
+    _check_titles(title_zh, title_en)
     questionnaires.check(questions)
     with transaction.atomic():
         return Questionnaire.objects.create(
@@ -97,6 +103,9 @@ def design_study(
     """Design a study and draw its stratified sample (county × urban–rural × age band) from
     the seed, recorded in the ledger. Raises `PermissionDenied` for a county outside the
     analyst's scope, `SampleRefused` for a sample larger than the frame."""
+    _check_titles(title_zh, title_en)
+    if not 0 <= seed <= 2**62:
+        raise DomainError(_("The seed is a whole number from 0 to 2⁶²."), field="seed")
     chosen = sorted(counties, key=lambda d: d.code)
     if not chosen:
         raise DomainError(_("Choose at least one county."), field="counties")
