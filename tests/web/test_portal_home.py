@@ -5,12 +5,16 @@ off, the elder version's six services, and the search box's suggestions."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from onewindow.applications.models import ApplicationStatus
+from onewindow.applications.models import Application, ApplicationStatus
 from onewindow.catalog.life_events import LIFE_EVENTS_BY_SLUG
 from onewindow.core.models import Division
 from onewindow.web import portal
@@ -52,6 +56,38 @@ def test_home_lists_hot_services_most_filed_first_and_services_by_department_and
     assert reverse("catalog:department", args=["public_security"]) in page
     assert "/services/?level=4" in page
     assert "按部门办事" in page
+
+
+def test_hot_services_count_only_recent_filings_and_the_catalogue_fills_in(
+    divisions: dict[str, Division],
+) -> None:
+    factories.departments(divisions)
+    versions = factories.catalogue()
+    resident = citizen(divisions["community"], username="lately")
+    old = [factories.file(resident, versions[factories.BIRTH], factories.BIRTH_FORM)]
+    old.append(factories.file(resident, versions[factories.BIRTH], factories.BIRTH_FORM))
+    factories.file(resident, versions[factories.COMPANY], factories.COMPANY_FORM)
+    Application.objects.filter(pk__in=[a.pk for a in old]).update(
+        submitted_at=timezone.now() - portal.HOT_WINDOW - timedelta(days=1)
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        overview = portal._load_overview()
+
+    # Birth's two filings are older than the window: the company's one recent filing leads,
+    # and the services filed online fill the rest in the catalogue's order.
+    assert overview.hot_codes[0] == factories.COMPANY
+    assert len(overview.hot_codes) == len(set(overview.hot_codes))
+    table = Application._meta.db_table
+    counted = [q["sql"] for q in queries.captured_queries if f'FROM "{table}"' in q["sql"]]
+    assert len(counted) == 1  # one grouped read, bounded by the window
+    assert '"submitted_at" >=' in counted[0]
+    assert "JOIN" not in counted[0]
+    if connection.vendor == "sqlite":  # PostgreSQL's planner seq-scans a table this small
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {counted[0]}")
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        assert "COVERING INDEX application_recent" in plan
 
 
 def test_home_shows_where_the_person_left_off(

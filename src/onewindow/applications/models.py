@@ -112,6 +112,9 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["applicant", "-submitted_at"], name="application_mine"),
             models.Index(fields=["receiving_division", "status"], name="application_received"),
+            # The portal's hot services count one recent window (web/portal.py): a range on
+            # submitted_at read from the index alone.
+            models.Index(fields=["submitted_at", "item_version"], name="application_recent"),
         ]
         verbose_name = _("application")
 

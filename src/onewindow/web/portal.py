@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.applications.models import Application, ApplicationStatus, Draft
-from onewindow.applications.selectors import applications_of, drafts_of
+from onewindow.applications.selectors import applications_of, drafts_of, filings_by_service
 from onewindow.catalog import selectors as catalog_selectors
 from onewindow.catalog.life_events import LIFE_EVENTS_BY_SLUG
 from onewindow.catalog.models import ServiceItem, ServiceItemVersion
@@ -39,6 +40,7 @@ HOME_LIFE_EVENTS = (
     ("end_of_life", _("End of life")),
 )
 HOT_SERVICES = 8
+HOT_WINDOW = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,9 @@ def elder_tiles() -> list[Tile]:
 
 @dataclass
 class Overview:
-    """The catalogue at a glance: the most filed services and how many items each department
-    and each level handles."""
+    """The catalogue at a glance: the services most filed in the last HOT_WINDOW (topped up
+    from the catalogue while there are too few) and how many items each department and each
+    level handles."""
 
     hot_codes: list[str] = field(default_factory=list)
     departments: Counter[str] = field(default_factory=Counter)
@@ -124,13 +127,11 @@ forget_on_change(_overview, ServiceItem, ServiceItemVersion)
 def _load_overview() -> Overview:
     items = list(catalog_selectors.published_items())
     published = {item.code for item in items}
-    filed = (
-        Application.objects.values("item_version__item__code")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "item_version__item__code")[: HOT_SERVICES * 2]
-    )
-    hot = [row["item_version__item__code"] for row in filed]
-    hot = [code for code in hot if code in published][:HOT_SERVICES]
+    # Only the last HOT_WINDOW counts: bounded work on the home's path however many
+    # applications there are, and "hot" means filed lately, not filed ever.
+    counts = filings_by_service(timezone.now() - HOT_WINDOW)
+    hot = sorted((code for code in counts if code in published), key=lambda c: (-counts[c], c))
+    hot = hot[:HOT_SERVICES]
     # Too few filings yet (a new installation): the services filed fully online fill in.
     for item in sorted(items, key=lambda item: item.code):
         if len(hot) >= HOT_SERVICES:
