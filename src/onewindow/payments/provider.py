@@ -142,7 +142,7 @@ class DemoProvider:
             try:
                 with transaction.atomic():
                     existing = DemoProviderPayment.objects.create(
-                        id="pp_" + secrets.token_hex(12),
+                        id="pp_" + secrets.token_hex(16),
                         amount_fen=amount_fen,
                         reference=reference,
                         description=description[:200],
@@ -165,7 +165,7 @@ class DemoProvider:
             if row.status != "succeeded" or row.refunded_fen + amount_fen > row.amount_fen:
                 return ProviderRefund("", payment_id, amount_fen, "failed")
             refund = DemoProviderRefund.objects.create(
-                id="re_" + secrets.token_hex(12),
+                id="re_" + secrets.token_hex(16),
                 payment=row,
                 amount_fen=amount_fen,
                 idempotency_key=idempotency_key,

@@ -201,7 +201,11 @@ def _confirm(payment: Payment, *, via: str, sequence: int) -> bool:
         payload={
             "amount_fen": payment.amount_fen,
             "provider": payment.provider,
-            "provider_payment": payment.provider_payment_id,
+            # A digest: a provider's identifier may hold a digit run the ledger takes for a
+            # mobile number (it refuses those), and the public log needs no more.
+            "provider_payment_sha256": hashlib.sha256(
+                (payment.provider_payment_id or "").encode()
+            ).hexdigest(),
             "via": via,
         },
     )
