@@ -41,6 +41,7 @@ PUBLIC = {
     "credentials:trust-list",  # the issuers and seal keys verifiers trust
     "credentials:trust-list-signed",
     "credentials:status-list",  # status lists: a verifier checks without saying which one
+    "credentials:status-list-numbered",  # an issuer's later lists
     "credentials:jwks",
     "credentials-at-root:scanned",  # a printed QR's URL: the verdict on the payload it carries
     "credentials-at-root:jwt-vc-issuer",  # IETF SD-JWT VC issuer metadata (the issuer's keys)

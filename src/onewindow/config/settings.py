@@ -373,6 +373,9 @@ ONEWINDOW_EXCHANGE_TIMEOUT = float(env_str("ONEWINDOW_EXCHANGE_TIMEOUT", "5"))
 # How long credentials' status lists are cached, here and by verifiers of other regions: a
 # revocation reaches them within this many seconds (our own /verify sees it at once).
 ONEWINDOW_STATUS_LIST_SECONDS = int(env_str("ONEWINDOW_STATUS_LIST_SECONDS", "60"))
+# How many credentials one issuer's status list holds before its next list opens (at most
+# half the list's 131,072 bits; tests set it small to issue past it).
+ONEWINDOW_STATUS_LIST_CAPACITY = int(env_str("ONEWINDOW_STATUS_LIST_CAPACITY", "65536"))
 # Hotline routing: where retrained router models are written and looked for first (the
 # newest `router-<version>.npz` there wins; else the model shipped in the package).
 ONEWINDOW_ROUTER_MODEL_DIR = env_str("ONEWINDOW_ROUTER_MODEL_DIR", str(VAR_DIR / "router"))

@@ -351,6 +351,40 @@ def unwrap_qr_url(text: str) -> str:
 STATUS_LIST_BITS = 131_072  # the specification's minimum: 16 KB, so one entry hides in many
 
 
+# An issuer's lists come in sequence (a new one when the current one is full), each at its
+# own address; a credential names its list and its index in it. A verifier that reads the
+# status through one lookup sees a *position*: list * STATUS_LIST_BITS + index, so the first
+# list's positions are its indexes, as they were before there were more lists.
+def status_position(list_number: int, index: int) -> int:
+    if list_number < 0 or not 0 <= index < STATUS_LIST_BITS:
+        raise Malformed("the status entry is outside the issuer's lists")
+    return list_number * STATUS_LIST_BITS + index
+
+
+def status_entry(position: int) -> tuple[int, int]:
+    """The (list, index) of a status position."""
+    if position < 0:
+        raise Malformed("the status entry is outside the issuer's lists")
+    list_number, index = divmod(position, STATUS_LIST_BITS)
+    return list_number, index
+
+
+def status_list_address(template: str, purpose: str, list_number: int = 0) -> str:
+    """The address of an issuer's list `list_number` for `purpose`, from its trust-list
+    template (`.../status/<department>/{purpose}.jwt`): the first list at the template's
+    address, a later one at `.../status/<department>/<purpose>/<list>.jwt`."""
+    return template.replace("{purpose}", f"{purpose}/{list_number}" if list_number else purpose)
+
+
+_LIST_ADDRESS = re.compile(r"/(?:revocation|suspension)/([0-9]{1,9})\.jwt$")
+
+
+def status_list_number(address: str) -> int:
+    """Which of its issuer's lists a `statusListCredential` address names (0: the first)."""
+    match = _LIST_ADDRESS.search(address)
+    return int(match[1]) if match else 0
+
+
 def encode_status_list(set_bits: Iterable[int], *, size: int = STATUS_LIST_BITS) -> str:
     """Multibase (base64url, 'u') of the GZIP-compressed bitstring; bit 0 is the left-most."""
     bits = bytearray(size // 8)

@@ -66,6 +66,9 @@ class Kind:
     holder: str  # "person" | "business"
     fields: tuple[Field, ...]
     valid_for: Validity | None = None  # None: valid until revoked
+    # Each new one replaces the holder's earlier ones (a health code): the wallet shows the
+    # newest while it is valid and folds the rest away under "earlier".
+    replaced_by_next: bool = False
 
     @property
     def field_names(self) -> list[str]:
@@ -194,6 +197,7 @@ KINDS: dict[str, Kind] = {
                 Field("idNumberLast4", _("ID number, last four digits"), in_qr=True),
             ),
             valid_for=Validity.of(hours=24),
+            replaced_by_next=True,
         ),
         # The project approval reply (项目核准批复) of an enterprise investment project: held
         # by the business, named by the project code of the national online platform.

@@ -50,7 +50,8 @@ class CredentialStatus(models.TextChoices):
 class Credential(models.Model):
     """An issued licence or certificate. The subject, the SD-JWT and the QR payload hold
     personal data and are kept encrypted; `status_index` is its bit in the issuer's
-    status lists (allocated at random, so neighbours tell nothing)."""
+    status list number `status_list` (bits allocated at random, so neighbours tell nothing;
+    lists in sequence, a new one when the current one holds its capacity)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     number = models.CharField(_("number"), max_length=40, unique=True)
@@ -75,6 +76,8 @@ class Credential(models.Model):
     subject_encrypted = models.TextField()
     sd_jwt_encrypted = models.TextField()
     qr_encrypted = models.TextField()
+    # Which of the issuer's status lists (0: the first, at the address without a number).
+    status_list = models.PositiveIntegerField(default=0)
     status_index = models.PositiveIntegerField()
     valid_from = models.DateTimeField()
     valid_until = models.DateTimeField(null=True, blank=True)
@@ -93,7 +96,8 @@ class Credential(models.Model):
         ordering = ["-valid_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["issuer", "status_index"], name="one_bit_per_credential"
+                fields=["issuer", "status_list", "status_index"],
+                name="one_bit_per_credential_in_its_list",
             ),
             models.UniqueConstraint(fields=["case_ref", "kind"], name="one_credential_per_case"),
             models.CheckConstraint(

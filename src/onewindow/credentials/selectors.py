@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import NotFound
@@ -36,8 +37,41 @@ def wallet(user: User) -> QuerySet[Credential]:
     return (
         Credential.objects.filter(Q(holder=user) | Q(business__in=businesses_of(user)))
         .select_related("issuer", "business")
-        .order_by("-valid_from")
+        # Newest first; of two issued in the same second, the later entry in the ledger.
+        .order_by("-valid_from", "-issued_ledger_index")
     )
+
+
+@dataclass
+class Wallet:
+    personal: list[Credential]
+    business: list[Credential]
+    earlier: list[Credential]  # of kinds replaced by the next: expired, revoked or replaced
+
+
+def wallet_sections(user: User, *, now: datetime | None = None) -> Wallet:
+    """The wallet as the page shows it: of a kind each new one of which replaces the last (a
+    health code, issued daily), only the newest while it is valid; the others, newest
+    first, under "earlier"."""
+    now = now or timezone.now()
+    sections = Wallet([], [], [])
+    seen: set[tuple[str, int | None, int | None]] = set()
+    for credential in wallet(user):
+        if credential.kind_info.replaced_by_next:
+            holder = (credential.kind, credential.holder_id, credential.business_id)
+            current = (
+                holder not in seen
+                and credential.status == CredentialStatus.ACTIVE
+                and (credential.valid_until is None or credential.valid_until > now)
+            )
+            seen.add(holder)
+            if not current:
+                sections.earlier.append(credential)
+                continue
+        (sections.personal if credential.business_id is None else sections.business).append(
+            credential
+        )
+    return sections
 
 
 def _uuid(value: str) -> uuid.UUID:
@@ -110,9 +144,10 @@ class Checked:
 REMOTE_STATUS_SECONDS = int(settings.ONEWINDOW_STATUS_LIST_SECONDS)
 
 
-def _remote_status(trust: TrustList, issuer: Issuer, purpose: str, index: int) -> bool | None:
+def _remote_status(trust: TrustList, issuer: Issuer, purpose: str, position: int) -> bool | None:
     """Another region's status list, fetched over HTTP and cached for a minute."""
-    url = issuer.status_list_url.replace("{purpose}", purpose)
+    list_number, index = formats.status_entry(position)
+    url = formats.status_list_address(issuer.status_list_url, purpose, list_number)
     key = "credentials:remote-status:" + hashlib.sha256(url.encode()).hexdigest()
     encoded = cache.get(key)
     if encoded is None:
@@ -131,13 +166,14 @@ def check(text: str) -> Checked:
     trust = services.trust()
     ours: dict[tuple[str, int], Credential | None] = {}
 
-    def lookup(issuer: Issuer, purpose: str, index: int) -> bool | None:
+    def lookup(issuer: Issuer, purpose: str, position: int) -> bool | None:
         if issuer.region != settings.ONEWINDOW_REGION_CODE:
-            return _remote_status(trust, issuer, purpose, index)
-        key = (issuer.department_code, index)
+            return _remote_status(trust, issuer, purpose, position)
+        key = (issuer.department_code, position)
         if key not in ours:
+            list_number, index = formats.status_entry(position)
             ours[key] = Credential.objects.filter(
-                issuer__code=issuer.department_code, status_index=index
+                issuer__code=issuer.department_code, status_list=list_number, status_index=index
             ).first()
         found = ours[key]
         wanted = CredentialStatus.REVOKED if purpose == "revocation" else CredentialStatus.SUSPENDED

@@ -13,13 +13,14 @@ import json
 import secrets
 import urllib.request
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -70,7 +71,13 @@ def vct(kind: Kind) -> str:
 
 
 def status_list_url(department: Department) -> str:
+    """The template of the issuer's status list addresses (in the trust list): the first list
+    at it, a later one with its number after the purpose (formats.status_list_address)."""
     return public_url(f"/credentials/status/{department.code}/{{purpose}}.jwt")
+
+
+def status_list_credential_url(department: Department, purpose: str, list_number: int) -> str:
+    return formats.status_list_address(status_list_url(department), purpose, list_number)
 
 
 def qr_url(credential: Credential) -> str:
@@ -81,15 +88,39 @@ def qr_url(credential: Credential) -> str:
 # ----- issuing --------------------------------------------------------------------------------
 
 
-def _free_status_index(issuer: Department) -> int:
-    # Random, so the order of issue leaks nothing; a taken bit is simply drawn again.
-    taken = set(Credential.objects.filter(issuer=issuer).values_list("status_index", flat=True))
-    if len(taken) >= formats.STATUS_LIST_BITS // 2:
-        raise DomainError(_("This issuer's status list is full."), code="status_list_full")
+def status_list_capacity() -> int:
+    """How many credentials one status list holds before the next list is opened: at most
+    half its bits, so a set bit hides among many (ONEWINDOW_STATUS_LIST_CAPACITY, small in
+    tests)."""
+    half = formats.STATUS_LIST_BITS // 2
+    return max(1, min(int(getattr(settings, "ONEWINDOW_STATUS_LIST_CAPACITY", half)), half))
+
+
+def next_status_entry(
+    current: int,
+    taken: Collection[int],
+    *,
+    capacity: int,
+    draw: Callable[[int], int] = secrets.randbelow,
+) -> tuple[int, int]:
+    """The (list, index) for a new credential, given the issuer's current list and the
+    indexes taken in it: a free index drawn at random in the current list (so the order of
+    issue leaks nothing; a taken one is drawn again), or in the next list when it is full.
+    Lists are never reused: a credential keeps its bit for as long as it exists."""
+    if len(taken) >= capacity:
+        current, taken = current + 1, ()
     while True:
-        index = secrets.randbelow(formats.STATUS_LIST_BITS)
+        index = draw(formats.STATUS_LIST_BITS)
         if index not in taken:
-            return index
+            return current, index
+
+
+def _free_status_entry(issuer: Department) -> tuple[int, int]:
+    # The issuer's row is locked by the caller, so two issues never draw from one state.
+    mine = Credential.objects.filter(issuer=issuer)
+    current = mine.aggregate(last=Max("status_list"))["last"] or 0
+    taken = set(mine.filter(status_list=current).values_list("status_index", flat=True))
+    return next_status_entry(current, taken, capacity=status_list_capacity())
 
 
 def _next_number(issuer: Department, kind: Kind, now: datetime) -> str:
@@ -108,13 +139,17 @@ def _title(kind: Kind, subject: Mapping[str, Any]) -> str:
 
 
 def _vc(credential: Credential, kind: Kind, issuer: Department) -> dict[str, Any]:
+    lists = {
+        purpose: status_list_credential_url(issuer, purpose, credential.status_list)
+        for purpose in STATUS_PURPOSES
+    }
     entries = [
         {
-            "id": f"{status_list_url(issuer).format(purpose=purpose)}#{credential.status_index}",
+            "id": f"{lists[purpose]}#{credential.status_index}",
             "type": "BitstringStatusListEntry",
             "statusPurpose": purpose,
             "statusListIndex": str(credential.status_index),
-            "statusListCredential": status_list_url(issuer).format(purpose=purpose),
+            "statusListCredential": lists[purpose],
         }
         for purpose in STATUS_PURPOSES
     ]
@@ -149,6 +184,8 @@ def _qr(credential: Credential, kind: Kind, subject: Mapping[str, Any], seal: se
             "n": credential.number,
             "x": credential.status_index,
             "s": [subject[name] for name in kind.qr_fields],
+            # The list, when not the first (which QRs issued before there were more omit).
+            **({"l": credential.status_list} if credential.status_list else {}),
         },
     }
     if credential.valid_until is not None:
@@ -192,6 +229,7 @@ def issue_credential(
     with transaction.atomic():
         Department.objects.select_for_update().filter(pk=issuer.pk).first()
         now = timezone.now().replace(microsecond=0)
+        status_list, status_index = _free_status_entry(issuer)
         credential = Credential(
             id=uuid.uuid4(),
             kind=kind,
@@ -201,7 +239,8 @@ def issue_credential(
             business=business,
             case_ref=case_ref,
             title=_title(info, subject)[:200],
-            status_index=_free_status_index(issuer),
+            status_list=status_list,
+            status_index=status_index,
             valid_from=now,
             valid_until=info.valid_for.until(now) if info.valid_for else None,
         )
@@ -354,32 +393,40 @@ def change_status(officer: User, credential: Credential, *, to: str, reason: str
                 link=reverse("credentials:detail", args=[locked.id]),
             )
         # Now, and again after commit: a list cached meanwhile would miss this change.
-        _forget_status_lists(locked.issuer)
-        transaction.on_commit(lambda: _forget_status_lists(locked.issuer))
+        _forget_status_lists(locked.issuer, locked.status_list)
+        transaction.on_commit(lambda: _forget_status_lists(locked.issuer, locked.status_list))
     return locked
 
 
-def _status_cache_key(department: Department, purpose: str) -> str:
-    return f"credentials:status:{department.pk}:{purpose}"
+def _status_cache_key(department: Department, purpose: str, list_number: int) -> str:
+    return f"credentials:status:{department.pk}:{purpose}:{list_number}"
 
 
-def _forget_status_lists(department: Department) -> None:
-    cache.delete_many([_status_cache_key(department, purpose) for purpose in STATUS_PURPOSES])
+def _forget_status_lists(department: Department, list_number: int) -> None:
+    cache.delete_many(
+        [_status_cache_key(department, purpose, list_number) for purpose in STATUS_PURPOSES]
+    )
 
 
-def status_list_jwt(department: Department, purpose: str) -> str:
-    """The issuer's Bitstring Status List credential for `purpose`, signed with its seal."""
+def status_list_jwt(department: Department, purpose: str, list_number: int = 0) -> str:
+    """The issuer's Bitstring Status List credential number `list_number` for `purpose`,
+    signed with its seal. NotFound for a purpose or a list that does not exist (yet)."""
     if purpose not in STATUS_PURPOSES:
         raise NotFound(_("No such status list."))
-    key = _status_cache_key(department, purpose)
+    if (
+        list_number
+        and not Credential.objects.filter(issuer=department, status_list=list_number).exists()
+    ):
+        raise NotFound(_("No such status list."))
+    key = _status_cache_key(department, purpose, list_number)
     cached = cache.get(key)
     if cached is not None:
         return str(cached)
     status = CredentialStatus.REVOKED if purpose == "revocation" else CredentialStatus.SUSPENDED
-    bits = Credential.objects.filter(issuer=department, status=status).values_list(
-        "status_index", flat=True
-    )
-    url = status_list_url(department).format(purpose=purpose)
+    bits = Credential.objects.filter(
+        issuer=department, status_list=list_number, status=status
+    ).values_list("status_index", flat=True)
+    url = status_list_credential_url(department, purpose, list_number)
     now = timezone.now()
     payload = {
         "@context": ["https://www.w3.org/ns/credentials/v2"],

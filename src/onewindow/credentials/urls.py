@@ -20,6 +20,12 @@ urlpatterns = [
     path("trust-list.json", views.trust_list, name="trust-list"),
     path("trust-list.jwt", views.trust_list_signed, name="trust-list-signed"),
     path("status/<str:department>/<str:purpose>.jwt", views.status_list, name="status-list"),
+    # The issuer's later lists, when the first is full (formats.status_list_address).
+    path(
+        "status/<str:department>/<str:purpose>/<int:number>.jwt",
+        views.status_list,
+        name="status-list-numbered",
+    ),
     path("issuers/<str:department>/jwks.json", views.jwks, name="jwks"),
     path("issued/", views.issued, name="issued"),
     path("issued/<str:credential_id>/", views.issued_detail, name="issued-detail"),

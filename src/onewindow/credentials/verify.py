@@ -142,7 +142,8 @@ class TrustList:
         return self._by_qr_kid.get(qr_kid)
 
 
-# (issuer, purpose "revocation" | "suspension", index) → the bit, or None when unknown.
+# (issuer, purpose "revocation" | "suspension", position) → the bit, or None when unknown.
+# The position is list * formats.STATUS_LIST_BITS + index (formats.status_entry splits it).
 StatusLookup = Callable[[Issuer, str, int], bool | None]
 
 
@@ -157,7 +158,7 @@ class Verdict:
     subject: dict[str, Any] = field(default_factory=dict)
     valid_from: datetime | None = None
     valid_until: datetime | None = None
-    status_index: int | None = None
+    status_index: int | None = None  # the position in the issuer's lists (formats.status_entry)
     status_checked: bool = False
     status_detail: str = ""  # why the status was not checked
     detail: str = ""
@@ -261,6 +262,12 @@ def verify_qr(text: str, trust: TrustList, **checks: Unpack[Checks]) -> Verdict:
         if kind is None or not isinstance(values, list) or len(values) != len(kind.qr_fields):
             raise formats.Malformed("an unknown kind of credential")
         index = summary.get("x")
+        list_number = summary.get("l", 0)  # absent in the first list (and before lists)
+        position = (
+            formats.status_position(list_number, index)
+            if isinstance(index, int) and isinstance(list_number, int)
+            else None
+        )
         verdict = Verdict(
             Reason.VALID,
             "qr",
@@ -271,7 +278,7 @@ def verify_qr(text: str, trust: TrustList, **checks: Unpack[Checks]) -> Verdict:
             subject=dict(zip(kind.qr_fields, values, strict=True)),
             valid_from=_timestamp(claims.get(formats.CWT_NBF)),
             valid_until=_timestamp(claims.get(formats.CWT_EXP)),
-            status_index=index if isinstance(index, int) else None,
+            status_index=position,
         )
     except (formats.Malformed, ValueError, TypeError, OverflowError) as error:
         return Verdict(Reason.MALFORMED, "qr", issuer=key.issuer, detail=str(error))
@@ -307,11 +314,14 @@ def verify_sd_jwt(text: str, trust: TrustList, **checks: Unpack[Checks]) -> Verd
     subject = dict(vc.get("credentialSubject", {}))
     statuses = vc.get("credentialStatus", [])
     index: int | None = None
-    for entry in statuses if isinstance(statuses, list) else []:
-        if isinstance(entry, dict) and str(entry.get("statusListIndex", "")).isdigit():
-            index = int(entry["statusListIndex"])
     types = vc.get("type", [])
     try:
+        for entry in statuses if isinstance(statuses, list) else []:
+            if isinstance(entry, dict) and str(entry.get("statusListIndex", "")).isdigit():
+                index = formats.status_position(
+                    formats.status_list_number(str(entry.get("statusListCredential", ""))),
+                    int(entry["statusListIndex"]),
+                )
         verdict = Verdict(
             Reason.VALID,
             "sd-jwt",
@@ -387,8 +397,9 @@ class _FetchedStatus:
         self.lists: dict[str, str | None] = {}
         self.failure = ""
 
-    def __call__(self, issuer: Issuer, purpose: str, index: int) -> bool | None:
-        url = issuer.status_list_url.replace("{purpose}", purpose)
+    def __call__(self, issuer: Issuer, purpose: str, position: int) -> bool | None:
+        list_number, index = formats.status_entry(position)
+        url = formats.status_list_address(issuer.status_list_url, purpose, list_number)
         if url not in self.lists:
             try:
                 self.lists[url] = read_status_list(url, issuer, self.trust, self.timeout)

@@ -48,13 +48,14 @@ def fields_of(credential: Credential, subject: dict[str, Any]) -> list[tuple[Any
 @require_GET
 def wallet(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    credentials = list(selectors.wallet(user))
+    sections = selectors.wallet_sections(user)
     return render(
         request,
         "credentials/wallet.html",
         {
-            "personal": [item for item in credentials if item.business_id is None],
-            "business": [item for item in credentials if item.business_id is not None],
+            "personal": sections.personal,
+            "business": sections.business,
+            "earlier": sections.earlier,
         },
     )
 
@@ -237,10 +238,12 @@ def trust_list_signed(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def status_list(request: HttpRequest, department: str, purpose: str) -> HttpResponse:
+def status_list(
+    request: HttpRequest, department: str, purpose: str, number: int = 0
+) -> HttpResponse:
     issuer = get_object_or_404(Department, code=department)
     try:
-        token = services.status_list_jwt(issuer, purpose)
+        token = services.status_list_jwt(issuer, purpose, number)
     except NotFound:
         raise Http404 from None
     return _public(
