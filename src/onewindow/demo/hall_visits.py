@@ -17,6 +17,7 @@ from onewindow.core.models import Division
 from onewindow.etax import services as etax
 from onewindow.etax.computation import Deductions, Income
 from onewindow.identity.models import Department, DepartmentKind, User
+from onewindow.payments import selectors as payments_selectors
 from onewindow.payments import services as payments
 from onewindow.payments.models import DemoBehaviour, DemoProviderPayment
 from onewindow.payments.provider import DemoProvider
@@ -100,6 +101,9 @@ def seed_fees(hall: Hall, residents: list[User]) -> int:
     for resident, slot, state in zip(
         residents, slots, ("paid", "pending", "failed", "refunded"), strict=False
     ):
+        if payments_selectors.payments_of(resident).exists():
+            made += 1  # seeded by an earlier run: a fee paid (or refunded) is not paid again
+            continue
         booking = halls.book(resident, slot, service_code=CARD, idempotency_key=f"demo-{state}")
         if payments.quote_fee(CARD, payer=resident).amount_fen == 0:
             continue  # an elderly resident: the fee is waived
