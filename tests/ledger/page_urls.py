@@ -39,6 +39,7 @@ applications_patterns = (
     "applications",
 )
 grievances_patterns = ([path("hotline/", elsewhere, name="home")], "grievances")
+transparency_patterns = ([path("open-data/", elsewhere, name="list")], "transparency")
 
 credentials_patterns = (
     [path(f"{name}/", elsewhere, name=name) for name in ("verify", "wallet")],
@@ -49,6 +50,7 @@ urlpatterns = [
     path("", include(credentials_patterns)),
     path("", include(catalog_patterns)),
     path("", include(grievances_patterns)),
+    path("", include(transparency_patterns)),
     path("", include(applications_patterns)),
     path("", include(web_patterns)),
     path("account/", include(identity_patterns)),
