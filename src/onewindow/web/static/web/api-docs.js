@@ -8,6 +8,7 @@
     url: settings.openapiUrl,
     dom_id: "#swagger-ui",
     deepLinking: true,
+    docExpansion: "none",
     presets: [window.SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
     requestInterceptor: function (request) {
