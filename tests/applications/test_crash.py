@@ -14,40 +14,29 @@ result, no task was left behind, and both audits are clean.
 
 from __future__ import annotations
 
-import http.client
 import json
-import os
-import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import import_module
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
 from onewindow.applications.models import Upload
 from onewindow.core.models import Division
-from onewindow.identity.models import User
 from tests.applications import factories
 from tests.copied_database import Database
-from tests.exchange.test_federation import free_port
 from tests.identity.factories import citizen
+from tests.instances import CLI, GRANIAN, ROOT, Site, crashable_site, session_for
 
-ROOT = Path(__file__).resolve().parents[2]
-GRANIAN = Path(sys.executable).with_name("granian")
-CLI = [sys.executable, "-m", "onewindow.config.cli"]
+FILE = "/api/v1/applications"
 CLIENTS = 4
 PER_CLIENT = 8
 KILL_AFTER = 10  # acknowledged filings before the crash
-CSRF = "0123456789abcdef0123456789abcdef"  # an unmasked secret, in cookie and header
 AUDITS = """
 from django.core.management import call_command
 call_command("ledger", "integrate")
@@ -73,15 +62,6 @@ class Filing:
     answer: bytes = b""
 
 
-def _session(user: User) -> str:
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "onewindow.identity.backends.IdentifierBackend"
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.save()
-    return str(store.session_key)
-
-
 def _seed(divisions: dict[str, Division]) -> tuple[list[str], list[Filing]]:
     """Citizens with a session each and PER_CLIENT drafts each, through the real services."""
     factories.departments(divisions)
@@ -90,7 +70,7 @@ def _seed(divisions: dict[str, Division]) -> tuple[list[str], list[Filing]]:
     filings: list[Filing] = []
     for slot in range(CLIENTS):
         person = citizen(divisions["community"])
-        sessions.append(_session(person))
+        sessions.append(session_for(person))
         for _ in range(PER_CLIENT):
             draft = factories.draft_with_uploads(person, version)
             body = {
@@ -104,138 +84,10 @@ def _seed(divisions: dict[str, Division]) -> tuple[list[str], list[Filing]]:
     return sessions, filings
 
 
-class Site:
-    """The server (granian, its own process group) and the worker, started and killed."""
-
-    def __init__(self, folder: Path, database_url: str) -> None:
-        self.folder = folder
-        self.database_url = database_url
-        self.port = 0
-        self.server: subprocess.Popen[bytes] | None = None
-        self.worker: subprocess.Popen[bytes] | None = None
-        self.logs: list[IO[bytes]] = []
-
-    @property
-    def env(self) -> dict[str, str]:
-        inherited = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "ONEWINDOW_TASKS_URL"}
-        }
-        return {
-            **inherited,
-            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
-            "DJANGO_SETTINGS_MODULE": "onewindow.config.settings",
-            "DATABASE_URL": self.database_url,
-            # The test settings' keys: the citizens' data and sessions were made with them.
-            "ONEWINDOW_SECRET_KEY": os.environ["ONEWINDOW_SECRET_KEY"],
-            "ONEWINDOW_DATA_KEY": os.environ["ONEWINDOW_DATA_KEY"],
-            "ONEWINDOW_VAR_DIR": str(self.folder),
-            "ONEWINDOW_ALLOWED_HOSTS": "127.0.0.1",
-            "ONEWINDOW_DEBUG": "0",
-            "ONEWINDOW_TICK_SECONDS": "2",
-            "ONEWINDOW_WORKER_BEAT_SECONDS": "0.5",
-            "ONEWINDOW_DB_POOL_SIZE": "4",
-            "ONEWINDOW_LOG_LEVEL": "WARNING",
-        }
-
-    def _log(self, name: str) -> IO[bytes]:
-        self.logs.append((self.folder / name).open("ab"))
-        return self.logs[-1]
-
-    def start(self) -> None:
-        self.port = free_port()
-        # Our own interpreter and granian, fixed arguments: nothing untrusted reaches them.
-        self.server = subprocess.Popen(  # noqa: S603
-            [
-                str(GRANIAN),
-                "--interface",
-                "wsgi",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                "2",
-                "--no-ws",
-                "onewindow.config.wsgi:application",
-            ],
-            env=self.env,
-            cwd=ROOT,
-            stdout=self._log("server.log"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: kill -9 reaches every worker
-        )
-        self.worker = subprocess.Popen(  # noqa: S603
-            [*CLI, "worker"],
-            env=self.env,
-            cwd=ROOT,
-            stdout=self._log("worker.log"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            assert self.server.poll() is None, (self.folder / "server.log").read_text()
-            assert self.worker.poll() is None, (self.folder / "worker.log").read_text()
-            assert time.monotonic() < deadline, "the server did not start"
-            try:
-                answer = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                answer.request("GET", "/healthz")
-                if answer.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-
-    def kill(self) -> None:
-        for process in (self.server, self.worker):
-            if process is not None and process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-
-    def stop(self) -> None:
-        for process in (self.server, self.worker):
-            if process is not None and process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
-        for log in self.logs:
-            log.close()
-        self.logs.clear()
-
-    def post(self, session: str, filing: Filing) -> tuple[int, bytes] | None:
-        """Send one filing; None when no answer came (refused, cut off, timed out)."""
-        try:
-            link = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
-            link.request(
-                "POST",
-                "/api/v1/applications",
-                body=filing.body,
-                headers={
-                    "Cookie": f"sessionid={session}; csrftoken={CSRF}",
-                    "X-CSRFToken": CSRF,
-                    "Content-Type": "application/json",
-                    "Idempotency-Key": filing.key,
-                },
-            )
-            answer = link.getresponse()
-            return answer.status, answer.read()
-        except (OSError, http.client.HTTPException):
-            return None
-
-
 @pytest.fixture
 def crash_site(tmp_path: Path) -> Iterator[tuple[Database, Site]]:
-    database = Database(tmp_path)
-    site = Site(tmp_path, "")
-    try:
-        yield database, site
-    finally:
-        site.stop()
-        database.drop()
+    with crashable_site(tmp_path) as both:
+        yield both
 
 
 def _rush(site: Site, sessions: list[str], filings: list[Filing]) -> None:
@@ -245,7 +97,7 @@ def _rush(site: Site, sessions: list[str], filings: list[Filing]) -> None:
 
     def client(slot: int) -> None:
         for filing in (f for f in filings if f.client == slot):
-            answer = site.post(sessions[slot], filing)
+            answer = site.post(FILE, sessions[slot], filing.key, filing.body)
             if answer is not None:
                 filing.status, filing.answer = answer
                 if filing.status == 201:
@@ -267,7 +119,7 @@ def _retry(site: Site, sessions: list[str], filings: list[Filing]) -> dict[str, 
 
     def client(slot: int) -> None:
         for filing in (f for f in filings if f.client == slot):
-            answers[filing.key] = site.post(sessions[slot], filing)
+            answers[filing.key] = site.post(FILE, sessions[slot], filing.key, filing.body)
 
     threads = [threading.Thread(target=client, args=(slot,)) for slot in range(CLIENTS)]
     for thread in threads:

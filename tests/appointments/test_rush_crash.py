@@ -14,7 +14,6 @@ every place was taken once.
 
 from __future__ import annotations
 
-import http.client
 import json
 import random
 import threading
@@ -29,11 +28,12 @@ from django.utils import timezone
 
 from onewindow.appointments.models import Slot
 from onewindow.core.models import Division
-from tests.applications.test_crash import CSRF, GRANIAN, Site, _session
 from tests.appointments import factories
 from tests.copied_database import Database
 from tests.identity.factories import citizen
+from tests.instances import GRANIAN, Site, crashable_site, session_for
 
+BOOK = "/api/v1/appointments"
 CLIENTS = 4
 SLOTS = 8
 CAPACITY = 2
@@ -54,26 +54,6 @@ class Request:
     answer: bytes = b""
 
 
-def _post(site: Site, session: str, request: Request) -> tuple[int, bytes] | None:
-    try:
-        link = http.client.HTTPConnection("127.0.0.1", site.port, timeout=20)
-        link.request(
-            "POST",
-            "/api/v1/appointments",
-            body=request.body,
-            headers={
-                "Cookie": f"sessionid={session}; csrftoken={CSRF}",
-                "X-CSRFToken": CSRF,
-                "Content-Type": "application/json",
-                "Idempotency-Key": request.key,
-            },
-        )
-        answer = link.getresponse()
-        return answer.status, answer.read()
-    except (OSError, http.client.HTTPException):
-        return None
-
-
 def _seed(divisions: dict[str, Division]) -> tuple[list[str], list[Request]]:
     hall = factories.hall(divisions["district"], capacity=CAPACITY)
     ahead = timezone.now() + timedelta(hours=3)
@@ -86,7 +66,7 @@ def _seed(divisions: dict[str, Division]) -> tuple[list[str], list[Request]]:
     sessions, requests = [], []
     rng = random.Random(21)
     for client in range(CLIENTS):
-        sessions.append(_session(citizen(divisions["community"])))
+        sessions.append(session_for(citizen(divisions["community"])))
         # Every client asks for every slot once, in its own order: 2 requests a place.
         for slot in rng.sample(slots, len(slots)):
             body = json.dumps({"slot": slot.pk, "service_code": factories.CARD}).encode()
@@ -96,13 +76,8 @@ def _seed(divisions: dict[str, Division]) -> tuple[list[str], list[Request]]:
 
 @pytest.fixture
 def crash_site(tmp_path: Path) -> Iterator[tuple[Database, Site]]:
-    database = Database(tmp_path)
-    site = Site(tmp_path, "")
-    try:
-        yield database, site
-    finally:
-        site.stop()
-        database.drop()
+    with crashable_site(tmp_path) as both:
+        yield both
 
 
 def _run(site: Site, sessions: list[str], requests: list[Request], *, kill_after: int) -> None:
@@ -110,7 +85,7 @@ def _run(site: Site, sessions: list[str], requests: list[Request], *, kill_after
 
     def client(slot: int) -> None:
         for request in (r for r in requests if r.client == slot and r.status is None):
-            answer = _post(site, sessions[slot], request)
+            answer = site.post(BOOK, sessions[slot], request.key, request.body)
             if answer is not None:
                 request.status, request.answer = answer
                 if request.status == 201:
@@ -149,7 +124,7 @@ def test_kill_9_mid_rush_overbooks_nothing_and_loses_no_confirmation(
     assert all(r.status in (201, 409) for r in requests), [r.answer for r in requests]
     for request in requests:  # and the confirmed ones again: the same answer, byte for byte
         if request.key in first_answers:
-            again = _post(site, sessions[request.client], request)
+            again = site.post(BOOK, sessions[request.client], request.key, request.body)
             assert again == (201, first_answers[request.key])
 
     stored = dict(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from typing import IO, Any
 
 import pytest
 
-from tests.instances import copy_migrated_sqlite
+from tests.instances import copy_migrated_sqlite, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 GRANIAN = Path(sys.executable).with_name("granian")
@@ -45,13 +44,6 @@ pytestmark = [
     pytest.mark.servers,
     pytest.mark.skipif(not GRANIAN.exists(), reason="granian is not installed"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 @dataclass

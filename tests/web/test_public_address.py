@@ -27,8 +27,8 @@ from georeport import GeoReport
 
 from onewindow.credentials import formats
 from onewindow.credentials import verify as credential_verify
-from tests.exchange.test_federation import ROOT, Region, _stop, _wait_until_serving, free_port
-from tests.instances import copy_migrated_sqlite
+from tests.exchange.test_federation import ROOT, Region, _stop, _wait_until_serving
+from tests.instances import copy_migrated_sqlite, free_port
 
 pytestmark = [pytest.mark.servers]
 
