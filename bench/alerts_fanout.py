@@ -26,26 +26,18 @@ Prints the three figures and the ratio fan-out / bare insert.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
-from bench_map import hangzhou  # noqa: E402 - the map every benchmark starts from
+from bench_map import fresh_database, hangzhou  # noqa: E402 - the map every benchmark starts from
 
 
-def _setup(database_url: str | None) -> None:
-    workdir = tempfile.mkdtemp(prefix="onewindow-bench-alerts-")
-    os.environ.setdefault("ONEWINDOW_VAR_DIR", workdir)
-    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{workdir}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onewindow.config.settings_test")
-    import django
-
-    django.setup()
+def _setup() -> None:
+    fresh_database("alerts")
     from django.test.utils import override_settings
 
     # The worker's backend: tasks are rows in the database, as in the demo (the fan-out is
@@ -221,11 +213,9 @@ def main() -> None:
     parser.add_argument("--villages", type=int, default=80)
     parser.add_argument("--batch", type=int, default=2000)
     arguments = parser.parse_args()
-    _setup(os.environ.get("DATABASE_URL"))
-    from django.core.management import call_command
+    _setup()
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     alert_pk, bare_pk = _world(arguments.residents, arguments.villages)
     targeting, found = _targeting(alert_pk, arguments.batch)
     fan_out, written = _fan_out(alert_pk, arguments.batch)

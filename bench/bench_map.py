@@ -1,16 +1,37 @@
-"""The map every benchmark's world starts from, defined through the real service:
-China → Zhejiang → Hangzhou. Call after `django.setup()`."""
+"""What every benchmark's world starts from: a fresh, migrated database (`fresh_database`),
+then the map defined through the real service: China → Zhejiang → Hangzhou (`hangzhou`)."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported for real after django.setup()
     from onewindow.core.models import Division
 
 
+def fresh_database(name: str, *, migrate: bool = True) -> None:
+    """Set up Django on `DATABASE_URL` (a PostgreSQL database must exist and is migrated from
+    zero) or, without one, on a new SQLite file in a temp dir that also holds the var dir."""
+    workdir = tempfile.mkdtemp(prefix=f"onewindow-bench-{name}-")
+    os.environ.setdefault("ONEWINDOW_VAR_DIR", workdir)
+    os.environ["DATABASE_URL"] = os.environ.get("DATABASE_URL") or (
+        f"sqlite:///{workdir}/bench.sqlite3"
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onewindow.config.settings_test")
+    import django
+
+    django.setup()
+    if migrate:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+
+
 def hangzhou() -> Division:
-    """The nation, the province and the city; returns the city (330100)."""
+    """The nation, the province and the city; returns the city (330100). Call after
+    `django.setup()`."""
     from onewindow.core.divisions import Level
     from onewindow.core.services import define_division
 

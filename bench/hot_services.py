@@ -15,11 +15,9 @@ counts; prints the medians. Timing is reported, never asserted (bench/README.md)
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -28,19 +26,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-
-
-def _setup(database_url: str | None) -> None:
-    workdir = tempfile.mkdtemp(prefix="onewindow-bench-hot-")
-    os.environ.setdefault("ONEWINDOW_VAR_DIR", workdir)
-    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{workdir}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onewindow.config.settings_test")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_map import fresh_database  # noqa: E402 - the setup every benchmark shares
 
 
 def _world(applications: int) -> None:
@@ -149,7 +136,7 @@ def main() -> None:
     parser.add_argument("--applications", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=5)
     arguments = parser.parse_args()
-    _setup(os.environ.get("DATABASE_URL"))
+    fresh_database("hot")
     _world(arguments.applications)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

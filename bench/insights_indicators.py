@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -38,19 +36,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-
-
-def _setup(database_url: str | None) -> None:
-    workdir = tempfile.mkdtemp(prefix="onewindow-bench-insights-")
-    os.environ.setdefault("ONEWINDOW_VAR_DIR", workdir)
-    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{workdir}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onewindow.config.settings_test")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_map import fresh_database, hangzhou  # noqa: E402 - the setup every benchmark shares
 
 
 def _world(residents: int, applications: int, cases: int, start: datetime) -> None:
@@ -58,25 +45,12 @@ def _world(residents: int, applications: int, cases: int, start: datetime) -> No
 
     from onewindow.applications.models import Application
     from onewindow.catalog.seed import seed_catalog
-    from onewindow.core.divisions import EconomicRegion, Level, UrbanRural
+    from onewindow.core.divisions import Level, UrbanRural
     from onewindow.core.services import define_division
     from onewindow.grievances.models import Case
     from onewindow.identity.models import User
 
-    nation = define_division(
-        code="000000", level=Level.NATION, name_zh="中国", name_en="China", parent=None
-    )
-    province = define_division(
-        code="330000",
-        level=Level.PROVINCE,
-        name_zh="浙江省",
-        name_en="Zhejiang",
-        parent=nation,
-        economic_region=EconomicRegion.EAST,
-    )
-    city = define_division(
-        code="330100", level=Level.CITY, name_zh="杭州市", name_en="Hangzhou", parent=province
-    )
+    city = hangzhou()
     places: list[tuple[int, bool]] = []  # (village key, is urban)
     for county_code, urban in (
         ("330102", True),
@@ -255,7 +229,7 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
     arguments = parser.parse_args()
-    _setup(os.environ.get("DATABASE_URL"))
+    fresh_database("insights")
     from django.db import connection
 
     from onewindow.insights import figures, report

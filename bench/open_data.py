@@ -28,11 +28,9 @@ desensitising 1,000,000 rows <= 10 s.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -41,19 +39,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-
-
-def _setup(database_url: str | None) -> None:
-    workdir = tempfile.mkdtemp(prefix="onewindow-bench-open-data-")
-    os.environ.setdefault("ONEWINDOW_VAR_DIR", workdir)
-    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{workdir}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onewindow.config.settings_test")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_map import fresh_database  # noqa: E402 - the setup every benchmark shares
 
 
 def _timed(run: Callable[[int], object], times: int) -> list[float]:
@@ -264,7 +251,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200)
     arguments = parser.parse_args()
-    _setup(os.environ.get("DATABASE_URL"))
+    fresh_database("open-data")
     started = time.perf_counter()
     release = _world(arguments.rows, arguments.datasets)
     print(
