@@ -72,6 +72,20 @@ def _officer(department: Department, role: str, password: str) -> User:
     )
 
 
+def _varied(
+    lines: list[FiscalLine], rng: random.Random, *, percent: tuple[int, int], parts: int = 1
+) -> list[FiscalLine]:
+    """Each line's amount at a random percentage within `percent`, split into `parts`."""
+    return [
+        FiscalLine(
+            line.function_code,
+            line.economic_code,
+            line.amount_fen * rng.randint(*percent) // (100 * parts),
+        )
+        for line in lines
+    ]
+
+
 def seed_budgets(rng: random.Random, password: str) -> int:
     """Budgets and final accounts of YEARS, and monthly spending of the first year."""
     entered = 0
@@ -97,14 +111,7 @@ def seed_budgets(rng: random.Random, password: str) -> int:
             entered += len(planned)
             if year != YEARS[0]:
                 continue
-            actual = [
-                FiscalLine(
-                    line.function_code,
-                    line.economic_code,
-                    line.amount_fen * rng.randint(88, 101) // 100,
-                )
-                for line in planned
-            ]
+            actual = _varied(planned, rng, percent=(88, 101))
             services.enter_budget(
                 officer,
                 department,
@@ -114,14 +121,7 @@ def seed_budgets(rng: random.Random, password: str) -> int:
                 total_fen=sum(line.amount_fen for line in actual),
             )
             for month in range(1, 13):
-                monthly = [
-                    FiscalLine(
-                        line.function_code,
-                        line.economic_code,
-                        line.amount_fen * rng.randint(70, 130) // 1200,
-                    )
-                    for line in actual
-                ]
+                monthly = _varied(actual, rng, percent=(70, 130), parts=12)
                 services.enter_spending(
                     officer,
                     department,
