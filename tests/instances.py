@@ -47,6 +47,14 @@ def free_port() -> int:
     return port
 
 
+def serve_command(port: int, *, workers: int) -> list[str]:
+    """granian serving the WSGI app on loopback as `make demo` does."""
+    return [
+        *(str(GRANIAN), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port)),
+        *("--workers", str(workers), "--no-ws", "onewindow.config.wsgi:application"),
+    ]
+
+
 def session_for(user: User) -> str:
     """A signed-in session for `user` in the test database, as its cookie value."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -102,19 +110,7 @@ class Site:
         self.port = free_port()
         # Our own interpreter and granian, fixed arguments: nothing untrusted reaches them.
         self.server = subprocess.Popen(  # noqa: S603
-            [
-                str(GRANIAN),
-                "--interface",
-                "wsgi",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                "2",
-                "--no-ws",
-                "onewindow.config.wsgi:application",
-            ],
+            serve_command(self.port, workers=2),
             env=self.env,
             cwd=ROOT,
             stdout=self._log("server.log"),

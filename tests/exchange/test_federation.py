@@ -24,7 +24,7 @@ from typing import IO, Any
 
 import pytest
 
-from tests.instances import copy_migrated_sqlite, free_port
+from tests.instances import copy_migrated_sqlite, free_port, serve_command
 
 ROOT = Path(__file__).resolve().parents[2]
 GRANIAN = Path(sys.executable).with_name("granian")
@@ -125,19 +125,7 @@ class Region:
 
     def server(self) -> subprocess.Popen[bytes]:
         return subprocess.Popen(  # noqa: S603
-            [
-                str(GRANIAN),
-                "--interface",
-                "wsgi",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                "1",
-                "--no-ws",
-                "onewindow.config.wsgi:application",
-            ],
+            serve_command(self.port, workers=1),
             env=self.env,
             cwd=ROOT,
             stdout=self._log("server.log"),

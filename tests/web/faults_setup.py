@@ -10,10 +10,11 @@ import json
 import random
 import sys
 from datetime import date
-from importlib import import_module
 from typing import Any
 
 import django
+
+from tests.instances import session_for
 
 SERVICE = "330000-HRSS-SB-001"  # social security card: one required upload (a photo)
 PASSWORD = "faults-password-2026"
@@ -47,18 +48,6 @@ def define_map() -> dict[str, Any]:
             **extra,
         )
     return made
-
-
-def session_for(user: Any) -> str:
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "onewindow.identity.backends.IdentifierBackend"
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.save()
-    return str(store.session_key)
 
 
 def setup(citizens: int, drafts_each: int) -> dict[str, Any]:

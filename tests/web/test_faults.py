@@ -31,7 +31,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,8 +45,9 @@ from typing import IO, Any
 
 import pytest
 
+from tests.instances import GRANIAN, free_port, serve_command
+
 ROOT = Path(__file__).resolve().parents[2]
-GRANIAN = Path(sys.executable).with_name("granian")
 PG_BIN = Path(os.environ.get("ONEWINDOW_PG_BIN", "/usr/lib/postgresql/15/bin"))
 OUTAGE_SECONDS = 30
 CLIENT_TIMEOUT = 20.0  # an answer slower than this is a hang
@@ -67,13 +67,6 @@ ZH_TITLE = "服务暂时无法使用"
 EN_TITLE = "The service is briefly unavailable"
 
 pytestmark = [pytest.mark.servers, pytest.mark.faults]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def missing_tools() -> str:
@@ -470,19 +463,7 @@ def serve(site: Site) -> tuple[list[int], list[str]]:
     for number, port in enumerate(ports):
         site.spawn(
             f"server{number}",
-            [
-                str(GRANIAN),
-                "--interface",
-                "wsgi",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                "1",
-                "--no-ws",
-                "onewindow.config.wsgi:application",
-            ],
+            serve_command(port, workers=1),
         )
     workers = [["worker"], ["worker", "--no-tick"]]
     for number, arguments in enumerate(workers):
