@@ -90,6 +90,12 @@ PUBLIC = {
     "ckan:action",
     "ckan:action-unversioned",
     "ckan:help",
+    # Random inspections ("double random, one public"): fixed plans, their populations, draws
+    # and published results, the files onewindow-redraw takes, and the algorithm.
+    "supervision:plans",
+    "supervision:algorithm",
+    "supervision:plan",
+    "supervision:plan-file",
     # Insights: the public dashboard, what each indicator means, and published reports.
     "insights:dashboard",
     "insights:indicator",  # the public indicators; the rest for analysts only

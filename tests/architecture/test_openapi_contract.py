@@ -1263,6 +1263,79 @@ def test_open_data_matches_the_document(contract: Contract, divisions: dict[str,
     c.call(publisher, "post", "/open-data/datasets/no-such-dataset/releases", status=404)
 
 
+def test_supervision_matches_the_document(
+    contract: Contract, divisions: dict[str, Division]
+) -> None:
+    from onewindow.supervision.models import Inspection
+    from tests.supervision import factories as supervision
+
+    c = contract
+    w = supervision.world(divisions)
+    supervisor = _session(w["supervisor"])
+    values = supervision.plan_input()
+    body = {
+        "title": values.title,
+        "item_codes": values.item_codes,
+        "department_codes": values.department_codes,
+        "industry_codes": values.industry_codes,
+        "division_codes": values.division_codes,
+        "licence_types": values.licence_types,
+        "sample_size": 2,
+        "period_start": values.period_start.isoformat(),
+        "period_end": values.period_end.isoformat(),
+    }
+    c.call(ANONYMOUS, "post", "/supervision/plans", body, status=401, request_is_valid=False)
+    c.call(supervisor, "post", "/supervision/plans", {**body, "sample_size": 0}, status=400)
+    ref = c.call(supervisor, "post", "/supervision/plans", body, status=201)["ref"]
+    c.call(ANONYMOUS, "get", f"/supervision/plans/{ref}", status=404)
+    c.call(ANONYMOUS, "get", f"/supervision/plans/{ref}/population", status=404)
+    c.call(supervisor, "post", f"/supervision/plans/{ref}/draw", status=400)
+    c.call(supervisor, "post", f"/supervision/plans/{ref}/fix", status=200)
+    c.call(supervisor, "post", f"/supervision/plans/{ref}/fix", status=409)
+    drawn = c.call(supervisor, "post", f"/supervision/plans/{ref}/draw", status=200)
+    assert len(drawn["draw"]["visits"]) == 2
+    c.call(supervisor, "post", f"/supervision/plans/{ref}/draw", status=409)
+    assert c.call(ANONYMOUS, "get", "/supervision/plans", status=200)[0]["ref"] == ref
+    c.call(ANONYMOUS, "get", "/supervision/plans?limit=0", status=422, request_is_valid=False)
+    c.call(ANONYMOUS, "get", f"/supervision/plans/{ref}", status=200)
+    c.call(ANONYMOUS, "get", f"/supervision/plans/{ref}/population", status=200)
+    visit = Inspection.objects.filter(plan__ref=ref).order_by("position").first()
+    assert visit is not None
+    inspector = _session(visit.inspectors.first().user)  # type: ignore[union-attr]
+    check = visit.items.first().checklist.first().pk  # type: ignore[union-attr]
+    finding = {"description": "健康证过期", "severity": "minor"}
+    c.call(inspector, "post", f"/supervision/inspections/{visit.ref}/findings", finding, status=400)
+    made = c.call(
+        inspector,
+        "post",
+        f"/supervision/inspections/{visit.ref}/findings",
+        {**finding, "checklist_item": check},
+        status=201,
+    )
+    penalty = {
+        "finding_ids": [made["id"]],
+        "decision_number": "杭市监罚〔2026〕7号",
+        "violation": "未取得健康证明",
+        "legal_basis": "《中华人民共和国食品安全法》第一百二十六条",
+        "fine_fen": 100000,
+        "decided_on": timezone.localdate().isoformat(),
+    }
+    c.call(
+        supervisor, "post", f"/supervision/inspections/{visit.ref}/penalties", penalty, status=409
+    )
+    from onewindow.supervision import inspections
+
+    user = visit.inspectors.first().user  # type: ignore[union-attr]
+    checks = list(visit.items.first().checklist.values_list("pk", flat=True))  # type: ignore[union-attr]
+    inspections.record_checks(user, visit, dict.fromkeys(checks, "passed"))
+    inspections.complete_inspection(user, visit, mode="on_site", signed=True, signatory="张三")
+    supervision.credit_platform_ready(w)
+    decided = c.call(
+        supervisor, "post", f"/supervision/inspections/{visit.ref}/penalties", penalty, status=201
+    )
+    assert decided["decision_number"] == penalty["decision_number"]
+
+
 # ----- coverage ------------------------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ ROOTS = {
     "etax": "tax/",
     "assistant": "assistant/",
     "transparency": "open-data/",
+    "supervision": "supervision/",
     "insights": "insights/",
 }
 # Addresses outside an app's root, fixed by a standard or by what is printed on paper.

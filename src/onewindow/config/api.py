@@ -21,6 +21,7 @@ from onewindow.identity.api import router as identity_router
 from onewindow.insights.api import router as insights_router
 from onewindow.notify.api import router as notify_router
 from onewindow.payments.api import router as payments_router
+from onewindow.supervision.api import router as supervision_router
 from onewindow.transparency.api import router as transparency_router
 
 api = OneWindowAPI(
@@ -47,5 +48,6 @@ api.add_router("/", etax_router)
 api.add_router("/", assistant_router)
 api.add_router("/", insights_router)
 api.add_router("/", transparency_router)
+api.add_router("/", supervision_router)
 
 install_problem_json(api)

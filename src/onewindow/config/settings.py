@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "onewindow.etax",
     "onewindow.assistant",
     "onewindow.transparency",
+    "onewindow.supervision",
     "onewindow.insights",
     "onewindow.web",
     "onewindow.demo",

@@ -64,6 +64,7 @@ urlpatterns = [
     path("tax/", include("onewindow.etax.urls")),
     path("assistant/", include("onewindow.assistant.urls")),
     path("open-data/", include("onewindow.transparency.urls")),
+    path("supervision/", include("onewindow.supervision.urls")),
     path("api/", include("onewindow.transparency.ckan_urls")),
     path("insights/", include("onewindow.insights.urls")),
     path("open311/v2/", include("onewindow.grievances.open311_urls")),

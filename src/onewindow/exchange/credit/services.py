@@ -99,6 +99,7 @@ SOURCES: tuple[Source, ...] = (
         "title",
         "decided_on",
     ),
+    Source.penalties("market_supervision.administrative_penalties"),  # supervision's decisions
     Source.penalties("ecology.administrative_penalties"),
     Source.penalties("emergency.administrative_penalties"),
     Source(

@@ -1,0 +1,256 @@
+"""Supervision over /api/v1/supervision: anyone reads fixed plans, their population, draw and
+published results (what `onewindow-redraw` needs); supervisors draft, fix and draw plans and
+decide penalties; inspectors record findings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from ninja.security import django_auth
+
+from onewindow.core.errors import documented_problems
+from onewindow.identity.decorators import verified_officer
+from onewindow.identity.models import Role
+from onewindow.supervision import inspections, selectors, services
+from onewindow.supervision.models import Plan
+
+router = Router(tags=["supervision"])
+
+
+class PlanSummaryOut(Schema):
+    ref: str
+    title: str
+    department: str
+    status: str
+    sample_size: int
+    period_start: date
+    period_end: date
+
+
+class ResultOut(Schema):
+    inspection: str
+    credit_code: str
+    business: str
+    published_at: datetime | None
+    findings: int
+    penalties: list[str]
+
+
+class PlanOut(PlanSummaryOut):
+    plan_sha256: str
+    population_sha256: str
+    plan_ledger_index: int | None
+    document: dict[str, Any]
+    draw: dict[str, Any] | None
+    checkpoint_note: str | None
+    results: list[ResultOut]
+
+
+class PopulationRowOut(Schema):
+    credit_code: str
+    division: str
+    grade: str
+
+
+class PlanIn(Schema):
+    title: str
+    item_codes: list[str]
+    department_codes: list[str]
+    industry_codes: list[str] = []
+    division_codes: list[str] = []
+    licence_types: list[str] = []
+    sample_size: int
+    period_start: date
+    period_end: date
+    inspectors_per_department: int = 2
+
+
+class FindingIn(Schema):
+    checklist_item: int | None = None
+    description: str
+    severity: str
+
+
+class FindingOut(Schema):
+    id: int
+    inspection: str
+    checklist_item: int
+    severity: str
+
+
+class PenaltyIn(Schema):
+    finding_ids: list[int]
+    decision_number: str
+    violation: str
+    legal_basis: str
+    fine_fen: int = 0
+    decided_on: date
+    publicity_category: str = "general"
+
+
+class PenaltyOut(Schema):
+    decision_number: str
+    inspection: str
+    decided_on: date
+    fine_fen: int
+
+
+def _summary(plan: Plan) -> dict[str, Any]:
+    return {
+        "ref": plan.ref,
+        "title": plan.title,
+        "department": plan.department.code,
+        "status": plan.status,
+        "sample_size": plan.sample_size,
+        "period_start": plan.period_start,
+        "period_end": plan.period_end,
+    }
+
+
+def _plan(plan: Plan) -> dict[str, Any]:
+    draw = getattr(plan, "draw", None)
+    return {
+        **_summary(plan),
+        "plan_sha256": plan.plan_sha256,
+        "population_sha256": plan.population_sha256,
+        "plan_ledger_index": plan.fixed_ledger_index,
+        "document": plan.document,
+        "draw": draw.document if draw else None,
+        "checkpoint_note": draw.checkpoint_note if draw else None,
+        "results": [
+            {
+                "inspection": inspection.ref,
+                "credit_code": inspection.business.credit_code,
+                "business": inspection.business.name,
+                "published_at": inspection.published_at,
+                "findings": len(inspection.findings.all()),
+                "penalties": [p.decision_number for p in inspection.penalties.all()],
+            }
+            for inspection in selectors.published_results(plan)
+        ],
+    }
+
+
+@router.get(
+    "/supervision/plans",
+    response=list[PlanSummaryOut],
+    auth=None,
+    summary="Fixed random inspection plans",
+)
+def plans(request: HttpRequest, limit: int = Query(50, ge=1, le=200)) -> list[dict[str, Any]]:
+    """The latest `limit` plans (1–200); another limit is a problem+json 422."""
+    return [_summary(plan) for plan in selectors.public_plans()[:limit]]
+
+
+@router.get(
+    "/supervision/plans/{ref}",
+    response=PlanOut,
+    auth=None,
+    summary="A fixed plan: its public document, its draw and the published results",
+)
+def plan(request: HttpRequest, ref: str) -> dict[str, Any]:
+    """With the population (below) and `checkpoint_note`, what `onewindow-redraw` needs to
+    recompute `draw`. A draft or unknown plan is a problem+json 404."""
+    return _plan(selectors.public_plan(ref))
+
+
+@router.get(
+    "/supervision/plans/{ref}/population",
+    response=list[PopulationRowOut],
+    auth=None,
+    summary="The frozen population of a fixed plan, with each business's risk grade",
+)
+def population(request: HttpRequest, ref: str) -> list[dict[str, Any]]:
+    return list(selectors.public_plan(ref).population)
+
+
+@router.post(
+    "/supervision/plans",
+    response={201: PlanSummaryOut},
+    auth=django_auth,
+    summary="Draft a random inspection plan",
+    openapi_extra=documented_problems(400),
+)
+def draft(request: HttpRequest, payload: PlanIn) -> Status[dict[str, Any]]:
+    supervisor = verified_officer(request, Role.SUPERVISOR)
+    created = services.draft_plan(supervisor, services.PlanInput(**payload.dict()))
+    return Status(201, _summary(created))
+
+
+@router.post(
+    "/supervision/plans/{ref}/fix",
+    response=PlanOut,
+    auth=django_auth,
+    summary="Fix a plan: freeze it and its population, digests to the ledger",
+    openapi_extra=documented_problems(400, 409),
+)
+def fix(request: HttpRequest, ref: str) -> dict[str, Any]:
+    supervisor = verified_officer(request, Role.SUPERVISOR)
+    return _plan(services.fix_plan(supervisor, selectors.access_plan(supervisor, ref)))
+
+
+@router.post(
+    "/supervision/plans/{ref}/draw",
+    response=PlanOut,
+    auth=django_auth,
+    summary="Draw a fixed plan's targets and inspectors",
+    openapi_extra=documented_problems(400, 409),
+)
+def draw(request: HttpRequest, ref: str) -> dict[str, Any]:
+    supervisor = verified_officer(request, Role.SUPERVISOR)
+    found = selectors.access_plan(supervisor, ref)
+    services.draw_plan(supervisor, found)
+    return _plan(Plan.objects.select_related("department", "draw").get(pk=found.pk))
+
+
+@router.post(
+    "/supervision/inspections/{ref}/findings",
+    response={201: FindingOut},
+    auth=django_auth,
+    summary="Record a finding on a check of the inspection's checklist",
+    openapi_extra=documented_problems(400, 409),
+)
+def finding(request: HttpRequest, ref: str, payload: FindingIn) -> Status[dict[str, Any]]:
+    inspector = verified_officer(request, Role.INSPECTOR)
+    inspection = selectors.access_inspection(inspector, ref)
+    recorded = inspections.record_finding(
+        inspector,
+        inspection,
+        checklist_item=payload.checklist_item,
+        description=payload.description,
+        severity=payload.severity,
+    )
+    return Status(
+        201,
+        {
+            "id": recorded.pk,
+            "inspection": inspection.ref,
+            "checklist_item": recorded.checklist_item_id,
+            "severity": recorded.severity,
+        },
+    )
+
+
+@router.post(
+    "/supervision/inspections/{ref}/penalties",
+    response={201: PenaltyOut},
+    auth=django_auth,
+    summary="Decide an administrative penalty on findings; it reaches the credit profile",
+    openapi_extra=documented_problems(400, 409),
+)
+def penalty(request: HttpRequest, ref: str, payload: PenaltyIn) -> Status[dict[str, Any]]:
+    supervisor = verified_officer(request, Role.SUPERVISOR)
+    inspection = selectors.access_inspection(supervisor, ref)
+    decided = inspections.decide_penalty(supervisor, inspection, **payload.dict())
+    return Status(
+        201,
+        {
+            "decision_number": decided.decision_number,
+            "inspection": inspection.ref,
+            "decided_on": decided.decided_on,
+            "fine_fen": decided.fine_fen,
+        },
+    )
