@@ -5,11 +5,12 @@ decide penalties; inspectors record findings."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Router, Schema, Status
 from ninja.security import django_auth
+from pydantic import Field
 
 from onewindow.core.errors import documented_problems
 from onewindow.identity.decorators import verified_officer
@@ -140,7 +141,9 @@ def _plan(plan: Plan) -> dict[str, Any]:
     auth=None,
     summary="Fixed random inspection plans",
 )
-def plans(request: HttpRequest, limit: int = Query(50, ge=1, le=200)) -> list[dict[str, Any]]:
+def plans(
+    request: HttpRequest, limit: Annotated[int, Field(ge=1, le=200)] = 50
+) -> list[dict[str, Any]]:
     """The latest `limit` plans (1–200); another limit is a problem+json 422."""
     return [_summary(plan) for plan in selectors.public_plans()[:limit]]
 
