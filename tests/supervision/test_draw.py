@@ -335,3 +335,44 @@ def test_worse_credit_is_drawn_as_often_as_the_published_weights_say() -> None:
 def test_weights_must_be_powers_of_two_so_keys_are_exact_everywhere() -> None:
     with pytest.raises(redraw.DrawError, match="power of two"):
         redraw.check_weights({"A": 3})
+
+
+# ----- plan validation ------------------------------------------------------------------------
+
+
+@given(
+    sample=st.integers(min_value=-5, max_value=10_000),
+    per_department=st.integers(min_value=-2, max_value=9),
+    days=st.integers(min_value=-400, max_value=400),
+    industry=st.lists(st.text(max_size=6), max_size=4),
+    divisions=st.lists(st.text(alphabet="0123456789x", max_size=13), max_size=4),
+)
+def test_plan_validation_names_the_field_of_each_broken_rule(
+    sample: int, per_department: int, days: int, industry: list[str], divisions: list[str]
+) -> None:
+    from datetime import date, timedelta
+
+    values = services.PlanInput(
+        title="抽查",
+        item_codes=["X"],
+        department_codes=["D"],
+        industry_codes=industry,
+        division_codes=divisions,
+        licence_types=[],
+        sample_size=sample,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 1, 1) + timedelta(days=days),
+        inspectors_per_department=per_department,
+    )
+
+    fields = {field for field, _message in services.plan_errors(values)}
+
+    assert ("sample_size" in fields) == (sample < 1)
+    assert ("inspectors_per_department" in fields) == (not 1 <= per_department <= 5)
+    assert ("period_end" in fields) == (days < 0)
+    assert ("industry_codes" in fields) == any(
+        not services.INDUSTRY_CODE.fullmatch(code) for code in industry
+    )
+    assert ("division_codes" in fields) == any(
+        not services.DIVISION_CODE.fullmatch(code) for code in divisions
+    )

@@ -8,6 +8,7 @@ officer may see it (an ignore line in pyproject.toml says so)."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +24,7 @@ from onewindow.supervision.models import (
     Inspector,
     SupervisionItem,
 )
-from onewindow.supervision.services import next_ref, refuse, require_supervisor
+from onewindow.supervision.services import has_role, next_ref, refuse, require_supervisor
 
 
 @transaction.atomic
@@ -96,8 +97,15 @@ def open_inspection_from_case(
 
 
 def access_link(officer: User, pk: int) -> CaseLink:
+    """A link the officer made, or any link for a supervisor (who opens inspections from
+    them); NotFound otherwise."""
     link = CaseLink.objects.select_related("business").filter(pk=pk).first()
-    if link is None or not officer.is_officer:
+    if link is None or not (link.linked_by_id == officer.pk or has_role(officer, "supervisor")):
         raise refuse(NotFound(_("No linked case has this number."), field="link"))
-    access_case_for_officer(officer, link.case_ref)  # the same rule as the case itself
     return link
+
+
+def links_for(officer: User) -> QuerySet[CaseLink]:
+    if has_role(officer, "supervisor"):
+        return CaseLink.objects.select_related("business", "inspection").order_by("-linked_at")
+    return CaseLink.objects.filter(linked_by=officer).select_related("business", "inspection")

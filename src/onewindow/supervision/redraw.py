@@ -49,7 +49,12 @@ TWO_53 = float(2**53)
 
 
 class DrawError(ValueError):
-    """The inputs do not make a draw (too few businesses or inspectors) or do not match."""
+    """The inputs do not make a draw (too few businesses or inspectors) or do not match.
+    `details` holds the numbers of the refusal, for a caller that words it in its language."""
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 def canonical(value: Any) -> bytes:
@@ -177,7 +182,11 @@ def draw_inspectors(
         if len(eligible) < per_department:
             raise DrawError(
                 f"Visit {visit} ({target['credit_code']}): department {department} has "
-                f"{len(eligible)} inspectors without a conflict, fewer than {per_department}."
+                f"{len(eligible)} inspectors without a conflict, fewer than {per_department}.",
+                visit=visit,
+                department=department,
+                eligible=len(eligible),
+                needed=per_department,
             )
         chosen += [ref for _u, ref in sorted(eligible, reverse=True)[:per_department]]
     return chosen

@@ -412,9 +412,7 @@ def draw_plan(supervisor: User, plan: Plan) -> Draw:
         try:
             document = redraw.compute_draw(plan.document, plan.population, checkpoint.note)
         except redraw.DrawError as error:
-            raise refuse(
-                DomainError(str(error), code="draw_impossible", field="inspectors")
-            ) from error
+            raise refuse(_draw_refusal(error)) from error
         document["plan_ledger_index"] = plan.fixed_ledger_index
         draw = Draw.objects.create(
             plan=plan,
@@ -440,6 +438,25 @@ def draw_plan(supervisor: User, plan: Plan) -> Draw:
         plan.status = PlanStatus.DRAWN
         plan.save(update_fields=["status"])
     return draw
+
+
+def _draw_refusal(error: redraw.DrawError) -> DomainError:
+    if "visit" not in error.details:  # inputs that fixing the plan already checked
+        return DomainError(
+            _("The draw could not be made: %(reason)s"),
+            code="draw_impossible",
+            field="plan",
+            params={"reason": str(error)},
+        )
+    return DomainError(
+        _(
+            "Visit %(visit)s: department %(department)s has %(eligible)s inspectors "
+            "without a conflict, fewer than %(needed)s."
+        ),
+        code="draw_impossible",
+        field="inspectors",
+        params=error.details,
+    )
 
 
 def _schedule_visits(plan: Plan, visits: list[dict[str, Any]]) -> None:
