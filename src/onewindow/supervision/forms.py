@@ -35,9 +35,7 @@ class FindingForm(forms.Form):
 class PhotoForm(forms.Form):
     photo = forms.FileField(
         label=_("Photo (JPEG, PNG or WebP, at most 5 MB)"),
-        widget=forms.ClearableFileInput(
-            attrs={"class": "usa-file-input", "accept": "image/jpeg,image/png,image/webp"}
-        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
 
 

@@ -138,6 +138,12 @@ def _checks(inspection: Inspection) -> list[ChecklistItem]:
     )
 
 
+def _with_error(form: Any, error: DomainError) -> Any:
+    """The service's refusal shown on its field (on the form when the field is not in it)."""
+    form.add_error(error.field if error.field in form.fields else None, str(error))
+    return form
+
+
 def _act(request: HttpRequest, inspection: Inspection, checks: list[ChecklistItem]) -> Any:
     """Run the posted action; returns the form to show again when it is invalid."""
     user = signed_in_user(request)
@@ -155,7 +161,10 @@ def _act(request: HttpRequest, inspection: Inspection, checks: list[ChecklistIte
         form = forms.FindingForm(request.POST, checks=[(c.pk, c.text) for c in checks])
         if not form.is_valid():
             return form
-        inspections.record_finding(user, inspection, **form.cleaned_data)
+        try:
+            inspections.record_finding(user, inspection, **form.cleaned_data)
+        except DomainError as error:
+            return _with_error(form, error)
         messages.success(request, _("Finding recorded."))
         return None
     if action == "photo":
@@ -170,15 +179,18 @@ def _act(request: HttpRequest, inspection: Inspection, checks: list[ChecklistIte
         if not complete.is_valid():
             return complete
         data = complete.cleaned_data
-        inspections.complete_inspection(
-            user,
-            inspection,
-            mode=data["mode"],
-            signed=data["acknowledgement"] == "signed",
-            signatory=data["signatory"],
-            refusal_note=data["refusal_note"],
-            summary=data["summary"],
-        )
+        try:
+            inspections.complete_inspection(
+                user,
+                inspection,
+                mode=data["mode"],
+                signed=data["acknowledgement"] == "signed",
+                signatory=data["signatory"],
+                refusal_note=data["refusal_note"],
+                summary=data["summary"],
+            )
+        except DomainError as error:
+            return _with_error(complete, error)
         messages.success(request, _("Inspection completed."))
         return None
     if action == "publish":
