@@ -101,6 +101,10 @@ PUBLIC = {
     "insights:indicator",  # the public indicators; the rest for analysts only
     "insights:report",
     "insights:report-data",
+    # Rural e-commerce: the public catalogue, a listing with its certificates, a producer.
+    "rural:catalogue",
+    "rural:listing",
+    "rural:producer",
     # Open311 GeoReport v2: plain views outside /api/v1/ (format suffixes, XML, the
     # standard's own error list); reads are public, posting needs a partner's api_key.
     "open311:discovery",

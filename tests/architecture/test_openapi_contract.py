@@ -1222,6 +1222,101 @@ def test_tax_operations_match_the_document(
     )
 
 
+# ----- rural e-commerce -------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("django_capture_on_commit_callbacks")
+def test_rural_operations_match_the_document(
+    contract: Contract, divisions: dict[str, Division]
+) -> None:
+    from onewindow.rural import signing
+    from tests.rural import factories as rural
+
+    c = contract
+    rural.agriculture(divisions["city"])
+    farmer = people.citizen(divisions["village"])
+    browser = _session(farmer)
+    producer = {
+        "kind": "household",
+        "name": "王家茶园",
+        "village": divisions["village"].code,
+        "land_mu": "6.5",
+        "main_products": "茶叶",
+    }
+    c.call(
+        browser,
+        "post",
+        "/rural/producers",
+        {**producer, "village": divisions["community"].code},
+        headers={"Idempotency-Key": "r0"},
+        status=400,
+    )
+    ref = c.call(
+        browser, "post", "/rural/producers", producer, headers={"Idempotency-Key": "r1"}, status=201
+    )["ref"]
+    product = {
+        "product": "高山茶",
+        "category": "tea",
+        "quantity": 10,
+        "unit": "jin",
+        "price_fen": 12_800,
+        "harvest_date": timezone.now().date().isoformat(),
+    }
+    c.call(
+        browser,
+        "post",
+        f"/rural/producers/{ref}/listings",
+        product,
+        headers={"Idempotency-Key": "l0"},
+        status=400,  # no compliance certificate
+    )
+    listing = c.call(
+        browser,
+        "post",
+        f"/rural/producers/{ref}/listings",
+        {**product, "certificates": ["produce_compliance"]},
+        headers={"Idempotency-Key": "l1"},
+        status=201,
+    )["ref"]
+    c.call(ANONYMOUS, "get", "/rural/listings?village=330127&season=autumn", status=200)
+    c.call(ANONYMOUS, "get", "/rural/listings?cursor=x", status=422, request_is_valid=False)
+    c.call(ANONYMOUS, "get", f"/rural/listings/{listing}", status=200)
+    c.call(ANONYMOUS, "get", "/rural/listings/L0", status=404)
+    c.call(ANONYMOUS, "get", f"/rural/producers/{ref}", status=200)
+    c.call(ANONYMOUS, "get", "/rural/producers/P0", status=404)
+    _partner, key = rural.partner()
+    c.call(ANONYMOUS, "get", "/rural/feed", status=401, request_is_valid=False)
+    c.call(browser, "get", "/rural/feed?cursor=0", headers={"X-Api-Key": key}, status=200)
+    order = {
+        "order_id": "O-1",
+        "listing": listing,
+        "quantity": 2,
+        "unit": "jin",
+        "unit_price_fen": 12_800,
+    }
+
+    def signed(body: dict[str, Any], idempotency_key: str) -> dict[str, str]:
+        raw = json.dumps(body).encode()
+        return {
+            "X-Api-Key": key,
+            "Idempotency-Key": idempotency_key,
+            signing.SIGNATURE_HEADER: signing.sign(key.split(".", 1)[1], raw, at=timezone.now()),
+        }
+
+    c.call(ANONYMOUS, "post", "/rural/orders", order, headers=signed(order, "o1"), status=201)
+    c.call(ANONYMOUS, "post", "/rural/orders", order, headers=signed(order, "o2"), status=200)
+    more = {**order, "order_id": "O-2", "quantity": 99}
+    c.call(ANONYMOUS, "post", "/rural/orders", more, headers=signed(more, "o3"), status=409)
+    c.call(
+        ANONYMOUS,
+        "post",
+        "/rural/orders",
+        {**order, "order_id": "O-3"},
+        headers=signed(order, "o4"),  # another body's signature
+        status=401,
+    )
+
+
 # ----- open data -------------------------------------------------------------------------------
 
 

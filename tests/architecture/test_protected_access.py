@@ -78,6 +78,9 @@ PROTECTED: dict[str, str] = {
     "Booking": "when and where a person visits a hall, for what",
     # etax
     "TaxReturn": "a person's income, deductions and tax",
+    # rural
+    "Producer": "a resident's farm, its land and the consent it was registered under",
+    "Sale": "a producer's takings",
     # notify
     "Message": "a person's inbox message",
 }

@@ -27,6 +27,7 @@ ROOTS = {
     "payments": "payments/",
     "appointments": "appointments/",
     "etax": "tax/",
+    "rural": "rural/",
     "assistant": "assistant/",
     "transparency": "open-data/",
     "supervision": "supervision/",

@@ -21,6 +21,7 @@ from onewindow.identity.api import router as identity_router
 from onewindow.insights.api import router as insights_router
 from onewindow.notify.api import router as notify_router
 from onewindow.payments.api import router as payments_router
+from onewindow.rural.api import router as rural_router
 from onewindow.supervision.api import router as supervision_router
 from onewindow.transparency.api import router as transparency_router
 
@@ -45,6 +46,7 @@ api.add_router("/", alerts_router)
 api.add_router("/", payments_router)
 api.add_router("/", appointments_router)
 api.add_router("/", etax_router)
+api.add_router("/", rural_router)
 api.add_router("/", assistant_router)
 api.add_router("/", insights_router)
 api.add_router("/", transparency_router)

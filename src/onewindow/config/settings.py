@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "onewindow.alerts",
     "onewindow.appointments",
     "onewindow.etax",
+    "onewindow.rural",
     "onewindow.assistant",
     "onewindow.transparency",
     "onewindow.supervision",

@@ -62,6 +62,7 @@ urlpatterns = [
     path("payments/", include("onewindow.payments.urls")),
     path("appointments/", include("onewindow.appointments.urls")),
     path("tax/", include("onewindow.etax.urls")),
+    path("rural/", include("onewindow.rural.urls")),
     path("assistant/", include("onewindow.assistant.urls")),
     path("open-data/", include("onewindow.transparency.urls")),
     path("supervision/", include("onewindow.supervision.urls")),

@@ -250,6 +250,44 @@ KINDS: dict[str, Kind] = {
                 Field("reverses", _("Reverses receipt"), in_qr=True),
             ),
         ),
+        # Rural e-commerce (issue 25): what a buyer scans on a product's label. The compliance
+        # certificate (承诺达标合格证) is the producer's promise that an edible product meets
+        # the standards; GI use and organic/green food are recorded from the bodies that grant
+        # them. Held by the producer's responsible person; the producer is named in the QR.
+        *(
+            Kind(
+                code,
+                qr_code,
+                vc_type,
+                label,
+                "person",
+                (
+                    Field("producerName", _("Producer"), in_qr=True),
+                    Field("productName", _("Product"), in_qr=True),
+                    Field("originVillage", _("Origin"), in_qr=True),
+                    Field("certifiedOn", _("Certified on"), in_qr=True),
+                    Field("listingRef", _("Listing"), in_qr=True),
+                    Field("statement", _("Statement")),
+                ),
+                valid_for=Validity.of(years=1),
+            )
+            for code, qr_code, vc_type, label in (
+                (
+                    "produce_compliance",
+                    "AQ",
+                    "AgriculturalProductComplianceCredential",
+                    _("Edible agricultural product compliance certificate"),
+                ),
+                (
+                    "geographical_indication",
+                    "GI",
+                    "GeographicalIndicationUseCredential",
+                    _("Geographical indication use"),
+                ),
+                ("organic_food", "OF", "OrganicFoodCredential", _("Organic food certification")),
+                ("green_food", "GF", "GreenFoodCredential", _("Green food certification")),
+            )
+        ),
     )
 }
 
