@@ -124,7 +124,7 @@ screens: install
 
 # Refresh and recompile the catalogues (needs GNU gettext; the compiled .mo files are committed).
 # Apps with their own locale/ keep their own catalogue; the project one holds the rest.
-APP_CATALOGUES := ledger notify alerts payments appointments assistant transparency insights etax supervision
+APP_CATALOGUES := ledger notify alerts payments appointments assistant transparency insights etax supervision cityops
 messages: install
 	cd src/onewindow && ../../$(BIN)/onewindow makemessages -l zh_Hans --no-obsolete --ignore 'web/static/*' \
 		$(foreach app,$(APP_CATALOGUES),--ignore '$(app)/*')

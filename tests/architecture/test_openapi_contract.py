@@ -1429,6 +1429,97 @@ def test_supervision_matches_the_document(
         supervisor, "post", f"/supervision/inspections/{visit.ref}/penalties", penalty, status=201
     )
     assert decided["decision_number"] == penalty["decision_number"]
+def test_city_operations_match_the_document(
+    contract: Contract, divisions: dict[str, Division]
+) -> None:
+    from django.utils import timezone
+
+    from onewindow.cityops import services as city
+    from tests.cityops import factories as city_factories
+
+    c = contract
+    made = city_factories.city(divisions, sensors=1)
+    operator = _session(made.operator)
+    emergency = _session(made.officers["emergency"])
+    transport = _session(made.officers["transport"])
+    _key, key = city.issue_ingest_key(made.operator, name="gateway")  # type: ignore[arg-type]
+    when = timezone.now().isoformat()
+    reading = {"sensor": "water-00", "value": 3.4, "unit": "m", "measured_at": when}
+    c.call(
+        ANONYMOUS,
+        "post",
+        "/city/readings",
+        {"readings": [reading]},
+        status=401,
+        request_is_valid=False,
+    )
+    taken = c.call(
+        Client(),
+        "post",
+        "/city/readings",
+        {"readings": [reading]},
+        status=202,
+        headers={"X-Ingest-Key": key},
+    )
+    ref = taken["events"][0]
+    c.call(operator, "get", "/city/events", status=200)
+    c.call(operator, "get", "/city/events?state=bogus", status=400)
+    c.call(operator, "get", f"/city/events/{ref}", status=200)
+    c.call(transport, "get", f"/city/events/{ref}", status=404)
+    c.call(operator, "get", "/city/dashboard", status=200)
+    c.call(operator, "get", "/city/dashboard?division=999999", status=400)
+    c.call(operator, "get", "/city/sensors", status=200)
+    c.call(emergency, "get", "/city/sensors", status=403)
+    c.call(operator, "get", "/city/rejected", status=200)
+    c.call(emergency, "get", "/city/rejected", status=403)
+    sensor = {
+        "ref": "air-77",
+        "kind": "air_quality",
+        "division": "330106001001",
+        "place": "x",
+        "latitude": 30.2,
+        "longitude": 120.1,
+    }
+    c.call(operator, "post", "/city/sensors", sensor, status=201)
+    c.call(operator, "post", "/city/sensors", sensor, status=409)
+    c.call(
+        operator,
+        "post",
+        f"/city/events/{ref}/dispatch",
+        {"departments": [made.departments["transport"].code]},
+        status=409,
+    )
+    c.call(emergency, "post", f"/city/events/{ref}/return", {"reason": "不是我们的"}, status=200)
+    c.call(emergency, "post", f"/city/events/{ref}/return", {"reason": "不是我们的"}, status=404)
+    c.call(
+        operator,
+        "post",
+        f"/city/events/{ref}/dispatch",
+        {"departments": [made.departments["emergency"].code]},
+        status=200,
+    )
+    c.call(
+        operator,
+        "post",
+        f"/city/events/{ref}/partners",
+        {"department": made.departments["transport"].code},
+        status=200,
+    )
+    c.call(
+        operator,
+        "post",
+        f"/city/events/{ref}/partners",
+        {"department": made.departments["transport"].code},
+        status=409,
+    )
+    c.call(emergency, "post", f"/city/events/{ref}/escalate", {"reason": "x"}, status=403)
+    c.call(operator, "post", f"/city/events/{ref}/escalate", {"reason": "超时"}, status=200)
+    c.call(emergency, "post", f"/city/events/{ref}/accept", status=200)
+    c.call(emergency, "post", f"/city/events/{ref}/accept", status=409)
+    c.call(emergency, "post", f"/city/events/{ref}/progress", {"note": " "}, status=400)
+    c.call(emergency, "post", f"/city/events/{ref}/progress", {"note": "抽排中"}, status=200)
+    c.call(emergency, "post", f"/city/events/{ref}/close", {"evidence": ""}, status=400)
+    c.call(emergency, "post", f"/city/events/{ref}/close", {"evidence": "已排除"}, status=200)
 
 
 # ----- coverage ------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ ROOTS = {
     "transparency": "open-data/",
     "supervision": "supervision/",
     "insights": "insights/",
+    "cityops": "city/",
 }
 # Addresses outside an app's root, fixed by a standard or by what is printed on paper.
 FIXED = {

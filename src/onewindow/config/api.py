@@ -9,6 +9,7 @@ from onewindow.applications.delivery.api import router as delivery_router
 from onewindow.appointments.api import router as appointments_router
 from onewindow.assistant.api import router as assistant_router
 from onewindow.catalog.api import router as catalog_router
+from onewindow.cityops.api import router as cityops_router
 from onewindow.config.api_edge import OneWindowAPI, VendoredSwagger
 from onewindow.core.api import router as core_router
 from onewindow.core.problem_json import install_problem_json
@@ -51,5 +52,6 @@ api.add_router("/", assistant_router)
 api.add_router("/", insights_router)
 api.add_router("/", transparency_router)
 api.add_router("/", supervision_router)
+api.add_router("/", cityops_router)
 
 install_problem_json(api)

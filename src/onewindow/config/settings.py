@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "onewindow.transparency",
     "onewindow.supervision",
     "onewindow.insights",
+    "onewindow.cityops",
     "onewindow.web",
     "onewindow.demo",
 ]
@@ -228,6 +229,8 @@ ONEWINDOW_RATE_LIMITS: dict[str, str] = {
     # Questions to the service assistant (pages and POST /api/v1/assistant/answers).
     "assistant.address": "120 per 10 minutes",
     "assistant.account": "240 per 10 minutes",
+    # Sensor readings posted over HTTP, per gateway key (each request up to 500 readings).
+    "city_ingest.key": "600 per minute",
 }
 
 OTP_TOTP_ISSUER = "OneWindow"
@@ -311,6 +314,7 @@ ONEWINDOW_PERIODIC_TASKS: list[str] = [
     "onewindow.appointments.tasks.tick",
     "onewindow.payments.tasks.reconcile",
     "onewindow.transparency.tasks.refresh",
+    "onewindow.cityops.tasks.tick",
     # The audits run when ONEWINDOW_AUDIT_SECONDS have passed since their last run.
     "onewindow.ledger.tasks.audit",
     "onewindow.applications.tasks.audit",
@@ -318,6 +322,9 @@ ONEWINDOW_PERIODIC_TASKS: list[str] = [
     "onewindow.core.tasks.purge_rate_counters",
 ]
 ONEWINDOW_AUDIT_SECONDS = float(env_str("ONEWINDOW_AUDIT_SECONDS", "3600"))
+# The MQTT broker city sensors publish to (`onewindow cityops-consume` subscribes there).
+MQTT_HOST = env_str("ONEWINDOW_MQTT_HOST", "127.0.0.1")
+MQTT_PORT = int(env_str("ONEWINDOW_MQTT_PORT", "1883"))
 
 # Security: cookies are Secure whenever the site is served over HTTPS (ONEWINDOW_HTTPS=1).
 HTTPS = env_bool("ONEWINDOW_HTTPS", default=False)

@@ -68,6 +68,7 @@ urlpatterns = [
     path("supervision/", include("onewindow.supervision.urls")),
     path("api/", include("onewindow.transparency.ckan_urls")),
     path("insights/", include("onewindow.insights.urls")),
+    path("city/", include("onewindow.cityops.urls")),
     path("open311/v2/", include("onewindow.grievances.open311_urls")),
     *(re_path(rf"^{old}(?P<rest>.*)$", Moved(new)) for old, new in MOVED.items()),
 ]

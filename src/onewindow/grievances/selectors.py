@@ -528,3 +528,14 @@ def rating_facts(start: datetime, end: datetime) -> QuerySet[Rating]:
         one=Value(1, output_field=IntegerField()),
         rated=F("level"),
     )
+
+
+def cases_after(pk: int, *, limit: int) -> QuerySet[Case]:
+    """Cases received after the case `pk`, in order, merged ones left out: for the city's
+    event sources (cityops.sources), which read no reporter's data."""
+    return (
+        Case.objects.filter(pk__gt=pk)
+        .exclude(status=CaseStatus.MERGED)
+        .select_related("division")
+        .order_by("pk")[:limit]
+    )
