@@ -1429,6 +1429,8 @@ def test_supervision_matches_the_document(
         supervisor, "post", f"/supervision/inspections/{visit.ref}/penalties", penalty, status=201
     )
     assert decided["decision_number"] == penalty["decision_number"]
+
+
 def test_city_operations_match_the_document(
     contract: Contract, divisions: dict[str, Division]
 ) -> None:

@@ -327,3 +327,29 @@ def test_hotline_cases_about_the_city_become_events_once(
     assert event.state == EventState.DISPATCHED
     assert sources.collect() == 0
     assert Event.objects.filter(source="hotline").count() == 1
+
+
+@pytest.mark.django_db
+def test_an_inspection_finding_becomes_an_event_for_the_inspecting_department(
+    city: factories.City, divisions: dict[str, Division]
+) -> None:
+    from onewindow.supervision.models import Finding
+    from onewindow.supervision.signals import finding_recorded
+
+    values = {
+        "inspection_ref": "I330106-20261203-0001",
+        "business_credit_code": "91330106MA2XXXXXXX",
+        "business_name": "西湖小吃店",
+        "division_code": divisions["community"].code,
+        "department_codes": [city.departments["ecology"].code],
+        "description": "油烟净化器未开启",
+        "recorded_at": timezone.now(),
+    }
+    finding_recorded.send(sender=Finding, finding_id=1, severity="serious", **values)
+    finding_recorded.send(sender=Finding, finding_id=2, severity="minor", **values)
+    event = Event.objects.get(source="inspection")
+    assert event.source_ref == "I330106-20261203-0001#1"
+    assert event.reports == 2  # the same visit's second finding is merged
+    assert event.is_urgent
+    assert "油烟" not in event.title
+    assert event.assignments.get().department == city.departments["ecology"]

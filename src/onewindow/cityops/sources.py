@@ -4,8 +4,10 @@ pushed one connects to the owning app's signal in `apps.py`. Add one with `regis
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,9 +16,13 @@ from onewindow.alerts import selectors as alerts
 from onewindow.alerts.models import MessageType, Severity, Urgency
 from onewindow.cityops.models import Source, SourceCursor
 from onewindow.cityops.services import EventDraft, record_event
+from onewindow.core.models import Division
 from onewindow.grievances import selectors as grievances
 from onewindow.grievances.classifier.categories import CATEGORIES
 from onewindow.grievances.models import Urgency as CaseUrgency
+from onewindow.identity.models import Department
+
+log = logging.getLogger("onewindow.cityops")
 
 # Hotline categories about the city's fabric: the others (wages, taxes) are not city events.
 CITY_KINDS = {"city_management", "transport", "ecology", "emergency", "housing"}
@@ -109,3 +115,42 @@ def collect(*, limit: int = 500) -> int:
                 cursor.position = position
                 cursor.save(update_fields=["position"])
     return recorded
+
+
+# ----- pushed sources -------------------------------------------------------------------------
+
+
+def on_finding_recorded(
+    sender: object,
+    *,
+    inspection_ref: str,
+    finding_id: int,
+    business_name: str,
+    division_code: str,
+    department_codes: list[str],
+    severity: str,
+    recorded_at: datetime,
+    **_values: object,
+) -> None:
+    """An inspection's finding (supervision.signals.finding_recorded, sent on commit) becomes
+    a city event for the department that inspected, of the business's place; serious
+    findings are urgent. The finding's words stay in supervision: the title names the
+    business and the severity."""
+    division = Division.objects.filter(code=division_code).first()
+    if division is None:
+        log.warning("cityops: finding %s of %s names no known division", finding_id, inspection_ref)
+        return
+    inspecting = Department.objects.filter(code__in=department_codes).first()
+    record_event(
+        EventDraft(
+            source=Source.INSPECTION,
+            source_ref=f"{inspection_ref}#{finding_id}"[:64],
+            # A category per inspection: two findings of one visit are one event, merged.
+            category=f"inspection.{inspection_ref}"[:64],
+            department_kind=inspecting.kind if inspecting else "market_supervision",
+            title=f"{business_name} · {severity}",
+            division=division,
+            is_urgent=severity == "serious",
+            occurred_at=recorded_at,
+        )
+    )
