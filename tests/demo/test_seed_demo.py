@@ -275,3 +275,23 @@ def test_the_demo_has_a_published_field_study_and_one_in_the_field(seeded: str) 
     assert published.report["survey"]["reliability"]["ease"]["alpha"] is not None
     assert fielding.counties.count() == 1
     assert f"/insights/reports/{published.ref}/" in seeded
+
+
+def test_the_demo_has_two_drawn_plans_with_results_and_a_penalty_on_a_credit_profile(
+    seeded: str,
+) -> None:
+    from django.test import Client
+
+    from onewindow.supervision.models import Penalty, Plan, PlanStatus
+
+    plans = Plan.objects.filter(status=PlanStatus.DRAWN)
+    penalty = Penalty.objects.get()
+    profile = Client().get(f"/api/v1/credit/{penalty.business.credit_code}").json()
+    food = plans.get(departments__code="330102-AMR", items__code="AMR-SP-CY-01", sample_size=6)
+    page = Client().get(f"/supervision/plans/{food.ref}/").content.decode()
+
+    assert plans.count() == 2
+    assert penalty.decision_number in {entry["reference"] for entry in profile["penalties"]}
+    assert food.inspections.filter(status="published").count() == 3
+    assert penalty.inspection.ref in page
+    assert "Random inspections: 2 plans drawn" in seeded

@@ -48,6 +48,7 @@ from onewindow.demo.sign_on import (
     TERMINAL_CLIENT_ID,
     seed_sign_on,
 )
+from onewindow.demo.supervision import seed_supervision
 from onewindow.identity import services as identity
 from onewindow.identity.models import (
     Business,
@@ -135,6 +136,8 @@ class Command(BaseCommand):
             open_data = seed_open_data(rng, city.DEMO_PASSWORD)
         with self._phase("questions residents asked the assistant"):
             seed_assistant_questions()
+        with self._phase("random inspections: two plans drawn, results, a penalty"):
+            inspected = seed_supervision(city.DEMO_PASSWORD, lambda user: self._totp(user, seed))
         with self._phase("a field study of 150 residents and its report"):
             study_ref = seed_insights(rng)
         self._print(accounts)
@@ -153,6 +156,7 @@ class Command(BaseCommand):
             "sets colours at /alerts/health-codes/."
         )
         self.stdout.write(open_data)
+        self.stdout.write(inspected)
         self.stdout.write(
             f"Service halls: {hall_count} with a week of slots at /appointments/; "
             f"{fee_count} fees paid online in every state; {return_count} tax returns at /tax/."
