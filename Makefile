@@ -45,15 +45,26 @@ install-runtime: $(INSTALLED_RUNTIME)
 public-url:
 	@echo $(ONEWINDOW_PUBLIC_URL)
 
+# City sensors (cityops): the broker `make demo` starts when mosquitto is installed.
+MOSQUITTO ?= /usr/sbin/mosquitto
+MQTT_PORT ?= 1883
+
 # APPLICATIONS=N seeds N demo applications (300 by default; each takes a moment).
 demo: install-runtime
 	$(BIN)/onewindow migrate --noinput
 	$(BIN)/onewindow collectstatic --noinput --verbosity 0
 	$(BIN)/onewindow seed-demo --seed 2026 $(if $(APPLICATIONS),--applications $(APPLICATIONS))
 	@echo "Serving OneWindow at http://$(HOST):$(PORT)/ as $(ONEWINDOW_PUBLIC_URL)  (Ctrl-C stops it)"
-	@# The background worker (notifications, periodic work) runs beside the server and stops with it.
-	$(BIN)/onewindow worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	@# The background worker (notifications, periodic work) runs beside the server and stops with it;
+	@# so do, when mosquitto is installed, the broker, the city sensors' consumer and their simulator.
+	$(BIN)/onewindow worker & pids=$$!; \
+	if [ -x $(MOSQUITTO) ]; then \
+		$(BIN)/python -m onewindow.cityops.broker --port $(MQTT_PORT) --folder var/mosquitto & pids="$$pids $$!"; \
+		sleep 1; \
+		ONEWINDOW_MQTT_PORT=$(MQTT_PORT) $(BIN)/onewindow cityops-consume & pids="$$pids $$!"; \
+		ONEWINDOW_MQTT_PORT=$(MQTT_PORT) $(BIN)/onewindow cityops-simulate --interval 5 --bad-every 60 & pids="$$pids $$!"; \
+	else echo "mosquitto not installed: no city sensors (apt-get install mosquitto)"; fi; \
+	trap 'kill $$pids 2>/dev/null; wait $$pids' EXIT INT TERM; \
 	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers 2 --no-ws \
 		--blocking-threads $(SERVER_THREADS) onewindow.config.wsgi:application
 

@@ -33,7 +33,7 @@ def made(divisions: dict[str, Division]) -> factories.City:
             centre_lat=lat,
             centre_lon=lon,
         )
-    boundaries.generate_around_centres([divisions["district"], divisions["county"]], radius_km=8)
+    boundaries.generate_around_centres([divisions["district"], divisions["county"]])
     return city
 
 

@@ -62,6 +62,13 @@ def test_demo_city_has_what_the_issue_asks_for(seeded: str) -> None:
     assert MergeProposal.objects.exists()
     assert Dispute.objects.filter(status="agreed").exists()
     assert "client_id demo-city-services-app" in output
+    # City operations: twenty sensors, events of the day in every state, generated outlines.
+    from onewindow.cityops.models import Boundary, Event, EventState, Sensor
+
+    assert Sensor.objects.count() == 20
+    assert set(Event.objects.values_list("state", flat=True)) == set(EventState.values)
+    assert Boundary.objects.filter(is_generated=True).count() >= 4
+    assert "/city/" in output
     for username in (
         "resident-0001",
         "resident-0003",

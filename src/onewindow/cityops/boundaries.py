@@ -62,16 +62,21 @@ def set_boundary(
     return boundary
 
 
-def generate_around_centres(divisions: list[Division], *, radius_km: float) -> list[Boundary]:
-    """A generated outline for each division that has a centre on the map (alerts' extents)."""
+def generate_around_centres(divisions: list[Division]) -> list[Boundary]:
+    """A generated outline for each division that has a place on the map (alerts' extents),
+    as wide as its box allows."""
     extents = {e.division_id: e for e in DivisionExtent.objects.filter(division__in=divisions)}
     made = []
     for division in divisions:
         extent = extents.get(division.pk)
         if extent is None:
             continue
+        span_km = min(
+            (extent.north - extent.south) * 110.57,
+            (extent.east - extent.west) * 111.32 * math.cos(math.radians(extent.centre_lat)),
+        )
         polygon = generated_polygon(
-            extent.centre_lat, extent.centre_lon, radius_km=radius_km, seed=division.code
+            extent.centre_lat, extent.centre_lon, radius_km=span_km / 2, seed=division.code
         )
         made.append(set_boundary(division, polygon, is_generated=True))
     return made

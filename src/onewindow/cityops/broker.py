@@ -4,6 +4,7 @@ so queues are not capped and nothing above threshold is dropped while it restart
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import socket
 import subprocess
@@ -22,6 +23,9 @@ def config_text(port: int, folder: Path) -> str:
         [
             f"listener {port} 127.0.0.1",
             "allow_anonymous true",
+            # Run as whoever starts it (as root mosquitto would switch to its own user, which
+            # cannot write to our folder).
+            f"user {getpass.getuser()}",
             "persistence true",
             f"persistence_location {folder}/",
             # The consumer acknowledges after its database commit: let many wait unacked.
@@ -53,3 +57,29 @@ def start(port: int, folder: Path) -> subprocess.Popen[bytes]:
             time.sleep(0.05)
     process.kill()
     raise RuntimeError("mosquitto did not start listening")
+
+
+def main() -> None:
+    """`python -m onewindow.cityops.broker --port 1883 --folder var/mosquitto`, as `make demo`
+    runs it: mosquitto in the foreground, or nothing when a broker already listens there."""
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=1883)
+    parser.add_argument("--folder", type=Path, default=Path("var/mosquitto"))
+    options = parser.parse_args()
+    try:
+        socket.create_connection(("127.0.0.1", options.port), timeout=0.5).close()
+        print(f"A broker already listens on 127.0.0.1:{options.port}: using it.")
+        return
+    except OSError:
+        pass
+    options.folder.mkdir(parents=True, exist_ok=True)
+    config = options.folder / "mosquitto.conf"
+    config.write_text(config_text(options.port, options.folder.resolve()))
+    os.execv(MOSQUITTO, [MOSQUITTO, "-c", str(config)])  # noqa: S606 - our binary, our config
+
+
+if __name__ == "__main__":
+    main()

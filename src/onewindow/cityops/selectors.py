@@ -179,3 +179,7 @@ def rejected_messages(*, limit: int = 200) -> QuerySet[RejectedMessage]:
 
 def has_generated_boundaries() -> bool:
     return Boundary.objects.filter(is_generated=True).exists()
+
+
+def active_sensors() -> QuerySet[Sensor]:
+    return Sensor.objects.filter(is_active=True).order_by("ref")

@@ -33,6 +33,7 @@ from onewindow.demo.applications import (
 )
 from onewindow.demo.assistant import seed_assistant_questions
 from onewindow.demo.catalogue import seed_city_catalogue
+from onewindow.demo.city_operations import seed_city_operations
 from onewindow.demo.credit import DEMO_CREDIT_CODE, seed_credit
 from onewindow.demo.deliveries import seed_deliveries
 from onewindow.demo.hall_visits import seed_hall_visits
@@ -140,11 +141,18 @@ class Command(BaseCommand):
             inspected = seed_supervision(city.DEMO_PASSWORD, lambda user: self._totp(user, seed))
         with self._phase("a field study of 150 residents and its report"):
             study_ref = seed_insights(rng)
+        with self._phase("city operations: twenty sensors and a day of events"):
+            sensor_count, event_count = seed_city_operations(rng)
         self._print(accounts)
         self.stdout.write(
             f"Citizen hotline: {hotline_cases} cases at /hotline/ (wall, scoreboard, trends)."
         )
         self.stdout.write(f"Public alerts: {reached} deliveries; see /alerts/.")
+        self.stdout.write(
+            f"City operations: {sensor_count} sensors and {event_count} events at /city/ (the "
+            "dispatcher); departments at /city/work/ (alert-author, city-urban, city-transport, "
+            "city-ecology); `make demo` keeps the sensors publishing (cityops-simulate)."
+        )
         self.stdout.write(
             f"Insights: indicators at /insights/; the published study /insights/reports/"
             f"{study_ref}/; the analyst works at /insights/work/, the village agent visits "
