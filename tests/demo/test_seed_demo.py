@@ -302,3 +302,42 @@ def test_the_demo_has_two_drawn_plans_with_results_and_a_penalty_on_a_credit_pro
     assert food.inspections.filter(status="published").count() == 3
     assert penalty.inspection.ref in page
     assert "Random inspections: 2 plans drawn" in seeded
+
+
+def test_the_demo_has_rural_producers_listings_and_a_season_of_partner_sales(seeded: str) -> None:
+    from django.db.models import Sum
+
+    from onewindow.insights import figures
+    from onewindow.insights.indicators import INDICATORS
+    from onewindow.rural.models import Listing, Partner, Producer, Sale, SaleChannel
+
+    producers = Producer.objects.all()
+    assert producers.count() == 40
+    assert {p.village.code[:6] for p in producers.select_related("village")} == {"330127", "330182"}
+    assert producers.filter(kind="cooperative", business__isnull=False).count() == 4
+    assert Partner.objects.count() == 2
+    sales = Sale.objects.all()
+    assert set(sales.values_list("partner__name", flat=True)) == {"好农货", "村邮通", None}
+    assert sales.filter(channel=SaleChannel.OFFLINE).exists()
+    assert sales.filter(handed_over_at__isnull=False).exists()
+    for listing in Listing.objects.exclude(category="handicraft"):
+        assert listing.certificates.filter(kind="produce_compliance").exists()
+    for listing in Listing.objects.all():  # stock is what was listed less what was sold
+        sold = listing.sales.aggregate(total=Sum("quantity"))["total"] or 0
+        assert listing.quantity_available == listing.quantity_listed - sold
+    assert "/api/v1/rural/feed" in seeded
+    assert "demo-haonong." in seeded
+    computed = figures.compute(
+        *(datetime_at(2026, 9), datetime_at(2026, 12)),
+    )
+    online = INDICATORS["rural-online-sales"]
+    county = Division.objects.get(code="330127")
+    assert (computed.value(online, computed.total(online, within=county)) or 0) > 0
+
+
+def datetime_at(year: int, month: int) -> Any:
+    from datetime import datetime
+
+    from onewindow.core.calendar import SHANGHAI
+
+    return datetime(year, month, 1, tzinfo=SHANGHAI)

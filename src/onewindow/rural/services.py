@@ -600,16 +600,17 @@ def record_handover(agent: User, sale: Sale, *, carrier: str, tracking_number: s
     return sale
 
 
-def create_partner(name: str) -> tuple[Partner, str]:
-    """A platform admin adds a partner platform; returns it and its secret, shown once."""
+def create_partner(name: str, *, key_id: str = "", secret: str = "") -> tuple[Partner, str]:
+    """A platform admin adds a partner platform; returns it and its secret, shown once
+    (random unless given: the demo's partners have fixed keys, printed with its accounts)."""
     name = name.strip()
     if not 1 <= len(name) <= 100:
         raise DomainError(_("Name the partner platform."), field="name")
-    secret = secrets.token_urlsafe(32)
+    secret = secret or secrets.token_urlsafe(32)
     with transaction.atomic():
         partner = Partner.objects.create(
             name=name,
-            key_id=secrets.token_hex(8),
+            key_id=key_id or secrets.token_hex(8),
             secret_encrypted=personal_data.encrypt(secret, context=SECRET_CONTEXT),
         )
         ledger.record(

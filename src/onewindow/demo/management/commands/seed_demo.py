@@ -42,6 +42,7 @@ from onewindow.demo.hotline import seed_hotline
 from onewindow.demo.insights import seed_insights
 from onewindow.demo.licences import seed_licences
 from onewindow.demo.open_data import seed_open_data
+from onewindow.demo.rural import partner_keys, seed_rural
 from onewindow.demo.sign_on import (
     PARTNER_CLIENT_ID,
     PARTNER_REDIRECT,
@@ -143,6 +144,8 @@ class Command(BaseCommand):
             study_ref = seed_insights(rng)
         with self._phase("city operations: twenty sensors and a day of events"):
             sensor_count, event_count = seed_city_operations(rng)
+        with self._phase("rural e-commerce: 40 producers, a season of sales"):
+            producers, listings, sales = seed_rural(rng, seed)
         self._print(accounts)
         self.stdout.write(
             f"Citizen hotline: {hotline_cases} cases at /hotline/ (wall, scoreboard, trends)."
@@ -165,6 +168,13 @@ class Command(BaseCommand):
         )
         self.stdout.write(open_data)
         self.stdout.write(inspected)
+        self.stdout.write(
+            f"Rural e-commerce: {producers} producers, {listings} listings and {sales} sales at "
+            "/rural/ (the village agent's station: /rural/station/); partner feed "
+            "/api/v1/rural/feed with X-Api-Key: "
+            + "; ".join(f"{name} {key}" for name, key in partner_keys(seed))
+            + "."
+        )
         self.stdout.write(
             f"Service halls: {hall_count} with a week of slots at /appointments/; "
             f"{fee_count} fees paid online in every state; {return_count} tax returns at /tax/."
