@@ -5,7 +5,8 @@ agriculture bureau, a department of demo/data/city.json), then a season of
 sales (September to November) reported by two partner platforms, some recorded offline by
 the village agent, most handed over at the village station. The season's sales are written
 in bulk (a few hundred rows and their ledger entries in one batch each), so seeding stays
-quick; their stock and "first sale of the month" follow the same rules as the services."""
+quick; their stock and "first sale of the month" follow the same rules as the services. The
+support programmes (a subsidy and a training) are published in the catalogue first."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from onewindow.core.models import Division
 from onewindow.core.validators import generate_credit_code
 from onewindow.identity.models import User, UserKind
 from onewindow.ledger import services as ledger
-from onewindow.rural import services
+from onewindow.rural import programmes, services
 from onewindow.rural.models import Listing, ListingChange, Partner, Producer, Sale, SaleChannel
 
 PRODUCERS = 40
@@ -62,6 +63,7 @@ def seed_rural(rng: random.Random, seed: int) -> tuple[int, int, int]:
 
 
 def _seed(rng: random.Random, seed: int) -> None:
+    programmes.publish_programmes()
     partners = [
         services.create_partner(name, key_id=key.split(".")[0], secret=key.split(".")[1])[0]
         for name, key in partner_keys(seed)

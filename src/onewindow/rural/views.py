@@ -24,7 +24,7 @@ from onewindow.identity import selectors as identity
 from onewindow.identity.decorators import signed_in_user, station_agent_required
 from onewindow.identity.models import UserKind
 from onewindow.payments.models import yuan
-from onewindow.rural import selectors, services
+from onewindow.rural import programmes, selectors, services
 from onewindow.rural.forms import (
     FIELD_OF,
     HandoverForm,
@@ -99,10 +99,29 @@ def producer(request: HttpRequest, ref: str) -> HttpResponse:
         raise Http404 from None
     user = request.user
     may_act = user.is_authenticated and services.may_act_for(user, found)
+    # The support programmes, each rule checked against the producer's records: shown only
+    # to the producer and their agent (sales figures are theirs).
+    support = [
+        {
+            "programme": programme,
+            "rules": rules,
+            "is_eligible": all(rule.is_met for rule in rules),
+            "apply_url": reverse("applications:new", args=[programme.code]),
+            "guide_url": reverse("catalog:guide", args=[programme.code]),
+        }
+        for programme in programmes.PROGRAMMES
+        if may_act and programmes.is_published(programme.code)
+        for rules in [programmes.eligibility(found, programme.code)]
+    ]
     return render(
         request,
         "rural/producer.html",
-        {"producer": found, "listings": selectors.listings_of(found), "may_act": may_act},
+        {
+            "producer": found,
+            "listings": selectors.listings_of(found),
+            "may_act": may_act,
+            "support": support,
+        },
     )
 
 
