@@ -1429,6 +1429,41 @@ def test_supervision_matches_the_document(
         supervisor, "post", f"/supervision/inspections/{visit.ref}/penalties", penalty, status=201
     )
     assert decided["decision_number"] == penalty["decision_number"]
+    order_url = f"/supervision/inspections/{visit.ref}/findings/{made['id']}/rectification"
+    c.call(inspector, "post", order_url, {"working_days": 0}, status=400)
+    c.call(inspector, "post", order_url, {"working_days": 10}, status=201)
+    c.call(inspector, "post", order_url, {"working_days": 10}, status=409)
+    c.call(
+        inspector,
+        "post",
+        f"/supervision/inspections/{visit.ref}/findings/999999/rectification",
+        {"working_days": 10},
+        status=404,
+    )
+
+    from onewindow.identity.models import Role
+
+    agent_user = hotline_factories.officer(
+        w["departments"]["330100-hotline"], Role.HOTLINE_AGENT, username="hotline-agent"
+    )
+    hotline_agent = _session(agent_user)
+    case = hotline_factories.call(divisions["street"], agent=agent_user)
+    business = w["businesses"][5]
+    link = {"case_ref": case.ref, "credit_code": business.credit_code}
+    c.call(
+        hotline_agent, "post", "/supervision/case-links", {**link, "credit_code": "X"}, status=404
+    )
+    linked = c.call(hotline_agent, "post", "/supervision/case-links", link, status=201)
+    c.call(hotline_agent, "post", "/supervision/case-links", link, status=409)
+    opening = {
+        "item_codes": [supervision.FOOD_ITEM],
+        "certificate_numbers": [i.certificate_number for i in w["inspectors"][2:4]],
+    }
+    open_url = f"/supervision/case-links/{linked['id']}/inspections"
+    c.call(supervisor, "post", open_url, {**opening, "item_codes": ["NOPE"]}, status=400)
+    opened = c.call(supervisor, "post", open_url, opening, status=201)
+    assert opened["inspection"]
+    c.call(supervisor, "post", open_url, opening, status=409)
 
 
 def test_city_operations_match_the_document(

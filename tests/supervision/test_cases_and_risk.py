@@ -26,7 +26,9 @@ def world(divisions: dict[str, Division]) -> factories.World:
 @pytest.mark.django_db
 def test_linked_complaints_raise_the_risk_grade(world: factories.World) -> None:
     business = world["businesses"][0]
-    agent = hotline.officer(world["departments"]["330100-hotline"], Role.HOTLINE_AGENT)
+    agent = hotline.officer(
+        world["departments"]["330100-hotline"], Role.HOTLINE_AGENT, username="hotline-agent"
+    )
     assert risk.grades([business]) == {business.pk: "A"}
 
     for number in range(6):
@@ -43,9 +45,13 @@ def test_linked_complaints_raise_the_risk_grade(world: factories.World) -> None:
 
 @pytest.mark.django_db
 def test_an_officer_links_only_cases_they_may_see(world: factories.World) -> None:
-    agent = hotline.officer(world["departments"]["330100-hotline"], Role.HOTLINE_AGENT)
+    agent = hotline.officer(
+        world["departments"]["330100-hotline"], Role.HOTLINE_AGENT, username="hotline-agent"
+    )
     case = hotline.call(world["divisions"]["street"], COMPLAINT, agent=agent)
-    stranger = hotline.officer(world["departments"]["330100-education"], Role.REVIEWER)
+    stranger = hotline.officer(
+        world["departments"]["330100-education"], Role.REVIEWER, username="teacher-officer"
+    )
 
     with pytest.raises(NotFound):
         cases.link_case(stranger, case.ref, world["businesses"][0])
@@ -57,7 +63,9 @@ def test_an_inspection_is_opened_from_a_case_but_not_with_a_conflicted_inspector
     world: factories.World,
 ) -> None:
     business = world["businesses"][0]
-    agent = hotline.officer(world["departments"]["330100-hotline"], Role.HOTLINE_AGENT)
+    agent = hotline.officer(
+        world["departments"]["330100-hotline"], Role.HOTLINE_AGENT, username="hotline-agent"
+    )
     link = cases.link_case(
         agent, hotline.call(world["divisions"]["street"], COMPLAINT, agent=agent).ref, business
     )

@@ -248,3 +248,131 @@ def _signed_in(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def test_a_supervisor_drafts_a_plan_on_the_page_and_is_told_what_is_wrong(
+    world: factories.World,
+) -> None:
+    supervisor = verified_client(world["supervisor"])
+    values = factories.plan_input()
+    form = {
+        "action": "draft",
+        "title": values.title,
+        "items": [factories.FOOD_ITEM],
+        "departments": [factories.MARKET],
+        "industry_codes": "H62",
+        "division_codes": "330106",
+        "licence_types": "food_business",
+        "sample_size": "0",
+        "inspectors_per_department": "2",
+        "period_start": values.period_start.isoformat(),
+        "period_end": values.period_end.isoformat(),
+    }
+
+    refused = supervisor.post("/supervision/work/", form, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "抽取数量至少为 1。" in refused.content.decode()
+    assert not Plan.objects.exists()
+    supervisor.post("/supervision/work/", {**form, "sample_size": "3"})
+
+    plan = Plan.objects.get()
+    assert plan.industry_codes == ["H62"]
+    assert plan.status == PlanStatus.DRAFT
+
+
+def test_rectification_and_a_penalty_are_decided_on_the_inspection_page(
+    world: factories.World,
+) -> None:
+    from onewindow.supervision import inspections
+    from onewindow.supervision.models import Penalty, RectificationOrder
+
+    factories.credit_platform_ready(world)
+    plan = factories.drawn_plan(world)
+    visit = Inspection.objects.filter(plan=plan).order_by("position").first()
+    assert visit is not None
+    user = visit.inspectors.first().user  # type: ignore[union-attr]
+    checks = list(visit.items.first().checklist.values_list("pk", flat=True))  # type: ignore[union-attr]
+    inspections.record_checks(user, visit, dict.fromkeys(checks, "passed"))
+    finding = inspections.record_finding(
+        user, visit, checklist_item=checks[0], description="许可证过期", severity="serious"
+    )
+    inspections.complete_inspection(user, visit, mode="remote", signed=False, refusal_note="拒签")
+    url = f"/supervision/inspections/{visit.ref}/"
+
+    verified_client(user).post(
+        url, {"action": "order", "finding": str(finding.pk), "working_days": "15"}
+    )
+    supervisor = verified_client(world["supervisor"])
+    refused = supervisor.post(
+        url,
+        {
+            "action": "penalty",
+            "findings": [str(finding.pk)],
+            "decision_number": "杭市监罚〔2026〕9号",
+            "violation": "许可证过期仍经营",
+            "legal_basis": "《中华人民共和国食品安全法》第一百二十二条",
+            "fine_yuan": "3000",
+            "decided_on": "2099-01-01",
+            "publicity_category": "general",
+        },
+    )
+    assert "A decision cannot be dated in the future." in refused.content.decode()
+    supervisor.post(
+        url,
+        {
+            "action": "penalty",
+            "findings": [str(finding.pk)],
+            "decision_number": "杭市监罚〔2026〕9号",
+            "violation": "许可证过期仍经营",
+            "legal_basis": "《中华人民共和国食品安全法》第一百二十二条",
+            "fine_yuan": "3000",
+            "decided_on": factories.today().isoformat(),
+            "publicity_category": "general",
+        },
+    )
+
+    order = RectificationOrder.objects.get()
+    assert order.finding == finding
+    assert order.reinspection is not None
+    penalty = Penalty.objects.get()
+    assert penalty.fine_fen == 300_000
+    assert "杭市监罚〔2026〕9号" in supervisor.get(url).content.decode()
+
+
+def test_a_case_is_linked_on_the_page_and_a_supervisor_opens_an_inspection_from_it(
+    world: factories.World,
+) -> None:
+    from onewindow.identity.models import Role
+    from onewindow.supervision.models import CaseLink
+    from tests.grievances import factories as hotline
+
+    agent_user = hotline.officer(
+        world["departments"]["330100-hotline"], Role.HOTLINE_AGENT, username="hotline-agent"
+    )
+    case = hotline.call(world["divisions"]["street"], agent=agent_user)
+    business = world["businesses"][0]
+    agent = verified_client(agent_user)
+
+    unknown = agent.post(
+        "/supervision/cases/", {"action": "link", "case_ref": case.ref, "credit_code": "X"}
+    )
+    assert "No business has this credit code." in unknown.content.decode()
+    agent.post(
+        "/supervision/cases/",
+        {"action": "link", "case_ref": case.ref, "credit_code": business.credit_code},
+    )
+    link = CaseLink.objects.get()
+    supervisor = verified_client(world["supervisor"])
+    supervisor.post(
+        "/supervision/cases/",
+        {
+            "action": "open",
+            "link": str(link.pk),
+            "items": [factories.FOOD_ITEM],
+            "inspectors": [i.certificate_number for i in world["inspectors"][:2]],
+        },
+    )
+
+    link.refresh_from_db()
+    assert link.inspection is not None
+    assert link.inspection.source_case_ref == case.ref
+    assert link.inspection.ref in supervisor.get("/supervision/cases/").content.decode()

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from onewindow.exchange.models import CreditProfile
 from onewindow.identity import services as identity
 from onewindow.identity.models import Business, Department, Role, User
 from onewindow.supervision import inspections, services
@@ -180,9 +181,14 @@ def _seed(rng: random.Random, password: str, totp: Callable[[User], str]) -> Non
         inspectors_per_department=1,
     )
     visits = list(Inspection.objects.filter(plan=food).order_by("position"))
-    penalised = _complete(visits[0], finding=1, summary="健康证明过期，立案处罚")
-    ordered = _complete(visits[1], finding=2, summary="责令整改冷藏温度")
-    _complete(visits[2], finding=None, summary="未发现问题")
+    # The penalty goes to a business the credit platform knows (businesses registered by the
+    # demo's applications came after the profiles were compiled).
+    profiled = set(CreditProfile.objects.values_list("credit_code", flat=True))
+    first = next(v for v in visits if v.business.credit_code in profiled)
+    others = [v for v in visits if v != first]
+    penalised = _complete(first, finding=1, summary="健康证明过期，立案处罚")
+    ordered = _complete(others[0], finding=2, summary="责令整改冷藏温度")
+    _complete(others[1], finding=None, summary="未发现问题")
     order_finding = ordered.findings.get()
     inspections.order_rectification(
         ordered.inspectors.order_by("certificate_number").first().user,  # type: ignore[union-attr]

@@ -8,15 +8,16 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 from pydantic import Field
 
-from onewindow.core.errors import documented_problems
+from onewindow.core.errors import NotFound, documented_problems
 from onewindow.identity.decorators import verified_officer
 from onewindow.identity.models import Role
-from onewindow.supervision import inspections, selectors, services
-from onewindow.supervision.models import Plan
+from onewindow.supervision import cases, inspections, selectors, services
+from onewindow.supervision.models import CaseLink, Plan
 
 router = Router(tags=["supervision"])
 
@@ -257,3 +258,102 @@ def penalty(request: HttpRequest, ref: str, payload: PenaltyIn) -> Status[dict[s
             "fine_fen": decided.fine_fen,
         },
     )
+
+
+class RectificationOrderIn(Schema):
+    working_days: int
+
+
+class RectificationOrderOut(Schema):
+    ref: str
+    due: datetime
+    status: str
+    reinspection: str
+
+
+class CaseLinkIn(Schema):
+    case_ref: str
+    credit_code: str
+
+
+class CaseLinkOut(Schema):
+    id: int
+    case_ref: str
+    credit_code: str
+    inspection: str | None
+
+
+class CaseInspectionIn(Schema):
+    item_codes: list[str]
+    certificate_numbers: list[str]
+
+
+@router.post(
+    "/supervision/inspections/{ref}/findings/{finding_id}/rectification",
+    response={201: RectificationOrderOut},
+    auth=django_auth,
+    summary="Order the business to rectify a finding by a deadline; schedules the re-inspection",
+    openapi_extra=documented_problems(400, 409),
+)
+def rectification(
+    request: HttpRequest, ref: str, finding_id: int, payload: RectificationOrderIn
+) -> Status[dict[str, Any]]:
+    inspector = verified_officer(request, Role.INSPECTOR)
+    inspection = selectors.access_inspection(inspector, ref)
+    finding = inspection.findings.filter(pk=finding_id).first()
+    if finding is None:
+        raise NotFound(_("No finding of this inspection has this number."), field="finding_id")
+    order = inspections.order_rectification(inspector, finding, working_days=payload.working_days)
+    assert order.reinspection is not None
+    return Status(
+        201,
+        {
+            "ref": order.ref,
+            "due": order.due,
+            "status": order.status,
+            "reinspection": order.reinspection.ref,
+        },
+    )
+
+
+def _link(link: CaseLink) -> dict[str, Any]:
+    return {
+        "id": link.pk,
+        "case_ref": link.case_ref,
+        "credit_code": link.business.credit_code,
+        "inspection": link.inspection.ref if link.inspection else None,
+    }
+
+
+@router.post(
+    "/supervision/case-links",
+    response={201: CaseLinkOut},
+    auth=django_auth,
+    summary="Link a hotline case the officer may see to the business it is about",
+    openapi_extra=documented_problems(400, 409),
+)
+def link_case(request: HttpRequest, payload: CaseLinkIn) -> Status[dict[str, Any]]:
+    officer = verified_officer(request)
+    business = selectors.business_by_credit_code(payload.credit_code)
+    return Status(201, _link(cases.link_case(officer, payload.case_ref, business)))
+
+
+@router.post(
+    "/supervision/case-links/{link_id}/inspections",
+    response={201: CaseLinkOut},
+    auth=django_auth,
+    summary="Open an inspection of the business a linked case is about",
+    openapi_extra=documented_problems(400, 409),
+)
+def open_from_case(
+    request: HttpRequest, link_id: int, payload: CaseInspectionIn
+) -> Status[dict[str, Any]]:
+    supervisor = verified_officer(request, Role.SUPERVISOR)
+    link = cases.access_link(supervisor, link_id)
+    cases.open_inspection_from_case(
+        supervisor,
+        link,
+        item_codes=payload.item_codes,
+        certificate_numbers=payload.certificate_numbers,
+    )
+    return Status(201, _link(link))

@@ -7,10 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import NotFound
 from onewindow.exchange.credit.selectors import PublicSection
-from onewindow.identity.models import OfficerRole, Role, User
+from onewindow.identity.models import Business, OfficerRole, Role, User
 from onewindow.supervision.models import (
     Inspection,
     InspectionStatus,
+    Inspector,
     Plan,
     PlanStatus,
     SupervisionItem,
@@ -79,6 +80,22 @@ def access_inspection(user: User, ref: str) -> Inspection:
     if inspection is None:
         raise NotFound(_("No inspection of yours has this number."), field="ref")
     return inspection
+
+
+def business_by_credit_code(credit_code: str) -> Business:
+    """A registered business (its credit code and name are public); NotFound otherwise."""
+    business = Business.objects.filter(credit_code=credit_code.strip().upper()).first()
+    if business is None:
+        raise NotFound(_("No business has this credit code."), field="credit_code")
+    return business
+
+
+def inspectors_of(department_id: int | None) -> QuerySet[Inspector]:
+    if department_id is None:
+        return Inspector.objects.none()
+    return Inspector.objects.filter(department_id=department_id, is_active=True).select_related(
+        "user"
+    )
 
 
 def inspections_section(credit_code: str) -> PublicSection | None:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("plans/<str:ref>/", views.plan, name="plan"),
     path("plans/<str:ref>/<str:name>", views.plan_file, name="plan-file"),
     path("work/", views.work, name="work"),
+    path("cases/", views.case_links, name="cases"),
     path("inspections/", views.inspection_list, name="inspections"),
     path("inspections/<str:ref>/", views.inspection, name="inspection"),
 ]

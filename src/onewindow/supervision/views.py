@@ -15,8 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from onewindow.core import personal_data
 from onewindow.core.errors import DomainError, NotFound
+from onewindow.core.text_input import ascii_int
 from onewindow.identity.decorators import officer_required, signed_in_user
-from onewindow.supervision import forms, inspections, redraw, risk, selectors, services
+from onewindow.identity.models import Department
+from onewindow.supervision import cases, forms, inspections, redraw, risk, selectors, services
 from onewindow.supervision.models import (
     ChecklistItem,
     CheckOutcome,
@@ -98,29 +100,107 @@ def algorithm(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _plan_form(user: Any, data: Any = None) -> forms.PlanForm:
+    items = selectors.items().order_by("department__code", "code")
+    departments = Department.objects.filter(
+        pk__in=items.values_list("department", flat=True)
+    ).order_by("code")
+    return forms.PlanForm(
+        data,
+        items=[(item.code, f"{item.code} {item.name}") for item in items],
+        departments=[(d.code, d.name) for d in departments],
+    )
+
+
 @officer_required
 @require_http_methods(["GET", "POST"])
 def work(request: HttpRequest) -> HttpResponse:
-    """A supervisor's plans: fix a draft, draw a fixed plan."""
+    """A supervisor's plans: draft one, fix a draft, draw a fixed plan."""
     user = signed_in_user(request)
     if not selectors.is_supervisor(user):
         raise Http404
+    plan_form = _plan_form(user)
     if request.method == "POST":
+        action = request.POST.get("action")
         try:
-            found = selectors.access_plan(user, request.POST.get("plan", ""))
-            if request.POST.get("action") == "fix":
-                services.fix_plan(user, found)
-                messages.success(request, _("The plan is fixed; its digests are in the ledger."))
+            if action == "draft":
+                plan_form = _plan_form(user, request.POST)
+                if plan_form.is_valid():
+                    drafted = services.draft_plan(
+                        user,
+                        services.PlanInput(**plan_form.values()),  # type: ignore[arg-type]
+                    )
+                    messages.success(request, _("Plan %(ref)s drafted.") % {"ref": drafted.ref})
+                    return HttpResponseRedirect(request.path)
             else:
-                services.draw_plan(user, found)
-                messages.success(request, _("The plan is drawn; the inspections are scheduled."))
+                found = selectors.access_plan(user, request.POST.get("plan", ""))
+                if action == "fix":
+                    services.fix_plan(user, found)
+                    messages.success(
+                        request, _("The plan is fixed; its digests are in the ledger.")
+                    )
+                else:
+                    services.draw_plan(user, found)
+                    messages.success(
+                        request, _("The plan is drawn; the inspections are scheduled.")
+                    )
+                return HttpResponseRedirect(request.path)
         except DomainError as error:
-            messages.error(request, str(error))
-        return HttpResponseRedirect(request.path)
+            if action == "draft":
+                _with_error(plan_form, error)
+            else:
+                messages.error(request, str(error))
+                return HttpResponseRedirect(request.path)
     return render(
         request,
         "supervision/work.html",
-        {"plans": selectors.plans_of(user), "statuses": PlanStatus},
+        {"plans": selectors.plans_of(user), "statuses": PlanStatus, "plan_form": plan_form},
+    )
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def case_links(request: HttpRequest) -> HttpResponse:
+    """Hotline cases about businesses: an officer who may see a case links it to the
+    business; a supervisor opens an inspection from a link."""
+    user = signed_in_user(request)
+    form = forms.LinkForm()
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "open":
+                link = cases.access_link(user, ascii_int(request.POST.get("link", "")) or 0)
+                opened = cases.open_inspection_from_case(
+                    user,
+                    link,
+                    item_codes=request.POST.getlist("items"),
+                    certificate_numbers=request.POST.getlist("inspectors"),
+                )
+                messages.success(request, _("Inspection %(ref)s opened.") % {"ref": opened.ref})
+                return HttpResponseRedirect(request.path)
+            form = forms.LinkForm(request.POST)
+            if form.is_valid():
+                business = selectors.business_by_credit_code(form.cleaned_data["credit_code"])
+                cases.link_case(user, form.cleaned_data["case_ref"], business)
+                messages.success(request, _("The case is linked to the business."))
+                return HttpResponseRedirect(request.path)
+        except DomainError as error:
+            if request.POST.get("action") == "open":
+                messages.error(request, str(error))
+                return HttpResponseRedirect(request.path)
+            _with_error(form, error)
+    is_supervisor = selectors.is_supervisor(user)
+    return render(
+        request,
+        "supervision/cases.html",
+        {
+            "form": form,
+            "links": cases.links_for(user)[:100],
+            "is_supervisor": is_supervisor,
+            "items": selectors.items().filter(department_id=user.department_id or 0)
+            if is_supervisor
+            else [],
+            "inspectors": selectors.inspectors_of(user.department_id) if is_supervisor else [],
+        },
     )
 
 
@@ -197,7 +277,47 @@ def _act(request: HttpRequest, inspection: Inspection, checks: list[ChecklistIte
         inspections.publish_result(user, inspection)
         messages.success(request, _("The result is published."))
         return None
+    if action == "order":
+        finding = inspection.findings.filter(
+            pk=ascii_int(request.POST.get("finding", "")) or 0
+        ).first()
+        if finding is None:
+            raise Http404
+        inspections.order_rectification(
+            user, finding, working_days=ascii_int(request.POST.get("working_days", "")) or 0
+        )
+        messages.success(request, _("Rectification ordered; the re-inspection is scheduled."))
+        return None
+    if action == "penalty":
+        penalty_form = _penalty_form(inspection, request.POST)
+        if not penalty_form.is_valid():
+            return penalty_form
+        data = penalty_form.cleaned_data
+        try:
+            inspections.decide_penalty(
+                user,
+                inspection,
+                finding_ids=data["findings"],
+                decision_number=data["decision_number"],
+                violation=data["violation"],
+                legal_basis=data["legal_basis"],
+                fine_fen=int(data["fine_yuan"] * 100),
+                decided_on=data["decided_on"],
+                publicity_category=data["publicity_category"],
+            )
+        except DomainError as error:
+            return _with_error(penalty_form, error)
+        messages.success(request, _("Penalty decided; it goes to the business's credit profile."))
+        return None
     raise Http404
+
+
+def _penalty_form(inspection: Inspection, data: Any = None) -> forms.PenaltyForm:
+    findings = [
+        (finding.pk, f"{finding.checklist_item.text}: {finding.description[:60]}")
+        for finding in inspection.findings.select_related("checklist_item")
+    ]
+    return forms.PenaltyForm(data, findings=findings)
 
 
 @officer_required
@@ -230,7 +350,10 @@ def inspection(request: HttpRequest, ref: str) -> HttpResponse:
         "inspection": found,
         "checks": [(check, outcomes.get(check.pk, "")) for check in checks],
         "outcomes": CheckOutcome.choices,
-        "findings": found.findings.select_related("checklist_item"),
+        "findings": [
+            (finding, getattr(finding, "order", None))
+            for finding in found.findings.select_related("checklist_item", "order__reinspection")
+        ],
         "photos": found.photos.all(),
         "finding_form": finding_form,
         "photo_form": forms.PhotoForm(),
@@ -239,8 +362,17 @@ def inspection(request: HttpRequest, ref: str) -> HttpResponse:
         "may_publish": found.status == InspectionStatus.COMPLETED
         and inspections.may_publish(user, found),
         "signatory": signatory,
+        "is_assigned": found.inspectors.filter(user=user).exists(),
+        "may_decide_penalty": found.status != InspectionStatus.SCHEDULED
+        and found.findings.exists()
+        and selectors.is_supervisor(user)
+        and found.departments.filter(pk=user.department_id or 0).exists(),
+        "penalty_form": _penalty_form(found),
+        "penalties": found.penalties.all(),
     }
-    if isinstance(invalid, forms.FindingForm):
+    if isinstance(invalid, forms.PenaltyForm):
+        context["penalty_form"] = invalid
+    elif isinstance(invalid, forms.FindingForm):
         context["finding_form"] = invalid
     elif isinstance(invalid, forms.PhotoForm):
         context["photo_form"] = invalid
