@@ -149,7 +149,7 @@ def test_an_inspector_completes_an_inspection_on_the_page(
     assert visit.status == InspectionStatus.PUBLISHED
     assert Finding.objects.filter(inspection=visit).count() == 1
     assert Photo.objects.filter(inspection=visit).count() == 1
-    assert "张店长" not in done.content.decode()  # shown masked
+    assert "张店长" not in done.content.decode()  # kept encrypted, never shown
     public = Client().get(f"/supervision/plans/{plan.ref}/").content.decode()
     assert visit.ref in public
 

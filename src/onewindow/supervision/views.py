@@ -13,7 +13,6 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from onewindow.core import personal_data
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.text_input import ascii_int
 from onewindow.identity.decorators import officer_required, signed_in_user
@@ -338,13 +337,6 @@ def inspection(request: HttpRequest, ref: str) -> HttpResponse:
         if invalid is None:
             return HttpResponseRedirect(request.path)
     outcomes = dict(found.checks.values_list("checklist_item", "outcome"))
-    signatory = (
-        personal_data.mask_name(
-            personal_data.decrypt(found.signatory_encrypted, context=inspections.SIGNATORY_CONTEXT)
-        )
-        if found.signatory_encrypted
-        else ""
-    )
     finding_form = forms.FindingForm(checks=[(c.pk, c.text) for c in checks])
     context = {
         "inspection": found,
@@ -361,7 +353,6 @@ def inspection(request: HttpRequest, ref: str) -> HttpResponse:
         "is_open": found.status == InspectionStatus.SCHEDULED,
         "may_publish": found.status == InspectionStatus.COMPLETED
         and inspections.may_publish(user, found),
-        "signatory": signatory,
         "is_assigned": found.inspectors.filter(user=user).exists(),
         "may_decide_penalty": found.status != InspectionStatus.SCHEDULED
         and found.findings.exists()
