@@ -12,8 +12,9 @@ class AppointmentsConfig(AppConfig):
         from onewindow.payments import signals
 
         # Every confirmed payment gets its e-receipt (credentials) and a refund its reversing
-        # receipt: payments (layer 3) cannot call credentials, its peer (docs/ARCHITECTURE.md).
-        signals.payment_confirmed.connect(receipts.issue_receipt, dispatch_uid="fee-receipt")
+        # receipt, issued by the worker: payments (layer 3) cannot call credentials, its peer
+        # (docs/ARCHITECTURE.md).
+        signals.payment_confirmed.connect(receipts.queue_receipt, dispatch_uid="fee-receipt")
         signals.payment_refunded.connect(
-            receipts.issue_refund_receipt, dispatch_uid="refund-receipt"
+            receipts.queue_refund_receipt, dispatch_uid="refund-receipt"
         )
