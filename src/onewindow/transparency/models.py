@@ -152,6 +152,61 @@ class ReleaseRow(models.Model):
         return f"{self.release_id}#{self.number}"
 
 
+# The kinds stored as numbers (datastore_search filters and sorts them as numbers).
+NUMERIC_KINDS = frozenset({"int", "numeric", "float"})
+# Text values up to this length are stored for exact filters; a longer one is matched on the
+# row's JSON instead (an index entry has a size limit on PostgreSQL).
+INDEXED_TEXT = 200
+
+
+class ReleaseValue(models.Model):
+    """One field of one release row, stored apart from the row's JSON with an index, so that
+    datastore_search's filters and sorts read the matching rows through the index instead of
+    taking every row of the release apart (1 s for a page of 100,000 rows before)."""
+
+    # No index of its own: the unique constraint below starts with it.
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="+", db_index=False)
+    number = models.PositiveIntegerField()  # the row's
+    field = models.CharField(max_length=100)
+    # NULL: no text stored (a number, a long text, none); "" is an empty value.
+    text = models.CharField(max_length=INDEXED_TEXT, null=True)  # noqa: DJ001
+    numeric = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "field", "number"], name="release_value_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["release", "field", "text", "number"], name="release_value_text"),
+            models.Index(
+                fields=["release", "field", "numeric", "number"], name="release_value_numeric"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release_id}#{self.number}.{self.field}"
+
+    @classmethod
+    def of_row(cls, release: Release, number: int, row: dict[str, Any]) -> list[ReleaseValue]:
+        """The values of a row as stored for the index: numbers for the numeric kinds, short
+        text for the others (booleans and other types stay in the row's JSON only)."""
+        values = []
+        for name, kind in release.fields:
+            value = row.get(name)
+            numeric = text = None
+            if kind in NUMERIC_KINDS:
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    numeric = float(value)
+            elif isinstance(value, str) and len(value) <= INDEXED_TEXT:
+                text = value
+            values.append(
+                cls(release=release, number=number, field=name, text=text, numeric=numeric)
+            )
+        return values
+
+
 # ----- budgets and spending ------------------------------------------------------------------
 
 

@@ -19,7 +19,13 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.identity.models import Department, User
-from onewindow.transparency.models import Dataset, Release, ReleaseRow
+from onewindow.transparency.models import (
+    INDEXED_TEXT,
+    Dataset,
+    Release,
+    ReleaseRow,
+    ReleaseValue,
+)
 
 FORMATS = ("CSV", "JSON", "XLSX")
 FACETS = ("organization", "tags", "groups", "res_format", "license_id")
@@ -271,6 +277,22 @@ def _coerce(value: Any, kind: str, field: str) -> Any:
     return str(value)
 
 
+def _matching(release: Release, name: str, kind: str, values: list[Any]) -> Q:
+    """Rows whose field `name` holds one of `values`: through the stored values' index
+    (`ReleaseValue`) for numbers and short text, on the row's JSON for the rest."""
+    if kind in NUMERIC:
+        column = "numeric"
+    elif kind != "bool" and all(len(value) <= INDEXED_TEXT for value in values):
+        column = "text"
+    else:
+        options = Q()
+        for value in values:
+            options |= Q(**{f"data__{name}": value})
+        return options
+    stored = ReleaseValue.objects.filter(release=release, field=name, **{f"{column}__in": values})
+    return Q(number__in=stored.values("number"))
+
+
 @dataclass(frozen=True)
 class Page:
     fields: list[dict[str, str]]
@@ -317,13 +339,11 @@ def datastore(
             raise BadParameter(
                 _("filters: unknown field %(field)s."), params={"field": name}, field="filters"
             )
-        if isinstance(value, list):
-            options = Q()
-            for option in value:
-                options |= Q(**{f"data__{name}": _coerce(option, kinds[name], name)})
-            rows = rows.filter(options)
-        else:
-            rows = rows.filter(**{f"data__{name}": _coerce(value, kinds[name], name)})
+        wanted_values = [
+            _coerce(option, kinds[name], name)
+            for option in (value if isinstance(value, list) else [value])
+        ]
+        rows = rows.filter(_matching(release, name, kinds[name], wanted_values))
     for word in q.lower().split():
         rows = rows.filter(text__contains=word)
     allowed = {name: name for name in kinds} | {"_id": "_id"}

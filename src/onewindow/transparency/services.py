@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -34,6 +34,7 @@ from onewindow.transparency.models import (
     Licence,
     Release,
     ReleaseRow,
+    ReleaseValue,
     SpendingEntry,
     Stage,
 )
@@ -282,11 +283,20 @@ def publish_release(
             ),
             batch_size=2000,
         )
+        store_values(release, enumerate(rows, start=1))
         locked.epsilon_spent = spent
         locked.modified_at = timezone.now()
         locked.save(update_fields=["epsilon_spent", "modified_at"])
     dataset.epsilon_spent = spent
     return release
+
+
+def store_values(release: Release, rows: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    """Store the values of a release's numbered rows for datastore_search's index."""
+    ReleaseValue.objects.bulk_create(
+        (value for number, row in rows for value in ReleaseValue.of_row(release, number, row)),
+        batch_size=5000,
+    )
 
 
 def refresh_due(*, now: datetime | None = None) -> list[Release]:
