@@ -183,18 +183,22 @@ def main() -> None:
         for _ in range(arguments.repeat):
             for name, source in sources:
                 runs[name].append(run(kind, arguments.payments, source))
+                print(f"<!-- {kind} {name}: {json.dumps(runs[name][-1])} -->", flush=True)
         for name, _ in sources:
             median = {key: statistics.median(r[key] for r in runs[name]) for key in runs[name][0]}
             ratio = statistics.median(
                 r["confirmations_per_s"] / r["bare_updates_per_s"] for r in runs[name]
             )
+            worker = (
+                f"{median['worker_receipts_per_s']:.0f}"
+                if median["worker_receipts_per_s"]
+                else "(issued in the request)"
+            )
             print(
                 f"| {kind} | {name} | {median['bare_updates_per_s']:.0f} "
                 f"| {median['confirmations_per_s']:.0f} | {ratio:.3f} "
-                f"| {median['duplicates_per_s']:.0f} "
-                f"| {median['worker_receipts_per_s']:.0f} |"
-                if median["worker_receipts_per_s"]
-                else f"| {median['duplicates_per_s']:.0f} | (issued in the request) |"
+                f"| {median['duplicates_per_s']:.0f} | {worker} |",
+                flush=True,
             )
 
 
