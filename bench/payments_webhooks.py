@@ -127,7 +127,7 @@ def child(count: int) -> dict[str, float]:
     assert receipts == count, receipts
     return {"bare_updates_per_s": bare, "confirmations_per_s": confirmed,
             "duplicates_per_s": duplicates, "receipts": receipts, "waiting": waiting,
-            "worker_receipts_per_s": count / drained if drained > 0.001 else 0.0}  # fmt: skip
+            "worker_receipts_per_s": waiting / drained if waiting else 0.0}  # fmt: skip
 
 
 def run(kind: str, count: int, source: Path) -> dict[str, float]:
