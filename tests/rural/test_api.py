@@ -245,3 +245,32 @@ def test_a_resident_registers_and_lists_over_the_api(
         headers={"Idempotency-Key": "l3"},
     )
     assert hidden.status_code == 404
+
+
+def test_a_sale_time_without_an_offset_is_read_as_beijing_time(
+    client: Client, listing: Listing
+) -> None:
+    _partner_row, key, secret = _partner()
+    local = timezone.localtime().replace(tzinfo=None, microsecond=0) - timedelta(hours=1)
+
+    answer = _post_order(
+        client, key, {**_order(listing), "sold_at": local.isoformat()}, secret=secret
+    )
+
+    assert answer.status_code == 201, answer.content
+    sale = Sale.objects.get()
+    assert timezone.localtime(sale.sold_at).replace(tzinfo=None) == local
+
+
+def test_a_cursor_past_every_key_is_an_empty_page_not_an_error(
+    client: Client, listing: Listing
+) -> None:
+    _partner_row, key, _secret = _partner()
+    huge = 10**30
+
+    feed = client.get(f"{API}/rural/feed", {"cursor": huge}, headers={"X-Api-Key": key})
+    catalogue = client.get(f"{API}/rural/listings", {"cursor": huge})
+
+    assert feed.status_code == 200
+    assert feed.json()["items"] == []
+    assert catalogue.status_code == 200

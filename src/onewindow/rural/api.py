@@ -22,6 +22,7 @@ from onewindow.rural import selectors, services, signing
 from onewindow.rural.models import Listing, Partner, Producer
 
 router = Router(tags=["rural e-commerce"])
+MAX_CURSOR = 2**62  # a cursor past any key (a larger integer overflows the database's)
 
 
 class PartnerKey(APIKeyHeader):
@@ -141,6 +142,7 @@ def catalogue(
 ) -> dict[str, Any]:
     found = selectors.catalogue(query=q, village=village, season=season, category=category)
     if cursor is not None:
+        cursor = min(max(cursor, 0), MAX_CURSOR)
         found = found.filter(pk__lt=cursor).order_by("-pk")
     else:
         found = found.order_by("-pk")
@@ -171,13 +173,14 @@ def producer_detail(request: HttpRequest, ref: str) -> dict[str, Any]:
     auth=PartnerKey(),
 )
 def feed(request: HttpRequest, cursor: int = 0, limit: int = selectors.PAGE_SIZE) -> dict[str, Any]:
-    page = selectors.feed(max(cursor, 0), limit=min(max(limit, 1), 200) + 1)
+    cursor = min(max(cursor, 0), MAX_CURSOR)
     size = min(max(limit, 1), 200)
+    page = selectors.feed(cursor, limit=size + 1)
     more = len(page) > size
     page = page[:size]
     return {
         "items": [listing_out(listing) for listing in page],
-        "next_cursor": page[-1].feed_position if page else max(cursor, 0),
+        "next_cursor": page[-1].feed_position if page else cursor,
         "has_more": more,
     }
 

@@ -522,6 +522,8 @@ def report_order(partner: Partner, order: PartnerOrder) -> tuple[Sale, bool]:
         )
     now = timezone.now()
     sold_at = order.sold_at or now
+    if timezone.is_naive(sold_at):  # a time without its offset is Beijing time
+        sold_at = timezone.make_aware(sold_at, SHANGHAI)
     if not now - timedelta(days=31) <= sold_at <= now + timedelta(minutes=5):
         raise DomainError(
             _("The sale time is within the last 31 days."), code="sold_at_invalid", field="sold_at"
