@@ -15,10 +15,17 @@ from onewindow.identity.models import Department, DepartmentKind, User
 
 PASSWORD = "correct-horse-battery"
 _rng = random.Random(7)
+# Every ID handed out in this process: a county and birth date leave only 1,000 sequence
+# numbers, so random ones collided in tests that build many people (order-dependent failures).
+_issued: set[str] = set()
 
 
 def resident_id(birth: date = date(1985, 6, 15), division_code: str = "330106") -> str:
-    return generate_resident_id(_rng, division_code=division_code, birth=birth)
+    while True:
+        candidate = generate_resident_id(_rng, division_code=division_code, birth=birth)
+        if candidate not in _issued:
+            _issued.add(candidate)
+            return candidate
 
 
 def last_sms_code() -> str:
@@ -29,7 +36,11 @@ def last_sms_code() -> str:
 
 
 def mobile() -> str:
-    return f"13{_rng.randrange(10**9):09d}"
+    while True:
+        candidate = f"13{_rng.randrange(10**9):09d}"
+        if candidate not in _issued:
+            _issued.add(candidate)
+            return candidate
 
 
 def citizen(
