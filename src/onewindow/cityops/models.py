@@ -120,6 +120,12 @@ class Event(models.Model):
         ordering = ["-last_reported_at"]
         indexes = [
             models.Index(fields=["state", "-last_reported_at"], name="cityops_event_state"),
+            # The dashboard's query: the latest open events (bench/cityops_dashboard.py).
+            models.Index(
+                fields=["-last_reported_at"],
+                condition=~models.Q(state="closed"),
+                name="cityops_event_open_latest",
+            ),
             models.Index(fields=["category", "division", "state"], name="cityops_event_merge"),
             models.Index(fields=["source", "source_ref"], name="cityops_event_source"),
         ]
