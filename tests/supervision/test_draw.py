@@ -376,3 +376,27 @@ def test_plan_validation_names_the_field_of_each_broken_rule(
     assert ("division_codes" in fields) == any(
         not services.DIVISION_CODE.fullmatch(code) for code in divisions
     )
+
+
+@pytest.mark.django_db
+def test_licence_filter_keeps_the_businesses_holding_any_listed_licence(
+    world: factories.World,
+) -> None:
+    food, hygiene, both, neither = world["businesses"][:4]
+    services.register_subject(hygiene, industry_code="H6210", licence_types=["hygiene"])
+    services.register_subject(
+        both, industry_code="H6210", licence_types=["hygiene", "food_business", "hygiene"]
+    )
+    services.register_subject(neither, industry_code="H6210", licence_types=[])
+    plan = services.draft_plan(
+        world["supervisor"], factories.plan_input(licence_types=["hygiene", "tobacco"])
+    )
+
+    population = {s.business.pk for s in services.population_of(plan)}
+
+    assert population >= {hygiene.pk, both.pk}
+    assert not population & {food.pk, neither.pk}
+    assert sorted(both.supervision_profile.licences.values_list("licence_type", flat=True)) == [
+        "food_business",
+        "hygiene",
+    ]

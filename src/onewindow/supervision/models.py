@@ -66,16 +66,33 @@ class ChecklistItem(models.Model):
 
 class SubjectProfile(models.Model):
     """What the supervision register knows of a business: its industry (GB/T 4754 code) and
-    the licences it holds, by which plans filter their population."""
+    the licences it holds (`licences`), by which plans filter their population."""
 
     business = models.OneToOneField(
         Business, on_delete=models.CASCADE, related_name="supervision_profile"
     )
     industry_code = models.CharField(_("industry code"), max_length=8, db_index=True)
-    licence_types = models.JSONField(_("licence types"), default=list)
 
     def __str__(self) -> str:
         return f"{self.business.credit_code} {self.industry_code}"
+
+
+class SubjectLicence(models.Model):
+    """One licence type a registered business holds: a row each, so that a plan's licence
+    filter is an indexed EXISTS in SQL rather than a scan of every profile in Python."""
+
+    subject = models.ForeignKey(SubjectProfile, on_delete=models.CASCADE, related_name="licences")
+    licence_type = models.CharField(_("licence type"), max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["licence_type", "subject"], name="one_row_per_subject_licence"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.licence_type
 
 
 class Inspector(models.Model):

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +32,7 @@ from onewindow.supervision.models import (
     Plan,
     PlanStatus,
     RefCounter,
+    SubjectLicence,
     SubjectProfile,
     SupervisionItem,
 )
@@ -112,12 +113,17 @@ def define_item(
     return item
 
 
+@transaction.atomic
 def register_subject(business: Business, *, industry_code: str, licence_types: list[str]) -> None:
     """Put a business in the supervision register (the demo and the tests; in production the
     register is filled from market supervision's registration data)."""
-    SubjectProfile.objects.update_or_create(
-        business=business,
-        defaults={"industry_code": industry_code, "licence_types": sorted(set(licence_types))},
+    subject, _created = SubjectProfile.objects.update_or_create(
+        business=business, defaults={"industry_code": industry_code}
+    )
+    subject.licences.all().delete()
+    SubjectLicence.objects.bulk_create(
+        SubjectLicence(subject=subject, licence_type=licence_type)
+        for licence_type in sorted(set(licence_types))
     )
 
 
@@ -248,9 +254,10 @@ def population_of(plan: Plan) -> QuerySet[SubjectProfile]:
             by_division |= Q(business__division__code__startswith=code)
         subjects = subjects.filter(by_division)
     if plan.licence_types:
-        wanted = set(plan.licence_types)
-        keep = [s.pk for s in subjects if wanted & set(s.licence_types)]
-        subjects = subjects.filter(pk__in=keep)
+        holds_one = SubjectLicence.objects.filter(
+            subject=OuterRef("pk"), licence_type__in=plan.licence_types
+        )
+        subjects = subjects.filter(Exists(holds_one))
     return subjects.order_by("business__credit_code")
 
 
