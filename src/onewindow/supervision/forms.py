@@ -5,6 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+# Context "supervision" where another app translates the same English differently: Django
+# merges all catalogues, so the plain msgid would show whichever won.
+from django.utils.translation import pgettext_lazy
+
 from onewindow.supervision.models import InspectionMode, Severity
 
 
@@ -61,7 +65,7 @@ class CompleteForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "usa-input"}),
     )
     summary = forms.CharField(
-        label=_("Result"),
+        label=pgettext_lazy("supervision", "Result"),
         max_length=4000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "usa-textarea"}),
@@ -108,10 +112,12 @@ class PlanForm(forms.Form):
         widget=forms.NumberInput(attrs={"class": "usa-input"}),
     )
     period_start = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"class": "usa-input", "type": "date"})
+        label=pgettext_lazy("supervision", "From"),
+        widget=forms.DateInput(attrs={"class": "usa-input", "type": "date"}),
     )
     period_end = forms.DateField(
-        label=_("Until"), widget=forms.DateInput(attrs={"class": "usa-input", "type": "date"})
+        label=pgettext_lazy("supervision", "Until"),
+        widget=forms.DateInput(attrs={"class": "usa-input", "type": "date"}),
     )
 
     def __init__(
@@ -154,7 +160,9 @@ class PenaltyForm(forms.Form):
         label=_("Violation"), max_length=200, widget=forms.TextInput(attrs={"class": "usa-input"})
     )
     legal_basis = forms.CharField(
-        label=_("Legal basis"), max_length=300, widget=forms.TextInput(attrs={"class": "usa-input"})
+        label=pgettext_lazy("supervision", "Legal basis"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"class": "usa-input"}),
     )
     fine_yuan = forms.DecimalField(
         label=_("Fine (yuan)"),
@@ -183,7 +191,9 @@ class PenaltyForm(forms.Form):
 
 class LinkForm(forms.Form):
     case_ref = forms.CharField(
-        label=_("Case number"), max_length=32, widget=forms.TextInput(attrs={"class": "usa-input"})
+        label=pgettext_lazy("supervision", "Case number"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"class": "usa-input"}),
     )
     credit_code = forms.CharField(
         label=_("The business's unified social credit code"),

@@ -7,6 +7,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Context "supervision" where another app translates the same English differently: Django
+# merges all catalogues, so the plain msgid would show whichever won.
+from django.utils.translation import pgettext_lazy
+
 from onewindow.identity.models import Business, Department, User
 
 
@@ -19,7 +23,7 @@ class SubjectType(models.TextChoices):
 class SupervisionItem(models.Model):
     """One thing a department inspects (an entry of its random inspection item list)."""
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    code = models.CharField(pgettext_lazy("supervision", "code"), max_length=40, unique=True)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
     name_zh = models.CharField(_("name (Chinese)"), max_length=120)
     name_en = models.CharField(_("name (English)"), max_length=160)
@@ -141,7 +145,7 @@ class Plan(models.Model):
     are frozen, their digests go to the ledger, and only then can the draw happen."""
 
     ref = models.CharField(_("plan number"), max_length=40, unique=True)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("supervision", "title"), max_length=200)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
     # Joint inspections: every department named inspects in the same visit.
     departments = models.ManyToManyField(Department, related_name="+")
@@ -152,7 +156,7 @@ class Plan(models.Model):
     sample_size = models.PositiveIntegerField(_("sample size"))
     inspectors_per_department = models.PositiveSmallIntegerField(default=2)
     period_start = models.DateField(_("from"))
-    period_end = models.DateField(_("until"))
+    period_end = models.DateField(pgettext_lazy("supervision", "until"))
     status = models.CharField(max_length=8, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -199,7 +203,7 @@ class InspectionMode(models.TextChoices):
 
 class InspectionStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
-    COMPLETED = "completed", _("Completed")
+    COMPLETED = "completed", pgettext_lazy("supervision", "Completed")
     PUBLISHED = "published", _("Result published")
 
 
@@ -231,7 +235,7 @@ class Inspection(models.Model):
     # The signatory's name is personal data: encrypted, shown masked.
     signatory_encrypted = models.TextField(blank=True, editable=False)
     refusal_note = models.CharField(_("refusal noted"), max_length=300, blank=True)
-    summary = models.TextField(_("result"), blank=True)
+    summary = models.TextField(pgettext_lazy("supervision", "result"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
     publish_due = models.DateTimeField(null=True, blank=True)
@@ -247,7 +251,7 @@ class Inspection(models.Model):
 
 class CheckOutcome(models.TextChoices):
     PASSED = "passed", _("Passed")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("supervision", "Failed")
     NOT_APPLICABLE = "not_applicable", _("Not applicable")
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+# Context "supervision" where another app translates the same English differently: Django
+# merges all catalogues, so the plain msgid would show whichever won.
+from django.utils.translation import pgettext_lazy
+
 from onewindow.core.errors import NotFound
 from onewindow.exchange.credit.selectors import PublicSection
 from onewindow.identity.models import Business, OfficerRole, Role, User
@@ -116,6 +120,6 @@ def inspections_section(credit_code: str) -> PublicSection | None:
     return PublicSection(
         key="inspections",
         title=_("Inspection results"),
-        columns=(_("Inspection"), _("Published"), _("Findings")),
+        columns=(_("Inspection"), pgettext_lazy("supervision", "Published"), _("Findings")),
         rows=rows,
     )
