@@ -1518,6 +1518,8 @@ def test_city_operations_match_the_document(
         "longitude": 120.1,
     }
     c.call(operator, "post", "/city/sensors", sensor, status=201)
+    c.call(operator, "post", "/city/ingest-keys", {"name": "西湖网关"}, status=201)
+    c.call(emergency, "post", "/city/ingest-keys", {"name": "x"}, status=403)
     c.call(operator, "post", "/city/sensors", sensor, status=409)
     c.call(
         operator,

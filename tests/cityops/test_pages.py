@@ -156,3 +156,28 @@ def test_refused_messages_are_listed_for_operators(made: factories.City) -> None
     page = verified_client(made.operator).get("/city/rejected/").content.decode()
     assert "ghost" in page
     assert "No active sensor has this id." in page
+
+
+@pytest.mark.django_db
+def test_an_operator_registers_a_sensor_and_issues_a_gateway_key_on_the_page(
+    made: factories.City,
+) -> None:
+    assert made.operator is not None
+    operator = verified_client(made.operator)
+    body = {
+        "form": "sensor",
+        "ref": "air_q-77",
+        "kind": "air_quality",
+        "division": "999999",
+        "place": "西湖空气站",
+        "latitude": "30.25",
+        "longitude": "120.14",
+    }
+    refused = operator.post("/city/sensors/", body)
+    assert refused.status_code == 400
+    assert "usa-error-message" in refused.content.decode()
+    assert operator.post("/city/sensors/", {**body, "division": "330106001001"}).status_code == 302
+    assert "air_q-77" in operator.get("/city/sensors/").content.decode()
+    issued = operator.post("/city/sensors/", {"form": "key", "name": "西湖网关"})
+    assert 'data-testid="ingest-key"' in issued.content.decode()
+    assert verified_client(made.officers["transport"]).get("/city/sensors/").status_code == 403

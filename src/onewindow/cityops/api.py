@@ -351,10 +351,7 @@ def _operator(request: HttpRequest) -> User:
 )
 def sensors(request: HttpRequest) -> list[dict[str, Any]]:
     _operator(request)
-    return [
-        sensor_out(sensor)
-        for sensor in Sensor.objects.select_related("division").order_by("ref")[:1000]
-    ]
+    return [sensor_out(sensor) for sensor in selectors.all_sensors()[:1000]]
 
 
 @router.post(
@@ -382,6 +379,26 @@ def register_sensor(request: HttpRequest, body: CitySensorIn) -> Status[dict[str
         longitude=body.longitude,
     )
     return Status(201, sensor_out(sensor))
+
+
+class CityIngestKeyIn(Schema):
+    name: str = Field(..., description="which gateway the key is for")
+
+
+class CityIngestKeyOut(Schema):
+    name: str
+    key: str = Field(..., description="shown once: only its hash is kept")
+
+
+@router.post(
+    "/city/ingest-keys",
+    response={201: CityIngestKeyOut},
+    summary="Issue a key for a gateway posting readings (operators)",
+    auth=django_auth,
+)
+def issue_ingest_key(request: HttpRequest, body: CityIngestKeyIn) -> Status[dict[str, Any]]:
+    ingest_key, key = services.issue_ingest_key(_operator(request), name=body.name)
+    return Status(201, {"name": ingest_key.name, "key": key})
 
 
 class CityReadingsIn(Schema):

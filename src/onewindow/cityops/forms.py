@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.cityops.models import SensorKind
 from onewindow.identity.models import Department
 
 
@@ -35,3 +36,16 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class SensorForm(forms.Form):
+    ref = forms.CharField(label=_("Sensor id"), max_length=40)
+    kind = forms.ChoiceField(label=_("Kind"), choices=SensorKind.choices)
+    division = forms.CharField(label=_("Division code"), max_length=12)
+    place = forms.CharField(label=_("Place"), max_length=120)
+    latitude = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90)
+    longitude = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180)
+
+
+class IngestKeyForm(forms.Form):
+    name = forms.CharField(label=_("Gateway"), max_length=100)

@@ -189,3 +189,7 @@ def has_generated_boundaries() -> bool:
 
 def active_sensors() -> QuerySet[Sensor]:
     return Sensor.objects.filter(is_active=True).order_by("ref")
+
+
+def all_sensors() -> QuerySet[Sensor]:
+    return Sensor.objects.select_related("division").order_by("ref")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("map.geojson", views.map_document, name="map"),
     path("work/", views.work, name="work"),
     path("rejected/", views.rejected, name="rejected"),
+    path("sensors/", views.sensors, name="sensors"),
     path("events/<str:ref>/", views.detail, name="event"),
     path("events/<str:ref>/accept/", views.accept, name="accept"),
     path("events/<str:ref>/dispatch/", views.dispatch, name="dispatch"),

@@ -13,10 +13,17 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.cityops import selectors, services
-from onewindow.cityops.forms import CloseForm, DispatchForm, NoteForm, ReasonForm
+from onewindow.cityops.forms import (
+    CloseForm,
+    DispatchForm,
+    IngestKeyForm,
+    NoteForm,
+    ReasonForm,
+    SensorForm,
+)
 from onewindow.cityops.models import AssignmentState, Event, EventState
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.models import Division
@@ -245,3 +252,54 @@ def work(request: HttpRequest) -> HttpResponse:
 def rejected(request: HttpRequest) -> HttpResponse:
     _operator(request)
     return render(request, "cityops/rejected.html", {"rejected": selectors.rejected_messages()})
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def sensors(request: HttpRequest) -> HttpResponse:
+    """The sensor registry: register a sensor, issue a gateway's ingest key (shown once)."""
+    operator = _operator(request)
+    sensor_form = SensorForm(request.POST if request.POST.get("form") == "sensor" else None)
+    key_form = IngestKeyForm(request.POST if request.POST.get("form") == "key" else None)
+    issued = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            if sensor_form.is_bound:
+                if not sensor_form.is_valid():
+                    raise DomainError(_("Correct the fields marked below."))
+                data = sensor_form.cleaned_data
+                division = Division.objects.filter(code=data["division"]).first()
+                if division is None:
+                    sensor_form.add_error("division", _("No division has this code."))
+                    raise DomainError(_("Correct the fields marked below."))
+                services.register_sensor(
+                    operator,
+                    ref=data["ref"],
+                    kind=data["kind"],
+                    division=division,
+                    place=data["place"],
+                    latitude=data["latitude"],
+                    longitude=data["longitude"],
+                )
+                messages.success(request, _("Sensor registered."))
+                return HttpResponseRedirect(reverse("cityops:sensors"))
+            if not key_form.is_valid():
+                raise DomainError(_("Correct the fields marked below."))
+            _ingest_key, issued = services.issue_ingest_key(
+                operator, name=key_form.cleaned_data["name"]
+            )
+        except DomainError as error:
+            messages.error(request, str(error))
+            status = 400
+    return render(
+        request,
+        "cityops/sensors.html",
+        {
+            "sensors": list(selectors.all_sensors()),
+            "sensor_form": sensor_form if sensor_form.is_bound else SensorForm(),
+            "key_form": key_form if key_form.is_bound else IngestKeyForm(),
+            "issued": issued,
+        },
+        status=status,
+    )
