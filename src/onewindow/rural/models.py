@@ -144,9 +144,20 @@ class Listing(models.Model):
         return yuan(self.price_fen)
 
 
+class FeedClock(models.Model):
+    """One row whose lock every listing change takes before its ListingChange key, held to
+    its commit: keys are then handed out in commit order, so a partner that has read up to
+    a key never meets a smaller one committed later."""
+
+    last = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"feed clock at {self.last}"
+
+
 class ListingChange(models.Model):
     """One row per change of a listing: its key orders the partner feed, so "changes since
-    a cursor" is `feed_position > cursor`."""
+    a cursor" is `feed_position > cursor` (keys commit in order: FeedClock)."""
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
     changed_at = models.DateTimeField(default=timezone.now)

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +35,7 @@ from onewindow.ledger import services as ledger
 from onewindow.rural.models import (
     NEEDS_COMPLIANCE_CERTIFICATE,
     Category,
+    FeedClock,
     Listing,
     ListingChange,
     Partner,
@@ -264,8 +265,24 @@ def check_quantity(quantity: object) -> int:
     )
 
 
+def _wind_feed_clock() -> None:
+    """Take the feed clock's row lock until the caller's transaction ends (one upsert, so a
+    missing row is made): a change keyed after this commits after every smaller key."""
+    quote = connection.ops.quote_name
+    table, column = quote(FeedClock._meta.db_table), quote("last")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({quote('id')}, {column}) VALUES (1, 1) "  # noqa: S608
+            f"ON CONFLICT ({quote('id')}) DO UPDATE SET {column} = {table}.{column} + 1",
+        )
+
+
 def _changed(listing: Listing) -> None:
-    """Move the listing to the end of the partner feed (inside the caller's transaction)."""
+    """Move the listing to the end of the partner feed (inside the caller's transaction).
+    On PostgreSQL two transactions could take keys 7 and 8 and commit 8 first: a partner
+    reading between the commits would move its cursor past 7 for good. The clock's lock,
+    taken before the key and held to the commit, orders the commits as the keys."""
+    _wind_feed_clock()
     change = ListingChange.objects.create(listing=listing)
     Listing.objects.filter(pk=listing.pk).update(feed_position=change.pk)
     listing.feed_position = change.pk
