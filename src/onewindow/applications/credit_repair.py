@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from onewindow.applications.models import Application
+from onewindow.catalog.form_schema import Filer
 from onewindow.core.errors import DomainError
 from onewindow.exchange.credit import services as credit
 
@@ -16,7 +17,7 @@ logger = logging.getLogger(__name__)
 CHECK_NAME = "credit.repairable_penalty"
 
 
-def check_repairable_penalty(value: Any) -> str | None:
+def check_repairable_penalty(value: Any, filer: Filer | None = None) -> str | None:
     """The `x-check` of the repair form's decision number: refused unless a publicised
     penalty has it and its minimum publicity period has passed."""
     try:

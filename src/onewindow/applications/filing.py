@@ -56,6 +56,7 @@ from onewindow.applications.workflow.engine import (
     save_step,
 )
 from onewindow.applications.workflow.status import moving, touched
+from onewindow.catalog.form_schema import Filer as FormFiler
 from onewindow.catalog.form_schema import validate_form_data
 from onewindow.catalog.models import Audience, Delivery, MaterialSource, ServiceItemVersion
 from onewindow.catalog.workflow_definition import StepDefinition
@@ -295,7 +296,9 @@ def _checked_filing(
 ) -> Filing:
     """Every check of a new submission, in the order its errors are reported: the form and
     address, the business, where it is filed, the materials and the consent to fetch."""
-    postal_address = _checked_form(version, form_data, delivery, address)
+    postal_address = _checked_form(
+        version, form_data, delivery, address, FormFiler(applicant, filed_by, business)
+    )
     _check_business(applicant, business, version)
     channel, home, receiving = _filing_place(
         applicant, filed_by, business, version, via_partner_app=via_partner_app
@@ -384,10 +387,12 @@ def _checked_form(
     form_data: dict[str, Any],
     delivery: str,
     address: Mapping[str, Any] | None,
+    filer: FormFiler,
 ) -> paper_delivery.PostalAddress | None:
-    """The form against its schema and, for delivery by post, the address, all errors at
-    once; then the delivery method. Returns the checked postal address, if any."""
-    errors = validate_form_data(version.form_schema, form_data)
+    """The form against its schema (its checks told who files) and, for delivery by post,
+    the address, all errors at once; then the delivery method. Returns the checked postal
+    address, if any."""
+    errors = validate_form_data(version.form_schema, form_data, filer=filer)
     postal_address = None
     if delivery == Delivery.POST and delivery in version.delivery_options:
         postal_address, address_errors = paper_delivery.address_errors(address or {})
@@ -753,7 +758,11 @@ def provide_supplements(
         raise Conflict(_("No supplements are being waited for."), code="nothing_to_supplement")
     if form_data is not None:
         merged = {**locked.form_data, **form_data}
-        errors = validate_form_data(locked.item_version.form_schema, merged)
+        errors = validate_form_data(
+            locked.item_version.form_schema,
+            merged,
+            filer=FormFiler(applicant, actor, locked.business),
+        )
         if errors:
             raise _form_invalid(errors)
         locked.form_data = merged

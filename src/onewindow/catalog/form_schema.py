@@ -16,13 +16,17 @@ import datetime
 import functools
 import json
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
+
+if TYPE_CHECKING:
+    from onewindow.identity.models import Business, User
 
 SUPPORTED_TYPES = {"string", "integer", "number", "boolean"}
 FORMAT_CHECKER = FormatChecker(formats=["date", "email"])
@@ -32,8 +36,20 @@ class FormSchemaError(ValueError):
     """A schema the platform cannot render or validate; names the property at fault."""
 
 
-# name → check(value) returning a localised message when the value is refused, else None.
-FieldCheck = Callable[[Any], str | None]
+@dataclass(frozen=True)
+class Filer:
+    """Who files the form: the applicant, who typed it in (the applicant, a village agent or a
+    window clerk) and the business applied for, if any. Checks that depend on who applies
+    (may this person apply for that producer?) read it."""
+
+    applicant: User
+    filed_by: User
+    business: Business | None = None
+
+
+# name → check(value, filer) returning a localised message when the value is refused, else
+# None; `filer` is None where the form is checked without a filing (previews, tests).
+FieldCheck = Callable[[Any, Filer | None], str | None]
 _FIELD_CHECKS: dict[str, FieldCheck] = {}
 
 
@@ -122,8 +138,11 @@ def _validator(schema_json: str) -> Draft202012Validator:
     return Draft202012Validator(json.loads(schema_json), format_checker=FORMAT_CHECKER)
 
 
-def validate_form_data(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
-    """Field name → localised message for every rule `data` breaks (empty when valid)."""
+def validate_form_data(
+    schema: dict[str, Any], data: dict[str, Any], *, filer: Filer | None = None
+) -> dict[str, str]:
+    """Field name → localised message for every rule `data` breaks (empty when valid);
+    `x-check` rules are given `filer`."""
     validator = _validator(json.dumps(schema, sort_keys=True))
     errors: dict[str, str] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
@@ -134,7 +153,7 @@ def validate_form_data(schema: dict[str, Any], data: dict[str, Any]) -> dict[str
             continue  # a value that broke the schema is not checked further
         check = _FIELD_CHECKS.get(prop["x-check"])
         refusal = (
-            check(data[name])
+            check(data[name], filer)
             if check is not None
             else _("%(field)s cannot be checked now; try again later.")
             % {"field": label_of(schema, name)}

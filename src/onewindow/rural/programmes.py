@@ -5,7 +5,8 @@ catalogue and applied for through the applications workflow like any other item.
 Eligibility is computed from the producer's own records (`eligibility`): the producer page
 shows each rule met or not, with the producer reference to give; the item's form checks the
 same rules on filing (`x-check`, registered in RuralConfig.ready()), so a filing by any
-channel that breaks one is refused naming it."""
+channel that breaks one is refused naming it; the check is told who files (catalog's Filer)
+and refuses an applicant who may not apply for that producer (`may_apply_for`)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.catalog.form_schema import Filer
 from onewindow.catalog.listing import standard_workflow
 from onewindow.catalog.models import ServiceItem
 from onewindow.catalog.services import ServiceGuide, guide_of, publish_service
 from onewindow.core.divisions import Level
 from onewindow.identity.models import DepartmentKind
 from onewindow.rural.models import Producer, Sale, SaleChannel
-from onewindow.rural.services import COMPLIANCE, certificate_is_valid
+from onewindow.rural.services import COMPLIANCE, certificate_is_valid, may_act_for
 
 SUBSIDY = "330100-RURAL-EC-SUBSIDY"
 TRAINING = "330100-RURAL-EC-TRAINING"
@@ -83,22 +85,45 @@ def eligibility(producer: Producer, code: str) -> list[Rule]:
     ]
 
 
-def _check(code: str, value: object) -> str | None:
-    producer = Producer.objects.filter(ref=str(value).strip().upper()).first()
+def may_apply_for(filer: Filer, producer: Producer) -> bool:
+    """Whether this filing may be for `producer`: in a business's name, only the producer's
+    own business (applications checks the applicant represents it or is authorised);
+    otherwise the producer's own account, the legal representative of its business, or a
+    village agent holding the producer's valid recorded consent. A village agent filing for
+    a resident applies in that resident's name: the resident must be the producer."""
+    if filer.business is not None:
+        return producer.business_id is not None and filer.business.pk == producer.business_id
+    applicant = filer.applicant
+    if applicant.pk == producer.resident_id:
+        return True
+    if producer.business is not None and producer.business.legal_representative_id == applicant.pk:
+        return True
+    return may_act_for(applicant, producer)
+
+
+def _check(code: str, value: object, filer: Filer | None) -> str | None:
+    producer = (
+        Producer.objects.select_related("business").filter(ref=str(value).strip().upper()).first()
+    )
     if producer is None:
         return gettext("Unknown producer: give the reference shown on the producer's page.")
+    if filer is None or not may_apply_for(filer, producer):
+        return gettext(
+            "Producer reference: you may apply only for your own producer, a producer whose "
+            "business you represent, or, as a village agent, one whose recorded consent you hold."
+        )
     unmet = [str(rule.text) for rule in eligibility(producer, code) if not rule.is_met]
     if unmet:
         return gettext("Not eligible: %(rules)s.") % {"rules": "; ".join(unmet)}
     return None
 
 
-def check_subsidy(value: object) -> str | None:
-    return _check(SUBSIDY, value)
+def check_subsidy(value: object, filer: Filer | None) -> str | None:
+    return _check(SUBSIDY, value, filer)
 
 
-def check_training(value: object) -> str | None:
-    return _check(TRAINING, value)
+def check_training(value: object, filer: Filer | None) -> str | None:
+    return _check(TRAINING, value, filer)
 
 
 def _guide(programme: Programme) -> ServiceGuide:
