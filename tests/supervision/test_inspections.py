@@ -3,18 +3,23 @@ the legal period, rectification with re-inspection, penalties reaching the credi
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from onewindow.core.errors import Conflict, DomainError
 from onewindow.core.models import Division
 from onewindow.exchange.credit import services as credit
 from onewindow.ledger.models import LedgerEntry
-from onewindow.supervision import inspections, services, signals
+from onewindow.notify.models import Event, Message
+from onewindow.supervision import inspections, services, signals, tasks
 from onewindow.supervision.models import (
     CheckOutcome,
     Finding,
@@ -24,6 +29,7 @@ from onewindow.supervision.models import (
     Penalty,
     Photo,
 )
+from tests.identity.test_assisted_filing import verified_client
 from tests.supervision import factories
 
 pytestmark = pytest.mark.django_db
@@ -259,3 +265,85 @@ def test_a_penalty_needs_a_fresh_decision_number_and_a_completed_inspection(
 
     assert refused.value.code == "decision_number_taken"
     assert Penalty.objects.count() == 1
+
+
+# ----- the legal period for publishing results ------------------------------------------------
+
+
+def _warnings(world: factories.World) -> list[Message]:
+    return list(
+        Message.objects.filter(
+            recipient=world["supervisor"], event=Event.INSPECTION_RESULT_DUE
+        ).order_by("pk")
+    )
+
+
+def test_supervisors_hear_once_when_a_result_falls_due_and_once_when_it_is_overdue(
+    world: factories.World, visit: Inspection
+) -> None:
+    _complete(visit)
+    visit.refresh_from_db()
+    due = visit.publish_due
+    assert due is not None
+    assert visit.completed_at is not None
+
+    early = inspections.warn_of_results_due(visit.completed_at + timedelta(hours=1))
+    soon = inspections.warn_of_results_due(due - timedelta(hours=1))
+    soon_again = inspections.warn_of_results_due(due - timedelta(minutes=30))
+    late = inspections.warn_of_results_due(due + timedelta(hours=1))
+    late_again = inspections.warn_of_results_due(due + timedelta(days=3))
+
+    assert (early, soon, soon_again, late, late_again) == (0, 1, 0, 1, 0)
+    warnings = _warnings(world)
+    assert len(warnings) == 2
+    assert all(visit.ref in message.subject and visit.ref in message.link for message in warnings)
+    with translation.override(warnings[0].language):
+        assert str(translation.gettext("it is overdue")) in warnings[1].body
+
+
+def test_a_published_result_is_never_warned_of(world: factories.World, visit: Inspection) -> None:
+    _complete(visit)
+    inspections.publish_result(world["supervisor"], visit)
+    visit.refresh_from_db()
+
+    assert visit.publish_due is not None
+    assert inspections.warn_of_results_due(visit.publish_due + timedelta(days=1)) == 0
+    assert _warnings(world) == []
+
+
+def test_a_result_missed_by_the_ticks_is_warned_of_once_as_overdue(
+    world: factories.World, visit: Inspection
+) -> None:
+    _complete(visit)
+    visit.refresh_from_db()
+    assert visit.publish_due is not None
+
+    overdue = inspections.warn_of_results_due(visit.publish_due + timedelta(days=2))
+    then = inspections.warn_of_results_due(visit.publish_due + timedelta(days=3))
+
+    assert (overdue, then) == (1, 0)
+    assert len(_warnings(world)) == 1
+
+
+def test_the_supervisors_page_lists_overdue_results(
+    world: factories.World, visit: Inspection
+) -> None:
+    _complete(visit)
+    client = verified_client(world["supervisor"])
+    before = client.get(reverse("supervision:work")).content.decode()
+    # Twenty working days later, still unpublished.
+    Inspection.objects.filter(pk=visit.pk).update(publish_due=timezone.now() - timedelta(hours=1))
+
+    after = client.get(reverse("supervision:work")).content.decode()
+
+    assert visit.ref not in before
+    assert 'id="overdue-results"' in after
+    assert visit.ref in after
+
+
+def test_the_tick_runs_the_warnings(world: factories.World, visit: Inspection) -> None:
+    _complete(visit)
+    Inspection.objects.filter(pk=visit.pk).update(publish_due=timezone.now() - timedelta(hours=1))
+
+    assert tasks.tick.call() == {"results_warned": 1}
+    assert "onewindow.supervision.tasks.tick" in settings.ONEWINDOW_PERIODIC_TASKS

@@ -315,6 +315,7 @@ ONEWINDOW_PERIODIC_TASKS: list[str] = [
     "onewindow.payments.tasks.reconcile",
     "onewindow.transparency.tasks.refresh",
     "onewindow.cityops.tasks.tick",
+    "onewindow.supervision.tasks.tick",
     # The audits run when ONEWINDOW_AUDIT_SECONDS have passed since their last run.
     "onewindow.ledger.tasks.audit",
     "onewindow.applications.tasks.audit",

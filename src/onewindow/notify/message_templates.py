@@ -284,6 +284,14 @@ TEMPLATES: dict[str, MessageTemplate] = {
         frozenset({"kind", "headline", "sender", "description", "instruction", "area"})
         | frozenset({"expires", "ref"}),
     ),
+    Event.INSPECTION_RESULT_DUE: MessageTemplate(
+        gettext_noop("Inspection %(ref)s: result to publish by %(due)s"),
+        gettext_noop(
+            "The result of inspection %(ref)s (%(business)s) must be published by %(due)s, "
+            "20 working days after the visit; %(state)s. Publish it on the inspection's page."
+        ),
+        frozenset({"ref", "business", "due", "state"}),
+    ),
 }
 
 

@@ -39,6 +39,7 @@ class Event(models.TextChoices):
     INTEGRITY_AUDIT_FAILED = "integrity_audit_failed", _("Integrity audit found a mismatch")
     SERVICE_CHANGED = "service_changed", _("A service you are applying for changed")
     PUBLIC_ALERT = "public_alert", _("Emergency or public-safety alert")
+    INSPECTION_RESULT_DUE = "inspection_result_due", _("Inspection result due for publication")
 
 
 class DeliveryStatus(models.TextChoices):

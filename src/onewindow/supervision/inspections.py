@@ -7,13 +7,15 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import personal_data
@@ -22,8 +24,10 @@ from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDen
 from onewindow.exchange import services as exchange
 from onewindow.exchange.credit import services as credit
 from onewindow.exchange.models import DataService
-from onewindow.identity.models import User
+from onewindow.identity.models import Role, User
 from onewindow.ledger import services as ledger
+from onewindow.notify import services as notify
+from onewindow.notify.models import Event
 from onewindow.supervision import signals
 from onewindow.supervision.models import (
     Acknowledgement,
@@ -332,6 +336,70 @@ def publish_result(user: User, inspection: Inspection) -> Inspection:
         },
     )
     return inspection
+
+
+# Supervisors hear of a result this many working days before it falls due.
+WARN_WITHIN_WORKING_DAYS = 3
+
+
+def warn_of_results_due(now: datetime | None = None) -> int:
+    """Tell the supervisors of a completed, unpublished inspection's departments once when its
+    result falls due within 3 working days and once when it is overdue (the worker's tick).
+    Each warning is claimed by a conditional update, so a late or doubled tick warns nobody
+    twice. Returns how many inspections were warned of."""
+    now = now or timezone.now()
+    pending = Inspection.objects.filter(
+        status=InspectionStatus.COMPLETED, publish_due__isnull=False
+    ).select_related("business")
+    overdue = pending.filter(publish_due__lt=now, overdue_warned_at__isnull=True)
+    due_soon = pending.filter(
+        publish_due__gte=now,
+        publish_due__lte=add_working_days(now, WARN_WITHIN_WORKING_DAYS),
+        due_warned_at__isnull=True,
+    )
+    warned = 0
+    for inspection in overdue:
+        # An overdue result needs no "due soon" warning any more.
+        claim = {"overdue_warned_at": now, "due_warned_at": inspection.due_warned_at or now}
+        warned += _warn(inspection, "overdue_warned_at", claim, _("it is overdue"))
+    for inspection in due_soon:
+        warned += _warn(
+            inspection,
+            "due_warned_at",
+            {"due_warned_at": now},
+            # Lazy to the end: notify renders it in each supervisor's language.
+            format_lazy(
+                _("it falls due within {days} working days"), days=WARN_WITHIN_WORKING_DAYS
+            ),
+        )
+    return warned
+
+
+def _warn(inspection: Inspection, field: str, claim: dict[str, Any], state: Any) -> int:
+    with transaction.atomic():
+        claimed = Inspection.objects.filter(
+            pk=inspection.pk, status=InspectionStatus.COMPLETED, **{f"{field}__isnull": True}
+        ).update(**claim)
+        if not claimed:
+            return 0
+        supervisors = User.objects.filter(
+            department__in=inspection.departments.all(), roles__role=Role.SUPERVISOR
+        ).distinct()
+        due = timezone.localtime(inspection.publish_due).strftime("%Y-%m-%d %H:%M")
+        for supervisor in supervisors:
+            notify.send(
+                supervisor,
+                Event.INSPECTION_RESULT_DUE,
+                context={
+                    "ref": inspection.ref,
+                    "business": inspection.business.name,
+                    "due": due,
+                    "state": state,
+                },
+                subject_ref=f"inspection:{inspection.ref}",
+                link=reverse("supervision:inspection", args=[inspection.ref]),
+            )
+    return 1
 
 
 # ----- rectification and penalties -----------------------------------------------------------

@@ -239,6 +239,9 @@ class Inspection(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
     publish_due = models.DateTimeField(null=True, blank=True)
+    # When the supervisors were told the result is due soon, and that it is overdue (once each).
+    due_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    overdue_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
     published_at = models.DateTimeField(null=True, blank=True)
     ledger_index = models.BigIntegerField(null=True, blank=True)
 

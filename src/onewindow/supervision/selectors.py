@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # Context "supervision" where another app translates the same English differently: Django
@@ -77,6 +78,21 @@ def inspections_for(user: User) -> QuerySet[Inspection]:
     if is_supervisor(user) and user.department_id is not None:
         found = found | Inspection.objects.filter(departments=user.department_id)
     return found.distinct().select_related("business__division", "plan")
+
+
+def overdue_results(user: User) -> QuerySet[Inspection]:
+    """A supervisor's department's completed inspections whose result is past its due date."""
+    if not is_supervisor(user) or user.department_id is None:
+        return Inspection.objects.none()
+    return (
+        Inspection.objects.filter(
+            departments=user.department_id,
+            status=InspectionStatus.COMPLETED,
+            publish_due__lt=timezone.now(),
+        )
+        .select_related("business")
+        .order_by("publish_due")
+    )
 
 
 def access_inspection(user: User, ref: str) -> Inspection:

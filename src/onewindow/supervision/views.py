@@ -153,7 +153,12 @@ def work(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "supervision/work.html",
-        {"plans": selectors.plans_of(user), "statuses": PlanStatus, "plan_form": plan_form},
+        {
+            "plans": selectors.plans_of(user),
+            "statuses": PlanStatus,
+            "plan_form": plan_form,
+            "overdue": selectors.overdue_results(user)[:200],
+        },
     )
 
 
