@@ -1464,6 +1464,21 @@ def test_supervision_matches_the_document(
     opened = c.call(supervisor, "post", open_url, opening, status=201)
     assert opened["inspection"]
     c.call(supervisor, "post", open_url, opening, status=409)
+    item = {
+        "code": "SC-HYG-02",
+        "name_zh": "游泳场所卫生检查",
+        "name_en": "Hygiene of swimming pools",
+        "legal_basis": "《公共场所卫生管理条例》第三条",
+        "checks": [{"zh": "水质检测合格", "en": "Water quality tested"}],
+    }
+    c.call(supervisor, "post", "/supervision/items", {**item, "checks": []}, status=400)
+    c.call(supervisor, "post", "/supervision/items", item, status=201)
+    c.call(ANONYMOUS, "get", "/supervision/items", status=200)
+    c.call(ANONYMOUS, "get", "/supervision/items?limit=0", status=422, request_is_valid=False)
+    relation = {"credit_code": business.credit_code, "relation": "亲属经营"}
+    relations = "/supervision/relations"
+    c.call(inspector, "post", relations, {**relation, "credit_code": "X"}, status=404)
+    c.call(inspector, "post", relations, relation, status=201)
 
 
 def test_city_operations_match_the_document(

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from onewindow.core.models import Division
+from onewindow.identity.models import User
 from onewindow.supervision import redraw
 from onewindow.supervision.models import (
     Finding,
@@ -20,6 +21,7 @@ from onewindow.supervision.models import (
     Photo,
     Plan,
     PlanStatus,
+    SupervisionItem,
 )
 from tests.applications import factories as application_factories
 from tests.identity.factories import citizen
@@ -376,3 +378,91 @@ def test_a_case_is_linked_on_the_page_and_a_supervisor_opens_an_inspection_from_
     assert link.inspection is not None
     assert link.inspection.source_case_ref == case.ref
     assert link.inspection.ref in supervisor.get("/supervision/cases/").content.decode()
+
+
+def _item_body(code: str = "SC-HYG-02") -> dict[str, Any]:
+    return {
+        "code": code,
+        "name_zh": "游泳场所卫生检查",
+        "name_en": "Hygiene of swimming pools",
+        "legal_basis": "《公共场所卫生管理条例》第三条",
+        "subject_type": "business",
+        "checks": [{"zh": "水质检测合格", "en": "Water quality tested"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("anonymous", 401), ("citizen", 403), ("inspector", 403), ("supervisor", 201)],
+)
+def test_defining_an_item_needs_a_supervisor(
+    world: factories.World, divisions: dict[str, Division], who: str, status: int
+) -> None:
+    clients = {
+        "anonymous": Client(),
+        "citizen": _signed_in(citizen(divisions["community"])),
+        "inspector": verified_client(world["inspectors"][0].user),
+        "supervisor": verified_client(world["supervisor"]),
+    }
+
+    response = clients[who].post(f"{API}/items", _item_body(), content_type="application/json")
+
+    assert response.status_code == status
+    listed = {item["code"]: item for item in Client().get(f"{API}/items").json()}
+    assert ("SC-HYG-02" in listed) == (status == 201)
+    if status == 201:
+        assert listed["SC-HYG-02"]["checks"] == [
+            {"zh": "水质检测合格", "en": "Water quality tested"}
+        ]
+
+
+def test_an_item_is_refused_naming_the_field_and_another_departments_code_is_not_taken(
+    world: factories.World,
+) -> None:
+    supervisor = verified_client(world["supervisor"])
+    health = verified_client(User.objects.get(username="hsup"))
+
+    no_checks = supervisor.post(
+        f"{API}/items", {**_item_body(), "checks": []}, content_type="application/json"
+    )
+    long_code = supervisor.post(
+        f"{API}/items", _item_body("X" * 41), content_type="application/json"
+    )
+    taken = health.post(
+        f"{API}/items", _item_body(factories.FOOD_ITEM), content_type="application/json"
+    )
+
+    assert no_checks.status_code == 400
+    assert no_checks.json()["errors"][0]["field"] == "checks"
+    assert long_code.status_code == 400
+    assert long_code.json()["errors"][0]["field"] == "code"
+    assert taken.status_code == 409
+    kept = SupervisionItem.objects.get(code=factories.FOOD_ITEM)
+    assert kept.department == world["item"].department
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("anonymous", 401), ("citizen", 403), ("supervisor", 403), ("inspector", 201)],
+)
+def test_an_inspector_declares_a_relation_and_is_kept_from_that_business(
+    world: factories.World, divisions: dict[str, Division], who: str, status: int
+) -> None:
+    inspector = world["inspectors"][0]
+    business = world["businesses"][0]
+    clients = {
+        "anonymous": Client(),
+        "citizen": _signed_in(citizen(divisions["community"])),
+        "supervisor": verified_client(world["supervisor"]),
+        "inspector": verified_client(inspector.user),
+    }
+
+    response = clients[who].post(
+        f"{API}/relations",
+        {"credit_code": business.credit_code, "relation": "配偶的企业"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == status
+    declared = inspector.relations.filter(business=business).exists()
+    assert declared == (status == 201)

@@ -17,7 +17,7 @@ from onewindow.core.errors import NotFound, documented_problems
 from onewindow.identity.decorators import verified_officer
 from onewindow.identity.models import Role
 from onewindow.supervision import cases, inspections, selectors, services
-from onewindow.supervision.models import CaseLink, Plan
+from onewindow.supervision.models import CaseLink, Plan, SupervisionItem
 
 router = Router(tags=["supervision"])
 
@@ -91,6 +91,41 @@ class PenaltyIn(Schema):
     fine_fen: int = 0
     decided_on: date
     publicity_category: str = "general"
+
+
+class CheckIn(Schema):
+    zh: str
+    en: str
+
+
+class ItemIn(Schema):
+    code: str
+    name_zh: str
+    name_en: str
+    legal_basis: str
+    subject_type: str = "business"
+    checks: list[CheckIn]
+
+
+class ItemOut(Schema):
+    code: str
+    department: str
+    name_zh: str
+    name_en: str
+    legal_basis: str
+    subject_type: str
+    checks: list[CheckIn]
+
+
+class RelationIn(Schema):
+    credit_code: str
+    relation: str
+
+
+class RelationOut(Schema):
+    inspector: str
+    credit_code: str
+    relation: str
 
 
 class PenaltyOut(Schema):
@@ -357,3 +392,70 @@ def open_from_case(
         certificate_numbers=payload.certificate_numbers,
     )
     return Status(201, _link(link))
+
+
+def _item(item: SupervisionItem) -> dict[str, Any]:
+    return {
+        "code": item.code,
+        "department": item.department.code,
+        "name_zh": item.name_zh,
+        "name_en": item.name_en,
+        "legal_basis": item.legal_basis,
+        "subject_type": item.subject_type,
+        "checks": [{"zh": c.text_zh, "en": c.text_en} for c in item.checklist.all()],
+    }
+
+
+@router.get(
+    "/supervision/items",
+    response=list[ItemOut],
+    auth=None,
+    summary="What departments inspect: items, legal basis, subject type and checklist",
+)
+def item_list(
+    request: HttpRequest, limit: Annotated[int, Field(ge=1, le=500)] = 200
+) -> list[dict[str, Any]]:
+    """The first `limit` items by code (1–500); another limit is a problem+json 422."""
+    return [_item(item) for item in selectors.items()[:limit]]
+
+
+@router.post(
+    "/supervision/items",
+    response={201: ItemOut},
+    auth=django_auth,
+    summary="Define (or redefine) an item the supervisor's department inspects",
+    openapi_extra=documented_problems(400, 409),
+)
+def define_item(request: HttpRequest, payload: ItemIn) -> Status[dict[str, Any]]:
+    supervisor = verified_officer(request, Role.SUPERVISOR)
+    item = services.define_item(
+        supervisor,
+        code=payload.code,
+        name_zh=payload.name_zh,
+        name_en=payload.name_en,
+        legal_basis=payload.legal_basis,
+        subject_type=payload.subject_type,
+        checks=[(check.zh, check.en) for check in payload.checks],
+    )
+    return Status(201, _item(selectors.items().get(pk=item.pk)))
+
+
+@router.post(
+    "/supervision/relations",
+    response={201: RelationOut},
+    auth=django_auth,
+    summary="The signed-in inspector declares a relation with a business (a conflict)",
+    openapi_extra=documented_problems(400, 404),
+)
+def declare_relation(request: HttpRequest, payload: RelationIn) -> Status[dict[str, Any]]:
+    inspector = selectors.own_inspector(verified_officer(request, Role.INSPECTOR))
+    business = selectors.business_by_credit_code(payload.credit_code)
+    services.declare_relation(inspector, business, relation=payload.relation)
+    return Status(
+        201,
+        {
+            "inspector": inspector.certificate_number,
+            "credit_code": business.credit_code,
+            "relation": payload.relation.strip(),
+        },
+    )

@@ -95,6 +95,14 @@ def overdue_results(user: User) -> QuerySet[Inspection]:
     )
 
 
+def own_inspector(user: User) -> Inspector:
+    """The signed-in officer's inspector record."""
+    inspector = Inspector.objects.filter(user_id=user.pk, is_active=True).first()
+    if inspector is None:
+        raise NotFound(_("You are not an inspector."), field="inspector")
+    return inspector
+
+
 def access_inspection(user: User, ref: str) -> Inspection:
     inspection = inspections_for(user).filter(ref=ref).first()
     if inspection is None:

@@ -34,6 +34,7 @@ from onewindow.supervision.models import (
     RefCounter,
     SubjectLicence,
     SubjectProfile,
+    SubjectType,
     SupervisionItem,
 )
 
@@ -89,11 +90,38 @@ def define_item(
     """A department lists something it inspects, with its checklist ((zh, en) per check).
     Raises PermissionDenied (not a supervisor), DomainError (no checklist, no legal basis)."""
     department = require_supervisor(supervisor)
-    if not legal_basis.strip():
-        raise refuse(DomainError(_("Name the legal basis."), code="required", field="legal_basis"))
-    if not checks:
+    code = code.strip()
+    for field, value, longest in (
+        ("code", code, 40),
+        ("name_zh", name_zh.strip(), 120),
+        ("name_en", name_en.strip(), 160),
+        ("legal_basis", legal_basis.strip(), 300),
+    ):
+        if not value or len(value) > longest:
+            raise refuse(
+                DomainError(
+                    _("Fill this in, in at most %(longest)s characters."),
+                    code="invalid",
+                    field=field,
+                    params={"longest": longest},
+                )
+            )
+    if subject_type not in SubjectType.values:
+        raise refuse(DomainError(_("Choose a subject type."), field="subject_type"))
+    if not 1 <= len(checks) <= MAX_FILTERS:
         raise refuse(
-            DomainError(_("An item needs at least one check."), code="required", field="checks")
+            DomainError(_("An item needs 1 to 50 checks."), code="required", field="checks")
+        )
+    if any(not zh.strip() or not en.strip() or len(zh) > 200 or len(en) > 250 for zh, en in checks):
+        raise refuse(
+            DomainError(
+                _("Each check needs its Chinese (at most 200) and English (at most 250) text."),
+                field="checks",
+            )
+        )
+    if SupervisionItem.objects.filter(code=code).exclude(department=department).exists():
+        raise refuse(
+            Conflict(_("Another department lists an item with this code."), code="code_taken")
         )
     item, _created = SupervisionItem.objects.update_or_create(
         code=code.strip(),
@@ -138,8 +166,14 @@ def appoint_inspector(user: User, *, certificate_number: str) -> Inspector:
 
 
 def declare_relation(inspector: Inspector, business: Business, *, relation: str) -> None:
+    """An inspector declares an interest in a business; draws then never send them there.
+    Raises DomainError (no relation named, or longer than 100 characters)."""
+    if not relation.strip() or len(relation) > 100:
+        raise refuse(
+            DomainError(_("Say what the relation is, in at most 100 characters."), field="relation")
+        )
     DeclaredRelation.objects.update_or_create(
-        inspector=inspector, business=business, defaults={"relation": relation[:100]}
+        inspector=inspector, business=business, defaults={"relation": relation.strip()}
     )
 
 
