@@ -14,6 +14,7 @@ from onewindow.core.errors import DomainError, NotFound, PermissionDenied
 from onewindow.core.models import Division
 from onewindow.core.validators import generate_credit_code
 from onewindow.credentials import services as credentials
+from onewindow.credentials.selectors import wallet
 from onewindow.identity.models import Business, Department, User
 from onewindow.ledger.models import LedgerEntry
 from onewindow.rural import services
@@ -212,3 +213,29 @@ def test_an_agent_without_a_resident_names_an_unknown_producer(
     with pytest.raises(NotFound) as refused:
         services.register_producer(agent, declaration)
     assert refused.value.code == "unknown_producer"
+
+
+def test_a_cooperatives_certificates_are_held_by_its_business(
+    agriculture: Department, farmer: User, divisions: dict[str, Division]
+) -> None:
+    code = generate_credit_code(random.Random(5), division_code="330127")
+    cooperative = factories.producer(
+        farmer, divisions["village"], kind="cooperative", name="茶叶合作社", credit_code=code
+    )
+
+    listing = factories.listing(farmer, cooperative)
+    with pytest.raises(DomainError) as both:
+        credentials.issue_credential(
+            kind="produce_compliance",
+            issuer=agriculture,
+            holder=farmer,
+            business=cooperative.business,
+            case_ref="rural-both",
+            subject=credentials.subject_of(listing.certificates.get()),
+        )
+
+    certificate = listing.certificates.get()
+    assert certificate.business == cooperative.business
+    assert certificate.holder is None
+    assert certificate in wallet(farmer)  # the legal representative's wallet, business part
+    assert both.value.field == "holder"

@@ -63,7 +63,7 @@ class Kind:
     qr_code: str  # two letters in the QR payload, which must stay small
     vc_type: str
     label: str | Promise
-    holder: str  # "person" | "business"
+    holder: str  # "person" | "business" | "either" (a person or a business, one of them)
     fields: tuple[Field, ...]
     valid_for: Validity | None = None  # None: valid until revoked
     # Each new one replaces the holder's earlier ones (a health code): the wallet shows the
@@ -253,14 +253,15 @@ KINDS: dict[str, Kind] = {
         # Rural e-commerce (issue 25): what a buyer scans on a product's label. The compliance
         # certificate (承诺达标合格证) is the producer's promise that an edible product meets
         # the standards; GI use and organic/green food are recorded from the bodies that grant
-        # them. Held by the producer's responsible person; the producer is named in the QR.
+        # them. Held by the producer's business where it has one (a cooperative), else by its
+        # responsible person; the producer is named in the QR.
         *(
             Kind(
                 code,
                 qr_code,
                 vc_type,
                 label,
-                "person",
+                "either",  # a household's or a cooperative's (held by its business)
                 (
                     Field("producerName", _("Producer"), in_qr=True),
                     Field("productName", _("Product"), in_qr=True),

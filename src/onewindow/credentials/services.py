@@ -209,7 +209,11 @@ def issue_credential(
     info = KINDS.get(kind)
     if info is None:
         raise DomainError(_("Unknown kind of credential."), field="kind")
-    if (info.holder == "business") != (business is not None) or (holder is None and not business):
+    if info.holder == "either":
+        fits = (holder is None) != (business is None)
+    else:
+        fits = (info.holder == "business") == (business is not None) and bool(holder or business)
+    if not fits:
         raise DomainError(_("This credential needs a holder of its sort."), field="holder")
     missing = [name for name in info.field_names if subject.get(name) in (None, "")]
     unknown = sorted(set(subject) - set(info.field_names))

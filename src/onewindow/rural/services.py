@@ -363,7 +363,10 @@ def list_product(by: User, producer: Producer, draft: ListingDraft) -> Listing:
             credentials.issue_credential(
                 kind=kind,
                 issuer=issuer,
-                holder=producer.resident,
+                # A cooperative's (a farm's with a credit code) are its business's: the
+                # wallet shows them to its legal representative and authorised agents.
+                holder=None if producer.business else producer.resident,
+                business=producer.business,
                 case_ref=f"rural-{listing.ref}",
                 subject={
                     "producerName": producer.name,
