@@ -1078,6 +1078,27 @@ def test_appointment_and_payment_operations_match_the_document(
     c.call(browser, "post", f"/halls/{hall.code}/windows/1/call-next", status=403)
 
 
+@pytest.mark.usefixtures("django_capture_on_commit_callbacks")
+def test_refund_operations_match_the_document(
+    contract: Contract, divisions: dict[str, Division]
+) -> None:
+    from tests.payments import factories as payment_factories
+    from tests.payments.test_refunds import paid
+
+    department = payment_factories.payee(divisions["city"])
+    payment = paid(people.citizen(divisions["district"]), department)
+    approver = verified_client(
+        people.officer(department, roles=("approver",), username="refund-approver")
+    )
+    url = f"/payments/{payment.ref}/refunds"
+    key = {"Idempotency-Key": "refund-1"}
+    body = {"amount_fen": 300, "reason": "Charged twice"}
+    contract.call(approver, "post", url, {**body, "amount_fen": 5000}, headers=key, status=400)
+    contract.call(approver, "post", "/payments/P0/refunds", body, headers=key, status=404)
+    contract.call(approver, "post", url, body, headers=key, status=201)
+    contract.call(_session(payment.payer), "post", url, body, headers=key, status=403)
+
+
 # ----- assistant ------------------------------------------------------------------------------
 
 

@@ -292,6 +292,23 @@ TEMPLATES: dict[str, MessageTemplate] = {
         ),
         frozenset({"ref", "business", "due", "state"}),
     ),
+    Event.PAYMENT_REFUNDED: MessageTemplate(
+        gettext_noop("Payment %(ref)s: ¥%(amount)s refunded"),
+        gettext_noop(
+            "¥%(amount)s of your payment %(ref)s (%(description)s) has been refunded to the "
+            "account you paid from. The reversing e-receipt will be in your wallet."
+        ),
+        frozenset({"ref", "description", "amount"}),
+    ),
+    Event.APPOINTMENT_REMINDER: MessageTemplate(
+        gettext_noop("Reminder: your appointment %(ref)s tomorrow at %(time)s"),
+        gettext_noop(
+            "Your appointment %(ref)s (%(service)s) is tomorrow, %(date)s at %(time)s, at "
+            "%(hall)s. Please bring your ID card. If you cannot come, cancel it so someone "
+            "else can have the place."
+        ),
+        frozenset({"ref", "service", "date", "time", "hall"}),
+    ),
 }
 
 

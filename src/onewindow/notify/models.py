@@ -40,6 +40,8 @@ class Event(models.TextChoices):
     SERVICE_CHANGED = "service_changed", _("A service you are applying for changed")
     PUBLIC_ALERT = "public_alert", _("Emergency or public-safety alert")
     INSPECTION_RESULT_DUE = "inspection_result_due", _("Inspection result due for publication")
+    PAYMENT_REFUNDED = "payment_refunded", _("Payment refunded")
+    APPOINTMENT_REMINDER = "appointment_reminder", _("Appointment tomorrow")
 
 
 class DeliveryStatus(models.TextChoices):

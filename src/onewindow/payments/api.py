@@ -5,15 +5,19 @@ Payments start from what they pay for (`POST /appointments/{ref}/payment`,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import django_auth
 
-from onewindow.identity.decorators import signed_in_user
+from onewindow.core import idempotency
+from onewindow.identity.decorators import signed_in_user, verified_officer
 from onewindow.payments import selectors, services
 from onewindow.payments.fees import rule_for
+from onewindow.payments.models import Refund
 
 router = Router(tags=["payments"], auth=django_auth)
 
@@ -77,3 +81,64 @@ def my_payments(request: HttpRequest) -> list[PaymentOut]:
 def my_payment(request: HttpRequest, ref: str) -> PaymentOut:
     payment = selectors.access_payment(signed_in_user(request), ref)
     return PaymentOut.from_orm(services.refresh_payment(payment))
+
+
+class RefundIn(Schema):
+    amount_fen: int
+    reason: str
+
+
+class RefundOut(Schema):
+    ref: str
+    payment: str
+    amount_fen: int
+    status: str
+    receipt_number: str
+    payment_refunded_fen: int
+    payment_status: str
+    created_at: datetime
+    confirmed_at: datetime | None
+
+
+def _refund_out(refund: Refund) -> dict[str, Any]:
+    payment = refund.payment
+    return {
+        "ref": refund.ref,
+        "payment": payment.ref,
+        "amount_fen": refund.amount_fen,
+        "status": refund.status,
+        "receipt_number": refund.receipt_number,
+        "payment_refunded_fen": payment.refunded_fen,
+        "payment_status": payment.status,
+        "created_at": refund.created_at,
+        "confirmed_at": refund.confirmed_at,
+    }
+
+
+@router.post(
+    "/payments/{ref}/refunds",
+    response={201: RefundOut},
+    summary=(
+        "Refund all or part of a payment to my department (an approver; integer fen; "
+        "send an Idempotency-Key header)"
+    ),
+)
+def refund(request: HttpRequest, ref: str, body: RefundIn) -> Any:
+    officer = verified_officer(request)
+
+    def check(key: str) -> Callable[[], tuple[int, dict[str, Any]]]:
+        payment = selectors.payment_to_refund(officer, ref)
+
+        def write() -> tuple[int, dict[str, Any]]:
+            made = services.refund_by_officer(
+                officer,
+                payment,
+                amount_fen=body.amount_fen,
+                reason=body.reason,
+                idempotency_key=key,
+            )
+            return 201, _refund_out(made)
+
+        return write
+
+    return idempotency.answer_once(request, owner=f"user:{officer.pk}", check=check)

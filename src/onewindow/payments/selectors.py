@@ -22,6 +22,21 @@ def access_payment(user: User, ref: str) -> Payment:
     return found
 
 
+def payment_to_refund(officer: User, ref: str) -> Payment:
+    """A payment made to the officer's department; "missing" and "another department's" are
+    one answer."""
+    found = (
+        Payment.objects.filter(ref=ref, payee_id=officer.department_id)
+        .exclude(payee=None)
+        .select_related("payee", "payer")
+        .prefetch_related("refunds")
+        .first()
+    )
+    if found is None or officer.department_id is None:
+        raise NotFound(_("No payment to your department has this reference."), field="ref")
+    return found
+
+
 def live_payment_for(purpose: str) -> Payment | None:
     """The payment under way or made for something (an appointment, a tax return)."""
     return (

@@ -20,16 +20,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.calendar import SHANGHAI
-from onewindow.core.errors import Conflict, DomainError, NotFound
-from onewindow.identity.models import Department, User
+from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from onewindow.identity.models import Department, OfficerRole, Role, User
 from onewindow.ledger import services as ledger
+from onewindow.notify import services as notify
+from onewindow.notify.models import Event
 from onewindow.payments import signals
 from onewindow.payments.fees import FeeQuote, categories_of, compute_fee, rule_for
 from onewindow.payments.models import (
@@ -41,6 +43,7 @@ from onewindow.payments.models import (
     RefundStatus,
     WebhookLog,
     WebhookOutcome,
+    yuan,
 )
 from onewindow.payments.provider import ProviderEvent, WebhookRefused, provider_named
 
@@ -316,38 +319,100 @@ def refresh_payment(payment: Payment) -> Payment:
 # ----- refunds ---------------------------------------------------------------------------------
 
 
+REFUNDING_ROLES = (Role.APPROVER, Role.DEPARTMENT_ADMIN)
+REASON_MIN_LENGTH = 4
+
+
+def may_refund(officer: User, payment: Payment) -> bool:
+    """An approver or administrator of the department the payment was made to."""
+    return (
+        officer.is_officer
+        and officer.department_id == payment.payee_id
+        and OfficerRole.objects.filter(user=officer, role__in=REFUNDING_ROLES).exists()
+    )
+
+
+def refund_by_officer(
+    officer: User, payment: Payment, *, amount_fen: int, reason: str, idempotency_key: str
+) -> Refund:
+    """An officer of the payee department refunds all or part of a confirmed payment, giving
+    a reason. Raises PermissionDenied (not an approver of the payee department), DomainError
+    `reason` or as `refund_payment`."""
+    if not may_refund(officer, payment):
+        raise PermissionDenied(
+            _("Only approvers of the department that was paid refund its payments.")
+        )
+    reason = reason.strip()
+    if len(reason) < REASON_MIN_LENGTH:
+        raise DomainError(
+            _("Give the reason, at least %(n)s characters."),
+            field="reason",
+            code="reason_too_short",
+            params={"n": REASON_MIN_LENGTH},
+        )
+    return refund_payment(
+        payment,
+        amount_fen=amount_fen,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        by=officer,
+    )
+
+
 def refund_payment(
-    payment: Payment, *, amount_fen: int, reason: str, idempotency_key: str
+    payment: Payment,
+    *,
+    amount_fen: int,
+    reason: str,
+    idempotency_key: str,
+    by: User | None = None,
 ) -> Refund:
     """Refund all or part of a confirmed payment (a cancelled appointment, a fee charged in
-    error). The same key returns the same refund. Raises DomainError `refund_too_large`,
-    Conflict `not_paid`."""
+    error). The same key returns the same refund. The payment's row is locked while the
+    refund is recorded, and refunds asked and not yet failed count against what is left, so
+    concurrent refunds never add up to more than was paid. Raises DomainError
+    `refund_too_large`, Conflict `not_paid`."""
     existing = Refund.objects.filter(payment=payment, idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
-    if payment.status not in (PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED):
-        raise Conflict(_("Only a paid fee can be refunded."), code="not_paid")
-    if not 0 < amount_fen <= payment.refundable_fen:
-        raise DomainError(
-            _("A refund must be between 1 fen and the %(left)s fen not yet refunded."),
-            code="refund_too_large",
-            field="amount_fen",
-            params={"left": payment.refundable_fen},
-        )
-    try:
-        with transaction.atomic():
-            refund = Refund.objects.create(
-                ref=_ref("R", timezone.now()),
-                payment=payment,
-                amount_fen=amount_fen,
-                reason=reason[:200],
-                idempotency_key=idempotency_key,
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        existing = Refund.objects.filter(payment=locked, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+        if locked.status not in (PaymentStatus.CONFIRMED, PaymentStatus.REFUNDED):
+            raise Conflict(_("Only a paid fee can be refunded."), code="not_paid")
+        left = locked.amount_fen - refunds_held(locked)
+        if not 0 < amount_fen <= left:
+            raise DomainError(
+                _("A refund must be between 1 fen and the %(left)s fen not yet refunded."),
+                code="refund_too_large",
+                field="amount_fen",
+                params={"left": left},
             )
-    except IntegrityError:
-        return Refund.objects.get(payment=payment, idempotency_key=idempotency_key)
-    assert payment.provider_payment_id is not None
-    answer = provider_named(payment.provider).refund(
-        payment.provider_payment_id, amount_fen=amount_fen, idempotency_key=refund.ref
+        refund = Refund.objects.create(
+            ref=_ref("R", timezone.now()),
+            payment=locked,
+            amount_fen=amount_fen,
+            reason=reason[:200],
+            idempotency_key=idempotency_key,
+        )
+        if by is not None:
+            assert by.department is not None
+            ledger.record(
+                "payment.refund_decided",
+                subject_ref=refund.ref,
+                actor_role="approver",
+                department=by.department.code,
+                payload={
+                    "payment": locked.ref,
+                    "amount_fen": amount_fen,
+                    "reason_sha256": hashlib.sha256(reason.encode()).hexdigest(),
+                },
+            )
+    assert locked.provider_payment_id is not None
+    answer = provider_named(locked.provider).refund(
+        locked.provider_payment_id, amount_fen=amount_fen, idempotency_key=refund.ref
     )
     with transaction.atomic():
         if answer.status == "succeeded":
@@ -358,7 +423,16 @@ def refund_payment(
                 status=RefundStatus.FAILED
             )
     refund.refresh_from_db()
+    payment.refresh_from_db()
     return refund
+
+
+def refunds_held(payment: Payment) -> int:
+    """The fen of the payment's refunds confirmed or still asked of the provider."""
+    total = Refund.objects.filter(
+        payment=payment, status__in=[RefundStatus.REQUESTED, RefundStatus.CONFIRMED]
+    ).aggregate(total=Sum("amount_fen"))["total"]
+    return int(total or 0)
 
 
 def _confirm_refund(refund: Refund) -> bool:
@@ -383,6 +457,17 @@ def _confirm_refund(refund: Refund) -> bool:
         actor_role="provider",
         department=payment.payee.code,
         payload={"payment": payment.ref, "amount_fen": refund.amount_fen},
+    )
+    notify.send(
+        payment.payer,
+        Event.PAYMENT_REFUNDED,
+        context={
+            "ref": payment.ref,
+            "description": payment.description,
+            "amount": yuan(refund.amount_fen),
+            "link": reverse("payments:detail", args=[payment.ref]),
+        },
+        subject_ref=refund.ref,
     )
     transaction.on_commit(
         lambda: signals.payment_refunded.send(sender=Payment, payment=payment, refund=refund)

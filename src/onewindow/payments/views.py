@@ -5,6 +5,7 @@ the providers' webhook endpoint (authenticated by its signature, not a session).
 from __future__ import annotations
 
 import contextlib
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,9 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onewindow.core.errors import NotFound
-from onewindow.identity.decorators import signed_in_user
+from onewindow.core import personal_data
+from onewindow.core.errors import DomainError, NotFound
+from onewindow.identity.decorators import officer_required, signed_in_user
 from onewindow.payments import selectors, services
+from onewindow.payments.forms import RefundForm
 from onewindow.payments.models import DemoProviderPayment, Payment, yuan
 from onewindow.payments.provider import PROVIDERS, SIGNATURE_HEADER, DemoProvider, WebhookRefused
 
@@ -55,6 +58,52 @@ def returned(request: HttpRequest, ref: str) -> HttpResponse:
     else:
         messages.info(request, _("The provider has not confirmed the payment yet."))
     return HttpResponseRedirect(reverse("payments:detail", args=[payment.ref]))
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def refund(request: HttpRequest, ref: str) -> HttpResponse:
+    """An approver of the payee department refunds all or part of a payment. The form carries
+    its own idempotency key, so a double submission refunds once."""
+    officer = signed_in_user(request)
+    try:
+        payment = selectors.payment_to_refund(officer, ref)
+    except NotFound:
+        raise Http404 from None
+    form = RefundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = services.refund_by_officer(
+                officer,
+                payment,
+                amount_fen=form.cleaned_data["amount_fen"],
+                reason=form.cleaned_data["reason"],
+                idempotency_key=request.POST.get("key", "")[:64] or secrets.token_hex(16),
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        else:
+            if made.status == "confirmed":
+                messages.success(
+                    request,
+                    _("%(amount)s fen refunded (%(ref)s). The payer is told.")
+                    % {"amount": made.amount_fen, "ref": made.ref},
+                )
+            else:
+                messages.error(request, _("The provider refused the refund."))
+            return HttpResponseRedirect(reverse("payments:refund", args=[payment.ref]))
+    return render(
+        request,
+        "payments/refund.html",
+        {
+            "payment": payment,
+            "payer": personal_data.mask_name(payment.payer.real_name or payment.payer.username),
+            "refunds": payment.refunds.order_by("created_at"),
+            "may_refund": services.may_refund(officer, payment),
+            "form": form,
+            "key": secrets.token_hex(16),
+        },
+    )
 
 
 @csrf_exempt
