@@ -95,9 +95,15 @@ def test_kill_9_of_the_worker_mid_task_loses_no_task(tmp_path: Path) -> None:
         second = subprocess.Popen(cli, env=env, stdout=log, stderr=log)  # noqa: S603
         workers_started.append(second)
         _wait_for(tmp_path / "finished", second, tmp_path)
-        [(status, worker_ids)] = database.rows(  # the one task queued above
-            "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult"
-        )
+        # The task writes "finished" before its worker records the result: wait for that too.
+        deadline = time.monotonic() + 60
+        while True:
+            [(status, worker_ids)] = database.rows(  # the one task queued above
+                "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult"
+            )
+            if status != "RUNNING" or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
     finally:
         for worker in workers_started:
             if worker.poll() is None:
