@@ -141,6 +141,8 @@ class Booking(models.Model):
     queue_day = models.DateField(null=True, blank=True)
     queue_number = models.PositiveIntegerField(_("queue number"), null=True, blank=True)
     called_at = models.DateTimeField(null=True, blank=True)
+    # The day-before reminder, sent once (services.send_reminders).
+    reminded_at = models.DateTimeField(null=True, blank=True)
     rescheduled_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,8 @@ from onewindow.core.errors import Conflict, DomainError, PermissionDenied
 from onewindow.identity.models import Role, User, UserKind
 from onewindow.identity.services import valid_consent
 from onewindow.ledger import services as ledger
+from onewindow.notify import services as notify
+from onewindow.notify.models import Event
 from onewindow.payments import services as payments
 from onewindow.payments.fees import rule_for
 from onewindow.payments.models import Payment
@@ -360,6 +363,56 @@ def mark_no_shows(*, now: datetime | None = None) -> int:
                     department=booking.slot.window.department.code,
                     payload={"hall": booking.hall.code},
                 )
+    return count
+
+
+# A reminder goes out the day before the slot (Beijing time), not before this hour.
+REMIND_FROM = time(8)
+
+
+def send_reminders(*, now: datetime | None = None) -> int:
+    """Remind everyone booked for tomorrow (Beijing time) in their inbox, once per booking:
+    the conditional UPDATE of `reminded_at` and the message commit together, so a tick run
+    twice, or two workers at once, remind once. Cancelled, moved and missed bookings get
+    none. Returns how many were reminded (the tick runs this)."""
+    now = now or timezone.now()
+    local = now.astimezone(SHANGHAI)
+    if local.time() < REMIND_FROM:
+        return 0
+    tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+    due = (
+        Booking.objects.filter(
+            status=BookingStatus.BOOKED,
+            reminded_at=None,
+            slot__starts_at__gte=tomorrow,
+            slot__starts_at__lt=tomorrow + timedelta(days=1),
+        )
+        .select_related("slot", "hall", "person")
+        .order_by("pk")
+    )
+    count = 0
+    for booking in due[:1000]:
+        with transaction.atomic():
+            if not Booking.objects.filter(
+                pk=booking.pk, status=BookingStatus.BOOKED, reminded_at=None
+            ).update(reminded_at=now):
+                continue
+            english = notify.language_for(booking.person) == "en"
+            starts = booking.slot.starts_at.astimezone(SHANGHAI)
+            notify.send(
+                booking.person,
+                Event.APPOINTMENT_REMINDER,
+                context={
+                    "ref": booking.ref,
+                    "service": booking.service_code,
+                    "date": starts.date().isoformat(),
+                    "time": f"{starts:%H:%M}",
+                    "hall": booking.hall.name_en if english else booking.hall.name_zh,
+                    "link": reverse("appointments:mine"),
+                },
+                subject_ref=booking.ref,
+            )
+            count += 1
     return count
 
 

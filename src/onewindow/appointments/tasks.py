@@ -7,10 +7,12 @@ from django_tasks import task
 
 @task()
 def tick() -> None:
-    """Bookings whose slot ended without a check-in count as missed."""
+    """Bookings whose slot ended without a check-in count as missed; bookings for tomorrow
+    are reminded, once each."""
     from onewindow.appointments import services
 
     services.mark_no_shows()
+    services.send_reminders()
 
 
 @task()
