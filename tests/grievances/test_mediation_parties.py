@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from onewindow.core import personal_data
 from onewindow.core.models import Division
@@ -96,13 +96,16 @@ def _agreed(scene: dict[str, Any]) -> Dispute:
 def test_both_parties_are_told_when_a_dispute_naming_them_is_registered(
     scene: dict[str, Any], outbox: list[tuple[str, str]], django_capture_on_commit_callbacks: Any
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        dispute = _register(scene, assign=False)
+    with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
+        dispute = _register(scene, assign=False)  # the office works in English
 
     told = Message.objects.get(recipient=scene["party"], event="dispute_registered")
     assert dispute.ref in told.body
+    assert "王阜乡人民政府" in told.body  # each party reads the office's name in their language
     # The party without an account hears by text message, at the number the office took.
-    assert [text for number, text in outbox if number == OTHER_PHONE and dispute.ref in text]
+    texts = [text for number, text in outbox if number == OTHER_PHONE and dispute.ref in text]
+    assert texts
+    assert all("王阜乡人民政府" in text and "Township" not in text for text in texts)
 
 
 def test_a_party_sees_the_dispute_its_sessions_and_agreement_on_their_pages_and_the_api(

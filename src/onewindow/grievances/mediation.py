@@ -144,7 +144,7 @@ def register_dispute(
     _tell_parties(
         dispute,
         Event.DISPUTE_REGISTERED,
-        {"kind": DisputeKind(kind).label, "office": officer.department.name},
+        {"kind": DisputeKind(kind).label, "office": officer.department},
     )
     return dispute
 
