@@ -1,10 +1,14 @@
 """What every benchmark's world starts from: a fresh, migrated database (`fresh_database`),
-then the map defined through the real service: China → Zhejiang → Hangzhou (`hangzhou`)."""
+then the map defined through the real service: China → Zhejiang → Hangzhou (`hangzhou`);
+and how a timing is taken (`median_ms`)."""
 
 from __future__ import annotations
 
 import os
+import statistics
 import tempfile
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported for real after django.setup()
@@ -47,3 +51,13 @@ def hangzhou() -> Division:
         )
     assert parent is not None
     return parent
+
+
+def median_ms(work: Callable[[], Any], repeat: int) -> float:
+    """The median wall time of `repeat` calls of `work`, in milliseconds."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)

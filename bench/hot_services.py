@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
-from bench_map import fresh_database  # noqa: E402 - the setup every benchmark shares
+from bench_map import fresh_database, median_ms  # noqa: E402 - the setup every benchmark shares
 
 
 def _world(applications: int) -> None:
@@ -122,15 +119,6 @@ def _after() -> Any:
     return filings_by_service(timezone.now() - HOT_WINDOW)
 
 
-def _median_ms(work: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applications", type=int, default=200_000)
@@ -147,8 +135,8 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"{explain} {queries.captured_queries[0]['sql']}")
         print("\n".join(str(row[-1]) for row in cursor.fetchall()))
-    before = _median_ms(_before, arguments.repeat)
-    after = _median_ms(_after, arguments.repeat)
+    before = median_ms(_before, arguments.repeat)
+    after = median_ms(_after, arguments.repeat)
     print(
         f"{connection.vendor}, {arguments.applications:,} applications over 24 months: "
         f"all-time count {before:.1f} ms, last 30 days {after:.1f} ms "

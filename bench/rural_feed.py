@@ -16,18 +16,15 @@ migrated from zero): one rural village, 200 producers and `listings` listings, b
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
-from bench_map import fresh_database, hangzhou  # noqa: E402 - the setup every benchmark shares
+from bench_map import fresh_database, hangzhou, median_ms  # noqa: E402 - the setup every benchmark shares
 
 PAGE = 200
 
@@ -92,15 +89,6 @@ def _world(listings: int) -> str:
     return f"{partner.key_id}.{secret}"
 
 
-def _median_ms(work: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--listings", type=int, default=100_000)
@@ -139,9 +127,9 @@ def main() -> None:
         return read
 
     page_at(0)()  # warm: the first request loads the URL map and the API
-    first = _median_ms(page_at(0), arguments.repeat)
-    deeper = _median_ms(page_at(deep), arguments.repeat)
-    bare = _median_ms(bare_at(deep), arguments.repeat)
+    first = median_ms(page_at(0), arguments.repeat)
+    deeper = median_ms(page_at(deep), arguments.repeat)
+    bare = median_ms(bare_at(deep), arguments.repeat)
     print(
         f"{connection.vendor}, {arguments.listings:,} listings, pages of {PAGE}: first page "
         f"{first:.1f} ms, a page {deep:,} deep {deeper:.1f} ms, the bare indexed SQL for that "
