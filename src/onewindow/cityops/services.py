@@ -54,7 +54,6 @@ URGENT_HOURS = 4
 WORKING_DAYS = 2
 FALLBACK_KINDS = (DepartmentKind.TOWNSHIP_OFFICE, DepartmentKind.GENERAL_OFFICE)
 KEY_PREFIX = "owc_"
-OPEN_STATES = [state for state in EventState.values if state != EventState.CLOSED]
 
 
 def is_operator(user: User) -> bool:
@@ -198,18 +197,16 @@ def ingest(
             RejectedMessage.objects.bulk_create(rejected)
         result.rejected = rejected
         rows: list[Reading] = []
-        touched: list[Sensor] = []
-        drafts: list[tuple[Sensor, readings.Message]] = []
         for ref, messages in by_sensor.items():
             sensor = sensors[ref]
             result.accepted += len(messages)
             latest = max(messages, key=lambda m: m.measured_at)
             above = [m for m in messages if readings.is_event(sensor.kind, m.value)]
             worst = max(above, key=lambda m: m.value) if above else None
-            changed = False
+            changed: list[str] = []
             if sensor.last_measured_at is None or latest.measured_at > sensor.last_measured_at:
                 sensor.last_value, sensor.last_measured_at = latest.value, latest.measured_at
-                changed = True
+                changed += ["last_value", "last_measured_at"]
             keep = worst or latest
             due = (
                 sensor.last_stored_at is None
@@ -226,89 +223,24 @@ def ingest(
                 )
                 if sensor.last_stored_at is None or keep.measured_at > sensor.last_stored_at:
                     sensor.last_stored_at = keep.measured_at
-                    changed = True
+                    changed.append("last_stored_at")
             folded = len(messages) - (1 if (worst is not None or due) else 0)
             if folded:
                 sensor.throttled += folded
-                changed = True
+                changed.append("throttled")
                 result.throttled += folded
             if changed:
-                touched.append(sensor)
-            if worst is not None:
-                drafts.append((sensor, worst))
-        if touched:
-            Sensor.objects.bulk_update(
-                touched, ["last_value", "last_measured_at", "last_stored_at", "throttled"]
-            )
-        result.events = _record_sensor_events(drafts, now=now)
+                sensor.save(update_fields=changed)
+            if (
+                worst is not None
+                and not Reading.objects.filter(
+                    sensor=sensor, measured_at=worst.measured_at
+                ).exists()
+            ):
+                result.events.append(record_event(_sensor_draft(sensor, worst), now=now))
         stored = Reading.objects.bulk_create(rows, ignore_conflicts=True)
         result.stored = len(stored)
     return result
-
-
-def _record_sensor_events(
-    drafts: list[tuple[Sensor, readings.Message]], *, now: datetime
-) -> list[Event]:
-    """The worst readings of a batch as events, with one query for the stored readings (a
-    redelivered reading already made its event), one locked query for the open events they
-    may merge into, the merges made in memory and written in one update; only a reading
-    that merges into nothing goes through `record_event` (and creates an event)."""
-    if not drafts:
-        return []
-    seen = set(
-        Reading.objects.filter(
-            sensor__in=[sensor for sensor, _m in drafts],
-            measured_at__in=[message.measured_at for _s, message in drafts],
-        ).values_list("sensor_id", "measured_at")
-    )
-    fresh = [
-        _sensor_draft(sensor, message)
-        for sensor, message in drafts
-        if (sensor.pk, message.measured_at) not in seen
-    ]
-    if not fresh:
-        return []
-    pool: dict[int, Event] = {
-        event.pk: event
-        for event in Event.objects.select_for_update().filter(
-            category__in={draft.category for draft in fresh},
-            division__in={draft.division.pk for draft in fresh},
-            state__in=OPEN_STATES,
-            last_reported_at__gte=min(draft.occurred_at for draft in fresh) - MERGE_WINDOW,
-        )
-    }
-    merged: dict[int, Event] = {}
-    events: list[Event] = []
-    for draft in fresh:
-        found = _merge_target(pool.values(), draft)
-        if found is not None:
-            _fold(found, draft)
-            merged[found.pk] = found
-        else:
-            if merged:  # record_event reads them from the database
-                _save_merges(list(merged.values()))
-                merged.clear()
-            found = record_event(draft, now=now)
-            pool[found.pk] = found
-        events.append(found)
-    if merged:
-        _save_merges(list(merged.values()))
-    return events
-
-
-def _merge_target(pool: Iterable[Event], draft: EventDraft) -> Event | None:
-    """The event `record_event` would merge the draft into, among the pool's open events."""
-    since = draft.occurred_at - MERGE_WINDOW
-    matching = [
-        event
-        for event in pool
-        if event.category == draft.category
-        and event.division_id == draft.division.pk
-        and event.state != EventState.CLOSED
-        and event.last_reported_at >= since
-        and _same_place(event, draft)
-    ]
-    return max(matching, key=lambda event: event.last_reported_at, default=None)
 
 
 def _sensor_draft(sensor: Sensor, message: readings.Message) -> EventDraft:
@@ -422,7 +354,7 @@ def record_event(draft: EventDraft, *, now: datetime | None = None) -> Event:
         candidates = Event.objects.select_for_update().filter(
             category=draft.category,
             division=draft.division,
-            state__in=OPEN_STATES,
+            state__in=[s for s in EventState.values if s != EventState.CLOSED],
             last_reported_at__gte=draft.occurred_at - MERGE_WINDOW,
         )
         for event in candidates:
@@ -452,25 +384,14 @@ def record_event(draft: EventDraft, *, now: datetime | None = None) -> Event:
     return event
 
 
-MERGED_FIELDS = ["reports", "last_reported_at", "value", "is_urgent"]
-
-
-def _fold(event: Event, draft: EventDraft) -> None:
+def _merge(event: Event, draft: EventDraft) -> Event:
     event.reports += 1
     event.last_reported_at = max(event.last_reported_at, draft.occurred_at)
     if draft.value is not None and (event.value is None or draft.value > event.value):
         event.value = draft.value
     event.is_urgent = event.is_urgent or draft.is_urgent
-
-
-def _merge(event: Event, draft: EventDraft) -> Event:
-    _fold(event, draft)
-    event.save(update_fields=MERGED_FIELDS)
+    event.save(update_fields=["reports", "last_reported_at", "value", "is_urgent"])
     return event
-
-
-def _save_merges(events: list[Event]) -> None:
-    Event.objects.bulk_update(events, MERGED_FIELDS)
 
 
 def _next_ref(division: Division, now: datetime) -> str:
